@@ -1,0 +1,57 @@
+"""The exceptions newsagent raises on purpose.
+
+Every error a user can cause (a bad path, a wrong key, an index built by another
+embedder) is one of these, and its message says what to do next. The CLI prints
+``str(error)`` as a single line and exits non-zero; anything that is *not* a
+``NewsAgentError`` is a bug and gets a traceback.
+"""
+
+from __future__ import annotations
+
+
+class NewsAgentError(Exception):
+    """Base class: a problem the user can fix, with a message that says how."""
+
+
+class ConfigError(NewsAgentError):
+    """A setting is missing or contradictory (e.g. provider=openai with no key)."""
+
+
+class IngestError(NewsAgentError):
+    """One input could not be turned into an article; the rest of the batch goes on."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched (timeout, HTTP error, too large, redirect loop)."""
+
+
+class IndexError_(NewsAgentError):
+    """The index cannot be opened or used as asked."""
+
+
+class EmbedderMismatchError(IndexError_):
+    """The index was built with a different embedder than the one configured now."""
+
+
+class EmptyIndexError(IndexError_):
+    """The index holds no articles yet."""
+
+
+class ArticleNotFoundError(IndexError_):
+    """No article with the given id (or id prefix) is in the index."""
+
+
+class ModelError(NewsAgentError):
+    """The chat or embedding model cannot be loaded or called."""
+
+
+class ModelFileError(ModelError):
+    """A local model file is missing or its SHA-256 does not match."""
+
+
+class ProviderError(ModelError):
+    """An OpenAI-compatible server refused or failed the request."""
+
+
+class AuthenticationError(ProviderError):
+    """The server rejected the API key (HTTP 401/403)."""

@@ -1,0 +1,171 @@
+"""One settings object for the whole tool.
+
+Precedence, lowest to highest: built-in defaults < config file
+(``~/.config/newsagent/config.toml``, then ``./newsagent.toml``) < environment
+variables (``NEWSAGENT_<NAME>``, plus the conventional ``OPENAI_API_KEY``,
+``OPENAI_BASE_URL`` and ``CHROMA_HOST``) < CLI flags / keyword overrides.
+
+Every field is documented, because ``agent config`` prints them and the CLI flags
+reuse the descriptions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_cache_dir, user_config_dir
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _physical_cores() -> int:
+    """Physical cores, not hyper-threads: llama.cpp is slower with more threads than cores."""
+    try:
+        cores: set[tuple[str, str]] = set()
+        phys = core = ""
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
+            for line in f:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":")[1].strip()
+                    cores.add((phys, core))
+        if cores:
+            return min(len(cores), os.cpu_count() or 1)
+    except OSError:
+        pass
+    return max(1, os.cpu_count() or 1)
+
+
+CONFIG_FILES = [
+    Path(user_config_dir("newsagent")) / "config.toml",
+    Path("newsagent.toml"),
+]
+
+
+class Settings(BaseSettings):
+    """Every knob newsagent has. Build one with ``Settings(**overrides)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSAGENT_",
+        extra="ignore",
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    # --- storage -----------------------------------------------------------------
+    index_path: Path = Field(Path("index"), description="Folder of the embedded Chroma index.")
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); overrides index_path.",
+        validation_alias=AliasChoices("chroma_url", "NEWSAGENT_CHROMA_URL", "CHROMA_HOST"),
+    )
+    collection: str = Field("newsagent", description="Chroma collection name prefix.")
+    cache_dir: Path = Field(
+        Path(user_cache_dir("newsagent")),
+        description="Where assembled model files and other caches live.",
+    )
+
+    # --- embeddings --------------------------------------------------------------
+    embedder: Literal["local", "openai"] = Field(
+        "local", description="local = all-MiniLM-L6-v2 (ONNX, offline); openai = /v1/embeddings."
+    )
+    embedding_model: str = Field(
+        "text-embedding-3-small", description="Embedding model name when embedder=openai."
+    )
+    embed_batch_size: int = Field(64, description="Texts per embedding batch.")
+
+    # --- chat model --------------------------------------------------------------
+    provider: Literal["auto", "local", "openai"] = Field(
+        "auto",
+        description="auto = openai when an API key or base URL is set, else the local model.",
+    )
+    model: str | None = Field(
+        None,
+        description="Model name: a local registry name (qwen2.5-1.5b, qwen2.5-0.5b) or the "
+        "OpenAI/server model id. Default: qwen2.5-1.5b locally, gpt-4o-mini on OpenAI.",
+    )
+    model_path: Path | None = Field(None, description="Any local GGUF file to use instead.")
+    openai_api_key: SecretStr | None = Field(
+        None,
+        description="API key for OpenAI or a compatible server.",
+        validation_alias=AliasChoices("openai_api_key", "NEWSAGENT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+    )
+    base_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio).",
+        validation_alias=AliasChoices("base_url", "NEWSAGENT_BASE_URL", "OPENAI_BASE_URL"),
+    )
+    threads: int = Field(default_factory=_physical_cores, description="CPU threads for llama.cpp.")
+    n_ctx: int = Field(4096, description="Context window (tokens) for the local model.")
+    temperature: float = Field(0.0, description="Sampling temperature.")
+    max_answer_tokens: int = Field(400, description="Upper bound on generated tokens per answer.")
+    request_timeout: float = Field(120.0, description="Seconds before a model request times out.")
+    max_retries: int = Field(3, description="Retries on 429/5xx/timeouts for remote models.")
+
+    # --- ingest ------------------------------------------------------------------
+    chunk_tokens: int = Field(
+        180,
+        description="Target chunk size in cl100k tokens (MiniLM reads at most 256 word-pieces).",
+    )
+    fetch_timeout: float = Field(15.0, description="Seconds before a URL fetch gives up.")
+    max_fetch_bytes: int = Field(10_000_000, description="Largest page or feed fetched, in bytes.")
+    max_file_bytes: int = Field(20_000_000, description="Largest local file ingested, in bytes.")
+    user_agent: str = Field(
+        "newsagent/0.1 (+https://pypi.org/project/newsagent/)",
+        description="User-Agent sent when fetching URLs.",
+    )
+
+    # --- retrieval ---------------------------------------------------------------
+    top_k: int = Field(6, description="Passages given to the model per question.")
+    context_tokens: int = Field(
+        2200, description="Token budget for retrieved passages in the prompt."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = [p for p in CONFIG_FILES if p.is_file()]
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=files) if files else None
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml is not None:
+            sources.append(toml)
+        return tuple(sources)
+
+    # --- derived -----------------------------------------------------------------
+    @property
+    def resolved_provider(self) -> Literal["local", "openai"]:
+        if self.provider != "auto":
+            return self.provider
+        if self.openai_api_key is not None or self.base_url:
+            return "openai"
+        return "local"
+
+    @property
+    def resolved_model(self) -> str:
+        if self.model:
+            return self.model
+        return "gpt-4o-mini" if self.resolved_provider == "openai" else "qwen2.5-1.5b"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings with secrets masked, for ``agent config`` and logs."""
+        data = self.model_dump(mode="json")
+        if self.openai_api_key is not None:
+            key = self.openai_api_key.get_secret_value()
+            data["openai_api_key"] = f"****{key[-4:]}" if len(key) >= 12 else "****"
+        data["resolved_provider"] = self.resolved_provider
+        data["resolved_model"] = self.resolved_model
+        return data
