@@ -1,0 +1,332 @@
+"""The ``agent`` command line: thin on purpose.
+
+Each command parses flags into ``Settings`` overrides, calls one ``Agent`` method and
+renders the result with rich. Errors the user can fix (``NewsAgentError``) are printed as
+one red line and exit with status 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent.errors import NewsAgentError
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+app = typer.Typer(
+    name="agent",
+    help=(
+        "newsagent: ingest news articles, ask questions with verified citations.\n\n"
+        "Quick start (offline, embedded default models):\n\n"
+        "  agent ingest examples/articles\n\n"
+        '  agent ask "How much rain fell during the flood?"\n\n'
+        "Settings come from defaults < ~/.config/newsagent/config.toml or ./newsagent.toml "
+        "< NEWSAGENT_* env vars < these flags. See `agent config`."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Call ``fn``; turn a NewsAgentError into one red line and exit status 1."""
+    try:
+        return fn()
+    except NewsAgentError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _parse_date(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    from dateutil import parser as dateparser
+
+    try:
+        parsed = dateparser.parse(value)
+    except (ValueError, OverflowError):
+        err_console.print(
+            f"[red]error:[/red] {name} {value!r} is not a date; use e.g. 2026-03-14", highlight=False
+        )
+        raise typer.Exit(2) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# --- global options --------------------------------------------------------------------
+@app.callback()
+def main(
+    ctx: typer.Context,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Folder of the embedded Chroma index [./index].")
+    ] = None,
+    chroma_url: Annotated[
+        str | None,
+        typer.Option("--chroma-url", help="Use a Chroma server instead, e.g. http://127.0.0.1:8000."),
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="auto | local | openai.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Model name (see `agent models`) or server model id."),
+    ] = None,
+    model_path: Annotated[
+        Path | None, typer.Option("--model-path", help="Use any local GGUF file.")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."),
+    ] = None,
+    embedder: Annotated[
+        str | None, typer.Option("--embedder", help="local (offline MiniLM) | openai.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="CPU threads for llama.cpp.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Global options go before the command: `agent --index my_index ask ...`."""
+    overrides: dict[str, Any] = {
+        "index_path": index,
+        "chroma_url": chroma_url,
+        "provider": provider,
+        "model": model,
+        "model_path": model_path,
+        "base_url": base_url,
+        "embedder": embedder,
+        "threads": threads,
+    }
+    ctx.obj = {k: v for k, v in overrides.items() if v is not None}
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _agent(ctx: typer.Context, **more: Any) -> Any:
+    from pydantic import ValidationError
+
+    from agent.core import Agent
+
+    overrides = {**(ctx.obj or {}), **{k: v for k, v in more.items() if v is not None}}
+    try:
+        return Agent(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        err_console.print(f"[red]error:[/red] setting {where}: {first['msg']}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+# --- ingest ------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files (.txt .md .html .jsonl), folders, article URLs or RSS/Atom feeds."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Add articles to the index. Unchanged articles are skipped; changed ones replaced.
+
+    Examples:
+
+      agent ingest examples/articles
+
+      agent ingest notes.md https://example.com/news/story.html
+
+      agent ingest https://example.com/feed.xml --json
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from agent.types import IngestItem
+
+    agent = _agent(ctx)
+    quiet = as_json or not sys.stderr.isatty()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err_console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(item: IngestItem) -> None:
+            bar.update(task, advance=1, description=(item.title or item.input)[:50])
+            if item.status == "failed" and not as_json:
+                err_console.print(f"[red]failed:[/red] {item.error}", highlight=False, soft_wrap=True)
+
+        report = _run(lambda: agent.ingest(paths, progress=progress))
+    if as_json:
+        console.print_json(report.model_dump_json())
+    else:
+        console.print(
+            f"[green]added {report.added}[/green], updated {report.updated}, "
+            f"unchanged {report.unchanged}, "
+            f"[{'red' if report.failed else 'default'}]failed {report.failed}[/] "
+            f"({report.chunks} chunks in {report.seconds:.1f}s)"
+        )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+# --- ask ---------------------------------------------------------------------------------
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
+    article: Annotated[str | None, typer.Option("--article", help="Only this article id.")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="Passages to give the model.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+) -> None:
+    """Answer a question from the indexed articles, citing verbatim quotes.
+
+    Examples:
+
+      agent ask "What was the trade volume between Russia and China last year?"
+
+      agent ask "What did the council approve?" --source "Riverton Gazette" --since 2026-03-01
+
+      agent ask "Who won?" --json | jq .citations
+    """
+    agent = _agent(ctx)
+    since_dt, until_dt = _parse_date(since, "--since"), _parse_date(until, "--until")
+    streamed: list[str] = []
+
+    def on_text(delta: str) -> None:
+        if not as_json:
+            streamed.append(delta)
+            console.out(delta, end="", highlight=False)
+
+    answer = _run(
+        lambda: agent.ask(
+            question, k=k, source=source, since=since_dt, until=until_dt, article=article,
+            on_text=on_text,
+        )
+    )
+    if as_json:
+        console.print_json(answer.model_dump_json())
+        return
+    if streamed:
+        console.out("\r\x1b[2K" if console.is_terminal else "\n", end="")
+    from agent.render import print_answer
+
+    print_answer(console, answer, replace_streamed=bool(streamed))
+
+
+# --- manage ------------------------------------------------------------------------------
+@app.command("list")
+def list_articles(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="At most N articles.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
+) -> None:
+    """List indexed articles, newest first."""
+    agent = _agent(ctx)
+    articles = _run(
+        lambda: agent.list(
+            source=source, since=_parse_date(since, "--since"), until=_parse_date(until, "--until"),
+            limit=limit,
+        )
+    )
+    if as_json:
+        for a in articles:
+            console.out(a.model_dump_json(exclude={"text"}), highlight=False)
+        return
+    table = Table("id", "published", "source", "title", box=None)
+    for a in articles:
+        table.add_row(
+            a.id[:12], a.published.date().isoformat() if a.published else "", a.source or "", a.title
+        )
+    console.print(table)
+    console.print(f"[dim]{len(articles)} article(s)[/dim]")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    article_id: Annotated[str, typer.Argument(help="Article id or unique prefix (see `agent list`).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show one article's metadata and cleaned text."""
+    agent = _agent(ctx)
+    a = _run(lambda: agent.get(article_id))
+    if as_json:
+        console.print_json(a.model_dump_json())
+        return
+    console.print(f"[bold]{a.title}[/bold]")
+    meta = [a.source, a.published.isoformat() if a.published else None, a.author, a.url]
+    console.print("[dim]" + " · ".join(m for m in meta if m) + f"[/dim]\n[dim]id {a.id}[/dim]\n")
+    console.print(a.text, highlight=False)
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    article_id: Annotated[str, typer.Argument(help="Article id or unique prefix.")],
+) -> None:
+    """Remove an article and its chunks from the index."""
+    agent = _agent(ctx)
+    article = _run(lambda: agent.get(article_id))
+    _run(lambda: agent.remove(article.id))
+    console.print(f"removed {article.id[:12]} {article.title}")
+
+
+@app.command()
+def stats(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Counts of articles and chunks, sources, date range, and which embedder built the index."""
+    agent = _agent(ctx)
+    data = _run(agent.stats)
+    if as_json:
+        console.print_json(json.dumps(data, default=str))
+        return
+    table = Table(box=None, show_header=False)
+    for key, value in data.items():
+        table.add_row(f"[bold]{key}[/bold]", str(value))
+    console.print(table)
+
+
+@app.command()
+def config(ctx: typer.Context) -> None:
+    """Print the effective settings (secrets masked) and where they can be set."""
+    from agent.settings import CONFIG_FILES
+
+    agent = _agent(ctx)
+    table = Table("setting", "value", box=None)
+    for key, value in agent.settings.masked().items():
+        table.add_row(key, str(value))
+    console.print(table)
+    files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
+    console.print(f"[dim]config files: {files}; env vars: NEWSAGENT_<SETTING>[/dim]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

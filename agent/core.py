@@ -1,0 +1,165 @@
+"""The ``Agent``: newsagent's whole Python API in one object.
+
+Quick start (runs offline on the embedded default models)::
+
+    from agent import Agent
+
+    agent = Agent(index_path="index")           # any Settings field can be overridden here
+    report = agent.ingest(["examples/articles"])
+    print(report.to_markdown())                 # added 5, updated 0, unchanged 0, failed 0 ...
+    answer = agent.ask("How much rain fell during the flood?")
+    print(answer.to_markdown())                 # text with [1] markers, then the quoted sources
+
+Heavy parts (the embedding model, the Chroma client, the chat model) are created on first
+use and kept for the life of the object, so an ``Agent`` that only lists articles never loads
+a language model. Two ``Agent`` objects with different settings share nothing but the
+per-process model caches (a model file is loaded once per process, whoever asks for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from agent.settings import Settings
+from agent.types import Answer, Article, IngestItem, IngestReport, Passage
+
+if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
+    from langchain_core.language_models import BaseChatModel
+
+    from agent.embed import Embedder
+    from agent.retrieve import Retriever
+    from agent.store import Store
+
+
+class Agent:
+    """Ingest news articles, then ask questions whose answers cite verbatim passages.
+
+    ``Agent(settings=None, **overrides)``: with no arguments every setting comes from the
+    environment (``NEWSAGENT_*``, ``OPENAI_API_KEY``, ...) and config files, then defaults.
+    Keyword overrides win over all of those, e.g. ``Agent(provider="openai", model="gpt-4o")``.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        if settings is None:
+            settings = Settings(**overrides)
+        elif overrides:
+            settings = Settings(**{**settings.model_dump(), **overrides})
+        self.settings = settings
+
+    # --- lazily built parts ----------------------------------------------------------
+    @cached_property
+    def embedder(self) -> Embedder:
+        from agent.embed import make_embedder
+
+        return make_embedder(self.settings)
+
+    @cached_property
+    def store(self) -> Store:
+        from agent.store import Store
+
+        return Store(self.settings, self.embedder)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        from agent.retrieve import Retriever
+
+        return Retriever(self.store, self.embedder, self.settings)
+
+    @cached_property
+    def chat_model(self) -> BaseChatModel:
+        from agent.models import get_chat_model
+
+        return get_chat_model(self.settings)
+
+    # --- ingest and manage -----------------------------------------------------------
+    def ingest(
+        self,
+        inputs: Sequence[str],
+        progress: Callable[[IngestItem], None] | None = None,
+    ) -> IngestReport:
+        """Add files, folders, URLs and feeds to the index; unchanged articles are skipped.
+
+        Never raises for one bad input: failures are items with ``status="failed"`` and a
+        one-line ``error``. The index is never left half-written.
+        """
+        from agent.ingest.pipeline import ingest
+
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        return ingest([str(i) for i in inputs], self.store, self.embedder, self.settings, progress)
+
+    def list(
+        self,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Article]:
+        """Articles in the index, newest first, optionally filtered."""
+        return self.store.list_articles(source=source, since=since, until=until, limit=limit)
+
+    def get(self, article_id: str) -> Article:
+        """One article by id or unique id prefix (``ArticleNotFoundError`` otherwise)."""
+        return self.store.get_article(article_id)
+
+    def remove(self, article_id: str) -> bool:
+        """Delete an article and its chunks; False when there was no such article."""
+        return self.store.remove(article_id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of articles and chunks, sources, date range, embedder, location."""
+        return self.store.stats()
+
+    # --- ask ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        article: str | None = None,
+    ) -> list[Passage]:
+        """The passages ``ask`` would give the model, without calling any language model."""
+        article_ids = [self.store.get_article(article).id] if article else None
+        return self.retriever.retrieve(
+            query,
+            k=k or self.settings.top_k,
+            source=source,
+            since=since,
+            until=until,
+            article_ids=article_ids,
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        article: str | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question from the indexed articles, with verified quote citations.
+
+        ``on_text`` receives the answer text as it streams. When the index has nothing
+        relevant the model is not called and ``status`` is ``not_in_sources``.
+        """
+        from agent.answer import answer_question
+        from agent.errors import EmptyIndexError
+
+        if self.store.stats().get("articles", 0) == 0:
+            raise EmptyIndexError(
+                "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
+            )
+        passages = self.search(
+            question, k=k, source=source, since=since, until=until, article=article
+        )
+        return answer_question(question, passages, self.chat_model, self.settings, on_text=on_text)
