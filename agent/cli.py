@@ -7,6 +7,7 @@ one red line and exit with status 1; anything else is a bug and keeps its traceb
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -212,29 +213,34 @@ def ask(
 
       agent ask "Who won?" --json | jq .citations
     """
+    from rich.live import Live
+    from rich.text import Text
+
+    from agent.render import print_answer
+
     agent = _agent(ctx)
     since_dt, until_dt = _parse_date(since, "--since"), _parse_date(until, "--until")
     streamed: list[str] = []
+    # The raw answer streams into a transient live view, then the verified answer (markers
+    # renumbered, unsupported claims removed) replaces it, followed by the sources.
+    live = None if as_json else Live(Text(""), console=console, transient=True)
+    with live or contextlib.nullcontext():
 
-    def on_text(delta: str) -> None:
-        if not as_json:
+        def on_text(delta: str) -> None:
             streamed.append(delta)
-            console.out(delta, end="", highlight=False)
+            if live is not None:
+                live.update(Text("".join(streamed), style="dim"))
 
-    answer = _run(
-        lambda: agent.ask(
-            question, k=k, source=source, since=since_dt, until=until_dt, article=article,
-            on_text=on_text,
+        answer = _run(
+            lambda: agent.ask(
+                question, k=k, source=source, since=since_dt, until=until_dt, article=article,
+                on_text=on_text,
+            )
         )
-    )
     if as_json:
         console.print_json(answer.model_dump_json())
         return
-    if streamed:
-        console.out("\r\x1b[2K" if console.is_terminal else "\n", end="")
-    from agent.render import print_answer
-
-    print_answer(console, answer, replace_streamed=bool(streamed))
+    print_answer(console, answer)
 
 
 # --- manage ------------------------------------------------------------------------------

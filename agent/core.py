@@ -18,6 +18,7 @@ per-process model caches (a model file is loaded once per process, whoever asks 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
@@ -124,7 +125,7 @@ class Agent:
         since: datetime | None = None,
         until: datetime | None = None,
         article: str | None = None,
-    ) -> list[Passage]:
+    ) -> builtins.list[Passage]:
         """The passages ``ask`` would give the model, without calling any language model."""
         article_ids = [self.store.get_article(article).id] if article else None
         return self.retriever.retrieve(

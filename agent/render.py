@@ -11,11 +11,11 @@ from agent.types import Answer
 _STATUS_STYLE = {"answered": "green", "partial": "yellow", "not_in_sources": "magenta"}
 
 
-def print_answer(console: Console, answer: Answer, *, replace_streamed: bool = False) -> None:
+def print_answer(console: Console, answer: Answer) -> None:
     """Print the verified answer, then its numbered sources with their verbatim quotes.
 
-    The streamed text (if any) was the model's raw output; the verified text can differ
-    (markers renumbered, unsupported markers removed), so it is printed again in full.
+    This is the verified text: it can differ from what streamed (markers renumbered,
+    markers whose quote failed verification removed).
     """
     text = Text(answer.text.strip())
     text.highlight_regex(r"\[\d+\]", "bold cyan")

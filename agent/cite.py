@@ -1,0 +1,270 @@
+"""Citation verification: the step that makes "every claim cited to a verbatim passage" true.
+
+The model returns answer text with ``[n]`` markers (n = the passage numbers it was shown) and,
+separately, a claimed quote per cited passage. Nothing the model says is trusted: a citation
+survives only if its quote is found in the passage it names. Models copy text imperfectly
+(curly vs straight quotes, collapsed whitespace, a decorative "..."), so matching is forgiving
+about *typography* but never about words; the quote we report is always the article's own text,
+``article.text[start:end]``, not the model's copy.
+
+Everything here is pure and fast so it can be tested exhaustively without a model.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agent.types import Answer, AnswerStatus, Citation, Passage
+
+# A quote shorter than this (after trimming) can match almost anywhere, so it proves nothing.
+MIN_QUOTE_WORDS = 3
+MIN_QUOTE_CHARS = 12
+
+# Typographic variants folded to one ASCII form before comparing.
+_CHAR_FOLD: dict[str, str] = {
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u2026": "...",
+}
+# Invisible characters that pasted or scraped text often carries; they never matter for matching.
+_DROP = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+# Decorations a model puts *around* a quote: quote marks, ellipses, whitespace.
+_EDGE_JUNK = " \t\r\n\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2026"
+_EDGE_ELLIPSIS = re.compile(r"^(?:\s*(?:\.{2,}|\u2026)\s*)+|(?:\s*(?:\.{2,}|\u2026)\s*)+$")
+
+
+def _fold_char(ch: str, casefold: bool) -> str:
+    if ch in _DROP:
+        return ""
+    if ch.isspace():
+        return " "
+    out = _CHAR_FOLD.get(ch)
+    if out is None:
+        out = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
+        if out != ch:  # NFKC may itself produce foldable characters (e.g. full-width quotes)
+            out = "".join(_CHAR_FOLD.get(c, c) for c in out)
+    return out.casefold() if casefold else out
+
+
+def normalise(text: str, *, casefold: bool = False) -> tuple[str, list[int], list[int]]:
+    """Fold typography and whitespace runs; return the folded text and an offset map.
+
+    ``starts[i]``/``ends[i]`` give the original character span that produced folded character
+    ``i``, so a match ``folded[a:b]`` is ``text[starts[a]:ends[b - 1]]`` in the original.
+    """
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        out = _fold_char(ch, casefold)
+        if not out:
+            continue
+        if out == " ":
+            if chars and chars[-1] == " ":  # extend the current whitespace run
+                ends[-1] = i + 1
+                continue
+        for o in out:
+            chars.append(o)
+            starts.append(i)
+            ends.append(i + 1)
+    return "".join(chars), starts, ends
+
+
+def clean_quote(quote: str) -> str:
+    """Strip what models wrap around quotes: quote marks, leading/trailing ellipses, spaces."""
+    prev = None
+    q = quote
+    while q != prev:
+        prev = q
+        q = _EDGE_ELLIPSIS.sub("", q).strip(_EDGE_JUNK)
+    return q
+
+
+def _meaningful(quote: str) -> bool:
+    return len(quote.split()) >= MIN_QUOTE_WORDS and len(quote) >= MIN_QUOTE_CHARS
+
+
+def find_quote(quote: str, passage_text: str) -> tuple[int, int] | None:
+    """Where ``quote`` occurs in ``passage_text``, as a span of the ORIGINAL text, or None.
+
+    Tries, in order: exact; typography/whitespace-folded; folded and case-insensitive; each
+    first for the quote as given, then with decorative quote marks/ellipses stripped and then
+    without a trailing period or comma the model may have added. Quotes too short to prove
+    anything (fewer than 3 words or 12 characters) are rejected unless they are the whole passage.
+    """
+    raw = quote.strip()
+    cleaned = clean_quote(raw)
+    if not cleaned:
+        return None
+    candidates = [c for c in dict.fromkeys([raw, cleaned, cleaned.rstrip(".,;:")]) if c]
+
+    whole, _, _ = normalise(passage_text.strip(), casefold=True)
+    folded_q, _, _ = normalise(cleaned, casefold=True)
+    if not _meaningful(cleaned) and folded_q.strip() != whole.strip():
+        return None
+
+    for cand in candidates:
+        pos = passage_text.find(cand)
+        if pos >= 0:
+            return pos, pos + len(cand)
+    for casefold in (False, True):
+        text_n, starts, ends = normalise(passage_text, casefold=casefold)
+        for cand in candidates:
+            cand_n = normalise(cand, casefold=casefold)[0].strip()
+            if len(cand_n) < 2:
+                continue
+            pos = text_n.find(cand_n)
+            if pos >= 0:
+                return starts[pos], ends[pos + len(cand_n) - 1]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Markers: [1], [1][2], [1, 2], [1-3], [Passage 1]
+# ---------------------------------------------------------------------------------------------
+
+_MARKER = re.compile(
+    r"(?P<ws>[ \t]*)\[\s*(?:passages?\s*)?(?P<nums>\d+(?:\s*(?:,|;|-|\u2013|and)\s*\d+)*)\s*\]",
+    re.IGNORECASE,
+)
+_TRAILING_MARKERS = re.compile(r"(?:\s*\[[^\[\]]{1,30}\])+\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+")
+
+
+def _marker_numbers(nums: str) -> list[int]:
+    """``"1, 2"`` → [1, 2]; ``"1-3"`` → [1, 2, 3] (ranges capped so "1-999" can't explode)."""
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|;|and)\s*", nums):
+        bounds = re.split(r"\s*[-\u2013]\s*", part)
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+            lo, hi = int(bounds[0]), int(bounds[1])
+            if lo <= hi <= lo + 20:
+                out.extend(range(lo, hi + 1))
+                continue
+        out.extend(int(b) for b in bounds if b.isdigit())
+    return out
+
+
+def _claim_before(text: str, pos: int) -> str:
+    """The sentence a marker at ``pos`` supports: the one that ends right before it."""
+    prefix = _TRAILING_MARKERS.sub("", text[:pos]).rstrip()
+    start = 0
+    for m in _SENTENCE_END.finditer(prefix):
+        if m.end() < len(prefix):
+            start = m.end()
+    return _MARKER.sub("", prefix[start:]).strip()
+
+
+def strip_markers(text: str) -> str:
+    """The text with every citation marker removed (for answers that end up uncited)."""
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+
+
+def _citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
+    start, end = span
+    return Citation(
+        n=n,
+        article_id=passage.article_id,
+        title=passage.title,
+        url=passage.url,
+        source=passage.source,
+        published=passage.published,
+        quote=passage.text[start:end],
+        start=passage.start + start,
+        end=passage.start + end,
+        chunk_id=passage.chunk_id,
+    )
+
+
+UNVERIFIED_TEXT = (
+    "The indexed articles may not support an answer: none of the model's quotes could be "
+    "found in the passages it cited."
+)
+
+
+def verify_citations(
+    question: str,
+    output: Mapping[str, Any],
+    passages: Sequence[Passage],
+    *,
+    model: str = "",
+) -> Answer:
+    """Turn the model's structured output into a verified ``Answer``.
+
+    ``output`` is ``{"answer": str, "status": ..., "citations": [{"passage": n, "quote": str}]}``
+    with ``n`` in 1..len(passages). A passage counts as cited only when one of the quotes given
+    for it is found in *that* passage (a quote that exists only in another passage is dropped).
+    Markers are renumbered 1..m in order of first appearance and rewritten as ``[1][2]``; markers
+    for unverified or unknown passages are removed and their sentences listed in ``unsupported``.
+    Status: ``not_in_sources`` when the model said so or nothing verified, ``partial`` when some
+    cited claims lost all their citations (or the model said partial), else ``answered``.
+    """
+    text = str(output.get("answer") or "").strip()
+    model_status = str(output.get("status") or "answered")
+    claims = output.get("citations") or []
+    base = {"question": question, "passages_considered": len(passages), "model": model}
+
+    if model_status == "not_in_sources":
+        return Answer(text=strip_markers(text), status="not_in_sources", **base)
+
+    # The first verified quote per passage number.
+    verified: dict[int, tuple[int, int]] = {}
+    for claim in claims:
+        if not isinstance(claim, Mapping):
+            continue
+        try:
+            n = int(claim.get("passage", 0))
+        except (TypeError, ValueError):
+            continue
+        quote = claim.get("quote")
+        if n in verified or not (1 <= n <= len(passages)) or not isinstance(quote, str):
+            continue
+        span = find_quote(quote, passages[n - 1].text)
+        if span is not None:
+            verified[n] = span
+
+    # No markers at all but verified quotes: the model put its evidence only in the list.
+    if not _MARKER.search(text) and verified and text:
+        text = text.rstrip() + " " + "".join(f"[{n}]" for n in verified)
+
+    renumber: dict[int, int] = {}
+    for m in _MARKER.finditer(text):
+        for n in _marker_numbers(m.group("nums")):
+            if n in verified and n not in renumber:
+                renumber[n] = len(renumber) + 1
+
+    unsupported: list[str] = []
+
+    def rewrite(m: re.Match[str]) -> str:
+        kept = [renumber[n] for n in dict.fromkeys(_marker_numbers(m.group("nums"))) if n in renumber]
+        if kept:
+            return m.group("ws") + "".join(f"[{k}]" for k in kept)
+        claim = _claim_before(text, m.start())
+        if claim and claim not in unsupported:
+            unsupported.append(claim)
+        return ""
+
+    new_text = _MARKER.sub(rewrite, text)
+    new_text = re.sub(r"\[(\d+)\](?:\s*\[\1\])+", r"[\1]", new_text)  # [1][1] → [1]
+    new_text = re.sub(r"[ \t]+([.,;:!?])", r"\1", new_text).strip()
+
+    # A sentence listed as unsupported may still carry another, verified marker: then it is cited.
+    cited_sentences = {_claim_before(new_text, m.start()) for m in _MARKER.finditer(new_text)}
+    unsupported = [u for u in unsupported if strip_markers(u) not in cited_sentences]
+
+    citations = [_citation(k, passages[n - 1], verified[n]) for n, k in renumber.items()]
+    if not citations:
+        if text:
+            sentences = [s.strip() for s in _SENTENCE_END.split(strip_markers(text)) if s.strip()]
+            unsupported = list(dict.fromkeys(unsupported + sentences))
+        return Answer(text=UNVERIFIED_TEXT, status="not_in_sources", unsupported=unsupported, **base)
+
+    status: AnswerStatus = "partial" if unsupported or model_status == "partial" else "answered"
+    return Answer(
+        text=new_text, citations=citations, status=status, unsupported=unsupported, **base
+    )

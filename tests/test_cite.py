@@ -1,0 +1,324 @@
+"""Quote finding and citation verification: pure logic, no model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.cite import clean_quote, find_quote, normalise, strip_markers, verify_citations
+from agent.types import Passage
+
+ARTICLE = (
+    "Summit in Beijing\n\n"
+    "\u201cChina is Russia\u2019s main partner in international trade,\u201d the Russian "
+    "president assured, noting that last year the volume of exchanges set a \u201cnew record "
+    "of $240 billion.\u201d\n\n"
+    "Russian food exports \u201chave increased 1.5 times and reached $7.6 billion,\u201d "
+    "Putin added.\n\n"
+    "The president mentioned   projects at the Chinese nuclear power plants in Tianwan "
+    "(Jiangsu province, east) and Xudabao (Liaoning, northeast) \u2014 both with Russian units."
+)
+
+
+def span_text(text: str, span: tuple[int, int] | None) -> str:
+    assert span is not None
+    return text[span[0] : span[1]]
+
+
+# --- find_quote -------------------------------------------------------------------------------
+
+
+def test_exact_match_returns_original_span() -> None:
+    quote = "Russian food exports"
+    span = find_quote(quote + " \u201chave increased", ARTICLE)
+    assert span_text(ARTICLE, span) == "Russian food exports \u201chave increased"
+
+
+def test_straight_quotes_match_curly_quotes_in_text() -> None:
+    span = find_quote('"China is Russia\'s main partner in international trade,"', ARTICLE)
+    # decorative outer quotes stripped, inner apostrophe folded; span is the article's own text
+    assert span_text(ARTICLE, span) == "China is Russia\u2019s main partner in international trade,"
+
+
+def test_whitespace_runs_and_newlines_fold() -> None:
+    span = find_quote("The president mentioned projects at the\nChinese  nuclear", ARTICLE)
+    assert span_text(ARTICLE, span) == "The president mentioned   projects at the Chinese nuclear"
+
+
+def test_quote_spanning_a_paragraph_break() -> None:
+    quote = 'new record of $240 billion." Russian food exports'
+    got = span_text(ARTICLE, find_quote(quote, ARTICLE))
+    assert got.startswith("new record of $240 billion.\u201d\n\nRussian food")
+
+
+def test_dashes_fold() -> None:
+    got = span_text(ARTICLE, find_quote("northeast) - both with Russian units", ARTICLE))
+    assert got == "northeast) \u2014 both with Russian units"
+
+
+def test_case_insensitive_is_last_resort() -> None:
+    got = span_text(ARTICLE, find_quote("THE PRESIDENT MENTIONED projects", ARTICLE))
+    assert got == "The president mentioned   projects"
+
+
+def test_model_added_ellipses_and_quotes_are_stripped() -> None:
+    got = span_text(ARTICLE, find_quote('"...set a new record of $240 billion..."', ARTICLE))
+    assert got == "set a \u201cnew record of $240 billion"[: len(got)] or "$240 billion" in got
+    assert "$240 billion" in got
+    got2 = span_text(ARTICLE, find_quote("\u2026 plants in Tianwan (Jiangsu province \u2026", ARTICLE))
+    assert got2 == "plants in Tianwan (Jiangsu province"
+
+
+def test_added_trailing_period_is_tolerated() -> None:
+    got = span_text(ARTICLE, find_quote("Putin added that food exports grew.", ARTICLE) or (0, 0))
+    assert got == ""  # words differ: no match
+    got = span_text(ARTICLE, find_quote("Russian food exports have increased.", ARTICLE) or (0, 0))
+    assert got == ""  # the text has a quote mark between "exports" and "have": still no match
+    got = span_text(ARTICLE, find_quote("both with Russian units.", ARTICLE))
+    assert got == "both with Russian units."
+    got = span_text(ARTICLE, find_quote("Chinese nuclear power plants in Tianwan.", ARTICLE))
+    assert got == "Chinese nuclear power plants in Tianwan"
+
+
+def test_changed_words_do_not_match() -> None:
+    assert find_quote("new record of $250 billion", ARTICLE) is None
+    assert find_quote("the summit was cancelled by both leaders", ARTICLE) is None
+
+
+@pytest.mark.parametrize("quote", ["Tianwan", "$240 billion", "in Tianwan", "", "   ", '"..."'])
+def test_too_short_quotes_are_rejected(quote: str) -> None:
+    assert find_quote(quote, ARTICLE) is None
+
+
+def test_short_quote_accepted_when_it_is_the_whole_passage() -> None:
+    assert find_quote("Tianwan.", "Tianwan.") == (0, 8)
+
+
+def test_ellipsis_character_in_text_folds_to_dots() -> None:
+    text = "He said the talks were long\u2026 and productive overall."
+    got = span_text(text, find_quote("talks were long... and productive", text))
+    assert got == "talks were long\u2026 and productive"
+
+
+def test_normalise_offset_map_round_trips() -> None:
+    text = "A \u201cquote\u201d\n\n  with\u2014dash\u2026 end"
+    folded, starts, ends = normalise(text)
+    assert folded == 'A "quote" with-dash... end'
+    i = folded.index("with")
+    j = folded.index("end") + 3
+    assert text[starts[i] : ends[j - 1]] == "with\u2014dash\u2026 end"
+
+
+def test_clean_quote() -> None:
+    assert clean_quote(' "\u2026 the talks ... " ') == "the talks"
+    assert clean_quote("\u201cGood neighbors\u201d") == "Good neighbors"
+
+
+# --- verify_citations --------------------------------------------------------------------------
+
+PUB = datetime(2024, 5, 16, tzinfo=UTC)
+
+
+def make_passages() -> list[Passage]:
+    paras = ARTICLE.split("\n\n")
+    out = []
+    pos = 0
+    for i, p in enumerate(paras[1:], start=1):
+        start = ARTICLE.index(p, pos)
+        pos = start + len(p)
+        out.append(
+            Passage(
+                chunk_id=f"art1:{i}",
+                article_id="art1",
+                title="Summit in Beijing",
+                text=p,
+                start=start,
+                end=start + len(p),
+                source="example.com",
+                url="https://example.com/summit",
+                published=PUB,
+            )
+        )
+    # a second article with a distinct passage
+    other = "Xi said the two countries were good neighbors, good friends and good partners."
+    out.append(
+        Passage(
+            chunk_id="art2:0", article_id="art2", title="Other", text=other, start=100, end=100 + 79
+        )
+    )
+    return out
+
+
+P = make_passages()  # 1: trade, 2: food, 3: nuclear, 4: other article
+
+
+def test_verified_citation_has_article_span_and_verbatim_quote() -> None:
+    out = {
+        "answer": "Trade reached a record $240 billion last year [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "new record of $240 billion."}],
+    }
+    ans = verify_citations("q", out, P, model="m")
+    assert ans.status == "answered"
+    assert ans.text == "Trade reached a record $240 billion last year [1]."
+    (c,) = ans.citations
+    assert c.n == 1 and c.article_id == "art1" and c.chunk_id == "art1:1"
+    assert ARTICLE[c.start : c.end] == c.quote == "new record of $240 billion."
+    assert c.url == "https://example.com/summit" and c.published == PUB
+    assert ans.passages_considered == 4 and ans.model == "m"
+
+
+def test_renumbered_in_order_of_first_appearance() -> None:
+    out = {
+        "answer": "Plants are in Tianwan and Xudabao [3]. Trade hit $240 billion [1]. Again [3].",
+        "status": "answered",
+        "citations": [
+            {"passage": 1, "quote": "the volume of exchanges set a"},
+            {"passage": 3, "quote": "nuclear power plants in Tianwan"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Plants are in Tianwan and Xudabao [1]. Trade hit $240 billion [2]. Again [1]."
+    assert [(c.n, c.chunk_id) for c in ans.citations] == [(1, "art1:3"), (2, "art1:1")]
+
+
+def test_quote_from_another_passage_is_dropped() -> None:
+    # the quote exists in passage 1 but the model attributes it to passage 2
+    out = {
+        "answer": "Food exports rose 1.5 times [2]. Trade was $240 billion [1].",
+        "status": "answered",
+        "citations": [
+            {"passage": 2, "quote": "new record of $240 billion"},
+            {"passage": 1, "quote": "new record of $240 billion"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.status == "partial"
+    assert ans.text == "Food exports rose 1.5 times. Trade was $240 billion [1]."
+    assert ans.unsupported == ["Food exports rose 1.5 times"]
+    assert [c.chunk_id for c in ans.citations] == ["art1:1"]
+
+
+def test_adjacent_and_grouped_markers() -> None:
+    out = {
+        "answer": "Both figures are records [2][1]. Plants too [1, 3]. Dup [3][3].",
+        "status": "answered",
+        "citations": [
+            {"passage": 1, "quote": "main partner in international trade"},
+            {"passage": 2, "quote": "have increased 1.5 times and reached $7.6 billion"},
+            {"passage": 3, "quote": "Xudabao (Liaoning, northeast)"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Both figures are records [1][2]. Plants too [2][3]. Dup [3]."
+    assert [c.chunk_id for c in ans.citations] == ["art1:2", "art1:1", "art1:3"]
+    assert ans.status == "answered" and ans.unsupported == []
+
+
+def test_group_with_one_bad_member_keeps_the_good_one() -> None:
+    out = {
+        "answer": "Trade was $240 billion [1, 2].",
+        "status": "answered",
+        "citations": [
+            {"passage": 1, "quote": "new record of $240 billion"},
+            {"passage": 2, "quote": "this text is not in passage two at all"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Trade was $240 billion [1]."
+    assert ans.status == "answered" and ans.unsupported == []
+
+
+def test_marker_for_unknown_passage_is_removed() -> None:
+    out = {
+        "answer": "Trade was $240 billion [1]. Something else [9].",
+        "status": "answered",
+        "citations": [
+            {"passage": 1, "quote": "new record of $240 billion"},
+            {"passage": 9, "quote": "new record of $240 billion"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Trade was $240 billion [1]. Something else."
+    assert ans.unsupported == ["Something else"]
+    assert ans.status == "partial"
+
+
+def test_marker_after_period_attributes_the_preceding_sentence() -> None:
+    out = {
+        "answer": "First claim here. Second claim here. [2] Third [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "new record of $240 billion"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.unsupported == ["Second claim here."]
+    assert ans.text == "First claim here. Second claim here. Third [1]."
+
+
+def test_nothing_verified_becomes_not_in_sources_with_claims_listed() -> None:
+    out = {
+        "answer": "The summit was cancelled [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "the summit was cancelled by both"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.status == "not_in_sources"
+    assert ans.citations == []
+    assert "The summit was cancelled" in ans.unsupported
+    assert "[1]" not in ans.text
+
+
+def test_model_not_in_sources_is_kept_without_citations() -> None:
+    out = {
+        "answer": "The articles don't say what the capital of Peru is [1].",
+        "status": "not_in_sources",
+        "citations": [{"passage": 1, "quote": "new record of $240 billion"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.status == "not_in_sources" and ans.citations == []
+    assert ans.text == "The articles don't say what the capital of Peru is."
+
+
+def test_unmarked_answer_with_verified_quotes_gets_markers_appended() -> None:
+    out = {
+        "answer": "Trade reached $240 billion.",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "new record of $240 billion"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Trade reached $240 billion. [1]"
+    assert len(ans.citations) == 1
+
+
+def test_malformed_citation_entries_are_ignored() -> None:
+    out = {
+        "answer": "Trade was $240 billion [1].",
+        "status": "answered",
+        "citations": [
+            "junk",
+            {"passage": "x", "quote": "new record"},
+            {"passage": 1},
+            {"passage": 1, "quote": "new record of $240 billion"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert [c.n for c in ans.citations] == [1]
+
+
+def test_passage_markers_variants() -> None:
+    out = {
+        "answer": "Trade was $240 billion [Passage 1]. Exports [2-3].",
+        "status": "answered",
+        "citations": [
+            {"passage": 1, "quote": "new record of $240 billion"},
+            {"passage": 2, "quote": "Russian food exports"},
+            {"passage": 3, "quote": "nuclear power plants in Tianwan"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Trade was $240 billion [1]. Exports [2][3]."
+
+
+def test_strip_markers() -> None:
+    assert strip_markers("A claim [1]. Another [2, 3].") == "A claim. Another."
