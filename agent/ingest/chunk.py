@@ -1,0 +1,195 @@
+"""Split an article's text into token-bounded chunks that are exact character spans.
+
+Why spans and not copies: a citation quotes a chunk, and ``text[start:end] == chunk.text``
+is what lets the quote be located in the article. Why paragraphs first: a paragraph is
+the unit a reporter wrote as one thought, so retrieval returns whole thoughts; only a
+paragraph too long for the limit is cut at sentences, and only a sentence too long is
+cut at words (and a "word" too long — a pasted URL — at characters).
+
+``fits`` is the embedder's veto: its word-piece tokenizer may count more tokens than
+cl100k, and a chunk it would silently truncate would be partly unsearchable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from agent.tokens import count_tokens
+from agent.types import Chunk
+
+Span = tuple[int, int]
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_WORD = re.compile(r"\S+")
+
+# A sentence ends at . ! ? or … (possibly repeated), optionally followed by closing
+# quotes/brackets, then whitespace. A line break inside a paragraph also ends one.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|\n")
+
+# Words whose trailing period is not a sentence end.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "sen", "rep", "gov",
+    "lt", "col", "capt", "cmdr", "sgt", "pres", "rev", "hon", "inc", "ltd", "co", "corp",
+    "bros", "vs", "etc", "no", "nos", "vol", "fig", "approx", "est", "dept", "univ",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    "a.m", "p.m", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "d.c", "ph.d", "cf", "al",
+}
+_LAST_WORD = re.compile(r"([\w.]+)\.$")
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    """``(start, end)`` shrunk to exclude surrounding whitespace; None if nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _cut(text: str, start: int, end: int, cuts: list[int]) -> list[Span]:
+    """Split ``[start, end)`` at the given cut positions into trimmed, non-empty spans."""
+    spans: list[Span] = []
+    prev = start
+    for pos in [*cuts, end]:
+        span = _trim(text, prev, pos)
+        if span:
+            spans.append(span)
+        prev = pos
+    return spans
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    """Blank-line separated paragraphs as trimmed spans; they cover all non-space text."""
+    return _cut(text, 0, len(text), [m.start() for m in _PARAGRAPH_BREAK.finditer(text)])
+
+
+def _is_abbreviation(text: str, start: int, dot_end: int) -> bool:
+    """Whether the period ending at ``dot_end`` belongs to an abbreviation or an initial."""
+    m = _LAST_WORD.search(text, max(start, dot_end - 12), dot_end)
+    if not m:
+        return False
+    word = m.group(1)
+    if word.lower() in _ABBREVIATIONS:
+        return True
+    if len(word) == 1 and word.isupper():  # an initial: "J. K. Rowling"
+        return True
+    return bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word))  # dotted acronym: U.S.A.
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of ``text[start:end]`` as trimmed spans covering all its non-space text.
+
+    Handles closing quotes after the stop (``.”``), common abbreviations ("Mr.",
+    "U.S.", "Jan.") and initials; a stop followed by a lower-case word or a digit is
+    not taken as a sentence end ("3.5 million" never reaches here: no space follows).
+    """
+    end = len(text) if end is None else end
+    cuts: list[int] = []
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if m.group() == "\n":
+            cuts.append(m.end())
+            continue
+        stop = m.group()
+        if stop.startswith(".") and stop.rstrip("\"'”’»)]") == "." and _is_abbreviation(
+            text, start, m.start() + 1
+        ):
+            continue
+        nxt = re.compile(r"\s*(\S)").match(text, m.end(), end)
+        if nxt and (nxt.group(1).islower()):
+            continue
+        cuts.append(m.end())
+    return _cut(text, start, end, cuts)
+
+
+def word_spans(text: str, start: int, end: int) -> list[Span]:
+    return [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+
+
+class _Packer:
+    """Holds the limit and the veto; splits and packs spans so each chunk is allowed."""
+
+    def __init__(self, text: str, max_tokens: int, fits: Callable[[str], bool] | None) -> None:
+        self.text = text
+        self.max_tokens = max_tokens
+        self.fits = fits
+
+    def ok(self, span: Span) -> bool:
+        piece = self.text[span[0] : span[1]]
+        if count_tokens(piece) > self.max_tokens:
+            return False
+        return self.fits is None or self.fits(piece)
+
+    def pack(self, units: list[Span]) -> list[Span]:
+        """Greedily merge consecutive allowed units while the merged span stays allowed."""
+        out: list[Span] = []
+        for unit in units:
+            if out and self.ok((out[-1][0], unit[1])):
+                out[-1] = (out[-1][0], unit[1])
+            else:
+                out.append(unit)
+        return out
+
+    def split_chars(self, span: Span) -> list[Span]:
+        """Last resort for one over-long "word": the longest allowed prefixes, in turn."""
+        out: list[Span] = []
+        start, end = span
+        while start < end:
+            lo, hi = start + 1, end  # find the largest cut in [lo, hi] that is allowed
+            best = start + 1  # one character always goes, so this terminates
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                if self.ok((start, mid)):
+                    best, lo = mid, mid + 1
+                else:
+                    hi = mid - 1
+            out.append((start, best))
+            start = best
+        return out
+
+    def split_sentence(self, span: Span) -> list[Span]:
+        pieces: list[Span] = []
+        for word in word_spans(self.text, *span):
+            pieces.extend([word] if self.ok(word) else self.split_chars(word))
+        return self.pack(pieces)
+
+    def split_paragraph(self, span: Span) -> list[Span]:
+        pieces: list[Span] = []
+        for sentence in sentence_spans(self.text, *span):
+            pieces.extend([sentence] if self.ok(sentence) else self.split_sentence(sentence))
+        return self.pack(pieces)
+
+
+def chunk_text(
+    article_id: str,
+    text: str,
+    max_tokens: int,
+    fits: Callable[[str], bool] | None = None,
+) -> list[Chunk]:
+    """Chunks of ``text`` of at most ``max_tokens`` cl100k tokens, each allowed by ``fits``.
+
+    Whole paragraphs are packed together while they fit; a paragraph that does not
+    fit alone becomes its own run of sentence-packed chunks (never merged with its
+    neighbours, so chunk boundaries stay at paragraph boundaries where possible).
+    Every chunk's ``text == text[start:end]``, starts and ends on non-space, and
+    together the chunks cover every non-space character once, in order.
+    """
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be at least 1")
+    packer = _Packer(text, max_tokens, fits)
+    spans: list[Span] = []
+    run: list[Span] = []  # consecutive whole paragraphs waiting to be packed
+    for para in paragraph_spans(text):
+        if packer.ok(para):
+            run.append(para)
+            continue
+        spans.extend(packer.pack(run))
+        run = []
+        spans.extend(packer.split_paragraph(para))
+    spans.extend(packer.pack(run))
+    return [
+        Chunk(article_id=article_id, n=n, start=s, end=e, text=text[s:e],
+              tokens=count_tokens(text[s:e]))
+        for n, (s, e) in enumerate(spans)
+    ]

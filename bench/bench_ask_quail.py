@@ -1,0 +1,145 @@
+"""Answer quality of `ask` on QuAIL news (30 VOA articles, 540 four-option questions).
+
+Method (so the numbers can be compared across runs):
+- ingest the 30 articles into a fresh temporary index with the embedded default embedder;
+- ask each question open-ended (options NOT shown) with the configured chat model;
+- score: embed the answer text and the four options with the same MiniLM embedder and pick the
+  option with the highest cosine similarity; an answer with status ``not_in_sources`` picks the
+  "not enough information" option. Accuracy = share where the picked option is the gold one.
+  Reported overall, on the 480 answerable questions, and per question type;
+- on the 60 "not enough information" (Unanswerable) questions: the rate of ``not_in_sources``;
+- citation validity: share of shown citations whose quote is verbatim at its span in the cited
+  article (must be 100% by construction), and whose article is the question's article;
+- retrieval recall@k: share of questions whose gold article has a passage among those retrieved.
+
+Usage:  .venv/bin/python bench/bench_ask_quail.py [--per-type N] [--model qwen2.5-1.5b] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+DATA = REPO.parent / "shared" / "data" / "quail_news"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--per-type", type=int, default=0, help="questions per type (0 = all 60)")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("-k", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--out", type=Path, default=None, help="write per-question JSON lines here")
+    args = ap.parse_args()
+
+    from agent import Agent
+
+    articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
+    questions = [json.loads(line) for line in (args.data / "quail_dev_news.jsonl").open()]
+    if args.per_type:
+        by_type: dict[str, list[dict]] = defaultdict(list)
+        for q in questions:
+            by_type[q["question_type"]].append(q)
+        rng = random.Random(args.seed)
+        questions = [q for qs in by_type.values() for q in rng.sample(qs, min(args.per_type, len(qs)))]
+
+    tmp = Path(tempfile.mkdtemp(prefix="quail-"))
+    corpus = tmp / "quail.jsonl"
+    with corpus.open("w") as f:
+        for a in articles:
+            meta = a.get("metadata", {})
+            f.write(json.dumps({
+                "id": a["id"], "title": meta.get("title") or a["id"], "text": a["text"],
+                "url": meta.get("url"), "author": meta.get("author"), "source": "VOA",
+            }) + "\n")
+    overrides = {"index_path": tmp / "index"}
+    if args.model:
+        overrides["model"] = args.model
+    agent = Agent(**overrides)
+    report = agent.ingest([str(corpus)])
+    print(f"ingested: {report.to_markdown().strip()}", file=sys.stderr)
+    url_to_article = {a.url: a for a in agent.list()}
+    quail_url = {a["id"]: a.get("metadata", {}).get("url") for a in articles}
+
+    rows = []
+    t_start = time.perf_counter()
+    for i, q in enumerate(questions, 1):
+        gold_article = url_to_article.get(quail_url[q["text_id"]])
+        t0 = time.perf_counter()
+        passages = agent.search(q["question"], k=args.k)
+        answer = agent.ask(q["question"], k=args.k)
+        seconds = time.perf_counter() - t0
+        options = q["options"]
+        nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
+        if answer.status == "not_in_sources":
+            picked = nei
+        else:
+            vecs = agent.embedder.embed([answer.text, *options])
+            sims = vecs[1:] @ vecs[0]
+            picked = int(np.argmax(sims))
+        valid = []
+        for c in answer.citations:
+            art = agent.get(c.article_id)
+            valid.append({
+                "verbatim": art.text[c.start:c.end] == c.quote,
+                "gold_article": gold_article is not None and c.article_id == gold_article.id,
+            })
+        rows.append({
+            "id": q["id"], "type": q["question_type"], "question": q["question"],
+            "answer": answer.text, "status": answer.status, "picked": picked,
+            "gold": q["gold_index"][0], "correct": picked == q["gold_index"][0],
+            "recall": gold_article is not None and any(p.article_id == gold_article.id for p in passages),
+            "citations": valid, "seconds": seconds,
+        })
+        if i % 10 == 0:
+            acc = sum(r["correct"] for r in rows) / len(rows)
+            print(f"{i}/{len(questions)} acc so far {acc:.3f}", file=sys.stderr)
+    total = time.perf_counter() - t_start
+
+    def share(xs: list[bool]) -> float:
+        return round(sum(xs) / len(xs), 3) if xs else float("nan")
+
+    answerable = [r for r in rows if r["type"] != "Unanswerable"]
+    unanswerable = [r for r in rows if r["type"] == "Unanswerable"]
+    cits = [c for r in rows for c in r["citations"]]
+    summary = {
+        "questions": len(rows),
+        "model": agent.settings.resolved_model,
+        "accuracy_all": share([r["correct"] for r in rows]),
+        "accuracy_answerable": share([r["correct"] for r in answerable]),
+        "not_in_sources_rate_on_unanswerable": share([r["status"] == "not_in_sources" for r in unanswerable]),
+        "not_in_sources_rate_on_answerable": share([r["status"] == "not_in_sources" for r in answerable]),
+        "citations_shown": len(cits),
+        "citation_verbatim_rate": share([c["verbatim"] for c in cits]),
+        "citation_gold_article_rate": share([c["gold_article"] for c in cits]),
+        "answers_with_citations": share([bool(r["citations"]) for r in answerable]),
+        "recall_at_k": share([r["recall"] for r in rows]),
+        "median_seconds": round(statistics.median(r["seconds"] for r in rows), 2),
+        "total_seconds": round(total, 1),
+        "per_type_accuracy": {
+            t: share([r["correct"] for r in rows if r["type"] == t])
+            for t in sorted({r["type"] for r in rows})
+        },
+    }
+    if args.out:
+        with args.out.open("w") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
