@@ -32,11 +32,12 @@ app = typer.Typer(
         "newsagent: ingest news articles, ask questions with verified citations.\n\n"
         "Quick start (offline, embedded default models):\n\n"
         "  agent ingest examples/articles\n\n"
-        '  agent ask "How much rain fell during the flood?"\n\n'
+        '  agent ask "How much rain fell before the River Ash flood?"\n\n'
         "Settings come from defaults < ~/.config/newsagent/config.toml or ./newsagent.toml "
         "< NEWSAGENT_* env vars < these flags. See `agent config`."
     ),
     no_args_is_help=True,
+    add_completion=False,
     rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -7,7 +7,7 @@ Quick start (runs offline on the embedded default models)::
     agent = Agent(index_path="index")           # any Settings field can be overridden here
     report = agent.ingest(["examples/articles"])
     print(report.to_markdown())                 # added 5, updated 0, unchanged 0, failed 0 ...
-    answer = agent.ask("How much rain fell during the flood?")
+    answer = agent.ask("How much rain fell before the River Ash flood?")
     print(answer.to_markdown())                 # text with [1] markers, then the quoted sources
 
 Heavy parts (the embedding model, the Chroma client, the chat model) are created on first

@@ -33,4 +33,4 @@ echo "==> checking the installation"
 echo "==> ingesting the sample articles into ./index"
 "$VENV/bin/agent" ingest examples/articles
 echo "==> asking a question with the embedded default model (offline)"
-"$VENV/bin/agent" ask "${NEWSAGENT_DEMO_QUESTION:-How much rain fell during the flood, and where?}"
+"$VENV/bin/agent" ask "${NEWSAGENT_DEMO_QUESTION:-How much rain fell before the River Ash flood?}"
