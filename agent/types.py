@@ -164,3 +164,250 @@ class IngestReport(BaseModel):
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"failed {self.failed} ({self.chunks} chunks, {self.seconds:.1f}s)\n"
         )
+
+
+# --- summaries and briefings (agent/summarize.py, agent/brief.py) ----------------------------
+
+
+def _cite_marks(citations: list[Citation]) -> str:
+    return "".join(f"[{c.n}]" for c in citations)
+
+
+def _sources_markdown(citations: list[Citation]) -> list[str]:
+    """Footnote-style list: one entry per citation number (title, date, URL, verbatim quote)."""
+    seen: dict[int, Citation] = {}
+    for c in citations:
+        seen.setdefault(c.n, c)
+    lines: list[str] = []
+    for n in sorted(seen):
+        c = seen[n]
+        date = f", {c.published.date().isoformat()}" if c.published else ""
+        where = f" <{c.url}>" if c.url else ""
+        lines.append(f"[{n}] *{c.title}*{date}{where}")
+        lines.append(f"    > {c.quote}")
+    return lines
+
+
+class KeyPoint(BaseModel):
+    """One key point of an article, backed by verified quotes."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class KeyFigure(BaseModel):
+    """A number the article reports. ``flagged`` = its digits are not in its quote: not a fact."""
+
+    value: str = Field(description='The number as written, e.g. "$240 billion".')
+    unit: str = ""
+    what: str = Field(description="What the number measures.")
+    citations: list[Citation] = Field(default_factory=list)
+    flagged: bool = False
+    flag_reason: str | None = None
+
+
+class DateEvent(BaseModel):
+    """Something the article says happened (or will happen) on a date."""
+
+    date: str
+    event: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class SummaryQuote(BaseModel):
+    """A direct quote from the article (verbatim in the article text) and who said it."""
+
+    text: str
+    speaker: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ArticleSummary(BaseModel):
+    """What ``Agent.summarize`` returns: a structured summary where every item is cited."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    content_hash: str = ""
+    headline: str
+    summary: str
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+    organisations: list[str] = Field(default_factory=list)
+    places: list[str] = Field(default_factory=list)
+    key_figures: list[KeyFigure] = Field(default_factory=list)
+    dates_events: list[DateEvent] = Field(default_factory=list)
+    quotes: list[SummaryQuote] = Field(default_factory=list)
+    model: str = ""
+    prompt_version: str = ""
+    dropped: int = Field(0, description="Items dropped because their evidence did not verify.")
+    parts: int = Field(1, description="How many parts a long article was summarised in.")
+    generated_at: datetime | None = None
+
+    def citations(self) -> list[Citation]:
+        """Every citation in the summary, in order of number (one per number)."""
+        items: list[Citation] = []
+        for group in (self.key_points, self.key_figures, self.dates_events, self.quotes):
+            for item in group:
+                items.extend(item.citations)
+        return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
+
+    def to_markdown(self) -> str:
+        date = f" · {self.published.date().isoformat()}" if self.published else ""
+        src = f" · {self.source}" if self.source else ""
+        lines = [f"# {self.headline}", "", f"*{self.title}*{src}{date}", "", self.summary.strip(), ""]
+        if self.key_points:
+            lines += ["## Key points", ""]
+            lines += [f"- {k.text} {_cite_marks(k.citations)}" for k in self.key_points]
+            lines.append("")
+        for label, names in (
+            ("People", self.people),
+            ("Organisations", self.organisations),
+            ("Places", self.places),
+        ):
+            if names:
+                lines.append(f"**{label}:** {', '.join(names)}  ")
+        if self.people or self.organisations or self.places:
+            lines.append("")
+        if self.key_figures:
+            lines += ["## Key figures", ""]
+            for f in self.key_figures:
+                unit = f" {f.unit}" if f.unit and f.unit.lower() not in f.value.lower() else ""
+                line = f"- **{f.value}**{unit}: {f.what} {_cite_marks(f.citations)}"
+                if f.flagged:
+                    line += f" ⚠ *unverified figure: {f.flag_reason}*"
+                lines.append(line)
+            lines.append("")
+        if self.dates_events:
+            lines += ["## Dates and events", ""]
+            lines += [f"- **{d.date}**: {d.event} {_cite_marks(d.citations)}" for d in self.dates_events]
+            lines.append("")
+        if self.quotes:
+            lines += ["## Quotes", ""]
+            for q in self.quotes:
+                who = f" — {q.speaker}" if q.speaker else ""
+                lines.append(f"- “{q.text}”{who} {_cite_marks(q.citations)}")
+            lines.append("")
+        cites = self.citations()
+        if cites:
+            lines += ["## Sources", ""] + _sources_markdown(cites) + [""]
+        footer = f"*{self.model or 'unknown model'}, prompt {self.prompt_version}"
+        if self.dropped:
+            footer += f"; {self.dropped} item(s) dropped: their evidence was not in the article"
+        lines.append(footer + "*")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+class BriefingSentence(BaseModel):
+    """One sentence of a briefing; it is kept only when it cites verified quotes."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class BriefingSection(BaseModel):
+    """One storyline: a group of articles about the same thing."""
+
+    heading: str
+    sentences: list[BriefingSentence] = Field(default_factory=list)
+    article_ids: list[str] = Field(default_factory=list)
+
+
+class DisagreementClaim(BaseModel):
+    """One side of a disagreement, with the quote that states it."""
+
+    text: str
+    article_id: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Disagreement(BaseModel):
+    """Articles that give different figures or claims for the same thing."""
+
+    what: str
+    claims: list[DisagreementClaim] = Field(default_factory=list)
+
+
+class BriefingArticle(BaseModel):
+    """An article a briefing drew on."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    headline: str = ""
+
+
+class Briefing(BaseModel):
+    """What ``Agent.brief`` returns: a multi-article briefing, every sentence cited."""
+
+    title: str
+    topic: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    generated_at: datetime | None = None
+    model: str = ""
+    prompt_version: str = ""
+    overview: list[BriefingSentence] = Field(default_factory=list)
+    sections: list[BriefingSection] = Field(default_factory=list)
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    articles: list[BriefingArticle] = Field(default_factory=list)
+    dropped: int = Field(0, description="Sentences dropped because they cited no valid source.")
+
+    def citations(self) -> list[Citation]:
+        """Every citation in the briefing, one per number, in order."""
+        items: list[Citation] = []
+        for s in self.overview:
+            items.extend(s.citations)
+        for sec in self.sections:
+            for s in sec.sentences:
+                items.extend(s.citations)
+        for d in self.disagreements:
+            for c in d.claims:
+                items.extend(c.citations)
+        return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
+
+    def to_markdown(self) -> str:
+        lines = [f"# {self.title}", ""]
+        window = []
+        if self.topic:
+            window.append(f"topic: {self.topic}")
+        if self.since or self.until:
+            lo = self.since.date().isoformat() if self.since else "…"
+            hi = self.until.date().isoformat() if self.until else "…"
+            window.append(f"{lo} to {hi}")
+        window.append(f"{len(self.articles)} article(s)")
+        lines += [f"*{' · '.join(window)}*", ""]
+        if self.overview:
+            lines += ["## Overview", ""]
+            lines.append(" ".join(f"{s.text} {_cite_marks(s.citations)}" for s in self.overview))
+            lines.append("")
+        for sec in self.sections:
+            lines += [f"## {sec.heading}", ""]
+            lines += [f"- {s.text} {_cite_marks(s.citations)}" for s in sec.sentences]
+            lines.append("")
+        if self.disagreements:
+            lines += ["## What the sources disagree on", ""]
+            for d in self.disagreements:
+                lines.append(f"- **{d.what}**")
+                lines += [f"    - {c.text} {_cite_marks(c.citations)}" for c in d.claims]
+            lines.append("")
+        cites = self.citations()
+        if cites:
+            lines += ["## Sources", ""] + _sources_markdown(cites) + [""]
+        if self.articles:
+            lines += ["## Articles used", ""]
+            for a in self.articles:
+                date = f", {a.published.date().isoformat()}" if a.published else ""
+                src = f" ({a.source})" if a.source else ""
+                where = f" <{a.url}>" if a.url else ""
+                lines.append(f"- *{a.title}*{src}{date}{where} `{a.article_id[:12]}`")
+            lines.append("")
+        footer = f"*{self.model or 'unknown model'}, prompt {self.prompt_version}"
+        if self.generated_at:
+            footer += f", generated {self.generated_at.isoformat(timespec='seconds')}"
+        lines.append(footer + "*")
+        return "\n".join(lines).rstrip() + "\n"

@@ -37,8 +37,13 @@ def test_exact_match_returns_original_span() -> None:
 
 def test_straight_quotes_match_curly_quotes_in_text() -> None:
     span = find_quote('"China is Russia\'s main partner in international trade,"', ARTICLE)
-    # decorative outer quotes stripped, inner apostrophe folded; span is the article's own text
-    assert span_text(ARTICLE, span) == "China is Russia\u2019s main partner in international trade,"
+    # quote marks fold to the article's curly ones; the span is the article's own text
+    assert span_text(ARTICLE, span) == (
+        "\u201cChina is Russia\u2019s main partner in international trade,\u201d"
+    )
+    # a quote mark the article doesn't have around the passage is stripped, not required
+    span = find_quote('"Russian president assured, noting"', ARTICLE)
+    assert span_text(ARTICLE, span) == "Russian president assured, noting"
 
 
 def test_whitespace_runs_and_newlines_fold() -> None:
@@ -63,18 +68,15 @@ def test_case_insensitive_is_last_resort() -> None:
 
 
 def test_model_added_ellipses_and_quotes_are_stripped() -> None:
-    got = span_text(ARTICLE, find_quote('"...set a new record of $240 billion..."', ARTICLE))
-    assert got == "set a \u201cnew record of $240 billion"[: len(got)] or "$240 billion" in got
-    assert "$240 billion" in got
+    got = span_text(ARTICLE, find_quote('"...new record of $240 billion..."', ARTICLE))
+    assert got == "new record of $240 billion"
     got2 = span_text(ARTICLE, find_quote("\u2026 plants in Tianwan (Jiangsu province \u2026", ARTICLE))
     assert got2 == "plants in Tianwan (Jiangsu province"
 
 
 def test_added_trailing_period_is_tolerated() -> None:
-    got = span_text(ARTICLE, find_quote("Putin added that food exports grew.", ARTICLE) or (0, 0))
-    assert got == ""  # words differ: no match
-    got = span_text(ARTICLE, find_quote("Russian food exports have increased.", ARTICLE) or (0, 0))
-    assert got == ""  # the text has a quote mark between "exports" and "have": still no match
+    # the text has a quote mark between "exports" and "have": words must match exactly
+    assert find_quote("Russian food exports have increased.", ARTICLE) is None
     got = span_text(ARTICLE, find_quote("both with Russian units.", ARTICLE))
     assert got == "both with Russian units."
     got = span_text(ARTICLE, find_quote("Chinese nuclear power plants in Tianwan.", ARTICLE))
