@@ -82,16 +82,12 @@ def main(
         str | None,
         typer.Option("--chroma-url", help="Use a Chroma server instead, e.g. http://127.0.0.1:8000."),
     ] = None,
-    provider: Annotated[
-        str | None, typer.Option("--provider", help="auto | local | openai.")
-    ] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="auto | local | openai.")] = None,
     model: Annotated[
         str | None,
         typer.Option("--model", "-m", help="Model name (see `agent models`) or server model id."),
     ] = None,
-    model_path: Annotated[
-        Path | None, typer.Option("--model-path", help="Use any local GGUF file.")
-    ] = None,
+    model_path: Annotated[Path | None, typer.Option("--model-path", help="Use any local GGUF file.")] = None,
     base_url: Annotated[
         str | None,
         typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."),
@@ -234,7 +230,12 @@ def ask(
 
         answer = _run(
             lambda: agent.ask(
-                question, k=k, source=source, since=since_dt, until=until_dt, article=article,
+                question,
+                k=k,
+                source=source,
+                since=since_dt,
+                until=until_dt,
+                article=article,
                 on_text=on_text,
             )
         )
@@ -258,7 +259,9 @@ def list_articles(
     agent = _agent(ctx)
     articles = _run(
         lambda: agent.list(
-            source=source, since=_parse_date(since, "--since"), until=_parse_date(until, "--until"),
+            source=source,
+            since=_parse_date(since, "--since"),
+            until=_parse_date(until, "--until"),
             limit=limit,
         )
     )
@@ -306,9 +309,7 @@ def remove(
 
 
 @app.command()
-def stats(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Counts of articles and chunks, sources, date range, and which embedder built the index."""
     agent = _agent(ctx)
     data = _run(agent.stats)
@@ -333,6 +334,64 @@ def config(ctx: typer.Context) -> None:
     console.print(table)
     files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
     console.print(f"[dim]config files: {files}; env vars: NEWSAGENT_<SETTING>[/dim]")
+
+
+@app.command()
+def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the local models: which is active, whether its file is assembled and verified."""
+    from agent.models import list_models
+
+    agent = _agent(ctx)
+    rows = _run(lambda: list_models(agent.settings))
+    if as_json:
+        console.print_json(json.dumps([r.model_dump() for r in rows]))
+        return
+    table = Table("", "name", "aliases", "parts installed", "file", "description", box=None)
+    for r in rows:
+        state = (
+            "[green]verified[/green]"
+            if r.verified
+            else ("present" if r.file_present else "[dim]not yet assembled[/dim]")
+        )
+        table.add_row(
+            "*" if r.active else "",
+            r.name,
+            ", ".join(r.aliases),
+            "yes" if r.installed else "[red]no[/red]",
+            state,
+            r.description,
+        )
+    console.print(table)
+    s = agent.settings
+    if s.resolved_provider == "openai":
+        console.print(
+            f"[dim]active provider: openai ({s.base_url or 'api.openai.com'}), model {s.resolved_model}[/dim]"
+        )
+    elif s.model_path:
+        console.print(f"[dim]active: local file {s.model_path}[/dim]")
+    console.print(
+        "[dim]local model files are assembled on first use (hash-checked); see `agent doctor`[/dim]"
+    )
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    quick: Annotated[bool, typer.Option("--quick", help="Skip loading the chat model.")] = False,
+) -> None:
+    """Check the installation end to end (tokenizer, llama.cpp, embedder, model file, index)."""
+    from agent.doctor import run_checks, versions
+
+    agent = _agent(ctx)
+    console.print("[dim]" + ", ".join(f"{k} {v}" for k, v in versions().items()) + "[/dim]")
+    results = run_checks(agent.settings, skip={"chat model"} if quick else None)
+    for c in results:
+        mark = "[green]ok[/green]  " if c.ok else "[red]FAIL[/red]"
+        console.print(f"{mark} [bold]{c.name}[/bold]: {c.detail}", highlight=False, soft_wrap=True)
+        if c.fix and (not c.ok or c.fix.startswith("add")):
+            console.print(f"      [yellow]fix:[/yellow] {c.fix}", highlight=False)
+    if not all(c.ok for c in results):
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

