@@ -1,0 +1,222 @@
+"""The embedded chat model: a LangChain ``BaseChatModel`` over an in-process ``llama_cpp.Llama``.
+
+Why our own class and not ``langchain_community.ChatLlamaCpp``: that one defaults to
+``n_batch=8`` (prompt evaluation becomes very slow), pulls in langchain-community, and
+does not pass llama.cpp's ``response_format={"type": "json_object", "schema": ...}``
+through, which is what gives us schema-constrained decoding (a JSON-schema grammar).
+
+One ``Llama`` is loaded per (path, n_ctx, threads) and reused for the whole process:
+loading costs seconds and a 1.5B model holds ~2 GB. ``Llama`` is not thread-safe, so
+every call (including a whole streamed generation) holds that instance's lock.
+
+Prompt caching: ``Llama.generate`` compares the new prompt's tokens with the tokens
+already in the KV cache and only evaluates the differing suffix (``kv_cache_seq_rm`` +
+"prefix-match hit"), so consecutive calls sharing a long system prompt skip
+re-evaluating it without anything on our side. An optional ``LlamaRAMCache``
+(``prompt_cache_bytes`` > 0) additionally keeps saved states of *earlier* prompts, which
+helps when two prompt families alternate; it costs a state copy after every call, so it
+is off by default (numbers in bench/bench_models.py and the helper report).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    convert_to_openai_messages,
+)
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+from agent.errors import ModelError, ModelFileError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Loaded:
+    llm: Any  # llama_cpp.Llama (imported lazily: it is slow to import and optional for openai)
+    lock: threading.RLock
+
+
+_LOADED: dict[tuple[str, int, int, int], _Loaded] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_llama(path: str | Path, n_ctx: int, n_threads: int, prompt_cache_bytes: int = 0) -> _Loaded:
+    """The process-wide ``Llama`` for these parameters, loading it on first use."""
+    key = (str(Path(path).resolve()), int(n_ctx), int(n_threads), int(prompt_cache_bytes))
+    with _LOAD_LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        try:
+            import llama_cpp
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelError(
+                "llama-cpp-python is not installed; run `pip install 'llama-cpp-python[server]'` "
+                "or use an OpenAI-compatible server (--base-url)"
+            ) from exc
+        log.info("loading %s (n_ctx=%d, threads=%d)", key[0], n_ctx, n_threads)
+        try:
+            llm = llama_cpp.Llama(
+                model_path=key[0],
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_batch=512,
+                verbose=False,
+                # chat_format=None: llama.cpp picks the chat template from the GGUF metadata
+            )
+        except ValueError as exc:
+            raise ModelFileError(
+                f"llama.cpp could not load {key[0]}: {exc}; the file may be corrupt "
+                "(`agent doctor` rehashes it)"
+            ) from exc
+        if prompt_cache_bytes > 0:
+            llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prompt_cache_bytes))
+        loaded = _Loaded(llm=llm, lock=threading.RLock())
+        _LOADED[key] = loaded
+        return loaded
+
+
+def unload_all() -> None:
+    """Drop every cached ``Llama`` (tests and benchmarks use this to free memory)."""
+    with _LOAD_LOCK:
+        _LOADED.clear()
+
+
+def _completion_params() -> frozenset[str]:
+    import llama_cpp
+
+    return frozenset(inspect.signature(llama_cpp.Llama.create_chat_completion).parameters) - {
+        "self",
+        "messages",
+        "stream",
+    }
+
+
+def _usage(prompt: int, completion: int) -> UsageMetadata:
+    return UsageMetadata(
+        input_tokens=prompt, output_tokens=completion, total_tokens=prompt + completion
+    )
+
+
+class LocalChatModel(BaseChatModel):
+    """llama.cpp in-process as a LangChain chat model.
+
+    Call kwargs (directly or via ``.bind``) reach ``Llama.create_chat_completion``:
+    ``response_format``, ``temperature``, ``max_tokens``, ``stop``, ``seed``, ...
+    """
+
+    model_path: str
+    model_name: str = "local"
+    n_ctx: int = 4096
+    n_threads: int = 2
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    prompt_cache_bytes: int = Field(0, description="LlamaRAMCache size; 0 = off.")
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-local"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "model_path": self.model_path, "n_ctx": self.n_ctx}
+
+    def _loaded(self) -> _Loaded:
+        return load_llama(self.model_path, self.n_ctx, self.n_threads, self.prompt_cache_bytes)
+
+    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        allowed = _completion_params()
+        for k, v in kwargs.items():
+            if k in allowed:
+                params[k] = v
+            else:
+                log.debug("ignoring unsupported llama.cpp kwarg %s", k)
+        if stop:
+            params["stop"] = stop
+        return params
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        loaded = self._loaded()
+        params = self._params(stop, kwargs)
+        with loaded.lock:
+            resp = loaded.llm.create_chat_completion(
+                messages=cast(Any, convert_to_openai_messages(messages)), **params
+            )
+        choice = resp["choices"][0]
+        text = choice["message"].get("content") or ""
+        usage = resp.get("usage") or {}
+        prompt_t, completion_t = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+        message = AIMessage(
+            content=text,
+            usage_metadata=_usage(prompt_t, completion_t),
+            response_metadata={"finish_reason": choice.get("finish_reason"), "model_name": self.model_name},
+        )
+        return ChatResult(
+            generations=[ChatGeneration(message=message)],
+            llm_output={"token_usage": dict(usage), "model_name": self.model_name},
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        loaded = self._loaded()
+        params = self._params(stop, kwargs)
+        with loaded.lock:  # held until the generator finishes or is closed
+            llm = loaded.llm
+            stream = llm.create_chat_completion(
+                messages=cast(Any, convert_to_openai_messages(messages)), stream=True, **params
+            )
+            pieces = 0
+            finish: str | None = None
+            for part in stream:
+                choice = part["choices"][0]
+                delta = choice.get("delta") or {}
+                finish = choice.get("finish_reason") or finish
+                text = delta.get("content") or ""
+                if not text:
+                    continue
+                pieces += 1
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+            # Streaming responses carry no usage: derive it from the context state.
+            # n_tokens = prompt + generated tokens evaluated; the last sampled token is
+            # evaluated only when generation stopped at EOS/stop (not at max_tokens).
+            # Streamed pieces are tokens except where a multi-byte character spans two.
+            completion_t = pieces
+            unevaluated = 1 if finish == "length" else 0
+            prompt_t = max(0, int(llm.n_tokens) - completion_t + unevaluated)
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=_usage(prompt_t, completion_t),
+                response_metadata={"finish_reason": finish, "model_name": self.model_name},
+            )
+        )

@@ -1,0 +1,220 @@
+"""OpenAI and OpenAI-compatible servers (vLLM, Ollama, llama.cpp, LM Studio) via ``ChatOpenAI``.
+
+Retries with backoff on 429/5xx/timeouts come from the ``openai`` client
+(``max_retries``). What this module adds:
+- errors become ours (``AuthenticationError`` / ``ProviderError``) with one-line
+  messages that say what to do, name the server's host, and never contain the key;
+- a placeholder key for keyless local servers (the client insists on one);
+- ``max_tokens`` is sent as ``max_tokens`` to non-OpenAI servers: langchain-openai
+  renames it ``max_completion_tokens``, which llama.cpp's server silently ignores.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+import openai
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from agent.errors import AuthenticationError, ConfigError, ModelError, ProviderError
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER_KEY = "not-needed"  # llama.cpp / Ollama / vLLM without --api-key ignore it
+OPENAI_HOST = "api.openai.com"
+
+
+class ProviderHTTPError(ProviderError):
+    """A ``ProviderError`` that keeps the HTTP status, so callers can decide to fall back."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def host_of(base_url: str | None) -> str:
+    """The host[:port] of a base URL, for messages (never the full URL: it may hold secrets)."""
+    if not base_url:
+        return OPENAI_HOST
+    parsed = urlparse(base_url if "://" in base_url else f"http://{base_url}")
+    return parsed.netloc.rsplit("@", 1)[-1] or base_url
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    one_line = " ".join(str(text).split())
+    if secret and len(secret) >= 4:
+        one_line = one_line.replace(secret, "****")
+    return one_line[:300]
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+    return exc.message or ""
+
+
+def map_openai_error(
+    exc: Exception, *, base_url: str | None, model: str, api_key: str | None, retries: int
+) -> ModelError:
+    """Translate an ``openai`` exception into ours. The key never appears in the message."""
+    host = host_of(base_url)
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderHTTPError(
+            f"the request to {host} timed out (after {retries} retries); check that the "
+            "server is up, or raise request_timeout"
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderHTTPError(
+            f"cannot connect to {host}; check --base-url and that the server is running"
+        )
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        detail = _scrub(_server_message(exc), api_key)
+        if status in (401, 403):
+            return AuthenticationError(
+                f"the server rejected the API key (HTTP {status} from {host}); "
+                "check OPENAI_API_KEY"
+            )
+        if status == 404:
+            return ProviderHTTPError(
+                f"model {model!r} not found at {host} (HTTP 404); choose another with --model "
+                "(see `agent models`, or the server's /v1/models)",
+                status,
+            )
+        if status == 429:
+            return ProviderHTTPError(
+                f"{host} is rate-limiting requests (HTTP 429, gave up after {retries} retries); "
+                f"wait and try again: {detail}",
+                status,
+            )
+        if status >= 500:
+            return ProviderHTTPError(
+                f"{host} failed the request (HTTP {status}, gave up after {retries} retries): "
+                f"{detail}",
+                status,
+            )
+        return ProviderHTTPError(f"{host} rejected the request (HTTP {status}): {detail}", status)
+    return ProviderHTTPError(f"request to {host} failed: {_scrub(str(exc), api_key)}")
+
+
+class OpenAIChatModel(ChatOpenAI):
+    """``ChatOpenAI`` that raises our errors and sends ``max_tokens`` where servers read it."""
+
+    def _our_error(self, exc: Exception) -> ModelError:
+        secret = self.openai_api_key
+        key = secret.get_secret_value() if isinstance(secret, SecretStr) else None
+        return map_openai_error(
+            exc,
+            base_url=self.openai_api_base,
+            model=self.model_name,
+            api_key=key,
+            retries=self.max_retries or 0,
+        )
+
+    @property
+    def is_openai(self) -> bool:
+        return host_of(self.openai_api_base) == OPENAI_HOST
+
+    def _get_request_payload(
+        self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if not self.is_openai and "max_completion_tokens" in payload:
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
+        return payload
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        try:
+            return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+        except openai.OpenAIError as exc:
+            raise self._our_error(exc) from None
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        try:
+            yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+        except openai.OpenAIError as exc:
+            raise self._our_error(exc) from None
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        try:
+            return await super()._agenerate(messages, stop=stop, run_manager=run_manager, **kwargs)
+        except openai.OpenAIError as exc:
+            raise self._our_error(exc) from None
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        try:
+            async for chunk in super()._astream(
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            ):
+                yield chunk
+        except openai.OpenAIError as exc:
+            raise self._our_error(exc) from None
+
+    def without_retries(self) -> OpenAIChatModel:
+        """A copy that fails fast: used to probe which structured-output method a server
+        supports (llama.cpp answers an unsupported one with HTTP 500, which would
+        otherwise be retried with backoff)."""
+        update: dict[str, Any] = {"max_retries": 0}
+        if self.root_client is not None:
+            root = self.root_client.with_options(max_retries=0)
+            update |= {"root_client": root, "client": root.chat.completions}
+        if self.root_async_client is not None:
+            aroot = self.root_async_client.with_options(max_retries=0)
+            update |= {"root_async_client": aroot, "async_client": aroot.chat.completions}
+        return self.model_copy(update=update)
+
+
+def make_openai_chat(settings: Settings) -> OpenAIChatModel:
+    """The chat model for ``provider=openai`` (OpenAI itself or a compatible base URL)."""
+    if settings.openai_api_key is None and not settings.base_url:
+        raise ConfigError(
+            "provider=openai needs an API key (OPENAI_API_KEY) or a server URL (--base-url)"
+        )
+    key = settings.openai_api_key or SecretStr(PLACEHOLDER_KEY)
+    return OpenAIChatModel(
+        model=settings.resolved_model,
+        api_key=key,
+        base_url=settings.base_url,
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+        temperature=settings.temperature,
+        max_completion_tokens=settings.max_answer_tokens,
+    )

@@ -1,0 +1,376 @@
+"""Schema-constrained JSON from any chat model, plus the process-wide model factory.
+
+Why several methods: small local models only produce reliable JSON when decoding is
+constrained by a grammar, and OpenAI-compatible servers each support a different
+subset of OpenAI's structured-output features (measured: llama.cpp's server answers
+``response_format`` type ``json_schema`` with HTTP 500 but supports function calling
+and ``json_object``). So:
+
+- ``LocalChatModel`` → ``response_format={"type": "json_object", "schema": ...}``, which
+  llama.cpp turns into a JSON-schema grammar ("grammar");
+- an OpenAI-compatible model → ``json_schema`` (strict when the schema allows it) →
+  ``function_calling`` (a forced tool call) → ``json_mode`` (``json_object`` plus the
+  schema in the system prompt). The first method that works is remembered per
+  (base_url, model) for the rest of the process;
+- any other ``BaseChatModel`` (e.g. a test fake) → "prompt": the schema in the
+  prompt and JSON parsed out of the reply.
+
+Every result is validated against the schema (``jsonschema``); invalid output is
+retried once, then the next method is tried, then ``ModelError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage, SystemMessage
+from langchain_core.utils.json import parse_partial_json
+
+from agent.errors import ModelError
+from agent.models.local import LocalChatModel
+from agent.models.openai import OpenAIChatModel, ProviderHTTPError, host_of, make_openai_chat
+from agent.models.registry import ensure_model, resolve_spec
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Method = Literal["grammar", "json_schema", "function_calling", "json_mode", "prompt"]
+REMOTE_METHODS: tuple[Method, ...] = ("json_schema", "function_calling", "json_mode")
+# Statuses that mean "this server does not support that request shape": try the next method.
+FALLBACK_STATUSES = frozenset({400, 405, 415, 422, 500, 501})
+TOOL_NAME = "respond"
+RETRY_TEMPERATURE = 0.4
+
+_METHOD_CACHE: dict[tuple[str, str], Method] = {}
+_MODEL_CACHE: dict[tuple[Any, ...], BaseChatModel] = {}
+_MODEL_LOCK = threading.Lock()
+
+
+class InvalidOutput(ModelError):
+    """The model's reply was not JSON matching the schema."""
+
+
+# --- schema helpers ------------------------------------------------------------------
+
+
+def validate(data: Any, schema: dict[str, Any]) -> None:
+    """Raise ``InvalidOutput`` naming the first problem when ``data`` breaks ``schema``."""
+    if not isinstance(data, dict):
+        raise InvalidOutput(f"expected a JSON object, got {type(data).__name__}")
+    try:
+        import jsonschema
+    except ImportError:  # pragma: no cover - jsonschema ships with chromadb
+        missing = [k for k in schema.get("required", []) if k not in data]
+        if missing:
+            raise InvalidOutput(f"missing required field(s): {', '.join(missing)}") from None
+        return
+    validator_cls = jsonschema.validators.validator_for(schema)
+    error = jsonschema.exceptions.best_match(validator_cls(schema).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        raise InvalidOutput(f"output does not match the schema at {where}: {error.message}")
+
+
+def is_strict_compatible(schema: dict[str, Any]) -> bool:
+    """OpenAI's strict mode needs every object closed and every property required."""
+    if schema.get("type") == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        if schema.get("additionalProperties", True) is not False:
+            return False
+        if set(schema.get("required", [])) != set(props):
+            return False
+        if not all(is_strict_compatible(p) for p in props.values() if isinstance(p, dict)):
+            return False
+    items = schema.get("items")
+    if isinstance(items, dict) and not is_strict_compatible(items):
+        return False
+    return all(
+        is_strict_compatible(s) for k in ("anyOf", "oneOf") for s in schema.get(k, [])
+    )
+
+
+def extract_json(text: str) -> Any:
+    """The JSON object in a reply that may wrap it in prose or code fences."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
+    if fenced:
+        try:
+            return json.loads(fenced.group(1))
+        except json.JSONDecodeError:
+            pass
+    start, end = text.find("{"), text.rfind("}")
+    if start != -1 and end > start:
+        try:
+            return json.loads(text[start : end + 1])
+        except json.JSONDecodeError:
+            pass
+    raise InvalidOutput(f"the reply is not JSON: {text[:80]!r}")
+
+
+def schema_instruction(schema: dict[str, Any]) -> str:
+    return (
+        "Reply with one JSON object and nothing else (no prose, no code fences). "
+        "It must match this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
+    )
+
+
+def with_schema_in_prompt(messages: list[BaseMessage], schema: dict[str, Any]) -> list[BaseMessage]:
+    """Add the schema instruction to the (first) system message."""
+    note = schema_instruction(schema)
+    if messages and isinstance(messages[0], SystemMessage) and isinstance(messages[0].content, str):
+        return [SystemMessage(content=f"{messages[0].content}\n\n{note}"), *messages[1:]]
+    return [SystemMessage(content=note), *messages]
+
+
+# --- one attempt with one method -------------------------------------------------------
+
+
+def _bound(
+    model: BaseChatModel,
+    method: Method,
+    schema: dict[str, Any],
+    max_tokens: int | None,
+    temperature: float | None = None,
+) -> Any:
+    extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
+    if temperature is not None:
+        extra["temperature"] = temperature
+    if method == "grammar":
+        return model.bind(response_format={"type": "json_object", "schema": schema}, **extra)
+    if method == "json_schema":
+        fmt = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": TOOL_NAME,
+                "schema": schema,
+                "strict": is_strict_compatible(schema),
+            },
+        }
+        return model.bind(response_format=fmt, **extra)
+    if method == "function_calling":
+        tool = {
+            "type": "function",
+            "function": {
+                "name": TOOL_NAME,
+                "description": "Return the answer as structured data.",
+                "parameters": schema,
+            },
+        }
+        return model.bind_tools(
+            [tool], tool_choice=TOOL_NAME, parallel_tool_calls=False, **extra
+        )
+    if method == "json_mode":
+        return model.bind(response_format={"type": "json_object"}, **extra)
+    return model.bind(**extra) if extra else model
+
+
+def _chunk_text(chunk: AIMessageChunk, method: Method) -> str:
+    if method == "function_calling":
+        return "".join(tc.get("args") or "" for tc in chunk.tool_call_chunks)
+    content = chunk.content
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+
+
+def _final_from_message(msg: BaseMessage, method: Method) -> Any:
+    if method == "function_calling":
+        calls = getattr(msg, "tool_calls", None) or []
+        if not calls:
+            raise InvalidOutput("the model made no tool call")
+        return calls[0]["args"]
+    content = msg.content
+    if not isinstance(content, str):
+        content = _chunk_text(AIMessageChunk(content=content), method)
+    return extract_json(content)
+
+
+def _attempt(
+    model: BaseChatModel,
+    method: Method,
+    messages: list[BaseMessage],
+    schema: dict[str, Any],
+    on_partial: Callable[[dict[str, Any]], None] | None,
+    max_tokens: int | None,
+    temperature: float | None = None,
+) -> dict[str, Any]:
+    msgs = with_schema_in_prompt(messages, schema) if method in ("json_mode", "prompt") else messages
+    runnable = _bound(model, method, schema, max_tokens, temperature)
+    if on_partial is None:
+        data = _final_from_message(runnable.invoke(msgs), method)
+    else:
+        data = _stream_partials(runnable.stream(msgs), method, on_partial)
+    validate(data, schema)
+    result: dict[str, Any] = data
+    return result
+
+
+def _stream_partials(
+    stream: Iterator[Any], method: Method, on_partial: Callable[[dict[str, Any]], None]
+) -> Any:
+    """Feed growing partial objects to ``on_partial``; return the final parsed object."""
+    text = ""
+    last: Any = None
+    merged: AIMessageChunk | None = None
+    for chunk in stream:
+        if not isinstance(chunk, AIMessageChunk):
+            continue
+        merged = chunk if merged is None else merged + chunk
+        piece = _chunk_text(chunk, method)
+        if not piece:
+            continue
+        text += piece
+        partial = parse_partial_json(text) if text.lstrip().startswith("{") else None
+        if isinstance(partial, dict) and partial != last:
+            last = partial
+            on_partial(partial)
+    if method == "function_calling" and merged is not None and merged.tool_calls:
+        return merged.tool_calls[0]["args"]
+    return extract_json(text)
+
+
+# --- the public entry points -----------------------------------------------------------
+
+
+def _model_key(model: BaseChatModel) -> tuple[str, str]:
+    if isinstance(model, OpenAIChatModel):
+        return (model.openai_api_base or "https://api.openai.com/v1", model.model_name)
+    return (type(model).__name__, getattr(model, "model_name", ""))
+
+
+def methods_for(model: BaseChatModel) -> tuple[Method, ...]:
+    """The methods to try, in order (a remembered working method first)."""
+    if isinstance(model, LocalChatModel):
+        return ("grammar",)
+    if isinstance(model, OpenAIChatModel):
+        known = _METHOD_CACHE.get(_model_key(model))
+        if known is not None:
+            return (known, *(m for m in REMOTE_METHODS if m != known))
+        return REMOTE_METHODS
+    return ("prompt",)
+
+
+def remembered_method(model: BaseChatModel) -> Method | None:
+    """The structured-output method that last worked for this server + model, if any."""
+    return _METHOD_CACHE.get(_model_key(model))
+
+
+def structured_call(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    schema: dict[str, Any],
+    *,
+    on_partial: Callable[[dict[str, Any]], None] | None = None,
+    max_tokens: int | None = None,
+) -> dict[str, Any]:
+    """Ask ``model`` for one JSON object matching ``schema`` and return it (validated).
+
+    With ``on_partial``, the reply is streamed and ``on_partial`` receives the
+    partially parsed object each time it grows (so a caller can show an ``answer``
+    field as it fills). Raises ``ModelError`` when no method yields valid output
+    (after one retry each), or the provider's own error (auth, timeout, ...).
+    """
+    methods = methods_for(model)
+    key = _model_key(model)
+    problems: list[str] = []
+    for i, method in enumerate(methods):
+        is_last = i == len(methods) - 1
+        probing = isinstance(model, OpenAIChatModel) and key not in _METHOD_CACHE and not is_last
+        runner: BaseChatModel = model
+        if probing and isinstance(model, OpenAIChatModel):
+            runner = model.without_retries()
+        for attempt in (1, 2):
+            # Greedy decoding would repeat the same invalid reply: retry with some sampling.
+            temperature = RETRY_TEMPERATURE if attempt == 2 else None
+            try:
+                data = _attempt(
+                    runner, method, messages, schema, on_partial, max_tokens, temperature
+                )
+            except InvalidOutput as exc:
+                log.debug("structured output via %s attempt %d invalid: %s", method, attempt, exc)
+                problems.append(f"{method}: {exc}")
+                continue
+            except ProviderHTTPError as exc:
+                if exc.status_code in FALLBACK_STATUSES and not is_last:
+                    log.debug("%s does not support %s (%s); trying the next method", key, method, exc)
+                    problems.append(f"{method}: {exc}")
+                    break
+                raise
+            except (NotImplementedError, TypeError) as exc:
+                # e.g. a model class without bind_tools
+                if is_last:
+                    raise ModelError(f"structured output is not supported by {key[1]}: {exc}") from exc
+                problems.append(f"{method}: {exc}")
+                break
+            if _METHOD_CACHE.get(key) != method and isinstance(model, OpenAIChatModel):
+                _METHOD_CACHE[key] = method
+                log.debug("structured output for %s works via %s", key, method)
+            return data
+    raise ModelError(
+        "the model did not return valid structured output; " + "; ".join(problems[-2:])
+    )
+
+
+def _settings_key(settings: Settings) -> tuple[Any, ...]:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    return (
+        settings.resolved_provider,
+        settings.resolved_model,
+        str(settings.model_path or ""),
+        str(settings.cache_dir),
+        settings.base_url,
+        hashlib.sha256(key.encode()).hexdigest(),  # never keep the key itself in a cache key
+        settings.n_ctx,
+        settings.threads,
+        settings.temperature,
+        settings.max_answer_tokens,
+        settings.request_timeout,
+        settings.max_retries,
+    )
+
+
+def get_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model these settings ask for, built once per process and reused."""
+    key = _settings_key(settings)
+    with _MODEL_LOCK:
+        if key in _MODEL_CACHE:
+            return _MODEL_CACHE[key]
+        model: BaseChatModel
+        if settings.resolved_provider == "openai":
+            model = make_openai_chat(settings)
+        else:
+            path = ensure_model(settings)
+            model = LocalChatModel(
+                model_path=str(path),
+                model_name=model_label(settings),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.threads,
+                temperature=settings.temperature,
+                max_tokens=settings.max_answer_tokens,
+                prompt_cache_bytes=0,
+            )
+        _MODEL_CACHE[key] = model
+        return model
+
+
+def model_label(settings: Settings) -> str:
+    """A short human name for the model in use, e.g. ``qwen2.5-1.5b (local)``."""
+    if settings.resolved_provider == "openai":
+        if settings.base_url and host_of(settings.base_url) != "api.openai.com":
+            return f"{settings.resolved_model} @ {host_of(settings.base_url)}"
+        return f"{settings.resolved_model} (openai)"
+    if settings.model_path is not None:
+        return f"{Path(settings.model_path).name} (local)"
+    return f"{resolve_spec(settings.model).name} (local)"
