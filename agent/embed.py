@@ -365,7 +365,7 @@ class OpenAIEmbedder:
             raise ProviderError(
                 f"{self.host} returned {len(data)} embeddings for {len(batch)} inputs"
             )
-        return [list(d.embedding) for d in data]
+        return [_pooled(d.embedding) for d in data]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if isinstance(texts, str):
@@ -384,6 +384,15 @@ class OpenAIEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def _pooled(embedding: Any) -> list[float]:
+    """One vector per input. llama.cpp's server, serving a chat GGUF with --embedding, returns
+    one vector per *token*; those are mean-pooled, as MiniLM does with its token vectors."""
+    arr = np.asarray(embedding, dtype=np.float32)
+    if arr.ndim == 2:
+        arr = arr.mean(axis=0)
+    return [float(x) for x in arr.ravel()]
 
 
 # --- factory -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openai
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -152,3 +153,15 @@ def test_connection_refused_is_a_provider_error(tmp_path: Path) -> None:
     with pytest.raises(ProviderError, match="cannot connect to 127.0.0.1") as err:
         get_chat_model(s).invoke([HumanMessage("hi")])
     assert "sk-secret" not in str(err.value)
+
+
+def test_openai_embedder_pools_per_token_vectors_from_the_server(server: LlamaServer) -> None:
+    """Our OpenAIEmbedder against the real server: one unit vector per input, whatever the
+    server's pooling."""
+    from agent.embed import OpenAIEmbedder
+
+    emb = OpenAIEmbedder(settings_for(server, embedder="openai", embedding_model=server.model))
+    vecs = emb.embed(["The river flooded the town.", "Floodwater covered the streets.", "Stock prices rose."])
+    assert vecs.shape == (3, 896)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert emb.dim == 896 and emb.name.startswith("openai/")
