@@ -38,7 +38,7 @@ _EDGE_JUNK = " \t\r\n\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u
 _EDGE_ELLIPSIS = re.compile(r"^(?:\s*(?:\.{2,}|\u2026)\s*)+|(?:\s*(?:\.{2,}|\u2026)\s*)+$")
 
 
-def _fold_char(ch: str, casefold: bool) -> str:
+def _fold_char(ch: str, casefold: bool, drop_quotes: bool = False) -> str:
     if ch in _DROP:
         return ""
     if ch.isspace():
@@ -48,20 +48,25 @@ def _fold_char(ch: str, casefold: bool) -> str:
         out = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
         if out != ch:  # NFKC may itself produce foldable characters (e.g. full-width quotes)
             out = "".join(_CHAR_FOLD.get(c, c) for c in out)
+    if drop_quotes:
+        out = out.replace('"', "")
     return out.casefold() if casefold else out
 
 
-def normalise(text: str, *, casefold: bool = False) -> tuple[str, list[int], list[int]]:
+def normalise(
+    text: str, *, casefold: bool = False, drop_quotes: bool = False
+) -> tuple[str, list[int], list[int]]:
     """Fold typography and whitespace runs; return the folded text and an offset map.
 
     ``starts[i]``/``ends[i]`` give the original character span that produced folded character
     ``i``, so a match ``folded[a:b]`` is ``text[starts[a]:ends[b - 1]]`` in the original.
+    ``drop_quotes`` removes double quote marks (models often leave out the article's quotes).
     """
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for i, ch in enumerate(text):
-        out = _fold_char(ch, casefold)
+        out = _fold_char(ch, casefold, drop_quotes)
         if not out:
             continue
         if out == " " and chars and chars[-1] == " ":  # extend the current whitespace run
@@ -111,16 +116,92 @@ def find_quote(quote: str, passage_text: str) -> tuple[int, int] | None:
         pos = passage_text.find(cand)
         if pos >= 0:
             return pos, pos + len(cand)
-    for casefold in (False, True):
-        text_n, starts, ends = normalise(passage_text, casefold=casefold)
+    for casefold, drop in ((False, False), (True, False), (True, True)):
+        text_n, starts, ends = normalise(passage_text, casefold=casefold, drop_quotes=drop)
         for cand in candidates:
-            cand_n = normalise(cand, casefold=casefold)[0].strip()
+            cand_n = normalise(cand, casefold=casefold, drop_quotes=drop)[0].strip()
             if len(cand_n) < 2:
                 continue
             pos = text_n.find(cand_n)
             if pos >= 0:
                 return starts[pos], ends[pos + len(cand_n) - 1]
-    return None
+    return _find_pieces(cleaned, passage_text)
+
+
+# Piecewise alignment, for quotes that skip words ("A ... B", or small models silently dropping
+# a clause). The citation then shows the article's full text from the first piece to the last,
+# so the reader sees exactly what was left out.
+MIN_PIECE_WORDS = 3
+MAX_PIECES = 3
+MAX_SILENT_GAP = 60  # characters a quote may silently skip between two pieces
+MAX_ELLIPSIS_GAP = 400  # characters an explicit "..." may stand for
+_NEGATION = re.compile(r"\b(?:not|no|never|nor|none|without|n't|cannot)\b|n't\b")
+
+
+def _find_pieces(quote: str, passage_text: str) -> tuple[int, int] | None:
+    """Match ``quote`` as at most 3 in-order runs of ≥3 words with short gaps between them.
+
+    A gap may not contain a negation ("not", "never", "n't", ...): dropping one flips meaning.
+    """
+    tn, starts, ends = normalise(passage_text, casefold=True, drop_quotes=True)
+    qn = normalise(quote, casefold=True, drop_quotes=True)[0].strip()
+    parts = [p.strip().split(" ") for p in re.split(r"\.{3,}", qn) if p.strip()]
+    pieces: list[tuple[int, int]] = []
+    for part_no, words in enumerate(parts):
+        i = 0
+        while i < len(words):
+            gap = MAX_ELLIPSIS_GAP if (part_no > 0 and i == 0) else MAX_SILENT_GAP
+            cursor = pieces[-1][1] if pieces else 0
+            found: tuple[int, int, int] | None = None
+            j = i + 1
+            while j <= len(words):
+                needle = " ".join(words[i:j])
+                limit = None if not pieces else cursor + gap + len(needle) + 1
+                pos = tn.find(needle, cursor, limit)
+                if pos < 0:
+                    break
+                found = (pos, pos + len(needle), j)
+                j += 1
+            if found is None or found[2] - i < MIN_PIECE_WORDS:
+                return None
+            if pieces and _NEGATION.search(tn[pieces[-1][1] : found[0]]):
+                return None
+            pieces.append((found[0], found[1]))
+            if len(pieces) > MAX_PIECES:
+                return None
+            i = found[2]
+    if len(pieces) < 2:
+        return None
+    return starts[pieces[0][0]], ends[pieces[-1][1] - 1]
+
+
+def shared_span(claim: str, passage_text: str, min_words: int = 5) -> tuple[int, int] | None:
+    """The longest run of ≥ ``min_words`` consecutive words of ``claim`` found verbatim
+    (typography-folded, case-insensitive) in ``passage_text``, as an original-text span.
+
+    Used when the model's own quote fails: if the claim's wording is itself copied from the
+    cited passage, that copied run is real evidence and becomes the quote.
+    """
+    tn, starts, ends = normalise(passage_text, casefold=True, drop_quotes=True)
+    folded = normalise(strip_markers(claim), casefold=True, drop_quotes=True)[0]
+    words = [w for w in folded.split(" ") if w]
+    best: tuple[int, int] | None = None
+    best_len = 0
+    for i in range(len(words)):
+        j = i + max(min_words, best_len + 1)
+        while j <= len(words):
+            needle = " ".join(words[i:j])
+            pos = tn.find(needle)
+            if pos < 0:
+                break
+            best, best_len = (pos, pos + len(needle)), j - i
+            j += 1
+    if best is None:
+        return None
+    a, b = best
+    text = passage_text[starts[a] : ends[b - 1]]
+    trimmed = text.rstrip(",;: ")
+    return starts[a], starts[a] + len(trimmed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,6 +243,33 @@ def _claim_before(text: str, pos: int) -> str:
 def strip_markers(text: str) -> str:
     """The text with every citation marker removed (for answers that end up uncited)."""
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+
+
+def _attribute_unmarked(
+    text: str, passages: Sequence[Passage], verified: dict[int, tuple[int, int]]
+) -> str:
+    """Add markers to an answer the model wrote without any: each sentence gets the passage it
+    copies ≥5 words from; if none does, verified quotes are attached at the end."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    out: list[str] = []
+    marked = False
+    for sent in sentences:
+        best_n, best_len = 0, 0
+        for n, p in enumerate(passages, start=1):
+            span = shared_span(sent, p.text)
+            if span is not None and span[1] - span[0] > best_len:
+                best_n, best_len = n, span[1] - span[0]
+        if best_n:
+            m = re.match(r"(.*?)([.!?]*)$", sent, re.S)
+            body, end = (m.group(1), m.group(2)) if m else (sent, "")
+            sent = f"{body.rstrip()} [{best_n}]{end}"
+            marked = True
+        out.append(sent)
+    if marked:
+        return " ".join(out)
+    if verified:
+        return text.rstrip() + " " + "".join(f"[{n}]" for n in verified)
+    return text
 
 
 def _citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
@@ -242,9 +350,16 @@ def verify_citations(
         if span is not None:
             verified[n] = span
 
-    # No markers at all but verified quotes: the model put its evidence only in the list.
-    if not _MARKER.search(text) and verified and text:
-        text = text.rstrip() + " " + "".join(f"[{n}]" for n in verified)
+    if not _MARKER.search(text) and text:
+        text = _attribute_unmarked(text, passages, verified)
+
+    # A cited passage whose quote failed: its claim's own wording may be copied from it.
+    for m in _MARKER.finditer(text):
+        for n in _marker_numbers(m.group("nums")):
+            if 1 <= n <= len(passages) and n not in verified:
+                span = shared_span(_claim_before(text, m.start()), passages[n - 1].text)
+                if span is not None:
+                    verified[n] = span
 
     renumber: dict[int, int] = {}
     for m in _MARKER.finditer(text):

@@ -161,4 +161,7 @@ class Agent:
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )
         passages = self.search(question, k=k, source=source, since=since, until=until, article=article)
-        return answer_question(question, passages, self.chat_model, self.settings, on_text=on_text)
+        # A factory, not the model: with no relevant passages the model is never loaded.
+        return answer_question(
+            question, passages, lambda: self.chat_model, self.settings, on_text=on_text
+        )

@@ -75,8 +75,10 @@ def test_model_added_ellipses_and_quotes_are_stripped() -> None:
 
 
 def test_added_trailing_period_is_tolerated() -> None:
-    # the text has a quote mark between "exports" and "have": words must match exactly
-    assert find_quote("Russian food exports have increased.", ARTICLE) is None
+    # the model left out the article's quote mark before "have": still the same words
+    got = span_text(ARTICLE, find_quote("Russian food exports have increased.", ARTICLE))
+    assert got == "Russian food exports \u201chave increased"
+    assert find_quote("Russian food exports have decreased.", ARTICLE) is None
     got = span_text(ARTICLE, find_quote("both with Russian units.", ARTICLE))
     assert got == "both with Russian units."
     got = span_text(ARTICLE, find_quote("Chinese nuclear power plants in Tianwan.", ARTICLE))
@@ -324,3 +326,69 @@ def test_passage_markers_variants() -> None:
 
 def test_strip_markers() -> None:
     assert strip_markers("A claim [1]. Another [2, 3].") == "A claim. Another."
+
+
+# --- quotes that skip words, and evidence taken from the claim's own wording -------------------
+
+
+def test_quote_silently_skipping_a_clause_spans_the_full_article_text() -> None:
+    quote = (
+        "China is Russia's main partner in international trade, noting that last year the "
+        "volume of exchanges set a \u201cnew record of $240 billion.\u201d"
+    )
+    got = span_text(ARTICLE, find_quote(quote, ARTICLE))
+    assert got.startswith("China is Russia\u2019s main partner")
+    assert "the Russian president assured" in got  # the reader sees what the model skipped
+    assert got.endswith("$240 billion.")
+
+
+def test_internal_ellipsis_matches_pieces_in_order() -> None:
+    got = span_text(ARTICLE, find_quote("main partner in international trade ... new record of "
+                                        "$240 billion", ARTICLE))
+    assert got.startswith("main partner in international trade")
+    assert got.endswith("new record of $240 billion")
+    # pieces out of order do not match
+    assert find_quote("new record of $240 billion ... main partner in international trade",
+                      ARTICLE) is None
+
+
+def test_skipping_a_negation_is_not_a_match() -> None:
+    text = "The minister said he would not sign the treaty this year, officials confirmed."
+    assert find_quote("The minister said he would sign the treaty this year", text) is None
+    assert find_quote("The minister said he would not sign the treaty", text) is not None
+
+
+def test_pieces_too_short_or_too_far_apart_do_not_match() -> None:
+    text = ("Alpha beta gamma delta. " + "filler words here " * 10 +
+            "epsilon zeta eta theta.")
+    assert find_quote("alpha beta gamma delta epsilon zeta eta theta", text) is None  # gap > 60
+    assert find_quote("alpha beta gamma delta ... epsilon zeta eta theta", text) is not None
+    assert find_quote("Alpha beta gamma zeta eta theta iota", "Alpha beta gamma x zeta eta "
+                      "theta y iota") is None  # last piece 1 word
+
+
+def test_wrong_quote_but_claim_copied_from_cited_passage_is_verified() -> None:
+    out = {
+        "answer": "Units are being built at the plants in Tianwan (Jiangsu province, east) and "
+                  "Xudabao (Liaoning, northeast) [3].",
+        "status": "answered",
+        "citations": [{"passage": 3, "quote": "Putin referred to collaboration in research"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.status == "answered"
+    (c,) = ans.citations
+    assert c.quote == "plants in Tianwan (Jiangsu province, east) and Xudabao (Liaoning, northeast)"
+    assert ARTICLE[c.start : c.end] == c.quote
+
+
+def test_unmarked_sentences_are_attributed_by_copied_wording() -> None:
+    out = {
+        "answer": "The volume of exchanges set a new record of $240 billion. "
+                  "It was a good year.",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "exports rose 5% in March"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == ("The volume of exchanges set a new record of $240 billion [1]. "
+                        "It was a good year.")
+    assert ans.citations[0].quote == "the volume of exchanges set a \u201cnew record of $240 billion"

@@ -1,0 +1,188 @@
+"""The answer step: passages + question → schema-constrained model output → verified ``Answer``.
+
+An LCEL chain: ``prompt (prompts/answer.md) | structured model call | cite.verify_citations``.
+
+Why a JSON schema built per call: the citation ``passage`` field is an ``enum`` of exactly the
+passage numbers in this prompt, so the (grammar-constrained) model *cannot* cite a passage it
+wasn't given; ``answer`` comes first in the schema so its text streams first.
+
+Why the system prompt is fixed: everything per-question (passages, question) goes in the user
+message, so a local llama.cpp model re-uses the evaluated system prefix from its KV cache.
+
+Article text is data: passages are fenced in ``<passage>`` tags, any tag-like sequence inside the
+text is neutralised, and whatever the model claims is checked against the passages afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.prompt_values import PromptValue
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from agent.cite import verify_citations
+from agent.prompting import load_prompt
+from agent.settings import Settings
+from agent.types import Answer, Passage
+
+log = logging.getLogger(__name__)
+
+PROMPT_NAME = "answer"
+STATUSES = ["answered", "partial", "not_in_sources"]
+
+_TAG_LIKE = re.compile(r"<(\s*/?\s*passage)", re.IGNORECASE)
+
+ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
+
+
+def neutralise(text: str) -> str:
+    """Make ``<passage``/``</passage`` inside article text inert (``<`` → ``‹``), so text can't
+    close its fence and pose as instructions outside it."""
+    return _TAG_LIKE.sub("\u2039\\1", text)
+
+
+def _attr(value: str) -> str:
+    return neutralise(value).replace('"', "'").replace("<", "\u2039").replace(">", "\u203a")
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    """The numbered, fenced passages as they appear in the user message (dates included, so the
+    model can tell this week's figure from last month's)."""
+    blocks = []
+    for i, p in enumerate(passages, start=1):
+        attrs = [f'id="{i}"', f'title="{_attr(p.title)}"']
+        if p.source:
+            attrs.append(f'source="{_attr(p.source)}"')
+        attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
+        blocks.append(f"<passage {' '.join(attrs)}>\n{neutralise(p.text.strip())}\n</passage>")
+    return "\n\n".join(blocks)
+
+
+def answer_schema(n_passages: int) -> dict[str, Any]:
+    """JSON schema for the model's output; ``passage`` can only be one of 1..n_passages."""
+    return {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string"},
+            "status": {"type": "string", "enum": STATUSES},
+            "citations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "passage": {"type": "integer", "enum": list(range(1, n_passages + 1))},
+                        "quote": {"type": "string"},
+                    },
+                    "required": ["passage", "quote"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["answer", "status", "citations"],
+        "additionalProperties": False,
+    }
+
+
+def not_in_sources(question: str, n_searched: int, model: str = "") -> Answer:
+    """The answer given without calling a model when retrieval found nothing relevant."""
+    where = f" (searched {n_searched} passages)" if n_searched else ""
+    return Answer(
+        question=question,
+        text=f"The indexed articles don't say: no passage relevant to this question was found{where}.",
+        status="not_in_sources",
+        passages_considered=n_searched,
+        model=model,
+    )
+
+
+class _TextStreamer:
+    """Turns partial JSON objects into text deltas of the ``answer`` field."""
+
+    def __init__(self, on_text: Callable[[str], None]) -> None:
+        self.on_text = on_text
+        self.sent = ""
+
+    def __call__(self, partial: dict[str, Any]) -> None:
+        text = partial.get("answer")
+        if not isinstance(text, str) or text == self.sent:
+            return
+        if text.startswith(self.sent):
+            delta, self.sent = text[len(self.sent) :], text
+            if delta:
+                self.on_text(delta)
+
+
+def _model_name(model: BaseChatModel, settings: Settings) -> str:
+    for attr in ("model_name", "model"):
+        value = getattr(model, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return settings.resolved_model
+
+
+def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dict[str, Any], Answer]:
+    """``chain.invoke({"question": str, "passages": list[Passage], "on_text": callable|None})``
+    → verified ``Answer``. Requires at least one passage (``answer_question`` handles none)."""
+    from agent.models.structured import structured_call
+
+    prompt = load_prompt(PROMPT_NAME).chat_template()
+    name = _model_name(model, settings)
+
+    def generate(x: dict[str, Any]) -> dict[str, Any]:
+        messages: list[BaseMessage] = x["prompt"].to_messages()
+        on_text = x.get("on_text")
+        raw = structured_call(
+            model,
+            messages,
+            answer_schema(len(x["passages"])),
+            on_partial=_TextStreamer(on_text) if on_text else None,
+            max_tokens=settings.max_answer_tokens,
+        )
+        log.debug("model output: %s", json.dumps(raw, ensure_ascii=False))
+        return raw
+
+    def verify(x: dict[str, Any]) -> Answer:
+        return verify_citations(x["question"], x["raw"], x["passages"], model=name)
+
+    def fill(x: dict[str, Any]) -> dict[str, Any]:
+        return {"passages": format_passages(x["passages"]), "question": x["question"]}
+
+    render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(fill) | prompt)
+    chain: Runnable[dict[str, Any], Answer] = (
+        RunnablePassthrough.assign(prompt=render)
+        | RunnablePassthrough.assign(raw=RunnableLambda(generate))
+        | RunnableLambda(verify)
+    )
+    return chain
+
+
+def answer_question(
+    question: str,
+    passages: Sequence[Passage],
+    model: ModelOrFactory,
+    settings: Settings,
+    *,
+    on_text: Callable[[str], None] | None = None,
+) -> Answer:
+    """Answer ``question`` from ``passages`` with verified citations.
+
+    No passages → ``not_in_sources`` without touching the model; ``model`` may be a zero-argument
+    factory so a caller's lazily loaded model is only loaded when it is needed. ``on_text``
+    receives the model's answer text as it streams (provisional: markers are renumbered and
+    unverified ones removed in the returned ``Answer``).
+    """
+    question = question.strip()
+    if not question:
+        raise ValueError("question is empty: ask something, e.g. 'What did the article say about X?'")
+    if not passages:
+        return not_in_sources(question, 0, settings.resolved_model)
+    chat_model = model if isinstance(model, BaseChatModel) else model()
+    chain = build_answer_chain(settings, chat_model)
+    answer = chain.invoke({"question": question, "passages": list(passages), "on_text": on_text})
+    return answer

@@ -1,0 +1,102 @@
+"""The `agent` command line as a user runs it: real index, real embedder, real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "articles"
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> str:
+    return str(tmp_path / "index")
+
+
+def test_help_teaches_with_examples() -> None:
+    code, out, _ = run("--help")
+    assert code == 0 and "agent ingest examples/articles" in out
+    code, out, _ = run("ingest", "--help")
+    assert code == 0 and "Examples" in out and "feed" in out
+
+
+def test_ingest_list_show_stats_remove_round_trip(index: str) -> None:
+    code, out, _ = run("--index", index, "ingest", str(EXAMPLES), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    added = [i for i in report["items"] if i["status"] == "added"]
+    assert len(added) == 5 and not [i for i in report["items"] if i["status"] == "failed"]
+
+    code, out, _ = run("--index", index, "ingest", str(EXAMPLES))
+    assert code == 0 and "unchanged 5" in out
+
+    code, out, _ = run("--index", index, "list", "--json")
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert len(rows) == 5
+    dates = [r["published"] for r in rows]
+    assert dates == sorted(dates, reverse=True), "newest first"
+
+    code, out, _ = run("--index", index, "list", "--source", "Valley Courier", "--json")
+    assert code == 0 and all(json.loads(x)["source"] == "Valley Courier" for x in out.splitlines())
+
+    flood = next(r for r in rows if "312 homes" in r["title"])
+    code, out, _ = run("--index", index, "show", flood["id"][:8])
+    assert code == 0 and "94 millimetres" in out
+
+    code, out, _ = run("--index", index, "stats", "--json")
+    stats = json.loads(out)
+    assert stats["articles"] == 5 and stats["chunks"] >= 5
+
+    code, out, _ = run("--index", index, "remove", flood["id"][:8])
+    assert code == 0 and "removed" in out
+    code, out, _ = run("--index", index, "stats", "--json")
+    assert json.loads(out)["articles"] == 4
+    code, _, err = run("--index", index, "show", flood["id"][:8])
+    assert code == 1 and "agent list" in err
+
+
+def test_bad_inputs_are_one_line_errors_and_the_rest_goes_in(index: str, tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "2026-03-10_lumora_q4_results.txt", folder / "good.txt")
+    (folder / "empty.txt").write_text("")
+    missing = tmp_path / "nope.txt"
+    code, out, err = run("--index", index, "ingest", str(folder), str(missing))
+    assert code == 1
+    assert "added 1" in out and "failed 2" in out
+    failures = [line for line in err.splitlines() if line.startswith("failed:")]
+    assert any("nope.txt" in line for line in failures) and any("empty.txt" in line for line in failures)
+
+
+def test_ask_on_an_empty_index_is_a_clear_message(index: str) -> None:
+    code, _, err = run("--index", index, "ask", "Anything new?")
+    assert code == 1 and "agent ingest" in err
+
+
+def test_config_masks_the_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-very-secret-1234")
+    code, out, _ = run("config")
+    assert code == 0 and "sk-test-very-secret" not in out and "1234" in out and "openai" in out
+
+
+def test_installed_console_script_runs() -> None:
+    exe = Path(sys.executable).with_name("agent")
+    if not exe.exists():
+        pytest.skip("the `agent` console script is not installed in this environment")
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "ingest" in proc.stdout
