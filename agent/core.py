@@ -156,7 +156,7 @@ class Agent:
         from agent.answer import answer_question
         from agent.errors import EmptyIndexError
 
-        if self.store.stats().get("articles", 0) == 0:
+        if self.store.count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )

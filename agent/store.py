@@ -508,6 +508,10 @@ class Store:
             texts.update(zip(got["ids"], [d or "" for d in got["documents"] or []], strict=False))
         return [self._article(i, texts.get(i, ""), m or {}) for i, m in metas]
 
+    def count_articles(self) -> int:
+        """Number of articles, cheaply (no metadata read): `ask` checks it on every question."""
+        return int(self._articles.count())
+
     def stats(self) -> dict[str, Any]:
         """Counts, sources, date range, embedder and location, for ``agent stats``."""
         metas = self._article_metas(SearchFilters())

@@ -1,0 +1,565 @@
+"""Multi-article briefings: select → summarise (cached) → group into storylines → write.
+
+Why sentences can only cite note ids: the writer never sees raw articles, only numbered notes
+(``S1``, ``S2`` ...) that are already-verified key points and figures from the article summaries,
+and the JSON schema makes ``sources`` an enum of exactly those ids. So every sentence that
+survives cites quotes that were verified against their article; a sentence left without a valid
+id is dropped (and counted).
+
+Disagreements are found deterministically first (two articles report figures for the same
+measure — similar ``what`` by embedding — with different numbers), then the model phrases them,
+citing both sides; a candidate the model fumbles is phrased from the figures themselves.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from langchain_core.language_models import BaseChatModel
+
+from agent.errors import NewsAgentError
+from agent.prompting import load_prompt
+from agent.settings import Settings
+from agent.summarize import (
+    ModelOrFactory,
+    Note,
+    _arr,
+    _attr,
+    _obj,
+    _str,
+    cited_schema,
+    fit_notes,
+    model_name_of,
+    note_messages,
+    notes_budget,
+    resolve_sources,
+    summarize_article,
+    summary_notes,
+)
+from agent.types import (
+    Article,
+    ArticleSummary,
+    Briefing,
+    BriefingArticle,
+    BriefingSection,
+    BriefingSentence,
+    Citation,
+    Disagreement,
+    DisagreementClaim,
+    KeyFigure,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+STORY_THRESHOLD = 0.45  # cosine (MiniLM) above which two summaries are the same storyline
+MEASURE_THRESHOLD = 0.7  # cosine above which two figures' "what" describe the same measure
+WRITE_MAX_TOKENS = 700
+MAX_CONFLICTS = 5
+
+
+class NoArticlesError(NewsAgentError):
+    """The briefing's window, source or topic matches no indexed article."""
+
+
+# --- selecting ---------------------------------------------------------------------------------
+
+
+def _window_text(since: datetime | None, until: datetime | None, source: str | None) -> str:
+    parts = []
+    if since and until:
+        parts.append(f"published between {since.date().isoformat()} and {until.date().isoformat()}")
+    elif since:
+        parts.append(f"published since {since.date().isoformat()}")
+    elif until:
+        parts.append(f"published until {until.date().isoformat()}")
+    if source:
+        parts.append(f"from source {source!r}")
+    return " ".join(parts)
+
+
+def no_articles_error(
+    topic: str | None, since: datetime | None, until: datetime | None, source: str | None
+) -> NoArticlesError:
+    where = _window_text(since, until, source)
+    what = f"no articles about {topic!r}" if topic else "no articles"
+    fixes = []
+    if topic:
+        fixes.append("try another topic")
+    if since or until:
+        fixes.append("widen --since/--until")
+    if source:
+        fixes.append("drop --source")
+    fixes.append("ingest more (agent ingest PATH|URL)")
+    return NoArticlesError(f"{what}{' ' + where if where else ' in the index'}; {', '.join(fixes)}")
+
+
+def _unique_articles(passages: Sequence[Any], limit: int) -> list[str]:
+    """Article ids in order of their best-ranked passage."""
+    ids: list[str] = []
+    for p in passages:
+        if p.article_id not in ids:
+            ids.append(p.article_id)
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+def select_articles(
+    store: Any,
+    retriever: Any,
+    *,
+    topic: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    max_articles: int,
+) -> list[Article]:
+    """Topic → hybrid retrieval grouped to unique articles by best rank; no topic → the newest
+    articles in the window. Raises ``NoArticlesError`` when nothing matches."""
+    if max_articles < 1:
+        raise ValueError(f"max_articles must be at least 1, got {max_articles}")
+    if topic and topic.strip():
+        wide = retriever
+        if hasattr(retriever, "settings"):
+            # Retrieval normally fits passages to the answer prompt's budget; a briefing wants
+            # enough passages to find several articles, so lift that budget on a shallow copy.
+            wide = copy.copy(retriever)
+            wide.settings = retriever.settings.model_copy(update={"context_tokens": 10**9})
+        passages = wide.retrieve(
+            topic.strip(), k=max(4 * max_articles, 12), source=source, since=since, until=until
+        )
+        ids = _unique_articles(passages, max_articles)
+        articles = [store.get_article(i) for i in ids]
+    else:
+        articles = store.list_articles(source=source, since=since, until=until, limit=max_articles)
+    if not articles:
+        raise no_articles_error(topic, since, until, source)
+    return list(articles)
+
+
+# --- grouping ----------------------------------------------------------------------------------
+
+
+def cluster(vectors: np.ndarray, threshold: float = STORY_THRESHOLD) -> list[list[int]]:
+    """Average-link agglomerative clustering on cosine similarity (rows L2-normalised): merge the
+    two most similar groups while their mean pairwise similarity is ≥ ``threshold``. Groups come
+    back largest first, ties by their first member (i.e. by selection rank)."""
+    n = len(vectors)
+    groups: list[list[int]] = [[i] for i in range(n)]
+    if n < 2:
+        return groups
+    sim = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+    while len(groups) > 1:
+        best, pair = -2.0, (0, 0)
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                s = float(sim[np.ix_(groups[a], groups[b])].mean())
+                if s > best:
+                    best, pair = s, (a, b)
+        if best < threshold:
+            break
+        a, b = pair
+        groups[a] = sorted(groups[a] + groups[b])
+        del groups[b]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+def _embed(embedder: Any, texts: list[str]) -> np.ndarray:
+    v = np.asarray(embedder.embed(texts), dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.asarray(v / np.where(norms == 0, 1, norms), dtype=np.float32)
+
+
+def group_storylines(
+    summaries: Sequence[ArticleSummary], embedder: Any, threshold: float = STORY_THRESHOLD
+) -> list[list[int]]:
+    """Indices of ``summaries`` grouped by storyline (embedding of headline + summary)."""
+    if len(summaries) < 2:
+        return [list(range(len(summaries)))] if summaries else []
+    texts = [f"{s.headline}. {s.summary}" for s in summaries]
+    return cluster(_embed(embedder, texts), threshold)
+
+
+# --- disagreements -----------------------------------------------------------------------------
+
+_SCALE = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+    "t": 1e12,
+}
+_AMOUNT = re.compile(
+    r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(thousand|million|billion|trillion|mn|bn|tn|k|m|b|t)?\b", re.IGNORECASE
+)
+
+
+def parse_amount(value: str) -> float | None:
+    """``"$240 billion"`` → 2.4e11, ``"40%"`` → 40.0, ``"1.5 times"`` → 1.5; None without a number."""
+    m = _AMOUNT.search(value)
+    if not m:
+        return None
+    number = float(m.group(1).replace(",", ""))
+    scale = (m.group(2) or "").lower()
+    return number * _SCALE.get(scale, 1.0)
+
+
+def _unit_class(f: KeyFigure) -> str:
+    v = f"{f.value} {f.unit}".lower()
+    if "%" in v or "percent" in v or "per cent" in v:
+        return "percent"
+    if re.search(r"[$€£¥]|usd|eur|gbp|dollar|euro|pound|yuan|rouble|ruble|yen", v):
+        return "money"
+    if "times" in v:
+        return "multiple"
+    return "count"
+
+
+def find_conflicts(
+    summaries: Sequence[ArticleSummary], embedder: Any, threshold: float = MEASURE_THRESHOLD
+) -> list[tuple[KeyFigure, str, KeyFigure, str]]:
+    """Pairs of verified figures from different articles that measure the same thing (similar
+    ``what`` + same kind of unit) but differ by more than 1%: (fig_a, article_a, fig_b, article_b)."""
+    figs: list[tuple[KeyFigure, str]] = [
+        (f, s.article_id) for s in summaries for f in s.key_figures if not f.flagged and f.citations
+    ]
+    if len(figs) < 2 or len({a for _, a in figs}) < 2:
+        return []
+    vecs = _embed(embedder, [f"{f.what} {f.unit}".strip() for f, _ in figs])
+    sim = vecs @ vecs.T
+    out: list[tuple[float, tuple[KeyFigure, str, KeyFigure, str]]] = []
+    seen: set[tuple[str, str, int]] = set()
+    for i in range(len(figs)):
+        for j in range(i + 1, len(figs)):
+            (fa, a), (fb, b) = figs[i], figs[j]
+            if a == b or sim[i, j] < threshold or _unit_class(fa) != _unit_class(fb):
+                continue
+            va, vb = parse_amount(fa.value), parse_amount(fb.value)
+            if va is None or vb is None or abs(va - vb) <= 0.01 * max(abs(va), abs(vb)):
+                continue
+            key = (min(a, b), max(a, b), round(float(sim[i, j]) * 10))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((float(sim[i, j]), (fa, a, fb, b)))
+    out.sort(key=lambda x: -x[0])
+    return [c for _, c in out[:MAX_CONFLICTS]]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def resolve_sentences(raw: Any, notes: Sequence[Note]) -> tuple[list[BriefingSentence], int]:
+    """Sentences with citations from their valid note ids; sentences without one are dropped."""
+    by_id = {n.id: n for n in notes}
+    kept: list[BriefingSentence] = []
+    dropped = 0
+    for item in raw or []:
+        if not isinstance(item, dict):
+            dropped += 1
+            continue
+        text = " ".join(str(item.get("text") or "").split())
+        cites = resolve_sources(item.get("sources"), by_id)
+        if text and cites:
+            kept.append(BriefingSentence(text=text, citations=cites))
+        else:
+            dropped += 1
+    return kept, dropped
+
+
+def _write_section(
+    model: BaseChatModel, notes: list[Note], n_articles: int
+) -> tuple[str, list[BriefingSentence], int]:
+    from agent.models.structured import structured_call
+
+    hi = max(2, min(5, len(notes)))
+    schema = _obj({"heading": _str(), "sentences": _arr(cited_schema([n.id for n in notes]), 1, hi)})
+    task = (
+        f"The notes above come from {n_articles} article(s) about one storyline. Write this "
+        f"storyline's section of a news briefing: a heading of at most 8 words and 1 to {hi} "
+        "sentences covering the most important facts, each sentence citing the ids of the notes "
+        "that support it."
+    )
+    raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+    sentences, dropped = resolve_sentences(raw.get("sentences"), notes)
+    return " ".join(str(raw.get("heading") or "").split()), sentences, dropped
+
+
+def _write_overview(
+    model: BaseChatModel, notes: list[Note], topic: str | None
+) -> tuple[str, list[BriefingSentence], int]:
+    from agent.models.structured import structured_call
+
+    lo, hi = min(3, len(notes)), 5
+    schema = _obj({"title": _str(), "overview": _arr(cited_schema([n.id for n in notes]), lo, hi)})
+    about = f" about {topic!r}" if topic else ""
+    task = (
+        f"Write the title (at most 10 words) of a news briefing{about} covering these notes, and an "
+        f"overview of {lo} to {hi} sentences giving the most important developments across all the "
+        "articles, each sentence citing the ids of the notes that support it."
+    )
+    raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+    sentences, dropped = resolve_sentences(raw.get("overview"), notes)
+    return " ".join(str(raw.get("title") or "").split()), sentences, dropped
+
+
+def _figure_note(f: KeyFigure, article_id: str, i: int) -> Note:
+    return Note(f"S{i}", f"{f.what}: {f.value}", f.citations, article_id, "figure")
+
+
+def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a: str, b: str) -> Disagreement:
+    """The deterministic phrasing of a figure conflict (used when the model's is unusable)."""
+    return Disagreement(
+        what=fa.what or fb.what,
+        claims=[
+            DisagreementClaim(
+                text=f"{titles.get(a, a)} reports {fa.value}.", article_id=a, citations=fa.citations
+            ),
+            DisagreementClaim(
+                text=f"{titles.get(b, b)} reports {fb.value}.", article_id=b, citations=fb.citations
+            ),
+        ],
+    )
+
+
+def write_disagreements(
+    model: BaseChatModel,
+    conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]],
+    titles: dict[str, str],
+) -> list[Disagreement]:
+    """The model phrases each candidate conflict, citing both sides; a disagreement survives only
+    if its claims cite notes from both articles, else the plain phrasing is used."""
+    from agent.models.structured import structured_call
+
+    if not conflicts:
+        return []
+    notes: list[Note] = []
+    pairs: list[tuple[Note, Note]] = []
+    for fa, a, fb, b in conflicts:
+        na = _figure_note(fa, a, len(notes) + 1)
+        notes.append(na)
+        nb = _figure_note(fb, b, len(notes) + 1)
+        notes.append(nb)
+        pairs.append((na, nb))
+    listing = "; ".join(f"{na.id} vs {nb.id}" for na, nb in pairs)
+    claim = _obj(
+        {
+            "text": _str(),
+            "sources": {
+                "type": "array",
+                "items": {"type": "string", "enum": [n.id for n in notes]},
+                "minItems": 1,
+                "maxItems": 1,
+            },
+        }
+    )
+    schema = _obj(
+        {"disagreements": _arr(_obj({"what": _str(), "claims": _arr(claim, 2, 2)}), len(pairs), len(pairs))}
+    )
+    task = (
+        f"The articles report different figures for the same thing in these pairs of notes: {listing}. "
+        "For each pair, in that order, say in a few words what the figure measures ('what'), then give "
+        "two claims: what each article reports, naming the article, each citing its note id."
+    )
+    by_id = {n.id: n for n in notes}
+    out: list[Disagreement] = []
+    try:
+        raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+        items = raw.get("disagreements") or []
+    except NewsAgentError as exc:
+        log.warning("could not phrase disagreements with the model (%s); using plain phrasing", exc)
+        items = []
+    for k, ((fa, a, fb, b), (na, nb)) in enumerate(zip(conflicts, pairs, strict=True)):
+        item = items[k] if k < len(items) and isinstance(items[k], dict) else {}
+        claims: list[DisagreementClaim] = []
+        for c in item.get("claims") or []:
+            sources = [s for s in (c.get("sources") or []) if s in (na.id, nb.id)]
+            cites = resolve_sources(sources, by_id)
+            text = " ".join(str(c.get("text") or "").split())
+            if cites and text:
+                claims.append(
+                    DisagreementClaim(text=text, article_id=by_id[sources[0]].article_id, citations=cites)
+                )
+        if len({c.article_id for c in claims}) == 2:
+            out.append(Disagreement(what=" ".join(str(item.get("what") or fa.what).split()), claims=claims))
+        else:
+            out.append(_plain_disagreement(fa, fb, titles, a, b))
+    return out
+
+
+def renumber_briefing(b: Briefing) -> Briefing:
+    """Citation numbers 1..m in reading order (overview, sections, disagreements)."""
+    numbers: dict[tuple[str, int, int], int] = {}
+
+    def fix(cites: list[Citation]) -> list[Citation]:
+        out = []
+        for c in cites:
+            n = numbers.setdefault((c.article_id, c.start, c.end), len(numbers) + 1)
+            out.append(c.model_copy(update={"n": n}))
+        return out
+
+    for s in b.overview:
+        s.citations = fix(s.citations)
+    for sec in b.sections:
+        for s in sec.sentences:
+            s.citations = fix(s.citations)
+    for d in b.disagreements:
+        for c in d.claims:
+            c.citations = fix(c.citations)
+    return b
+
+
+# --- the entry point ---------------------------------------------------------------------------
+
+
+def make_briefing(
+    *,
+    store: Any,
+    retriever: Any,
+    model: ModelOrFactory,
+    settings: Settings,
+    topic: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    max_articles: int = 10,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    refresh: bool = False,
+) -> Briefing:
+    """A cited briefing over up to ``max_articles`` articles (by topic, else newest in the window).
+
+    ``progress(step, i, n)`` is called with steps ``select``, ``summarise`` (i of N articles),
+    ``group`` and ``write`` (i of the writing calls). ``model`` may be a factory (it is only
+    built once articles were found). Summaries come from the on-disk cache when present.
+    """
+
+    def tick(step: str, i: int, n: int) -> None:
+        if progress is not None:
+            progress(step, i, n)
+
+    tick("select", 0, 1)
+    articles = select_articles(
+        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
+    )
+    tick("select", 1, 1)
+
+    chat: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
+
+    def get_model() -> BaseChatModel:
+        nonlocal chat
+        if chat is None:
+            chat = model() if not isinstance(model, BaseChatModel) else model
+        return chat
+
+    summaries: list[ArticleSummary] = []
+    tick("summarise", 0, len(articles))
+    for i, article in enumerate(articles, start=1):
+        # A model object is passed as such (its own name keys the cache); a factory stays lazy.
+        summarizer: ModelOrFactory = chat if chat is not None else get_model
+        summaries.append(summarize_article(article, summarizer, settings, refresh=refresh))
+        tick("summarise", i, len(articles))
+
+    emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
+    tick("group", 0, 1)
+    groups = group_storylines(summaries, emb) if emb is not None else [[i] for i in range(len(summaries))]
+    conflicts = find_conflicts(summaries, emb) if emb is not None else []
+    tick("group", 1, 1)
+
+    writes = len(groups) + 1 + (1 if conflicts else 0)
+    done = 0
+    tick("write", 0, writes)
+    dropped = 0
+    sections: list[BriefingSection] = []
+    for g in groups:
+        group_summaries = [summaries[i] for i in g]
+        notes = fit_notes(summary_notes(group_summaries), notes_budget(settings, WRITE_MAX_TOKENS))
+        if not notes:
+            done += 1
+            tick("write", done, writes)
+            continue
+        heading, sentences, d = _write_section(get_model(), notes, len(g))
+        dropped += d
+        if sentences:
+            sections.append(
+                BriefingSection(
+                    heading=heading or group_summaries[0].headline,
+                    sentences=sentences,
+                    article_ids=[s.article_id for s in group_summaries],
+                )
+            )
+        done += 1
+        tick("write", done, writes)
+
+    overview_notes = fit_notes(
+        summary_notes(summaries, points=3, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+    )
+    title, overview = "", list[BriefingSentence]()
+    if overview_notes:
+        title, overview, d = _write_overview(get_model(), overview_notes, topic)
+        dropped += d
+    done += 1
+    tick("write", done, writes)
+
+    titles = {a.id: a.title for a in articles}
+    disagreements = write_disagreements(get_model(), conflicts, titles) if conflicts else []
+    if conflicts:
+        done += 1
+        tick("write", done, writes)
+
+    briefing = Briefing(
+        title=title or (f"Briefing: {topic}" if topic else "News briefing"),
+        topic=topic,
+        since=since,
+        until=until,
+        generated_at=datetime.now(UTC),
+        model=model_name_of(chat, settings),
+        prompt_version=f"{load_prompt('brief').id}+{load_prompt('summarize').id}",
+        overview=overview,
+        sections=sections,
+        disagreements=disagreements,
+        articles=[
+            BriefingArticle(
+                article_id=a.id,
+                title=a.title,
+                source=a.source,
+                url=a.url,
+                published=a.published,
+                headline=s.headline,
+            )
+            for a, s in zip(articles, summaries, strict=True)
+        ],
+        dropped=dropped,
+    )
+    return renumber_briefing(briefing)
+
+
+__all__ = [
+    "NoArticlesError",
+    "cluster",
+    "find_conflicts",
+    "group_storylines",
+    "make_briefing",
+    "no_articles_error",
+    "parse_amount",
+    "renumber_briefing",
+    "resolve_sentences",
+    "select_articles",
+    "write_disagreements",
+]
+
+_ = _attr  # re-exported helper kept for callers formatting attributes
