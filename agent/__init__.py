@@ -7,12 +7,24 @@ here too so callers never import from submodules.
 from agent.core import Agent
 from agent.errors import NewsAgentError
 from agent.settings import Settings
-from agent.types import Answer, Article, Chunk, Citation, IngestItem, IngestReport, Passage
+from agent.types import (
+    Answer,
+    Article,
+    ArticleSummary,
+    Briefing,
+    Chunk,
+    Citation,
+    IngestItem,
+    IngestReport,
+    Passage,
+)
 
 __all__ = [
     "Agent",
     "Answer",
     "Article",
+    "ArticleSummary",
+    "Briefing",
     "Chunk",
     "Citation",
     "IngestItem",

@@ -394,5 +394,14 @@ def doctor(
         raise typer.Exit(1)
 
 
+def _register_summary_commands() -> None:
+    from agent.cli_summaries import brief, summarize
+
+    app.command()(summarize)
+    app.command()(brief)
+
+
+_register_summary_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

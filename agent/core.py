@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from agent.settings import Settings
-from agent.types import Answer, Article, IngestItem, IngestReport, Passage
+from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
 
 if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from langchain_core.language_models import BaseChatModel
@@ -164,4 +164,51 @@ class Agent:
         # A factory, not the model: with no relevant passages the model is never loaded.
         return answer_question(
             question, passages, lambda: self.chat_model, self.settings, on_text=on_text
+        )
+
+    # --- summarize and brief ----------------------------------------------------------------
+    def summarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:
+        """Structured summary of one article (id, id prefix or ``Article``).
+
+        Every key point, figure and quote cites a verbatim passage; a figure whose number is
+        not in its quote is flagged. Cached on disk per content hash + model + prompt version,
+        so asking again is instant; ``refresh=True`` redoes it.
+        """
+        from agent.summarize import summarize_article
+
+        a = article if isinstance(article, Article) else self.store.get_article(article)
+        return summarize_article(a, lambda: self.chat_model, self.settings, refresh=refresh)
+
+    def brief(
+        self,
+        topic: str | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        source: str | None = None,
+        max_articles: int = 10,
+        progress: Callable[[str, int, int], None] | None = None,
+        refresh: bool = False,
+    ) -> Briefing:
+        """A cited briefing over up to ``max_articles`` articles on a topic and/or time window.
+
+        Articles are summarised (cached), grouped into storylines, and written up with an
+        overview and a "what the sources disagree on" section. Raises ``NoArticlesError``
+        (a ``NewsAgentError``) when nothing matches, before any model is loaded.
+        """
+        from agent.brief import make_briefing
+
+        return make_briefing(
+            store=self.store,
+            retriever=self.retriever,
+            model=lambda: self.chat_model,
+            settings=self.settings,
+            topic=topic,
+            since=since,
+            until=until,
+            source=source,
+            max_articles=max_articles,
+            progress=progress,
+            embedder=self.embedder,
+            refresh=refresh,
         )
