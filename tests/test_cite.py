@@ -175,15 +175,17 @@ def test_verified_citation_has_article_span_and_verbatim_quote() -> None:
 
 def test_renumbered_in_order_of_first_appearance() -> None:
     out = {
-        "answer": "Plants are in Tianwan and Xudabao [3]. Trade hit $240 billion [1]. Again [3].",
+        "answer": "Plants are in Tianwan and Xudabao [3]. Trade hit $240 billion [1]. Tianwan again [3].",
         "status": "answered",
         "citations": [
-            {"passage": 1, "quote": "the volume of exchanges set a"},
+            {"passage": 1, "quote": "the volume of exchanges set a new record of $240 billion"},
             {"passage": 3, "quote": "nuclear power plants in Tianwan"},
         ],
     }
     ans = verify_citations("q", out, P)
-    assert ans.text == "Plants are in Tianwan and Xudabao [1]. Trade hit $240 billion [2]. Again [1]."
+    assert ans.text == (
+        "Plants are in Tianwan and Xudabao [1]. Trade hit $240 billion [2]. Tianwan again [1]."
+    )
     assert [(c.n, c.chunk_id) for c in ans.citations] == [(1, "art1:3"), (2, "art1:1")]
 
 
@@ -206,16 +208,18 @@ def test_quote_from_another_passage_is_dropped() -> None:
 
 def test_adjacent_and_grouped_markers() -> None:
     out = {
-        "answer": "Both figures are records [2][1]. Plants too [1, 3]. Dup [3][3].",
+        "answer": "Trade partner and food exports [2][1]. Trade partner and Xudabao [1, 3]. Xudabao [3][3].",
         "status": "answered",
         "citations": [
             {"passage": 1, "quote": "main partner in international trade"},
-            {"passage": 2, "quote": "have increased 1.5 times and reached $7.6 billion"},
+            {"passage": 2, "quote": "Russian food exports"},
             {"passage": 3, "quote": "Xudabao (Liaoning, northeast)"},
         ],
     }
     ans = verify_citations("q", out, P)
-    assert ans.text == "Both figures are records [1][2]. Plants too [2][3]. Dup [3]."
+    assert ans.text == (
+        "Trade partner and food exports [1][2]. Trade partner and Xudabao [2][3]. Xudabao [3]."
+    )
     assert [c.chunk_id for c in ans.citations] == ["art1:2", "art1:1", "art1:3"]
     assert ans.status == "answered" and ans.unsupported == []
 
@@ -251,13 +255,13 @@ def test_marker_for_unknown_passage_is_removed() -> None:
 
 def test_marker_after_period_attributes_the_preceding_sentence() -> None:
     out = {
-        "answer": "First claim here. Second claim here. [2] Third [1].",
+        "answer": "First claim here. Second claim here. [2] Trade record [1].",
         "status": "answered",
         "citations": [{"passage": 1, "quote": "new record of $240 billion"}],
     }
     ans = verify_citations("q", out, P)
     assert ans.unsupported == ["Second claim here."]
-    assert ans.text == "First claim here. Second claim here. Third [1]."
+    assert ans.text == "First claim here. Second claim here. Trade record [1]."
 
 
 def test_nothing_verified_becomes_not_in_sources_with_claims_listed() -> None:
@@ -312,7 +316,7 @@ def test_malformed_citation_entries_are_ignored() -> None:
 
 def test_passage_markers_variants() -> None:
     out = {
-        "answer": "Trade was $240 billion [Passage 1]. Exports [2-3].",
+        "answer": "Trade was $240 billion [Passage 1]. Exports and Tianwan [2-3].",
         "status": "answered",
         "citations": [
             {"passage": 1, "quote": "new record of $240 billion"},
@@ -321,7 +325,7 @@ def test_passage_markers_variants() -> None:
         ],
     }
     ans = verify_citations("q", out, P)
-    assert ans.text == "Trade was $240 billion [1]. Exports [2][3]."
+    assert ans.text == "Trade was $240 billion [1]. Exports and Tianwan [2][3]."
 
 
 def test_strip_markers() -> None:
@@ -392,3 +396,32 @@ def test_unmarked_sentences_are_attributed_by_copied_wording() -> None:
     assert ans.text == ("The volume of exchanges set a new record of $240 billion [1]. "
                         "It was a good year.")
     assert ans.citations[0].quote == "the volume of exchanges set a \u201cnew record of $240 billion"
+
+
+def test_verbatim_but_unrelated_quotes_are_not_citations() -> None:
+    """Measured with the 1.5B model: it cited every passage it was given, each with a verbatim
+    quote, for a one-number answer. Only quotes that carry the claim's number (or, for claims
+    without numbers, share a content word) stay citations."""
+    out = {
+        "answer": "Trade reached $240 billion [1][2][3].",
+        "status": "answered",
+        "citations": [
+            {"passage": 1, "quote": "new record of $240 billion"},
+            {"passage": 2, "quote": "have increased 1.5 times and reached $7.6 billion"},
+            {"passage": 3, "quote": "nuclear power plants in Tianwan"},
+        ],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.text == "Trade reached $240 billion [1]."
+    assert [c.quote for c in ans.citations] == ["new record of $240 billion"]
+    assert ans.status == "answered"
+
+
+def test_supports_rules() -> None:
+    from agent.cite import supports
+
+    assert supports("It rained 94 millimetres [1].", "after 94 millimetres of rain fell")
+    assert not supports("It rained 94 millimetres.", "a $412.6 million operating budget")
+    assert supports("The plants are Tianwan and Xudabao.", "plants in Tianwan (Jiangsu province)")
+    assert not supports("The plants are Tianwan and Xudabao.", "Xi said the two countries were")
+    assert supports("1,500 people left.", "about 1500 people were evacuated")
