@@ -151,7 +151,11 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
         return verify_citations(x["question"], x["raw"], x["passages"], model=name)
 
     def fill(x: dict[str, Any]) -> dict[str, Any]:
-        return {"passages": format_passages(x["passages"]), "question": x["question"]}
+        return {
+            "passages": format_passages(x["passages"]),
+            "question": x["question"],
+            "note": x.get("note") or "",
+        }
 
     render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(fill) | prompt)
     chain: Runnable[dict[str, Any], Answer] = (
@@ -169,8 +173,12 @@ def answer_question(
     settings: Settings,
     *,
     on_text: Callable[[str], None] | None = None,
+    note: str = "",
 ) -> Answer:
     """Answer ``question`` from ``passages`` with verified citations.
+
+    ``note`` is trusted context put right before the question (e.g. today's date and the
+    question's time window), never inside the fenced passages.
 
     No passages → ``not_in_sources`` without touching the model; ``model`` may be a zero-argument
     factory so a caller's lazily loaded model is only loaded when it is needed. ``on_text``
@@ -184,5 +192,7 @@ def answer_question(
         return not_in_sources(question, 0, settings.resolved_model)
     chat_model = model if isinstance(model, BaseChatModel) else model()
     chain = build_answer_chain(settings, chat_model)
-    answer = chain.invoke({"question": question, "passages": list(passages), "on_text": on_text})
+    answer = chain.invoke(
+        {"question": question, "passages": list(passages), "on_text": on_text, "note": note}
+    )
     return answer

@@ -114,6 +114,8 @@ def main(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # bm25s sets its own logger to DEBUG on import; keep its chatter out of normal output.
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _agent(ctx: typer.Context, **more: Any) -> Any:
@@ -198,9 +200,19 @@ def ask(
     until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
     article: Annotated[str | None, typer.Option("--article", help="Only this article id.")] = None,
     k: Annotated[int | None, typer.Option("-k", help="Passages to give the model.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Ask as of DATE: 'this week' means that week; later articles unused."),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the time window, filters and passages considered.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, citing verbatim quotes.
+
+    Relative time ("this week", "yesterday", "in March", "recently") is resolved against
+    today, or against --as-of to replay a past day's news.
 
     Examples:
 
@@ -209,6 +221,8 @@ def ask(
       agent ask "What did the council approve?" --source "Riverton Gazette" --since 2026-03-01
 
       agent ask "Who won?" --json | jq .citations
+
+      agent ask "How many homes were affected this week?" --as-of 2026-03-13 --explain
     """
     from rich.live import Live
     from rich.text import Text
@@ -217,6 +231,7 @@ def ask(
 
     agent = _agent(ctx)
     since_dt, until_dt = _parse_date(since, "--since"), _parse_date(until, "--until")
+    as_of_dt = _parse_date(as_of, "--as-of")
     streamed: list[str] = []
     # The raw answer streams into a transient live view, then the verified answer (markers
     # renumbered, unsupported claims removed) replaces it, followed by the sources.
@@ -236,6 +251,7 @@ def ask(
                 since=since_dt,
                 until=until_dt,
                 article=article,
+                as_of=as_of_dt,
                 on_text=on_text,
             )
         )
@@ -243,6 +259,10 @@ def ask(
         console.print_json(answer.model_dump_json())
         return
     print_answer(console, answer)
+    if explain and answer.retrieval is not None:
+        from agent.render import print_retrieval
+
+        print_retrieval(console, answer.retrieval)
 
 
 # --- manage ------------------------------------------------------------------------------

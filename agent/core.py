@@ -125,17 +125,21 @@ class Agent:
         since: datetime | None = None,
         until: datetime | None = None,
         article: str | None = None,
+        as_of: datetime | None = None,
     ) -> builtins.list[Passage]:
-        """The passages ``ask`` would give the model, without calling any language model."""
-        article_ids = [self.store.get_article(article).id] if article else None
-        return self.retriever.retrieve(
+        """The passages ``ask`` would give the model (same time handling), without any model."""
+        from agent.temporal import retrieve_as_of
+
+        return retrieve_as_of(
+            self.retriever,
             query,
             k=k or self.settings.top_k,
+            as_of=as_of,
             source=source,
             since=since,
             until=until,
-            article_ids=article_ids,
-        )
+            article_ids=[self.store.get_article(article).id] if article else None,
+        ).passages
 
     def ask(
         self,
@@ -146,25 +150,60 @@ class Agent:
         since: datetime | None = None,
         until: datetime | None = None,
         article: str | None = None,
+        as_of: datetime | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer a question from the indexed articles, with verified quote citations.
 
-        ``on_text`` receives the answer text as it streams. When the index has nothing
-        relevant the model is not called and ``status`` is ``not_in_sources``.
+        The question is asked *as of* ``as_of`` (now by default): a phrase such as "this week"
+        or "yesterday" becomes a publication-date window, and with an explicit ``as_of`` no
+        article published after that day is used. ``answer.retrieval`` says what was searched.
+        ``on_text`` receives the answer text as it streams. When nothing relevant is found the
+        model is not called and ``status`` is ``not_in_sources``.
         """
-        from agent.answer import answer_question
+        from agent.answer import answer_question, not_in_sources
         from agent.errors import EmptyIndexError
+        from agent.temporal import retrieve_as_of, window_label
 
         if self.store.count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )
-        passages = self.search(question, k=k, source=source, since=since, until=until, article=article)
-        # A factory, not the model: with no relevant passages the model is never loaded.
-        return answer_question(
-            question, passages, lambda: self.chat_model, self.settings, on_text=on_text
+        found = retrieve_as_of(
+            self.retriever,
+            question,
+            k=k or self.settings.top_k,
+            as_of=as_of,
+            source=source,
+            since=since,
+            until=until,
+            article_ids=[self.store.get_article(article).id] if article else None,
         )
+        if not found.passages:
+            answer = not_in_sources(question, 0, self.settings.resolved_model)
+            info = found.info
+            if info.time_phrase and info.window_since is not None:
+                from agent.timewindow import TimeWindow
+
+                label = window_label(TimeWindow(info.window_since, info.window_until, info.time_phrase, ""))
+                answer.text = f"The indexed articles have nothing on this from {label}."
+                if found.nearest:
+                    p = found.nearest[0]
+                    when = p.published.date().isoformat() if p.published else "undated"
+                    answer.text += f' The nearest coverage is "{p.title}" ({when}), outside that period.'
+            answer.retrieval = info
+            return answer
+        # A factory, not the model: with no relevant passages the model is never loaded.
+        answer = answer_question(
+            question,
+            found.passages,
+            lambda: self.chat_model,
+            self.settings,
+            on_text=on_text,
+            note=found.note,
+        )
+        answer.retrieval = found.info
+        return answer
 
     # --- summarize and brief ----------------------------------------------------------------
     def summarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:

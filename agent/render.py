@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from agent.types import Answer
+from agent.types import Answer, RetrievalInfo
 
 _STATUS_STYLE = {"answered": "green", "partial": "yellow", "not_in_sources": "magenta"}
 
@@ -41,3 +41,25 @@ def print_answer(console: Console, answer: Answer) -> None:
         console.print(f"    [italic]“{escape(c.quote)}”[/italic]", highlight=False)
         loc = f"article {c.article_id[:12]}, chars {c.start}–{c.end}"
         console.print(f"    [dim]{escape(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
+
+
+def print_retrieval(console: Console, info: RetrievalInfo) -> None:
+    """What `--explain` shows: the as-of moment, the resolved window, filters, passages."""
+    console.print()
+    console.print("[bold]Retrieval[/bold]")
+    console.print(f"  as of: {info.as_of.isoformat(timespec='minutes')}")
+    if info.time_phrase:
+        lo = info.window_since.isoformat(timespec="minutes") if info.window_since else "…"
+        hi = info.window_until.isoformat(timespec="minutes") if info.window_until else "…"
+        console.print(f"  time phrase: {escape(repr(info.time_phrase))} → [{lo}, {hi})")
+    if info.fallback != "none":
+        console.print(f"  fallback: {info.fallback}")
+    console.print(f"  searched: {escape(repr(info.query))}")
+    for key, value in info.filters.items():
+        console.print(f"  filter {key}: {escape(value)}")
+    for i, p in enumerate(info.passages, 1):
+        date = p.published.date().isoformat() if p.published else "undated"
+        console.print(
+            f"  {i}. [dim]{p.score:.4f}[/dim] {escape(p.title)} [dim]({date}, {p.chunk_id})[/dim]",
+            highlight=False,
+        )

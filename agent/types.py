@@ -89,6 +89,33 @@ class Citation(BaseModel):
 AnswerStatus = Literal["answered", "partial", "not_in_sources"]
 
 
+class ConsideredPassage(BaseModel):
+    """One passage retrieval handed to the model, for ``--explain``."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    published: datetime | None = None
+    score: float = 0.0
+
+
+class RetrievalInfo(BaseModel):
+    """Why an answer used the passages it used: the as-of moment, the time window, the filters."""
+
+    as_of: datetime
+    time_phrase: str | None = Field(None, description="The relative-time phrase found in the question.")
+    window_since: datetime | None = Field(None, description="Start of the window the phrase resolved to.")
+    window_until: datetime | None = Field(None, description="End (exclusive) of that window.")
+    fallback: Literal["none", "widened", "dropped", "nearest_only"] = Field(
+        "none",
+        description="widened/dropped: a soft window ('recently') found nothing and was relaxed; "
+        "nearest_only: a precise window had no coverage, passages outside it were only reported.",
+    )
+    query: str = Field("", description="The text actually searched (the question minus its time phrase).")
+    filters: dict[str, str] = Field(default_factory=dict)
+    passages: list[ConsideredPassage] = Field(default_factory=list)
+
+
 class Answer(BaseModel):
     """What ``Agent.ask`` returns: the answer text with [n] markers and its sources."""
 
@@ -102,6 +129,7 @@ class Answer(BaseModel):
     )
     passages_considered: int = 0
     model: str = ""
+    retrieval: RetrievalInfo | None = None
 
     def to_markdown(self) -> str:
         lines = [self.text.strip(), ""]

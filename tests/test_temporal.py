@@ -1,0 +1,149 @@
+"""Time-aware asking: "this week", "last week" and "yesterday" pick the right week's article.
+
+The fixture corpus is the same story reported in different weeks with different figures (the
+weekly petrol price, a flood's damaged-homes count), plus unrelated articles. Retrieval-level
+checks run with the real index and embedder and no language model; the end-to-end checks ask
+the real local model.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from agent import Agent
+from agent.temporal import prefer_recent
+from agent.types import Passage
+
+WEEKLY = [
+    # (published, price per litre, weekly change)
+    ("2026-05-05T09:00:00+00:00", "1.62", "up 3 cents"),
+    ("2026-05-12T09:00:00+00:00", "1.71", "up 9 cents"),
+    ("2026-05-19T09:00:00+00:00", "1.58", "down 13 cents"),
+]
+
+
+def _write_corpus(folder: Path) -> None:
+    folder.mkdir()
+    for i, (published, price, change) in enumerate(WEEKLY, 1):
+        (folder / f"petrol_{i}.txt").write_text(
+            f"Title: Weekly fuel watch: petrol averages ${price} a litre\n"
+            f"Source: Riverside Herald\nDate: {published}\n\n"
+            f"The average price of regular petrol in Riverside stood at ${price} a litre this week, "
+            f"{change} on the week before, according to the motoring association's weekly survey "
+            f"of 48 filling stations.\n\n"
+            f"Diesel followed a similar path. The association said crude oil prices and the "
+            f"exchange rate explained most of the movement, and advised drivers to compare prices "
+            f"between stations before filling up.\n",
+            encoding="utf-8",
+        )
+    (folder / "library.txt").write_text(
+        "Title: Riverside library extends weekend opening hours\nSource: Riverside Herald\n"
+        "Date: 2026-05-13T08:00:00+00:00\n\n"
+        "The central library will open on Sundays from June, the council said, after a survey "
+        "in which 1,200 residents asked for longer weekend hours.\n",
+        encoding="utf-8",
+    )
+    (folder / "match.txt").write_text(
+        "Title: Riverside United win the county cup\nSource: Valley Courier\n"
+        "Date: 2026-05-18T20:00:00+00:00\n\n"
+        "Riverside United beat Millbrook Town 2-1 in the county cup final on Sunday in front of "
+        "a crowd of 6,400 at the Ash Road ground.\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    root = tmp_path_factory.mktemp("temporal")
+    _write_corpus(root / "articles")
+    a = Agent(index_path=root / "index")
+    report = a.ingest([str(root / "articles")])
+    assert report.failed == 0 and report.added == 5
+    return a
+
+
+def _dates(passages: list[Passage]) -> set[str]:
+    return {p.published.date().isoformat() for p in passages if p.published}
+
+
+def _petrol_dates(passages: list[Passage]) -> set[str]:
+    return _dates([p for p in passages if "fuel watch" in p.title])
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("question", "as_of", "expected_day"),
+    [
+        ("What is the average petrol price this week?", "2026-05-13", "2026-05-12"),
+        ("What was the average petrol price last week?", "2026-05-13", "2026-05-05"),
+        ("What was the average petrol price yesterday?", "2026-05-20", "2026-05-19"),
+        ("What is the average petrol price this week?", "2026-05-06", "2026-05-05"),
+    ],
+)
+def test_time_phrase_selects_that_weeks_article(
+    agent: Agent, question: str, as_of: str, expected_day: str
+) -> None:
+    passages = agent.search(question, as_of=at(as_of))
+    assert passages, "the right week's article must be found"
+    assert _petrol_dates(passages) == {expected_day}
+
+
+def test_replaying_a_past_day_never_uses_later_articles(agent: Agent) -> None:
+    passages = agent.search("How much does petrol cost?", as_of=at("2026-05-06"))
+    assert passages and max(_dates(passages)) <= "2026-05-06"
+
+
+def test_week_without_coverage_is_not_in_sources_without_a_model(agent: Agent) -> None:
+    answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-05-29"))
+    assert answer.status == "not_in_sources" and not answer.citations
+    assert "nearest coverage" in answer.text and "2026-05-19" in answer.text
+    assert answer.retrieval is not None and answer.retrieval.fallback == "nearest_only"
+    assert answer.retrieval.time_phrase == "this week"
+    assert "chat_model" not in agent.__dict__, "no model is loaded to say the sources are silent"
+
+
+def test_no_time_phrase_prefers_recent_among_equals() -> None:
+    def p(day: str, score: float) -> Passage:
+        return Passage(
+            chunk_id=day,
+            article_id=day,
+            title=day,
+            text="x",
+            start=0,
+            end=1,
+            score=score,
+            published=datetime.fromisoformat(day).replace(tzinfo=UTC),
+        )
+
+    equal = [p("2026-05-05", 0.0160), p("2026-05-19", 0.0160), p("2026-05-12", 0.0160)]
+    assert [x.article_id for x in prefer_recent(equal)] == ["2026-05-19", "2026-05-12", "2026-05-05"]
+    # a clearly better older passage keeps its place: a preference, not a cut
+    clear = [p("2026-05-05", 0.0164), p("2026-05-19", 0.0150)]
+    assert [x.article_id for x in prefer_recent(clear)] == ["2026-05-05", "2026-05-19"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("as_of", "question", "price", "day"),
+    [
+        ("2026-05-13", "What is the average petrol price this week?", "1.71", "2026-05-12"),
+        ("2026-05-13", "What was the average petrol price last week?", "1.62", "2026-05-05"),
+    ],
+)
+def test_real_model_answers_with_that_weeks_figure(
+    agent: Agent, as_of: str, question: str, price: str, day: str
+) -> None:
+    answer = agent.ask(question, as_of=at(as_of))
+    assert answer.status in ("answered", "partial"), answer
+    assert price in answer.text
+    assert answer.citations and {c.published.date().isoformat() for c in answer.citations if c.published} == {
+        day
+    }
+    for c in answer.citations:
+        assert agent.get(c.article_id).text[c.start : c.end] == c.quote
