@@ -218,7 +218,7 @@ def ask(
 
       agent ask "What was the trade volume between Russia and China last year?"
 
-      agent ask "What did the council approve?" --source "Riverton Gazette" --since 2026-03-01
+      agent ask "What did the council approve?" --source "Riverside Herald" --since 2026-03-01
 
       agent ask "Who won?" --json | jq .citations
 
