@@ -4,7 +4,7 @@ News questions are almost always relative to *when they are asked*: "Which head 
 announced his resignation this week?" has a different answer every week. The answer chain
 therefore resolves the question's time phrase against an ``as_of`` moment into a publication
 window ``[since, until)`` and filters retrieval with it; the naive pipeline's typical error is the
-right topic from the wrong week (see ``/work/shared/STACK_NOTES.md``).
+right topic from the wrong week (measured on a real news-quiz corpus).
 
 Design choices (each rule's docstring says more):
 

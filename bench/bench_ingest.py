@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = Path("/work/shared/data/bbc_news/bbc_news_2225.jsonl")
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "bbc_news" / "bbc_news_2225.jsonl"
 
 
 def peak_rss_mb() -> float:

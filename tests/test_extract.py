@@ -24,7 +24,7 @@ from agent.ingest.extract import (
     strip_markdown,
 )
 
-SEED = Path("/work/shared/data/seed/putin_xi_summit_2024.txt")
+SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "putin_xi_summit_2024.txt"
 
 # --------------------------------------------------------------------------- whitespace
 
