@@ -102,7 +102,10 @@ def summarize(
 def brief(
     ctx: typer.Context,
     topic: Annotated[str | None, typer.Argument(help="Optional topic; default: the newest articles.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Published on/after DATE, or 'last': since the last briefing."),
+    ] = None,
     until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     max_articles: Annotated[
@@ -124,6 +127,8 @@ def brief(
 
       agent brief --since 2024-05-01 --until 2024-05-31
 
+      agent brief --since last          # what's new since the last briefing
+
       agent brief "Russia China trade" -n 5 --format md -o brief.md
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -131,7 +136,8 @@ def brief(
     from agent.cli import _agent, _parse_date, _run, console
 
     agent = _agent(ctx)
-    since_dt, until_dt = _parse_date(since, "--since"), _parse_date(until, "--until")
+    since_dt = "last" if since == "last" else _parse_date(since, "--since")
+    until_dt = _parse_date(until, "--until")
     fmt = OutputFormat(format)
     labels = {
         "select": "selecting articles",

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.settings import Settings
 from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
@@ -222,7 +222,7 @@ class Agent:
         self,
         topic: str | None = None,
         *,
-        since: datetime | None = None,
+        since: datetime | Literal["last"] | None = None,
         until: datetime | None = None,
         source: str | None = None,
         max_articles: int = 10,
@@ -234,10 +234,21 @@ class Agent:
         Articles are summarised (cached), grouped into storylines, and written up with an
         overview and a "what the sources disagree on" section. Raises ``NoArticlesError``
         (a ``NewsAgentError``) when nothing matches, before any model is loaded.
+        ``since="last"`` means "what's new since my last briefing" on this index.
         """
         from agent.brief import make_briefing
 
-        return make_briefing(
+        started = datetime.now(UTC)
+        if since == "last":
+            since = self.store.get_marker("last_briefing")
+            if since is None:
+                from agent.errors import ConfigError
+
+                raise ConfigError(
+                    "no briefing has been made on this index yet, so --since last has no date; "
+                    "give a date (--since 2026-03-01) or run `agent brief` once"
+                )
+        briefing = make_briefing(
             store=self.store,
             retriever=self.retriever,
             model=lambda: self.chat_model,
@@ -251,3 +262,5 @@ class Agent:
             embedder=self.embedder,
             refresh=refresh,
         )
+        self.store.set_marker("last_briefing", started)
+        return briefing

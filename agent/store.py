@@ -256,6 +256,18 @@ class Store:
         meta["version"] = int(meta.get("version", 0)) + 1
         col.modify(metadata=meta)
 
+    def get_marker(self, name: str) -> datetime | None:
+        """A named moment stored with the index (e.g. when the last briefing was made)."""
+        col = self._client.get_collection(self._articles.name, embedding_function=None)
+        value = (col.metadata or {}).get(f"marker_{name}")
+        return _parse_dt(value) if value else None
+
+    def set_marker(self, name: str, when: datetime) -> None:
+        col = self._client.get_collection(self._articles.name, embedding_function=None)
+        meta = dict(col.metadata or {})
+        meta[f"marker_{name}"] = when.isoformat()
+        col.modify(metadata=meta)
+
     # -- journal and recovery ----------------------------------------------------------
 
     def _journal_add(self, new_hashes: Mapping[str, str]) -> None:

@@ -147,3 +147,19 @@ def test_real_model_answers_with_that_weeks_figure(
     }
     for c in answer.citations:
         assert agent.get(c.article_id).text[c.start : c.end] == c.quote
+
+
+def test_since_last_briefing_is_remembered_per_index(agent: Agent) -> None:
+    from agent.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no briefing has been made"):
+        agent.brief(since="last")
+    when = datetime(2026, 5, 14, 7, 30, tzinfo=UTC)
+    agent.store.set_marker("last_briefing", when)
+    assert agent.store.get_marker("last_briefing") == when
+    # nothing was published after the marker that matches this topic window's end
+    from agent.brief import NoArticlesError
+
+    with pytest.raises(NoArticlesError):
+        agent.brief(since="last", until=datetime(2026, 5, 14, 23, 0, tzinfo=UTC))
+    assert "chat_model" not in agent.__dict__
