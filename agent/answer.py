@@ -30,6 +30,7 @@ from agent.cite import verify_citations
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage
+from agent.untrusted import defang
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def format_passages(passages: Sequence[Passage]) -> str:
         if p.source:
             attrs.append(f'source="{_attr(p.source)}"')
         attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
-        blocks.append(f"<passage {' '.join(attrs)}>\n{neutralise(p.text.strip())}\n</passage>")
+        body = neutralise(defang(p.text.strip()))  # instruction-like text never reaches the model
+        blocks.append(f"<passage {' '.join(attrs)}>\n{body}\n</passage>")
     return "\n\n".join(blocks)
 
 
