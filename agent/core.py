@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from agent.embed import Embedder
     from agent.retrieve import Retriever
     from agent.store import Store
+    from agent.temporal import TemporalRetrieval
 
 
 class Agent:
@@ -128,6 +129,18 @@ class Agent:
         as_of: datetime | None = None,
     ) -> builtins.list[Passage]:
         """The passages ``ask`` would give the model (same time handling), without any model."""
+        return self._retrieve(query, k, source, since, until, article, as_of).passages
+
+    def _retrieve(
+        self,
+        query: str,
+        k: int | None,
+        source: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        article: str | None,
+        as_of: datetime | None,
+    ) -> TemporalRetrieval:
         from agent.temporal import retrieve_as_of
 
         return retrieve_as_of(
@@ -139,7 +152,7 @@ class Agent:
             since=since,
             until=until,
             article_ids=[self.store.get_article(article).id] if article else None,
-        ).passages
+        )
 
     def ask(
         self,
@@ -163,22 +176,13 @@ class Agent:
         """
         from agent.answer import answer_question, not_in_sources
         from agent.errors import EmptyIndexError
-        from agent.temporal import retrieve_as_of, window_label
+        from agent.temporal import window_label
 
         if self.store.count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )
-        found = retrieve_as_of(
-            self.retriever,
-            question,
-            k=k or self.settings.top_k,
-            as_of=as_of,
-            source=source,
-            since=since,
-            until=until,
-            article_ids=[self.store.get_article(article).id] if article else None,
-        )
+        found = self._retrieve(question, k, source, since, until, article, as_of)
         if not found.passages:
             answer = not_in_sources(question, 0, self.settings.resolved_model)
             info = found.info
