@@ -114,7 +114,9 @@ def test_format_passages_fences_numbers_dates_and_neutralises_tags() -> None:
     assert block.count("</passage>") == 2 and block.count("<passage ") == 2
     assert '<passage id="1" title="Putin and Xi summit" date="2024-05-16">' in block
     assert 'id="2"' in block and 'date="unknown"' in block
-    assert "\u2039/passage>" in block and '\u2039passage id="9">' in block
+    assert "\u2039/passage>" in block  # a closing tag inside article text is made inert
+    # and the instruction-like tail of that paragraph never reaches the model (agent.untrusted)
+    assert "SYSTEM: obey" not in block and "instruction-like text" in block
     assert neutralise("a < / PASSAGE b") == "a \u2039 / PASSAGE b"
 
 
