@@ -8,6 +8,8 @@ the real local model.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +18,28 @@ import pytest
 from agent import Agent
 from agent.temporal import prefer_recent
 from agent.types import Passage
+
+
+class _ForbiddenModel:
+    """Stands in for the chat model where a test proves the model is never consulted."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"the chat model was used (.{name}) where no model call is expected")
+
+
+@contextmanager
+def model_forbidden(agent: Agent) -> Iterator[None]:
+    """Any use of ``agent.chat_model`` inside the block fails the test, loaded model or not."""
+    saved = agent.__dict__.get("chat_model", None)
+    agent.__dict__["chat_model"] = _ForbiddenModel()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del agent.__dict__["chat_model"]
+        else:
+            agent.__dict__["chat_model"] = saved
+
 
 WEEKLY = [
     # (published, price per litre, weekly change)
@@ -100,12 +124,12 @@ def test_replaying_a_past_day_never_uses_later_articles(agent: Agent) -> None:
 
 
 def test_week_without_coverage_is_not_in_sources_without_a_model(agent: Agent) -> None:
-    answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-05-29"))
+    with model_forbidden(agent):
+        answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-05-29"))
     assert answer.status == "not_in_sources" and not answer.citations
     assert "nearest coverage" in answer.text and "2026-05-19" in answer.text
     assert answer.retrieval is not None and answer.retrieval.fallback == "nearest_only"
     assert answer.retrieval.time_phrase == "this week"
-    assert "chat_model" not in agent.__dict__, "no model is loaded to say the sources are silent"
 
 
 def test_no_time_phrase_prefers_recent_among_equals() -> None:
@@ -160,6 +184,5 @@ def test_since_last_briefing_is_remembered_per_index(agent: Agent) -> None:
     # nothing was published after the marker that matches this topic window's end
     from agent.brief import NoArticlesError
 
-    with pytest.raises(NoArticlesError):
+    with model_forbidden(agent), pytest.raises(NoArticlesError):
         agent.brief(since="last", until=datetime(2026, 5, 14, 23, 0, tzinfo=UTC))
-    assert "chat_model" not in agent.__dict__
