@@ -75,6 +75,8 @@ def main() -> None:
     quail_url = {a["id"]: a.get("metadata", {}).get("url") for a in articles}
 
     rows = []
+    # rows are written as they come, so an interrupted run still leaves its evidence
+    out = args.out.open("w") if args.out else None
     t_start = time.perf_counter()
     for i, q in enumerate(questions, 1):
         gold_article = url_to_article.get(quail_url[q["text_id"]])
@@ -104,6 +106,9 @@ def main() -> None:
             "recall": gold_article is not None and any(p.article_id == gold_article.id for p in passages),
             "citations": valid, "seconds": seconds,
         })
+        if out:
+            out.write(json.dumps(rows[-1]) + "\n")
+            out.flush()
         if i % 10 == 0:
             acc = sum(r["correct"] for r in rows) / len(rows)
             print(f"{i}/{len(questions)} acc so far {acc:.3f}", file=sys.stderr)
@@ -134,10 +139,8 @@ def main() -> None:
             for t in sorted({r["type"] for r in rows})
         },
     }
-    if args.out:
-        with args.out.open("w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
+    if out:
+        out.close()
     print(json.dumps(summary, indent=2))
 
 
