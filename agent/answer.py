@@ -31,6 +31,7 @@ from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage
 from agent.untrusted import defang
+from agent.usage import Usage, records_usage
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def not_in_sources(question: str, n_searched: int, model: str = "") -> Answer:
         status="not_in_sources",
         passages_considered=n_searched,
         model=model,
+        usage=Usage(),  # no model call
     )
 
 
@@ -168,6 +170,7 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
     return chain
 
 
+@records_usage
 def answer_question(
     question: str,
     passages: Sequence[Passage],
@@ -185,7 +188,8 @@ def answer_question(
     No passages → ``not_in_sources`` without touching the model; ``model`` may be a zero-argument
     factory so a caller's lazily loaded model is only loaded when it is needed. ``on_text``
     receives the model's answer text as it streams (provisional: markers are renumbered and
-    unverified ones removed in the returned ``Answer``).
+    unverified ones removed in the returned ``Answer``). ``answer.usage`` holds the tokens (and
+    approximate cost) of the model calls made (``agent.usage``).
     """
     question = question.strip()
     if not question:

@@ -54,6 +54,7 @@ from agent.types import (
     DisagreementClaim,
     KeyFigure,
 )
+from agent.usage import records_usage
 
 log = logging.getLogger(__name__)
 
@@ -426,6 +427,7 @@ def renumber_briefing(b: Briefing) -> Briefing:
 # --- the entry point ---------------------------------------------------------------------------
 
 
+@records_usage  # result.usage: tokens of all calls, the summaries' included
 def make_briefing(
     *,
     store: Any,

@@ -208,6 +208,9 @@ def ask(
         bool, typer.Option("--explain", help="Show the time window, filters and passages considered.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+    show_usage: Annotated[
+        bool, typer.Option("--usage", help="Print the tokens used and their approximate cost (also with -v).")
+    ] = False,
 ) -> None:
     """Answer a question from the indexed articles, citing verbatim quotes.
 
@@ -259,6 +262,10 @@ def ask(
         console.print_json(answer.model_dump_json())
         return
     print_answer(console, answer)
+    if answer.usage is not None and (show_usage or ctx.find_root().params.get("verbose")):
+        from agent.usage import format_usage
+
+        console.print(f"[dim]{format_usage(answer.usage)}[/dim]", highlight=False)
     if explain and answer.retrieval is not None:
         from agent.render import print_retrieval
 

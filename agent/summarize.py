@@ -46,6 +46,7 @@ from agent.types import (
     SummaryQuote,
 )
 from agent.untrusted import defang
+from agent.usage import records_usage
 
 log = logging.getLogger(__name__)
 
@@ -766,6 +767,7 @@ def _grammar_backed(model: BaseChatModel) -> bool:
     return isinstance(model, LocalChatModel)
 
 
+@records_usage  # result.usage: tokens of the calls made (zero for a cached summary)
 def summarize_article(
     article: Article,
     model: ModelOrFactory,

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.usage import Usage
+
 
 class Article(BaseModel):
     """One cleaned news article, as stored in the index.
@@ -130,6 +132,7 @@ class Answer(BaseModel):
     passages_considered: int = 0
     model: str = ""
     retrieval: RetrievalInfo | None = None
+    usage: Usage | None = Field(None, description="Tokens (and cost) of the model calls made.")
 
     def to_markdown(self) -> str:
         lines = [self.text.strip(), ""]
@@ -273,6 +276,16 @@ class ArticleSummary(BaseModel):
     dropped: int = Field(0, description="Items dropped because their evidence did not verify.")
     parts: int = Field(1, description="How many parts a long article was summarised in.")
     generated_at: datetime | None = None
+    usage: Usage | None = Field(
+        None, description="Tokens (and cost) of this call: zero calls when it came from the cache."
+    )
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the summaries are: ``usage`` describes the call that returned it (zero
+        calls from the cache), so a cached summary equals the one first generated."""
+        if not isinstance(other, ArticleSummary):
+            return NotImplemented
+        return self.model_dump(exclude={"usage"}) == other.model_dump(exclude={"usage"})
 
     def citations(self) -> list[Citation]:
         """Every citation in the summary, in order of number (one per number)."""
@@ -384,6 +397,9 @@ class Briefing(BaseModel):
     disagreements: list[Disagreement] = Field(default_factory=list)
     articles: list[BriefingArticle] = Field(default_factory=list)
     dropped: int = Field(0, description="Sentences dropped because they cited no valid source.")
+    usage: Usage | None = Field(
+        None, description="Tokens (and cost) of all model calls, the summaries' included."
+    )
 
     def citations(self) -> list[Citation]:
         """Every citation in the briefing, one per number, in order."""

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
@@ -135,6 +136,12 @@ class LocalChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name, "model_path": self.model_path, "n_ctx": self.n_ctx}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "llama-cpp-local"  # agent.usage.LOCAL_PROVIDER: no per-token cost
+        params["ls_model_name"] = self.model_name
+        return params
 
     def _loaded(self) -> _Loaded:
         return load_llama(self.model_path, self.n_ctx, self.n_threads, self.prompt_cache_bytes)

@@ -6,7 +6,11 @@ Retries with backoff on 429/5xx/timeouts come from the ``openai`` client
   messages that say what to do, name the server's host, and never contain the key;
 - a placeholder key for keyless local servers (the client insists on one);
 - ``max_tokens`` is sent as ``max_tokens`` to non-OpenAI servers: langchain-openai
-  renames it ``max_completion_tokens``, which llama.cpp's server silently ignores.
+  renames it ``max_completion_tokens``, which llama.cpp's server silently ignores;
+- usage: streams ask for it (``stream_usage=True``: the last chunk carries the token counts;
+  a server that ignores the request, like llama-cpp-python's, gets estimated by
+  ``agent.usage``), and ``ls_provider`` is ``openai`` only for api.openai.com, so a
+  compatible server is never priced at OpenAI's rates.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import urlparse
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
@@ -129,6 +134,12 @@ class OpenAIChatModel(ChatOpenAI):
     def is_openai(self) -> bool:
         return host_of(self.openai_api_base) == OPENAI_HOST
 
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        if not self.is_openai:
+            params["ls_provider"] = "openai-compatible"
+        return params
+
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
     ) -> dict:
@@ -217,4 +228,5 @@ def make_openai_chat(settings: Settings) -> OpenAIChatModel:
         max_retries=settings.max_retries,
         temperature=settings.temperature,
         max_completion_tokens=settings.max_answer_tokens,
+        stream_usage=True,  # the last stream chunk carries token usage (agent/usage.py)
     )
