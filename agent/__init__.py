@@ -4,6 +4,7 @@
 here too so callers never import from submodules.
 """
 
+from agent.chat import ChatSession, ChatTurn
 from agent.core import Agent
 from agent.errors import NewsAgentError
 from agent.settings import Settings
@@ -25,6 +26,8 @@ __all__ = [
     "Article",
     "ArticleSummary",
     "Briefing",
+    "ChatSession",
+    "ChatTurn",
     "Chunk",
     "Citation",
     "IngestItem",

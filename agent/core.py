@@ -30,6 +30,7 @@ from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, I
 if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from langchain_core.language_models import BaseChatModel
 
+    from agent.chat import ChatSession
     from agent.embed import Embedder
     from agent.retrieve import Retriever
     from agent.store import Store
@@ -208,6 +209,26 @@ class Agent:
         )
         answer.retrieval = found.info
         return answer
+
+    def chat(
+        self,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        as_of: datetime | None = None,
+        k: int | None = None,
+    ) -> ChatSession:
+        """A conversation: ``session.send("and what did Xi say about it?")`` answers follow-ups.
+
+        Each message is rewritten into a standalone question from the conversation when it needs
+        it (one short model call; skipped for the first question and for questions that stand
+        alone), then answered by ``ask`` with these filters, so every answer keeps its verified
+        citations. ``session.history`` holds the turns, ``session.to_markdown()`` the transcript.
+        """
+        from agent.chat import ChatSession
+
+        return ChatSession(self, source=source, since=since, until=until, as_of=as_of, k=k)
 
     # --- summarize and brief ----------------------------------------------------------------
     def summarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:

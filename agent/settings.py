@@ -131,6 +131,14 @@ class Settings(BaseSettings):
         "of a local answer's time (~96 tokens/s for the 1.5B on 2 cores): keep it small.",
     )
 
+    # --- chat --------------------------------------------------------------------
+    chat_history_tokens: int = Field(
+        600,
+        ge=0,
+        description="Token budget for the conversation history the chat model reads when it rewrites "
+        "a follow-up into a standalone question; the oldest turns are dropped first.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,0 +1,471 @@
+"""Conversations over the index: follow-up questions, session filters, transcripts.
+
+A chat turn is an ordinary ``Agent.ask`` (same retrieval, same verified citations) with one
+step in front: a follow-up such as "and what did Xi say about it?" is rewritten into a
+standalone question from the conversation so far, because retrieval only sees the text it is
+given and "it" matches nothing. The rewrite is a short schema-constrained call to the chat
+model (``prompts/rewrite.md``), skipped when it cannot help: on the first turn, and for a
+question that already names what it is about. A local model reads ~70 prompt tokens a second,
+so the history it sees is bounded by ``settings.chat_history_tokens`` (oldest turns dropped
+first) and its reply is capped at a few dozen tokens.
+
+Everything here is logic without a terminal (the loop is ``agent/cli_chat.py``)::
+
+    chat = agent.chat(source="Valley Courier")
+    chat.send("How many homes did the Millbrook flood damage?")
+    answer = chat.send("and how much rain fell?")   # answered as a standalone question
+    print(chat.history[-1].standalone)              # "How much rain fell before the Millbrook flood?"
+    print(chat.to_markdown())                       # the transcript, every answer with its sources
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from agent.errors import NewsAgentError
+from agent.types import Answer, Citation
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from agent.core import Agent
+
+log = logging.getLogger(__name__)
+
+PROMPT_NAME = "rewrite"
+# A standalone question is rarely more than ~30 tokens; the cap bounds a runaway reply's cost.
+REWRITE_MAX_TOKENS = 64
+REWRITE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"question": {"type": "string"}},
+    "required": ["question"],
+    "additionalProperties": False,
+}
+
+
+class CommandError(NewsAgentError, ValueError):
+    """A slash command or its argument cannot be used as typed; the message says how to fix it."""
+
+
+class ChatTurn(BaseModel):
+    """One exchange: what the user typed, what was actually asked, and the verified answer."""
+
+    question: str = Field(description="The message as the user typed it.")
+    standalone: str = Field(description="The question searched and answered (rewritten follow-up).")
+    answer: Answer
+    filters: dict[str, str] = Field(
+        default_factory=dict, description="Session filters in force (source, since, until, as of)."
+    )
+
+    @property
+    def rewritten(self) -> bool:
+        return self.standalone != self.question
+
+
+# --- history: what the rewrite model reads --------------------------------------------------
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+_FENCE_LIKE = re.compile(r"<(\s*/?\s*history)", re.IGNORECASE)
+
+
+def _fence_safe(text: str) -> str:
+    """History is untrusted (answers are made from article text): it must not close its fence
+    or carry instruction-like text to the model."""
+    from agent.untrusted import defang
+
+    return _FENCE_LIKE.sub("\u2039\\1", defang(text))
+
+
+def render_turn(turn: ChatTurn) -> str:
+    """A turn as the rewrite model sees it: the standalone question (its references already
+    resolved) and the answer text without citation markers."""
+    answer = _MARKER.sub("", turn.answer.text).strip()
+    return f"Q: {_fence_safe(turn.standalone.strip())}\nA: {_fence_safe(answer)}"
+
+
+def bound_history(
+    turns: Sequence[ChatTurn], max_tokens: int, count: Callable[[str], int] | None = None
+) -> list[str]:
+    """The newest turns (rendered, oldest first) whose tokens fit ``max_tokens``.
+
+    Oldest turns go first: a follow-up almost always refers to the last exchange or two. When
+    even the newest turn is too long, its end is cut rather than losing the context entirely.
+    """
+    from agent.tokens import count_tokens, encoding
+
+    count = count or count_tokens
+    kept: list[str] = []
+    used = 0
+    for turn in reversed(turns):
+        block = render_turn(turn)
+        n = count(block) + 1  # + the blank line between turns
+        if used + n > max_tokens:
+            break
+        kept.append(block)
+        used += n
+    if not kept and turns and max_tokens > 0:
+        tokens = encoding().encode(render_turn(turns[-1]), disallowed_special=())
+        kept.append(encoding().decode(tokens[: max(1, max_tokens - 1)]) + "…")
+    return kept[::-1]
+
+
+# --- when to rewrite, and how ---------------------------------------------------------------
+
+_FOLLOW_UP_OPENER = re.compile(
+    r"^\W*(?:and|but|also|so|or|then|what about|how about|what else|anything else|same)\b", re.IGNORECASE
+)
+_TIME_NOUN = r"(?:week|weekend|month|year|morning|afternoon|evening|quarter|spring|summer|autumn|fall|winter)"
+_REFERENCE = re.compile(
+    r"\b(?:it|its|it's|itself|they|them|their|theirs|he|him|his|she|her|hers|there|former|latter|"
+    r"else|again|too|the same|the other|"
+    rf"(?:this|that|these|those)(?!\s+{_TIME_NOUN}s?\b))\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w'\u2019-]+")
+
+
+def needs_rewrite(question: str, has_history: bool) -> bool:
+    """Whether ``question`` may depend on the conversation (so a model call can help).
+
+    Cheap, on purpose: the rewrite costs seconds on a local model. True for an opener ("and",
+    "what about"), a reference ("it", "they", "that", "there"; not "this week"), or a very short
+    question that names nothing ("How much rain fell?"). A question that is clearly standalone
+    pays nothing, and a false positive only costs one short call that returns it unchanged.
+    """
+    if not has_history:
+        return False
+    q = question.strip()
+    if _FOLLOW_UP_OPENER.search(q) or _REFERENCE.search(q):
+        return True
+    words = _WORD.findall(q)
+    names_something = any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words[1:])
+    return len(words) <= 4 and not names_something
+
+
+def clean_rewrite(text: Any, question: str) -> str:
+    """The model's standalone question, or the original when the reply is unusable."""
+    if not isinstance(text, str):
+        return question
+    text = " ".join(text.split()).strip().strip("\"'\u201c\u201d").strip()
+    if not text or len(text) > max(300, 4 * len(question)):
+        return question
+    return text
+
+
+def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str) -> str:
+    """One short schema-constrained call: ``question`` made standalone from ``history``.
+
+    Falls back to ``question`` itself when the model's output is unusable (a worse search
+    beats no answer); provider and model-file errors still raise, the answer would hit them too.
+    """
+    from agent.errors import ModelError, ModelFileError, ProviderError
+    from agent.models.structured import structured_call
+    from agent.prompting import load_prompt
+
+    messages = (
+        load_prompt(PROMPT_NAME)
+        .chat_template()
+        .format_messages(history="\n\n".join(history), question=question)
+    )
+    try:
+        raw = structured_call(model, messages, REWRITE_SCHEMA, max_tokens=REWRITE_MAX_TOKENS)
+    except (ProviderError, ModelFileError):
+        raise
+    except ModelError as exc:
+        log.warning("could not rewrite the follow-up, asking it as typed: %s", exc)
+        return question
+    return clean_rewrite(raw.get("question"), question)
+
+
+# --- the session ------------------------------------------------------------------------------
+
+
+class ChatSession:
+    """A conversation with an ``Agent``: follow-ups understood, filters kept between turns.
+
+    Made by ``Agent.chat(source=..., since=..., until=..., as_of=...)``. ``send`` answers like
+    ``Agent.ask`` (same verified citations, same ``on_text`` streaming) and records a
+    ``ChatTurn`` in ``history``; a turn interrupted by an exception is not recorded. The
+    filters are plain attributes and can be changed between turns.
+    """
+
+    def __init__(
+        self,
+        agent: Agent,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        as_of: datetime | None = None,
+        k: int | None = None,
+    ) -> None:
+        self.agent = agent
+        self.source = source
+        self.since = since
+        self.until = until
+        self.as_of = as_of
+        self.k = k
+        self.history: list[ChatTurn] = []
+
+    @property
+    def last_answer(self) -> Answer | None:
+        return self.history[-1].answer if self.history else None
+
+    def filters(self) -> dict[str, str]:
+        """The filters in force, for display and the transcript (empty: none)."""
+        shown: dict[str, str] = {}
+        if self.source:
+            shown["source"] = self.source
+        if self.since:
+            shown["since"] = self.since.date().isoformat()
+        if self.until:
+            shown["until"] = self.until.date().isoformat()
+        if self.as_of:
+            shown["as of"] = self.as_of.date().isoformat()
+        return shown
+
+    def update_filters(self, changes: dict[str, str | datetime | None]) -> None:
+        """Apply ``parse_filter_args`` output: a key set to None is cleared."""
+        for key, value in changes.items():
+            if key == "source":
+                self.source = value if isinstance(value, str) and value else None
+            elif key in ("since", "until"):
+                setattr(self, key, value if isinstance(value, datetime) else None)
+            else:
+                raise CommandError(f"unknown filter {key!r}; use source, since or until")
+
+    def reset(self) -> None:
+        """Forget the conversation (filters and as-of stay)."""
+        self.history.clear()
+
+    def standalone_question(self, question: str) -> str:
+        """``question`` as it will be searched: rewritten from the bounded history when it looks
+        like a follow-up, else unchanged (and no model call)."""
+        question = question.strip()
+        if not needs_rewrite(question, bool(self.history)):
+            return question
+        history = bound_history(self.history, self.agent.settings.chat_history_tokens)
+        if not history:
+            return question
+        return rewrite_question(self.agent.chat_model, history, question)
+
+    def send(
+        self,
+        message: str,
+        *,
+        on_text: Callable[[str], None] | None = None,
+        on_rewrite: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer ``message`` in the context of the conversation and record the turn.
+
+        ``on_rewrite`` receives the standalone question before answering starts, only when it
+        differs from ``message``; ``on_text`` receives the answer text as it streams.
+        """
+        question = message.strip()
+        if not question:
+            raise ValueError("the message is empty: ask something, e.g. 'What happened in Millbrook?'")
+        standalone = self.standalone_question(question)
+        if standalone != question and on_rewrite is not None:
+            on_rewrite(standalone)
+        answer = self.agent.ask(
+            standalone,
+            k=self.k,
+            source=self.source,
+            since=self.since,
+            until=self.until,
+            as_of=self.as_of,
+            on_text=on_text,
+        )
+        self.history.append(
+            ChatTurn(question=question, standalone=standalone, answer=answer, filters=self.filters())
+        )
+        return answer
+
+    def to_markdown(self) -> str:
+        """The transcript: each question, what was asked when rewritten, the answer and its sources."""
+        lines = ["# newsagent chat", ""]
+        if not self.history:
+            lines.append("*(no questions yet)*")
+        for i, turn in enumerate(self.history, 1):
+            lines += [f"## {i}. {turn.question}", ""]
+            if turn.rewritten:
+                lines += [f"*Asked as:* {turn.standalone}", ""]
+            if turn.filters:
+                shown = ", ".join(f"{k} {v}" for k, v in turn.filters.items())
+                lines += [f"*Filters:* {shown}", ""]
+            lines += [turn.answer.to_markdown().rstrip(), ""]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+# --- slash commands ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    usage: str
+    help: str
+
+
+COMMANDS: dict[str, CommandInfo] = {
+    "sources": CommandInfo("/sources", "the full quotes of the last answer"),
+    "open": CommandInfo("/open N", "the passage of citation N, with the article text around it"),
+    "summarize": CommandInfo("/summarize ID|N", "cited summary of an article (id prefix, or citation N)"),
+    "brief": CommandInfo("/brief [topic]", "cited briefing, within the session's filters"),
+    "filter": CommandInfo(
+        "/filter [source=S] [since=D] [until=D]", "set filters; '/filter' shows them, '/filter clear'"
+    ),
+    "asof": CommandInfo("/asof DATE|now", "ask as of a past day; 'now' resets"),
+    "reset": CommandInfo("/reset", "forget the conversation (filters stay)"),
+    "save": CommandInfo("/save FILE", "write the transcript with sources as Markdown"),
+    "help": CommandInfo("/help", "this list"),
+    "exit": CommandInfo("/exit", "leave the chat (or Ctrl-D)"),
+}
+ALIASES = {"quit": "exit", "q": "exit", "?": "help", "h": "help", "summarise": "summarize", "as-of": "asof"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed ``/name arg`` line (``name`` lower-cased, aliases resolved)."""
+
+    name: str
+    arg: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.name in COMMANDS
+
+
+def parse_command(line: str) -> Command | None:
+    """The command on ``line``, or None when the line is a question."""
+    text = line.strip()
+    if not text.startswith("/"):
+        return None
+    name, _, arg = text[1:].partition(" ")
+    name = name.strip().lower()
+    return Command(ALIASES.get(name, name), arg.strip())
+
+
+def parse_date(value: str, what: str = "date", *, end_of_day: bool = False) -> datetime:
+    """A user's date (``2026-03-14``, ``14 March 2026``) as an aware datetime (UTC when none given).
+
+    ``end_of_day``: a bare day means its last moment, so ``until=2026-03-12`` includes that day.
+    """
+    from dateutil import parser as dateparser
+
+    default = datetime(datetime.now(UTC).year, 1, 1)
+    try:
+        parsed = dateparser.parse(value, default=default)
+    except (ValueError, OverflowError):
+        raise CommandError(f"{what} {value!r} is not a date; use e.g. 2026-03-14") from None
+    if end_of_day and ":" not in value and parsed.time() == time.min:
+        parsed = datetime.combine(parsed.date(), time.max)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_FILTER_KEYS = {"source": "source", "since": "since", "from": "since", "until": "until", "to": "until"}
+
+
+def parse_filter_args(arg: str) -> dict[str, str | datetime | None] | None:
+    """``/filter`` arguments → changes (a None value clears that filter); None means "show".
+
+    ``clear`` clears all; ``source=Valley Courier`` needs no quotes (words without ``=`` continue
+    the previous value); ``since=`` with no value clears one filter. Raises ``CommandError`` with
+    a message meant for the user.
+    """
+    arg = arg.strip()
+    if not arg:
+        return None
+    if arg.lower() in ("clear", "none", "off"):
+        return {"source": None, "since": None, "until": None}
+    try:
+        words = shlex.split(arg)
+    except ValueError as exc:
+        raise CommandError(f"/filter: {exc}") from None
+    pairs: list[list[str]] = []
+    for word in words:
+        if "=" in word:
+            key, _, value = word.partition("=")
+            pairs.append([key.strip().lower(), value])
+        elif pairs:
+            pairs[-1][1] = f"{pairs[-1][1]} {word}".strip()
+        else:
+            raise CommandError(
+                f"/filter: expected key=value, got {word!r}; e.g. /filter source=X since=2026-03-01"
+            )
+    changes: dict[str, str | datetime | None] = {}
+    for key, value in pairs:
+        if key not in _FILTER_KEYS:
+            raise CommandError(f"/filter: unknown filter {key!r}; use source=, since= or until=")
+        name = _FILTER_KEYS[key]
+        value = value.strip()
+        if not value:
+            changes[name] = None
+        elif name == "source":
+            changes[name] = value
+        else:
+            changes[name] = parse_date(value, name, end_of_day=name == "until")
+    return changes
+
+
+def parse_as_of(arg: str) -> datetime | None:
+    """``/asof`` argument: a day, or None for ``now`` (``CommandError`` when missing or not a date)."""
+    arg = arg.strip()
+    if not arg:
+        raise CommandError("/asof needs a date, e.g. /asof 2026-03-13 (or /asof now)")
+    if arg.lower() in ("now", "today", "reset", "clear", "off"):
+        return None
+    return parse_date(arg, "/asof")
+
+
+def find_citation(answer: Answer | None, arg: str) -> Citation:
+    """Citation ``N`` of the last answer (``CommandError`` saying what exists otherwise)."""
+    if answer is None or not answer.citations:
+        raise CommandError("the last answer has no sources to open; ask a question first")
+    try:
+        n = int(arg.strip().strip("[]"))
+    except ValueError:
+        raise CommandError(f"give a citation number, e.g. /open 1 (1–{len(answer.citations)})") from None
+    for c in answer.citations:
+        if c.n == n:
+            return c
+    raise CommandError(f"no citation [{n}]; the last answer has [1]–[{len(answer.citations)}]")
+
+
+def article_ref(arg: str, answer: Answer | None) -> str:
+    """``/summarize`` argument → an article id (prefix): a citation number of the last answer
+    counts as that citation's article, anything else is taken as an id prefix."""
+    arg = arg.strip()
+    if not arg:
+        raise CommandError("/summarize needs an article id (see `agent list`) or a citation number")
+    if answer is not None and arg.strip("[]").isdigit():
+        n = int(arg.strip("[]"))
+        for c in answer.citations:
+            if c.n == n:
+                return c.article_id
+    return arg
+
+
+def citation_context(text: str, start: int, end: int, chars: int = 400) -> tuple[str, str, str]:
+    """(before, quoted span, after) around ``text[start:end]``: its paragraph, at most ``chars``
+    characters either side, cut at word boundaries with "…"."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    para_lo = text.rfind("\n\n", 0, start)
+    lo = 0 if para_lo == -1 else para_lo + 2
+    para_hi = text.find("\n\n", end)
+    hi = len(text) if para_hi == -1 else para_hi
+    before, after = text[lo:start], text[end:hi]
+    if len(before) > chars:
+        cut = before[-chars:]
+        before = "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
+    if len(after) > chars:
+        cut = after[:chars]
+        after = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
+    return before, text[start:end], after
