@@ -227,25 +227,14 @@ def ask(
 
       agent ask "How many homes were affected this week?" --as-of 2026-03-13 --explain
     """
-    from rich.live import Live
-    from rich.text import Text
-
-    from agent.render import print_answer
+    from agent.render import print_answer, streaming
 
     agent = _agent(ctx)
     since_dt, until_dt = _parse_date(since, "--since"), _parse_date(until, "--until")
     as_of_dt = _parse_date(as_of, "--as-of")
-    streamed: list[str] = []
     # The raw answer streams into a transient live view, then the verified answer (markers
     # renumbered, unsupported claims removed) replaces it, followed by the sources.
-    live = None if as_json else Live(Text(""), console=console, transient=True)
-    with live or contextlib.nullcontext():
-
-        def on_text(delta: str) -> None:
-            streamed.append(delta)
-            if live is not None:
-                live.update(Text("".join(streamed), style="dim"))
-
+    with contextlib.nullcontext(None) if as_json else streaming(console) as on_text:
         answer = _run(
             lambda: agent.ask(
                 question,
@@ -428,7 +417,14 @@ def _register_summary_commands() -> None:
     app.command()(brief)
 
 
+def _register_chat_command() -> None:
+    from agent.cli_chat import chat
+
+    app.command()(chat)
+
+
 _register_summary_commands()
+_register_chat_command()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

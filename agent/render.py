@@ -1,12 +1,17 @@
-"""Rich terminal rendering of answers, shared by `agent ask` and (later) the chat loop."""
+"""Rich terminal rendering of answers, shared by `agent ask` and the `agent chat` loop."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
+from rich.spinner import Spinner
 from rich.text import Text
 
-from agent.types import Answer, RetrievalInfo
+from agent.types import Answer, Citation, RetrievalInfo
 
 _STATUS_STYLE = {"answered": "green", "partial": "yellow", "not_in_sources": "magenta"}
 
@@ -31,8 +36,13 @@ def print_answer(console: Console, answer: Answer) -> None:
     if not answer.citations:
         return
     console.print()
+    print_sources(console, answer.citations)
+
+
+def print_sources(console: Console, citations: Sequence[Citation]) -> None:
+    """The numbered sources: title, date, source, the verbatim quote, URL and character span."""
     console.print("[bold]Sources[/bold]")
-    for c in answer.citations:
+    for c in citations:
         date = c.published.date().isoformat() if c.published else "undated"
         src = f" · {escape(c.source)}" if c.source else ""
         console.print(
@@ -63,3 +73,23 @@ def print_retrieval(console: Console, info: RetrievalInfo) -> None:
             f"  {i}. [dim]{p.score:.4f}[/dim] {escape(p.title)} [dim]({date}, {p.chunk_id})[/dim]",
             highlight=False,
         )
+
+
+@contextmanager
+def streaming(console: Console, status: str = "thinking…") -> Iterator[Callable[[str], None]]:
+    """A transient live view while an answer is made; yields the ``on_text`` callback.
+
+    A spinner shows until the first text arrives (a local model reads the prompt for seconds
+    before it writes), then the raw text streams in dim: it is provisional, and the verified
+    answer printed afterwards (markers renumbered, unsupported claims removed) replaces it.
+    On a console that is not a terminal nothing is drawn. An exception (Ctrl-C) clears the view.
+    """
+    streamed: list[str] = []
+    waiting = Spinner("dots", text=Text(status, style="dim"), style="dim")
+    with Live(waiting, console=console, transient=True, refresh_per_second=8) as live:
+
+        def on_text(delta: str) -> None:
+            streamed.append(delta)
+            live.update(Text("".join(streamed), style="dim"))
+
+        yield on_text

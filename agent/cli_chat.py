@@ -1,0 +1,326 @@
+"""``agent chat``: the terminal conversation loop (the logic it drives is ``agent/chat.py``).
+
+Registered in agent/cli.py with ``app.command()(chat)``. On a terminal, lines are read with
+prompt_toolkit (editing, up-arrow history, Tab completes slash commands); when stdin is not a
+terminal, plain ``input()`` reads them, so ``agent chat < questions.txt`` works. Answers stream
+and are then printed verified, with their sources, by the same code as ``agent ask``
+(agent/render.py). Ctrl-C stops the answer being made and keeps the conversation; Ctrl-D or
+``/exit`` leaves with status 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from agent.chat import (
+    COMMANDS,
+    ChatSession,
+    Command,
+    CommandError,
+    article_ref,
+    citation_context,
+    find_citation,
+    parse_as_of,
+    parse_command,
+    parse_date,
+    parse_filter_args,
+)
+from agent.errors import NewsAgentError
+
+if TYPE_CHECKING:
+    from prompt_toolkit.completion import CompleteEvent, Completion
+    from prompt_toolkit.document import Document
+
+
+class ChatRepl:
+    """Reads lines, runs slash commands, asks questions; one instance per ``agent chat``.
+
+    ``read`` returns the next line and raises ``EOFError`` at the end (Ctrl-D) and
+    ``KeyboardInterrupt`` for Ctrl-C at the prompt, like ``input()`` and prompt_toolkit do.
+    """
+
+    def __init__(
+        self,
+        session: ChatSession,
+        console: Console,
+        read: Callable[[ChatRepl], str],
+        *,
+        interactive: bool = True,
+    ) -> None:
+        self.session = session
+        self.console = console
+        self.read = read
+        self.interactive = interactive
+
+    # --- the loop -------------------------------------------------------------------------
+    def run(self) -> None:
+        if self.interactive:
+            self._banner()
+        while True:
+            try:
+                line = self.read(self)
+            except KeyboardInterrupt:  # Ctrl-C at the prompt drops the line, not the chat
+                continue
+            except EOFError:
+                if self.interactive:
+                    self.console.print()
+                return
+            if not self.interactive and line.strip():
+                self.console.print(Text(f"> {line.strip()}", style="bold"))
+            if not self.handle(line):
+                return
+
+    def prompt_text(self) -> str:
+        shown = self.session.filters()
+        state = " [" + " · ".join(f"{k} {v}" for k, v in shown.items()) + "]" if shown else ""
+        return f"chat{state}> "
+
+    def handle(self, line: str) -> bool:
+        """Run one line (question or command); False means leave the chat.
+
+        A problem the user can fix is one red line and the chat goes on; Ctrl-C while an
+        answer (or summary, or briefing) is being made stops it and the chat goes on.
+        """
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            command = parse_command(line)
+            if command is None:
+                self.ask(line)
+                return True
+            return self.run_command(command)
+        except KeyboardInterrupt:
+            self.console.print("[yellow]interrupted[/yellow]")
+        except NewsAgentError as exc:
+            self.console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return True
+
+    def ask(self, question: str) -> None:
+        from agent.render import print_answer, streaming
+
+        with streaming(self.console) as on_text:
+            answer = self.session.send(question, on_text=on_text, on_rewrite=self._show_rewrite)
+        print_answer(self.console, answer)
+        self.console.print()
+
+    def _show_rewrite(self, standalone: str) -> None:
+        """The follow-up as it is searched, so the user sees what "it" was taken to mean."""
+        self.console.print(Text(f"→ {standalone}", style="dim"))
+
+    # --- commands ---------------------------------------------------------------------------
+    def run_command(self, command: Command) -> bool:
+        handler = getattr(self, f"cmd_{command.name}", None) if command.known else None
+        if handler is None:
+            self.console.print(
+                f"unknown command /{escape(command.name)}: /help lists the commands", highlight=False
+            )
+            return True
+        return handler(command.arg) is not False
+
+    def cmd_exit(self, arg: str) -> bool:
+        return False
+
+    def cmd_help(self, arg: str) -> None:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+        for info in COMMANDS.values():
+            table.add_row(f"[bold]{escape(info.usage)}[/bold]", escape(info.help))
+        self.console.print(table)
+        self.console.print(
+            "[dim]Anything else is a question; follow-ups such as 'and what did the mayor say?' are "
+            "understood. Ctrl-C stops an answer, Ctrl-D leaves.[/dim]"
+        )
+
+    def cmd_sources(self, arg: str) -> None:
+        from agent.render import print_sources
+
+        answer = self.session.last_answer
+        if answer is None:
+            self.console.print("no answer yet: ask a question first")
+        elif not answer.citations:
+            self.console.print("the last answer cites no sources")
+        else:
+            print_sources(self.console, answer.citations)
+
+    def cmd_open(self, arg: str) -> None:
+        c = find_citation(self.session.last_answer, arg)
+        article = self.session.agent.get(c.article_id)
+        start, end = c.start, c.end
+        if article.text[start:end] != c.quote:  # re-ingested since the answer: find the quote again
+            found = article.text.find(c.quote)
+            if found == -1:
+                raise CommandError(
+                    f"article {c.article_id[:12]} changed since this answer and no longer holds the quote"
+                )
+            start, end = found, found + len(c.quote)
+        before, span, after = citation_context(article.text, start, end)
+        date = c.published.date().isoformat() if c.published else "undated"
+        src = f" · {escape(c.source)}" if c.source else ""
+        self.console.print(
+            f"[bold cyan][{c.n}][/bold cyan] [bold]{escape(c.title)}[/bold] [dim]({date}{src})[/dim]"
+        )
+        self.console.print(Text.assemble(before, (span, "bold reverse"), after), highlight=False)
+        loc = f"article {c.article_id[:12]}, chars {start}–{end}"
+        self.console.print(f"[dim]{escape(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
+
+    def cmd_summarize(self, arg: str) -> None:
+        from agent.cli_summaries import OutputFormat, _emit
+
+        ref = article_ref(arg, self.session.last_answer)
+        with self.console.status("summarising…", spinner="dots"):
+            summary = self.session.agent.summarize(ref)
+        _emit(summary, OutputFormat.rich, None, self.console)
+
+    def cmd_brief(self, arg: str) -> None:
+        from agent.cli_summaries import OutputFormat, _emit
+
+        s = self.session
+        until = s.until
+        if s.as_of is not None:  # as of a past day, later articles are not news yet
+            end_of_day = datetime.combine(s.as_of.date(), time.max, tzinfo=s.as_of.tzinfo)
+            until = min(until, end_of_day) if until else end_of_day
+        with self.console.status("writing the briefing…", spinner="dots"):
+            briefing = s.agent.brief(arg or None, since=s.since, until=until, source=s.source)
+        _emit(briefing, OutputFormat.rich, None, self.console)
+
+    def cmd_filter(self, arg: str) -> None:
+        changes = parse_filter_args(arg)
+        if changes is not None:
+            self.session.update_filters(changes)
+        shown = {k: v for k, v in self.session.filters().items() if k != "as of"}
+        text = ", ".join(f"{k}={v}" for k, v in shown.items()) if shown else "none"
+        self.console.print(f"filters: {escape(text)}", highlight=False)
+
+    def cmd_asof(self, arg: str) -> None:
+        self.session.as_of = parse_as_of(arg)
+        if self.session.as_of is None:
+            self.console.print("asking as of now")
+        else:
+            day = self.session.as_of.date().isoformat()
+            self.console.print(f"asking as of {day}: later articles are not used", highlight=False)
+
+    def cmd_reset(self, arg: str) -> None:
+        self.session.reset()
+        self.console.print("conversation cleared (filters kept)")
+
+    def cmd_save(self, arg: str) -> None:
+        if not arg:
+            raise CommandError("/save needs a file name, e.g. /save chat.md")
+        path = Path(arg).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.session.to_markdown(), encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"could not write {path}: {exc.strerror or exc}") from None
+        n = len(self.session.history)
+        self.console.print(f"saved {n} turn{'s' if n != 1 else ''} to {escape(str(path))}", highlight=False)
+
+    def _banner(self) -> None:
+        s = self.session
+        count = s.agent.store.count_articles()
+        shown = s.filters()
+        where = (" · " + ", ".join(f"{k} {v}" for k, v in shown.items())) if shown else ""
+        self.console.print(f"[bold]newsagent chat[/bold] [dim]· {count} articles{escape(where)}[/dim]")
+        self.console.print(
+            "[dim]Ask a question; follow-ups are understood. /help lists commands, "
+            "Ctrl-C stops an answer, Ctrl-D leaves.[/dim]"
+        )
+
+
+def _slash_completer() -> Any:
+    """Tab completes ``/commands`` (only at the start of the line)."""
+    from prompt_toolkit.completion import Completer, Completion
+
+    class SlashCompleter(Completer):
+        def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+            text = document.text_before_cursor
+            if not text.startswith("/") or " " in text:
+                return
+            for name, info in COMMANDS.items():
+                if f"/{name}".startswith(text):
+                    yield Completion(f"/{name}", start_position=-len(text), display_meta=info.help)
+
+    return SlashCompleter()
+
+
+def _terminal_reader() -> Callable[[ChatRepl], str]:
+    """prompt_toolkit line editing with in-memory history (questions are not written to disk)."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import InMemoryHistory
+
+    prompt: PromptSession[str] = PromptSession(
+        history=InMemoryHistory(), completer=_slash_completer(), complete_while_typing=False
+    )
+    return lambda repl: prompt.prompt(repl.prompt_text())
+
+
+def _plain_reader(repl: ChatRepl) -> str:
+    return input()
+
+
+def chat(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Published on/before DATE (inclusive).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Ask as of DATE: 'this week' means that week; later articles unused."),
+    ] = None,
+) -> None:
+    """Talk with the index: ask, then ask follow-ups ("and how much rain fell?").
+
+    Each follow-up is rewritten into a standalone question (shown dim) and answered like
+    `agent ask`, with verified, quoted sources. Type /help for commands (/sources, /open N,
+    /summarize, /brief, /filter, /asof, /reset, /save FILE, /exit). Ctrl-C stops an answer,
+    Ctrl-D leaves. Reads plain lines when stdin is not a terminal.
+
+    Examples:
+
+      agent chat
+
+      agent chat --source "Valley Courier" --since 2026-03-01
+
+      agent chat --as-of 2026-03-13 < questions.txt > answers.txt
+    """
+    from agent.cli import _agent, _run, console, err_console
+
+    def day(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return parse_date(value, name, end_of_day=end_of_day)
+        except CommandError as exc:
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(2) from None
+
+    agent = _agent(ctx)
+    session = agent.chat(
+        source=source,
+        since=day(since, "--since"),
+        until=day(until, "--until", end_of_day=True),
+        as_of=day(as_of, "--as-of"),
+    )
+    if _run(agent.store.count_articles) == 0:
+        err_console.print(
+            "[red]error:[/red] the index is empty: add articles first, e.g. `agent ingest examples/articles`",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    repl = ChatRepl(
+        session, console, _terminal_reader() if interactive else _plain_reader, interactive=interactive
+    )
+    repl.run()
