@@ -27,6 +27,7 @@ from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from agent.cite import verify_citations
+from agent.errors import InvalidArgumentError
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage
@@ -193,7 +194,9 @@ def answer_question(
     """
     question = question.strip()
     if not question:
-        raise ValueError("question is empty: ask something, e.g. 'What did the article say about X?'")
+        raise InvalidArgumentError(
+            "question is empty: ask something, e.g. 'What did the article say about X?'"
+        )
     if not passages:
         return not_in_sources(question, 0, settings.resolved_model)
     chat_model = model if isinstance(model, BaseChatModel) else model()

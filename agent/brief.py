@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from langchain_core.language_models import BaseChatModel
 
-from agent.errors import NewsAgentError
+from agent.errors import InvalidArgumentError, NewsAgentError, NoArticlesError
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.summarize import (
@@ -64,10 +64,6 @@ STORY_THRESHOLD = 0.45  # cosine (MiniLM) above which two summaries are the same
 MEASURE_THRESHOLD = 0.7  # cosine above which two figures' "what" describe the same measure
 WRITE_MAX_TOKENS = 700
 MAX_CONFLICTS = 5
-
-
-class NoArticlesError(NewsAgentError):
-    """The briefing's window, source or topic matches no indexed article."""
 
 
 # --- selecting ---------------------------------------------------------------------------------
@@ -126,7 +122,7 @@ def select_articles(
     """Topic → hybrid retrieval grouped to unique articles by best rank; no topic → the newest
     articles in the window. Raises ``NoArticlesError`` when nothing matches."""
     if max_articles < 1:
-        raise ValueError(f"max_articles must be at least 1, got {max_articles}")
+        raise InvalidArgumentError(f"max_articles must be at least 1, got {max_articles}")
     if topic and topic.strip():
         wide = retriever
         if hasattr(retriever, "settings"):

@@ -17,6 +17,10 @@ class ConfigError(NewsAgentError):
     """A setting is missing or contradictory (e.g. provider=openai with no key)."""
 
 
+class InvalidArgumentError(NewsAgentError, ValueError):
+    """An argument cannot be used as given (an empty question, ``k=0``); also a ``ValueError``."""
+
+
 class IngestError(NewsAgentError):
     """One input could not be turned into an article; the rest of the batch goes on."""
 
@@ -39,6 +43,10 @@ class EmptyIndexError(IndexError_):
 
 class ArticleNotFoundError(IndexError_):
     """No article with the given id (or id prefix) is in the index."""
+
+
+class NoArticlesError(NewsAgentError):
+    """The briefing's window, source or topic matches no indexed article."""
 
 
 class ModelError(NewsAgentError):

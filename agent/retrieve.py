@@ -34,6 +34,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from agent.errors import InvalidArgumentError
 from agent.settings import Settings
 from agent.store import SearchFilters, to_ts
 from agent.tokens import count_tokens
@@ -370,7 +371,7 @@ class Retriever:
     ) -> list[Passage]:
         """Hybrid search with filters; ``gate=False`` skips the relevance gate (for search)."""
         if k <= 0:
-            raise ValueError(f"k must be a positive number of passages, got {k}")
+            raise InvalidArgumentError(f"k must be a positive number of passages, got {k}")
         n = max(CANDIDATE_FACTOR * k, MIN_CANDIDATES)
         filters = SearchFilters(source=source, since=since, until=until, article_ids=article_ids)
 

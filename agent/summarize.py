@@ -32,6 +32,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.cite import clean_quote, find_quote
+from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
 from agent.tokens import count_tokens
@@ -785,7 +786,7 @@ def summarize_article(
     from agent.models.structured import structured_call
 
     if not article.text.strip():
-        raise ValueError(f"article {article.id!r} has no text to summarise; re-ingest it")
+        raise InvalidArgumentError(f"article {article.id!r} has no text to summarise; re-ingest it")
     label_model = model if isinstance(model, BaseChatModel) else None
     label = model_name_of(label_model, settings)
     path = cache_path(article, label, settings)
