@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 PROMPT_NAME = "summarize"
 MERGE_PROMPT_NAME = "brief"
+COVERAGE_PROMPT_NAME = "key_points"
+COVERAGE_PARTS = 3  # a one-call summary must have a key point from each third of the article
+COVERAGE_MIN_TOKENS = 60  # a "third" shorter than this (a sign-off, a caption) needs no point
 SUMMARY_MAX_TOKENS = 1100  # room for the JSON answer (a full summary is ~500-900 tokens)
 MIN_OUTPUT_TOKENS = 400
 HEADLINE_WORDS = 15
@@ -680,6 +683,87 @@ def merge_parts(
     return merged, dropped
 
 
+# --- coverage: no third of the article left out of the key points ----------------------------
+
+
+def thirds(chunks: Sequence[Chunk], parts: int = COVERAGE_PARTS) -> list[tuple[int, int]]:
+    """The article split into ``parts`` consecutive spans of about equal tokens, on chunk
+    boundaries (so each is whole paragraphs or sentences)."""
+    sizes = [c.tokens or count_tokens(c.text) for c in chunks]
+    total = sum(sizes) or 1
+    groups: dict[int, list[Chunk]] = {}
+    before = 0
+    for c, size in zip(chunks, sizes, strict=True):
+        # a chunk belongs to the part its middle token falls in
+        groups.setdefault(min(parts - 1, (2 * before + size) * parts // (2 * total)), []).append(c)
+        before += size
+    return [(g[0].start, g[-1].end) for _, g in sorted(groups.items())]
+
+
+def coverage_gaps(chunks: Sequence[Chunk], key_points: Sequence[KeyPoint]) -> list[tuple[int, int]]:
+    """Spans of the article (thirds) that no key point cites.
+
+    Why: measured on the seed article, the 1.5B model drew every key point from the opening
+    paragraphs and missed the nuclear cooperation in the middle. A key point per third is a
+    cheap, checkable proxy for "covering the whole article"; short spans are ignored.
+    """
+    total = sum(c.tokens or count_tokens(c.text) for c in chunks)
+    if len(chunks) < COVERAGE_PARTS or total < COVERAGE_PARTS * COVERAGE_MIN_TOKENS:
+        return []
+    cited = [c.start for kp in key_points for c in kp.citations]
+    gaps = []
+    for start, end in thirds(chunks):
+        tokens = sum(c.tokens or count_tokens(c.text) for c in chunks if start <= c.start < end)
+        if tokens >= COVERAGE_MIN_TOKENS and not any(start <= s < end for s in cited):
+            gaps.append((start, end))
+    return gaps
+
+
+def coverage_messages(article: Article, text: str, part: str) -> list[BaseMessage]:
+    """Fixed system prompt + one fenced part of the article (instruction-like text removed)."""
+    prompt = load_prompt(COVERAGE_PROMPT_NAME)
+    user = prompt.user.format(title=_attr(article.title), part=part, text=neutralise(defang(text.strip())))
+    return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
+
+
+def trim_to_max(points: list[KeyPoint], spans: Sequence[tuple[int, int]]) -> list[KeyPoint]:
+    """At most ``MAX_KEY_POINTS``: drop the last point of the best-covered span until it fits,
+    so a point that fills a gap is never the one removed."""
+
+    def span_of(kp: KeyPoint) -> int:
+        pos = kp.citations[0].start
+        return next((i for i, (s, e) in enumerate(spans) if s <= pos < e), 0)
+
+    points = list(points)
+    while len(points) > MAX_KEY_POINTS:
+        where = [span_of(kp) for kp in points]
+        crowded = max(set(where), key=where.count)
+        points.pop(max(i for i, w in enumerate(where) if w == crowded))
+    return points
+
+
+def fill_coverage_gaps(
+    key_points: list[KeyPoint], chunks: Sequence[Chunk], verifier: Verifier, model: BaseChatModel
+) -> list[KeyPoint]:
+    """Add one verified key point for each third of the article the summary left out (a short
+    extra model call per gap, over that third only), then trim back to ``MAX_KEY_POINTS``."""
+    from agent.models.structured import structured_call
+
+    gaps = coverage_gaps(chunks, key_points)
+    if not gaps:
+        return key_points
+    schema = _obj({"key_points": _arr(_obj({"text": _str(), "evidence": _str()}), 1, 2)})
+    points = list(key_points)
+    for start, end in gaps:
+        part = f"characters {start}-{end} of {len(verifier.article.text)}"
+        messages = coverage_messages(verifier.article, verifier.article.text[start:end], part)
+        raw = structured_call(model, messages, schema, max_tokens=300)
+        found = verify_items({"key_points": raw.get("key_points") or []}, verifier).key_points
+        # only a point whose evidence lies in the gap fills it; the first such is the most important
+        points.extend([kp for kp in found if start <= kp.citations[0].start < end][:1])
+    return trim_to_max(points, thirds(chunks))
+
+
 # --- cache ----------------------------------------------------------------------------------
 
 
@@ -706,8 +790,9 @@ def model_name_of(model: BaseChatModel | None, settings: Settings) -> str:
 
 
 def prompt_version() -> str:
-    """What a summary records as its prompt: both files it may use (map and merge)."""
-    return f"{load_prompt(PROMPT_NAME).id}+{load_prompt(MERGE_PROMPT_NAME).id}"
+    """What a summary records as its prompt: every file it may use (map, merge, coverage)."""
+    names = (PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
+    return "+".join(load_prompt(n).id for n in names)
 
 
 def article_hash(article: Article) -> str:
@@ -819,6 +904,7 @@ def summarize_article(
     extra_dropped = 0
     if len(parts) == 1:
         items = parts[0]
+        items.key_points = fill_coverage_gaps(items.key_points, chunks, verifier, chat)
     else:
         items, extra_dropped = merge_parts(parts, article, chat, settings)
 
