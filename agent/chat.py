@@ -96,8 +96,8 @@ def bound_history(
 ) -> list[str]:
     """The newest turns (rendered, oldest first) whose tokens fit ``max_tokens``.
 
-    Oldest turns go first: a follow-up almost always refers to the last exchange or two. When
-    even the newest turn is too long, its end is cut rather than losing the context entirely.
+    The oldest turns are dropped first: a follow-up almost always refers to the last exchange or
+    two. When even the newest turn is too long, its end is cut rather than losing it entirely.
     """
     from agent.tokens import count_tokens, encoding
 
