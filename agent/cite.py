@@ -339,8 +339,8 @@ def _citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
 
 
 UNVERIFIED_TEXT = (
-    "The indexed articles may not support an answer: none of the model's quotes could be "
-    "found in the passages it cited."
+    "The answer could not be verified: none of the model's quotes both appears in the passage "
+    "it cited and supports its claim, so no answer is shown (its claims are listed as unsupported)."
 )
 
 

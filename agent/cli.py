@@ -57,6 +57,8 @@ def _run(fn: Callable[[], T]) -> T:
 
 
 def _parse_date(value: str | None, name: str) -> datetime | None:
+    """A date or date-time option; a bare date given to ``--until`` means the end of that day
+    ("on or before 2026-03-12" includes articles published on the 12th)."""
     if value is None:
         return None
     from dateutil import parser as dateparser
@@ -68,7 +70,14 @@ def _parse_date(value: str | None, name: str) -> datetime | None:
             f"[red]error:[/red] {name} {value!r} is not a date; use e.g. 2026-03-14", highlight=False
         )
         raise typer.Exit(2) from None
+    if name == "--until" and _is_bare_date(value):
+        parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _is_bare_date(value: str) -> bool:
+    """True for "2026-03-12" or "12 March 2026", False when a time of day is given."""
+    return ":" not in value and not any(t in value.upper() for t in ("T0", "T1", "T2", " AM", " PM"))
 
 
 # --- global options --------------------------------------------------------------------

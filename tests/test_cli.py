@@ -100,3 +100,23 @@ def test_installed_console_script_runs() -> None:
         pytest.skip("the `agent` console script is not installed in this environment")
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "ingest" in proc.stdout
+
+
+def test_until_a_bare_date_includes_that_whole_day_and_a_time_is_kept() -> None:
+    from agent.cli import _parse_date
+
+    end = _parse_date("2026-03-12", "--until")
+    assert end is not None and (end.day, end.hour, end.minute) == (12, 23, 59)
+    start = _parse_date("2026-03-12", "--since")
+    assert start is not None and (start.day, start.hour) == (12, 0)
+    exact = _parse_date("2026-03-12T08:30", "--until")
+    assert exact is not None and (exact.hour, exact.minute) == (8, 30)
+
+
+def test_python_dash_m_agent_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "agent", "--help"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "ingest" in out.stdout and "chat" in out.stdout
