@@ -214,8 +214,8 @@ class Agent:
         .. code-block:: python
 
             session = agent.chat(source="Valley Courier")
-            session.send("How many homes were affected by the Millbrook flood?")
-            session.send("And what did the damage cost?")  # -> Answer, with citations
+            session.send("How much rain fell before the River Ash flood?")
+            session.send("And how many homes were evacuated?")  # -> Answer, with citations
             session.history                                # the turns so far
 
     Async (the same calls in a worker thread, so an event loop stays free):
@@ -230,8 +230,8 @@ class Agent:
 
             agent.stats()         # {"articles": 5, "chunks": 9, "sources": {...}, ...}
             agent.list(source="Valley Courier")  # Articles, newest first
-            agent.get("18726f9e")                # one Article, with its cleaned text
-            agent.remove("18726f9e")             # True; False when there was no such article
+            article = agent.get("18726f9e")      # one Article (id or unique id prefix), with its text
+            agent.remove(article.id)             # True; False when there was no such article
 
     Results are pydantic models: ``.to_markdown()`` renders one, ``.model_dump()`` /
     ``.model_dump_json()`` serialise it. Errors you can cause are ``agent.errors.NewsAgentError``
