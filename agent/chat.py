@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from agent.errors import NewsAgentError
+from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.types import Answer, Citation
 
 if TYPE_CHECKING:
@@ -271,7 +271,9 @@ class ChatSession:
         """
         question = message.strip()
         if not question:
-            raise ValueError("the message is empty: ask something, e.g. 'What happened in Millbrook?'")
+            raise InvalidArgumentError(
+                "the message is empty: ask something, e.g. 'What happened in Millbrook?'"
+            )
         standalone = self.standalone_question(question)
         if standalone != question and on_rewrite is not None:
             on_rewrite(standalone)

@@ -226,6 +226,23 @@ class KeyPoint(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
 
 
+_NO_UNIT = {"", "none", "null", "n/a", "na", "-", "unitless", "number", "count"}
+_UNIT_SPELLED = {  # abbreviation -> word stems that already say it in a value like "94 millimetres"
+    "mm": ("millimet",), "cm": ("centimet",), "km": ("kilomet",), "m": ("met",), "kg": ("kilogram",),
+    "percent": ("%", "per cent"), "%": ("percent", "per cent"), "usd": ("$", "dollar"),
+    "eur": ("\u20ac", "euro"), "gbp": ("\u00a3", "pound"),
+}
+
+
+def shows_unit(value: str, unit: str) -> bool:
+    """Whether a figure's unit adds anything to its value when displayed: not for "none", and
+    not when the value already says it ("94 millimetres" + "mm", "$240 billion" + "USD")."""
+    u, v = unit.strip().lower(), value.lower()
+    if u in _NO_UNIT or u in v:
+        return False
+    return not any(stem in v for stem in _UNIT_SPELLED.get(u, ()))
+
+
 class KeyFigure(BaseModel):
     """A number the article reports. ``flagged`` = its digits are not in its quote: not a fact."""
 
@@ -315,7 +332,7 @@ class ArticleSummary(BaseModel):
         if self.key_figures:
             lines += ["## Key figures", ""]
             for f in self.key_figures:
-                unit = f" {f.unit}" if f.unit and f.unit.lower() not in f.value.lower() else ""
+                unit = f" {f.unit}" if shows_unit(f.value, f.unit) else ""
                 line = f"- **{f.value}**{unit}: {f.what} {_cite_marks(f.citations)}"
                 if f.flagged:
                     line += f" ⚠ *unverified figure: {f.flag_reason}*"

@@ -509,3 +509,14 @@ def test_covered_article_makes_no_extra_call_and_trim_keeps_gap_fillers() -> Non
     crowded = [points[0]] * MAX_KEY_POINTS + points[1:]
     trimmed = trim_to_max(crowded, thirds(chunks))
     assert len(trimmed) == MAX_KEY_POINTS and trimmed[-2:] == points[1:]
+
+
+def test_a_figure_unit_is_shown_only_when_it_adds_something() -> None:
+    from agent.types import shows_unit
+
+    assert not shows_unit("94 millimetres", "mm")
+    assert not shows_unit("230 homes", "none")
+    assert not shows_unit("$240 billion", "USD")
+    assert not shows_unit("40%", "percent")
+    assert shows_unit("230", "homes")
+    assert shows_unit("1.5 times", "multiple")
