@@ -13,16 +13,12 @@ import pkgutil
 import re
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
 import agent as agent_pkg
@@ -33,6 +29,7 @@ from agent.errors import (
     InvalidArgumentError,
     NoArticlesError,
 )
+from tests.fakes import ForbiddenModel, ReplyingChatModel
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "articles"
 FLOOD = EXAMPLES / "2026-03-12_millbrook_flood_followup.txt"
@@ -41,7 +38,7 @@ RAIN_QUOTE = "94 millimetres of rain fell on the upper valley in the 36 hours be
 MODEL_SECONDS = 0.6
 
 
-class SlowRainModel(BaseChatModel):
+class SlowRainModel(ReplyingChatModel):
     """Takes ``MODEL_SECONDS`` (blocking, like a local model), then answers the rain question
     citing whichever passage it was given that holds the rain figure."""
 
@@ -49,7 +46,7 @@ class SlowRainModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "fake-slow"
 
-    def _reply(self, messages: list[BaseMessage]) -> str:
+    def reply(self, messages: list[BaseMessage]) -> str:
         time.sleep(MODEL_SECONDS)
         user = str(messages[-1].content)
         ids = [m.group(1) for m in re.finditer(r'<passage id="(\d+)"[^>]*>(.*?)</passage>', user, re.S)]
@@ -62,33 +59,6 @@ class SlowRainModel(BaseChatModel):
                 "citations": [{"passage": n, "quote": RAIN_QUOTE}],
             }
         )
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        reply = self._reply(messages)
-        for i in range(0, len(reply), 16):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=reply[i : i + 16]))
-
-
-class ForbiddenModel:
-    """Stands in for the chat model where a test proves the model is never consulted."""
-
-    def __getattr__(self, name: str) -> object:
-        raise AssertionError(f"the chat model was used (.{name}) where no model call is expected")
 
 
 @pytest.fixture(scope="module")

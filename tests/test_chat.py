@@ -13,16 +13,12 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessage
 from rich.console import Console
 
 from agent import Agent, Answer, Citation, Settings
@@ -42,13 +38,14 @@ from agent.chat import (
 )
 from agent.cli_chat import ChatRepl
 from agent.tokens import count_tokens
+from tests.fakes import ForbiddenModel, ReplyingChatModel
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "articles"
 RAIN_QUOTE = "94 millimetres of rain fell on the upper valley in the 36 hours before the flood"
 
 
-class ScriptedModel(BaseChatModel):
+class ScriptedModel(ReplyingChatModel):
     """Replies with the next scripted text (streamed in pieces) and records every prompt."""
 
     replies: list[str]
@@ -58,36 +55,11 @@ class ScriptedModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "fake-scripted"
 
-    def _next(self, messages: list[BaseMessage]) -> str:
+    piece: int = 9
+
+    def reply(self, messages: list[BaseMessage]) -> str:
         self.calls.append(messages)
         return self.replies.pop(0) if self.replies else "{}"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._next(messages)))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        reply = self._next(messages)
-        for i in range(0, len(reply), 9):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=reply[i : i + 9]))
-
-
-class ForbiddenModel:
-    """Stands in for the chat model where a test proves the model is never consulted."""
-
-    def __getattr__(self, name: str) -> object:
-        raise AssertionError(f"the chat model was used (.{name}) where no model call is expected")
 
 
 def citation(n: int = 1, quote: str = RAIN_QUOTE, start: int = 100) -> Citation:
@@ -401,7 +373,9 @@ def test_ctrl_c_at_the_prompt_keeps_the_chat_and_ctrl_d_leaves() -> None:
 class RoutingModel(ScriptedModel):
     """Answers the rewrite prompt and the answer prompt, citing the rain passage verbatim."""
 
-    def _next(self, messages: list[BaseMessage]) -> str:
+    piece: int = 9
+
+    def reply(self, messages: list[BaseMessage]) -> str:
         self.calls.append(messages)
         user = str(messages[-1].content)
         if "<history>" in user:

@@ -18,20 +18,14 @@ import pytest
 from agent import Agent
 from agent.temporal import prefer_recent
 from agent.types import Passage
-
-
-class _ForbiddenModel:
-    """Stands in for the chat model where a test proves the model is never consulted."""
-
-    def __getattr__(self, name: str) -> object:
-        raise AssertionError(f"the chat model was used (.{name}) where no model call is expected")
+from tests.fakes import ForbiddenModel
 
 
 @contextmanager
 def model_forbidden(agent: Agent) -> Iterator[None]:
     """Any use of ``agent.chat_model`` inside the block fails the test, loaded model or not."""
     saved = agent.__dict__.get("chat_model", None)
-    agent.__dict__["chat_model"] = _ForbiddenModel()
+    agent.__dict__["chat_model"] = ForbiddenModel()
     try:
         yield
     finally:
