@@ -508,12 +508,18 @@ def test_real_briefing_and_injection(
     assert data["articles"] and Briefing.model_validate(data) == b
     assert {"select", "summarise", "group", "write"} <= set(steps)
 
-    # Cached: a second briefing does not summarise again.
+    # Cached: a second briefing does not summarise again. The model comes as a factory, as from
+    # Agent, so the cache is checked under the configured model's name before any model exists;
+    # the stand-in writer fails the test if it is ever asked to summarise an article.
+    def writer_only(messages: list[BaseMessage]) -> dict[str, Any]:
+        assert "<article" not in str(messages[-1].content), "summaries must come from the cache"
+        return writer_reply(messages)
+
     started = time.perf_counter()
     make_briefing(
         store=agent.store,
         retriever=agent.retriever,
-        model=FakeChatModel(respond=writer_reply, calls=[]),
+        model=lambda: FakeChatModel(respond=writer_only, calls=[]),
         settings=st,
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 5, 31, tzinfo=UTC),
