@@ -133,7 +133,7 @@ def main() -> None:
                 "text": r["body"],
                 "published": reuters_date(r["date"]).isoformat(),
                 "source": "Reuters",
-                "url": f"reuters21578://{r['newid']}",
+                "url": f"https://reuters21578.example/{r['newid']}",
             }
             f.write(json.dumps(row) + "\n")
     overrides: dict[str, Any] = {"index_path": tmp / "index"}
@@ -157,7 +157,7 @@ def main() -> None:
     t_start = time.perf_counter()
     for i, c in enumerate(cases, 1):
         as_of = c["published"].replace(hour=23, minute=0, second=0)
-        gold_id = by_url[f"reuters21578://{c['newid']}"]
+        gold_id = by_url[f"https://reuters21578.example/{c['newid']}"]
         q = c["question"]
         row: dict[str, Any] = {"series": c["series"], "as_of": as_of.date().isoformat()}
         row["figure"] = c["figure"]
