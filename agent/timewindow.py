@@ -139,14 +139,25 @@ def resolve_time(
     local = as_of.replace(tzinfo=zone) if as_of.tzinfo is None else as_of.astimezone(zone)
     ctx = _Ctx(today=local.date(), week_start=week_start)
     best: tuple[int, int, _Window, str] | None = None
+    best_rank: tuple[int, int, int] | None = None
+    compared_only = False
     for rule in _RULES:
         for m in rule.pattern.finditer(question):
             found = _apply(rule, m, question, ctx)
             if found is None:
                 continue
             start, end, win = found
-            if best is None or (end - start, -start) > (best[1] - best[0], -best[0]):
-                best = (start, end, win, question[start:end])
+            if _is_comparison(rule, m, question):
+                compared_only = True
+                continue
+            # Longest phrase wins; among equals, the earliest.
+            rank = (end - start, -start, 0)
+            if best_rank is None or rank > best_rank:
+                best, best_rank = (start, end, win, question[start:end]), rank
+    if best is None and compared_only:
+        # "Is demand higher than a year ago?" asks about now: no window, only the usual
+        # recency preference. The baseline period is for the model to read, not to filter on.
+        return None
     if best is None:
         found_fallback = _numeric_date_fallback(question, ctx)
         if found_fallback is None:
@@ -417,6 +428,30 @@ def _apply(rule: _Rule, m: re.Match[str], question: str, ctx: _Ctx) -> tuple[int
     elif prep in ("until", "till"):
         win = _Window(None, win.until, "before")
     return m.start(), m.end(), win
+
+
+# Words before a time phrase that make it the baseline of a comparison, not the period asked
+# about: "up 3 pct from a year ago", "higher than last week", "compared with 2023".
+_COMPARISON_BEFORE = re.compile(
+    r"\b(?:than|compared\s+(?:with|to)|comparison\s+(?:with|to)|versus|vs\.?|against|relative\s+to"
+    r"|year[\s-]+on[\s-]+year\s+from)\s+$",
+    re.I,
+)
+
+
+def _is_comparison(rule: _Rule, m: re.Match[str], question: str) -> bool:
+    """Is this phrase the baseline of a comparison ("up from a year ago", "than last week")?
+
+    A baseline must never become the retrieval window: "oil demand up from a year ago in this
+    week's figures" asks about this week. "from X" alone is a baseline; "from X to Y" is a range
+    (its own rule, which this never rejects).
+    """
+    if rule.name == "range":
+        return False
+    prep = re.sub(r"\s+", " ", (m.group("prep") or "").lower())
+    if prep == "from" and not re.match(r"\s*(?:to|until|till|through|thru|-|–)\b", question[m.end() :]):
+        return True
+    return _COMPARISON_BEFORE.search(question[: m.start()]) is not None
 
 
 def _body_stands_alone(name: str, m: re.Match[str]) -> bool:
@@ -808,7 +843,13 @@ _RULES: list[_Rule] = [
         r"|recent\s+(?:days|weeks|months)|recent|currently|right\s+now|at\s+the\s+moment",
         _h_recent,
     ),
-    _rule("earlier", r"earlier\s+(?:this\s+)?(?P<eunit>today|week|month|year)", _h_earlier),
+    # Not after a unit: in "up from a year earlier this week", "earlier" belongs to "a year".
+    _rule(
+        "earlier",
+        r"(?<!day\s)(?<!days\s)(?<!week\s)(?<!weeks\s)(?<!month\s)(?<!months\s)(?<!year\s)(?<!years\s)"
+        r"earlier\s+(?:this\s+)?(?P<eunit>today|week|month|year)",
+        _h_earlier,
+    ),
     _rule(
         "part",
         rf"(?:the\s+)?(?P<ppart>start|beginning|middle|end|early|mid|late)(?:\s+of\s+|[\s-]+)"

@@ -78,7 +78,8 @@ def mentions(answer: str, figure: str) -> bool:
     text = re.sub(r"\[\d+\]", " ", answer).lower().replace(",", "")
     for word, digit in WORDS.items():
         text = re.sub(rf"\b{word}\b", digit, text)
-    return re.search(rf"(?<![\d.]){re.escape(figure)}(?!\d|\.\d)", text) is not None
+    # Numbers compare by value: "1.0 billion" states the gold "1", "2.10" the gold "2.1".
+    return any(float(n) == float(figure) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?", text))
 
 
 def build_cases(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

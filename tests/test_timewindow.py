@@ -235,6 +235,43 @@ def test_longest_phrase_wins() -> None:
     assert w.since.date() == date(2026, 6, 1)
 
 
+# A comparison's baseline ("up from a year ago") is not the period asked about: found by the
+# Reuters bench, where "up from a year earlier this week" was resolved to the comparison year
+# (or to "earlier this week", before the day of the report).
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("By how much was U.S. oil demand up from a year ago in this week's figures?", "in this week"),
+        ("By what percentage was electric output up from a year earlier this week?", "this week"),
+        ("What was M-1 this week, compared with a year ago?", "this week"),
+        ("Was output higher than last month this week?", "this week"),
+        ("Sales rose 5% from last year; what about this month?", "this month"),
+        ("How did prices change this week versus 2025?", "this week"),
+        ("What happened between 3 and 10 March, against last year?", "between 3 and 10 March"),
+        ("What happened from 3 March to 10 March?", "from 3 March to 10 March"),
+        ("What did he say earlier this week?", "earlier this week"),
+    ],
+)  # fmt: skip
+def test_comparison_baseline_is_not_the_window(question: str, phrase: str) -> None:
+    w = resolve_time(question, datetime.fromisoformat(WED))
+    assert w is not None and w.phrase == phrase
+    assert w.since is not None and w.since.date() >= date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is oil demand higher than a year ago?", "How much did inflation rise from last year?",
+     "What is the price compared with last week?"],
+)  # fmt: skip
+def test_a_comparison_alone_gives_no_window(question: str) -> None:
+    assert resolve_time(question, datetime.fromisoformat(WED)) is None
+
+
+def test_a_year_ago_on_its_own_is_still_a_window() -> None:
+    w = resolve_time("What did the minister promise a year ago?", datetime.fromisoformat(WED))
+    assert w is not None and w.since is not None and w.since.year == 2025
+
+
 @pytest.mark.parametrize(
     ("question", "stripped"),
     [
