@@ -6,6 +6,11 @@ and the JSON schema makes ``sources`` an enum of exactly those ids. So every sen
 survives cites quotes that were verified against their article; a sentence left without a valid
 id is dropped (and counted).
 
+Numbers are checked too: a sentence (or a disagreement claim) may only state numbers that the
+notes it cites contain (their text, quotes, article title or date); one that states any other
+number is dropped like an uncited sentence, because the schema cannot stop a small model from
+writing "312 homes evacuated" while citing notes that never say 312.
+
 Disagreements are found deterministically first (two articles report figures for the same
 measure — similar ``what`` by embedding — with different numbers), then the model phrases them,
 citing both sides; a candidate the model fumbles is phrased from the figures themselves.
@@ -15,9 +20,10 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -38,6 +44,7 @@ from agent.summarize import (
     model_name_of,
     note_messages,
     notes_budget,
+    numbers_in,
     resolve_sources,
     summarize_article,
     summary_notes,
@@ -64,6 +71,7 @@ STORY_THRESHOLD = 0.45  # cosine (MiniLM) above which two summaries are the same
 MEASURE_THRESHOLD = 0.7  # cosine above which two figures' "what" describe the same measure
 WRITE_MAX_TOKENS = 700
 MAX_CONFLICTS = 5
+SMALL_ORDINAL = 31  # "the 5th", "21st": days of a month or ranks, never checked against notes
 
 
 # --- selecting ---------------------------------------------------------------------------------
@@ -257,11 +265,104 @@ def find_conflicts(
     return [c for _, c in out[:MAX_CONFLICTS]]
 
 
+# --- numbers a sentence may state ----------------------------------------------------------------
+
+# A number not glued to a word ("S3", "A38", "Q4" are labels) or inside another number; an
+# ordinal suffix; a scale word ("$18.4 million", "240bn").
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d+(?:,\d{3})*(?:\.\d+)?)(?:(st|nd|rd|th)\b)?"
+    r"(?:\s*(thousand|million|billion|trillion|mn|bn|tn|k|m|b|t)\b)?",
+    re.IGNORECASE,
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}}))?"
+    r"|(\d{4})-(\d{1,2})-(\d{1,2}))\b",
+    re.IGNORECASE,
+)
+
+
+def _numbers(text: str) -> list[tuple[str, float, float, bool]]:
+    """(as written, value, value × scale word, is an ordinal) for each number in ``text``."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        raw = float(m.group(1).replace(",", ""))
+        scale = _SCALE.get((m.group(3) or "").lower(), 1.0)
+        out.append((m.group().strip(), raw, raw * scale, bool(m.group(2))))
+    return out
+
+
+def _values_in(texts: Iterable[str]) -> list[float]:
+    """Every number the texts state: as written, scaled ("18.4 million" → 18.4 and 1.84e7), and
+    spelled out ("two")."""
+    out: set[float] = set()
+    for t in texts:
+        for _, raw, scaled, _ in _numbers(t):
+            out |= {raw, scaled}
+        for n in numbers_in(t):
+            try:
+                out.add(float(n))
+            except ValueError:
+                continue
+    return sorted(out)
+
+
+def _has_value(values: Sequence[float], v: float) -> bool:
+    return any(math.isclose(v, x, rel_tol=1e-9, abs_tol=1e-9) for x in values)
+
+
+def _mask_dates(text: str, dates: set[date]) -> str:
+    """``text`` with every date that is one of ``dates`` ("March 5", "5 March 2026",
+    "2026-03-05") blanked out: a note's own date may be stated without being in its text."""
+
+    def same(m: re.Match[str]) -> bool:
+        g = m.groups()
+        y: int | None
+        if g[6]:
+            y, mo, d = int(g[6]), int(g[7]), int(g[8])
+        else:
+            name, day, year = (g[0], g[1], g[2]) if g[0] else (g[4], g[3], g[5])
+            y, mo, d = (int(year) if year else None), _MONTHS.index(name[:3].lower()) + 1, int(day)
+        return any(x.month == mo and x.day == d and (y is None or x.year == y) for x in dates)
+
+    return _DATE.sub(lambda m: " " * len(m.group()) if same(m) else m.group(), text)
+
+
+def unsupported_numbers(text: str, notes: Sequence[Note]) -> list[str]:
+    """The numbers ``text`` states that none of ``notes`` contains (compared by value, in the
+    note's text, its quotes, its article's title or date); empty when every number is supported.
+
+    Spelled-out numbers in ``text`` are not checked; nor are small ordinals ("the 5th") and the
+    cited notes' own dates ("on March 5" citing a note dated 2026-03-05) and years."""
+    cites = [c for n in notes for c in n.citations]
+    dates = {c.published.date() for c in cites if c.published}
+    support = _values_in([n.text for n in notes] + [c.quote for c in cites] + [c.title for c in cites])
+    support = sorted(set(support) | {float(d.year) for d in dates})
+    bad = []
+    for token, raw, scaled, ordinal in _numbers(_mask_dates(text, dates)):
+        if ordinal and raw <= SMALL_ORDINAL:
+            continue
+        if not (_has_value(support, raw) or _has_value(support, scaled)):
+            bad.append(token)
+    return bad
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
+def _cited_notes(sources: Any, by_id: Mapping[str, Note]) -> list[Note]:
+    ids = dict.fromkeys(str(s).strip() for s in (sources or []))
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def resolve_sentences(raw: Any, notes: Sequence[Note]) -> tuple[list[BriefingSentence], int]:
-    """Sentences with citations from their valid note ids; sentences without one are dropped."""
+    """Sentences with citations from their valid note ids; dropped (and counted): a sentence
+    without one, and a sentence stating a number that none of its cited notes contains."""
     by_id = {n.id: n for n in notes}
     kept: list[BriefingSentence] = []
     dropped = 0
@@ -271,10 +372,15 @@ def resolve_sentences(raw: Any, notes: Sequence[Note]) -> tuple[list[BriefingSen
             continue
         text = " ".join(str(item.get("text") or "").split())
         cites = resolve_sources(item.get("sources"), by_id)
-        if text and cites:
-            kept.append(BriefingSentence(text=text, citations=cites))
-        else:
+        if not (text and cites):
             dropped += 1
+            continue
+        bad = unsupported_numbers(text, _cited_notes(item.get("sources"), by_id))
+        if bad:
+            log.info("dropped a briefing sentence stating %s, which its notes do not: %r", bad, text)
+            dropped += 1
+            continue
+        kept.append(BriefingSentence(text=text, citations=cites))
     return kept, dropped
 
 
@@ -288,8 +394,9 @@ def _write_section(
     task = (
         f"The notes above come from {n_articles} article(s) about one storyline. Write this "
         f"storyline's section of a news briefing: a heading of at most 8 words and 1 to {hi} "
-        "sentences covering the most important facts, each sentence citing the ids of the notes "
-        "that support it."
+        "short sentences (at most 30 words each, in your own words: do not copy the notes) covering "
+        "the most important facts, each sentence citing the ids of the notes that support it. "
+        "State only numbers that the cited notes contain."
     )
     raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
     sentences, dropped = resolve_sentences(raw.get("sentences"), notes)
@@ -306,8 +413,10 @@ def _write_overview(
     about = f" about {topic!r}" if topic else ""
     task = (
         f"Write the title (at most 10 words) of a news briefing{about} covering these notes, and an "
-        f"overview of {lo} to {hi} sentences giving the most important developments across all the "
-        "articles, each sentence citing the ids of the notes that support it."
+        f"overview of {lo} to {hi} short sentences (at most 30 words each, in your own words: do not "
+        "copy the notes) giving the most important developments across all the articles, each "
+        "sentence citing the ids of the notes that support it. State only numbers that the cited "
+        "notes contain."
     )
     raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
     sentences, dropped = resolve_sentences(raw.get("overview"), notes)
@@ -383,16 +492,24 @@ def write_disagreements(
     for k, ((fa, a, fb, b), (na, nb)) in enumerate(zip(conflicts, pairs, strict=True)):
         item = items[k] if k < len(items) and isinstance(items[k], dict) else {}
         claims: list[DisagreementClaim] = []
+        numbers_ok = True
         for c in item.get("claims") or []:
+            if not isinstance(c, dict):
+                continue
             sources = [s for s in (c.get("sources") or []) if s in (na.id, nb.id)]
             cites = resolve_sources(sources, by_id)
             text = " ".join(str(c.get("text") or "").split())
             if cites and text:
+                if unsupported_numbers(text, [by_id[sources[0]]]):
+                    numbers_ok = False  # a number its note does not state: use the figures' own
                 claims.append(
                     DisagreementClaim(text=text, article_id=by_id[sources[0]].article_id, citations=cites)
                 )
-        if len({c.article_id for c in claims}) == 2:
-            out.append(Disagreement(what=" ".join(str(item.get("what") or fa.what).split()), claims=claims))
+        what = " ".join(str(item.get("what") or "").split())
+        if not what or unsupported_numbers(what, [na, nb]):
+            what = fa.what or fb.what
+        if numbers_ok and len({c.article_id for c in claims}) == 2:
+            out.append(Disagreement(what=what, claims=claims))
         else:
             out.append(_plain_disagreement(fa, fb, titles, a, b))
     return out
@@ -557,6 +674,7 @@ __all__ = [
     "renumber_briefing",
     "resolve_sentences",
     "select_articles",
+    "unsupported_numbers",
     "write_disagreements",
 ]
 

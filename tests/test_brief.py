@@ -21,6 +21,8 @@ from agent.brief import (
     make_briefing,
     parse_amount,
     resolve_sentences,
+    unsupported_numbers,
+    write_disagreements,
 )
 from agent.errors import NewsAgentError
 from agent.settings import Settings
@@ -311,6 +313,80 @@ def test_resolve_sentences_drops_sentences_without_a_valid_source() -> None:
     )
     assert [s.text for s in kept] == ["ok"] and dropped == 3
     assert [c.article_id for c in kept[0].citations] == ["a", "b"]
+
+
+def _quote(aid: str, quote: str, day: int, start: int = 0, title: str | None = None) -> Citation:
+    """A citation of ``quote`` in article ``aid``, published on ``day`` March 2026."""
+    return Citation(
+        n=1,
+        article_id=aid,
+        title=title or f"Article {aid}",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        chunk_id=f"{aid}:0",
+        published=datetime(2026, 3, day, 9, 0, tzinfo=UTC),
+    )
+
+
+EVACUATED = "About 230 homes were evacuated on Thursday night, the fire service said."
+REVISED = "The council raised the number of homes affected from the initial 230 to 312."
+
+
+def test_resolve_sentences_drops_a_sentence_stating_a_number_its_notes_do_not() -> None:
+    """Fake writer output checked against the cited notes' numbers, by value."""
+    notes = [
+        Note("S1", "Homes were evacuated", [_quote("early", EVACUATED, 5)], "early"),
+        Note(
+            "S2",
+            "The cost of the damage",
+            [_quote("late", "The damage was put at $18.4m; 1200 residents and 1,500 firms applied.", 12)],
+            "late",
+        ),
+    ]
+    out = [
+        {"text": "312 homes were evacuated.", "sources": ["S1"]},  # the model's mistake: dropped
+        {"text": "Some 230 homes were evacuated.", "sources": ["S1"]},  # in the cited quote
+        {"text": "Damage reached $18.4 million.", "sources": ["S2"]},  # 18.4 = "$18.4m"
+        {"text": "1,200 residents and 1500 firms applied.", "sources": ["S2"]},  # 1,200 = 1200
+        {"text": "Damage reached $18.4 million in 230 homes.", "sources": ["S2"]},  # 230 is S1's
+        {"text": "Damage reached $18.4 million in 230 homes.", "sources": ["S1", "S2"]},
+        {"text": "On March 5, 2026, two shelters opened, the 2nd in a school.", "sources": ["S1"]},
+        {"text": "On March 6 homes were evacuated.", "sources": ["S1"]},  # not the note's date
+    ]
+    kept, dropped = resolve_sentences(out, notes)
+    assert [s.text for s in kept] == [
+        "Some 230 homes were evacuated.",
+        "Damage reached $18.4 million.",
+        "1,200 residents and 1500 firms applied.",
+        "Damage reached $18.4 million in 230 homes.",
+        "On March 5, 2026, two shelters opened, the 2nd in a school.",
+    ]
+    assert dropped == 3
+    assert unsupported_numbers("312 homes were evacuated.", notes[:1]) == ["312"]
+    # labels glued to letters are not numbers; the note's title counts as part of the note
+    titled = Note("S3", "x", [_quote("t", "q", 12, title="312 homes confirmed affected")], "t")
+    assert unsupported_numbers("In Q4, 312 homes (S3) were affected.", [titled]) == []
+
+
+def test_write_disagreements_falls_back_to_plain_phrasing_when_a_claim_states_another_number() -> None:
+    fa = KeyFigure(
+        value="230", unit="homes", what="homes evacuated", citations=[_quote("early", EVACUATED, 5)]
+    )
+    fb = KeyFigure(value="312", unit="homes", what="homes affected", citations=[_quote("late", REVISED, 12)])
+    titles = {"early": "Early Post", "late": "Late Courier"}
+
+    def phrased(first: str) -> Any:
+        def reply(messages: list[BaseMessage]) -> dict[str, Any]:
+            claims = [{"text": first, "sources": ["S1"]}, {"text": "Late Courier: 312.", "sources": ["S2"]}]
+            return {"disagreements": [{"what": "Homes", "claims": claims}]}
+
+        return fake(reply)
+
+    [bad] = write_disagreements(phrased("Early Post reports 312 homes."), [(fa, "early", fb, "late")], titles)
+    assert [c.text for c in bad.claims] == ["Early Post reports 230.", "Late Courier reports 312."]
+    [good] = write_disagreements(phrased("Early Post: 230 homes."), [(fa, "early", fb, "late")], titles)
+    assert [c.text for c in good.claims] == ["Early Post: 230 homes.", "Late Courier: 312."]
 
 
 # --- make_briefing with fakes ---------------------------------------------------------------------
