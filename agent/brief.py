@@ -12,8 +12,10 @@ number is dropped like an uncited sentence, because the schema cannot stop a sma
 writing "312 homes evacuated" while citing notes that never say 312.
 
 Disagreements are found deterministically first (two articles report figures for the same
-measure — similar ``what`` by embedding — with different numbers), then the model phrases them,
-citing both sides; a candidate the model fumbles is phrased from the figures themselves.
+measure — similar ``what`` by embedding — with different numbers, each figure in at most one
+pair, and not when the later article itself states the earlier number, i.e. revises it), then
+the model phrases them, citing both sides; a candidate the model fumbles is phrased from the
+figures themselves.
 """
 
 from __future__ import annotations
@@ -234,35 +236,88 @@ def _unit_class(f: KeyFigure) -> str:
     return "count"
 
 
+def _ts(d: datetime | None) -> float | None:
+    if d is None:
+        return None
+    return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
+
+
+def _verified_text(s: ArticleSummary) -> str:
+    """What a summary shows of its article verbatim: the quotes its items cite."""
+    return "\n".join(c.quote for c in s.citations())
+
+
+def _states_number(value: str, text: str) -> bool:
+    """Whether ``text`` states the (first) number of a figure ``value``, compared by value:
+    "230 homes" in "from the initial 230 to 312"; "$240 billion" in "240bn"."""
+    m = _AMOUNT.search(value)
+    if not m:
+        return False
+    raw = float(m.group(1).replace(",", ""))
+    scaled = raw * _SCALE.get((m.group(2) or "").lower(), 1.0)
+    have = _values_in([text])
+    return _has_value(have, raw) or _has_value(have, scaled)
+
+
 def find_conflicts(
-    summaries: Sequence[ArticleSummary], embedder: Any, threshold: float = MEASURE_THRESHOLD
+    summaries: Sequence[ArticleSummary],
+    embedder: Any,
+    threshold: float = MEASURE_THRESHOLD,
+    *,
+    texts: Mapping[str, str] | None = None,
 ) -> list[tuple[KeyFigure, str, KeyFigure, str]]:
     """Pairs of verified figures from different articles that measure the same thing (similar
-    ``what`` + same kind of unit) but differ by more than 1%: (fig_a, article_a, fig_b, article_b)."""
-    figs: list[tuple[KeyFigure, str]] = [
-        (f, s.article_id) for s in summaries for f in s.key_figures if not f.flagged and f.citations
+    ``what`` + same kind of unit) but differ by more than 1%: (fig_a, article_a, fig_b, article_b).
+
+    - Each figure takes part in at most one conflict: candidates are taken greedily, most
+      similar first (else "230 homes evacuated" could pair with "82 homes" as well as with 312).
+    - Not a conflict when the later-published article itself states the earlier figure's number
+      ("raised from the initial 230 to 312"): it revises the figure, it does not contradict it.
+      ``texts`` maps article id → article text for that check; an article missing from it is
+      searched in its summary's verified quotes. Articles without dates are never revisions.
+    """
+    figs: list[tuple[KeyFigure, ArticleSummary]] = [
+        (f, s) for s in summaries for f in s.key_figures if not f.flagged and f.citations
     ]
-    if len(figs) < 2 or len({a for _, a in figs}) < 2:
+    if len(figs) < 2 or len({s.article_id for _, s in figs}) < 2:
         return []
+    texts = texts or {}
     vecs = _embed(embedder, [f"{f.what} {f.unit}".strip() for f, _ in figs])
     sim = vecs @ vecs.T
-    out: list[tuple[float, tuple[KeyFigure, str, KeyFigure, str]]] = []
-    seen: set[tuple[str, str, int]] = set()
+    candidates: list[tuple[float, int, int]] = []
     for i in range(len(figs)):
         for j in range(i + 1, len(figs)):
-            (fa, a), (fb, b) = figs[i], figs[j]
-            if a == b or sim[i, j] < threshold or _unit_class(fa) != _unit_class(fb):
+            (fa, sa), (fb, sb) = figs[i], figs[j]
+            if sa.article_id == sb.article_id or sim[i, j] < threshold:
+                continue
+            if _unit_class(fa) != _unit_class(fb):
                 continue
             va, vb = parse_amount(fa.value), parse_amount(fb.value)
             if va is None or vb is None or abs(va - vb) <= 0.01 * max(abs(va), abs(vb)):
                 continue
-            key = (min(a, b), max(a, b), round(float(sim[i, j]) * 10))
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append((float(sim[i, j]), (fa, a, fb, b)))
-    out.sort(key=lambda x: -x[0])
-    return [c for _, c in out[:MAX_CONFLICTS]]
+            ta, tb = _ts(sa.published), _ts(sb.published)
+            if ta is not None and tb is not None and ta != tb:
+                (early, _), (_, late) = (figs[i], figs[j]) if ta < tb else (figs[j], figs[i])
+                if _states_number(early.value, texts.get(late.article_id) or _verified_text(late)):
+                    continue  # the later article revises the earlier figure
+            candidates.append((float(sim[i, j]), i, j))
+    candidates.sort(key=lambda c: -c[0])  # stable: ties keep selection order
+    used: set[int] = set()
+    said: set[tuple[str, str, float, float]] = set()  # the same two numbers, reported once
+    out: list[tuple[KeyFigure, str, KeyFigure, str]] = []
+    for _, i, j in candidates:
+        if i in used or j in used:
+            continue
+        (fa, sa), (fb, sb) = figs[i], figs[j]
+        key = (sa.article_id, sb.article_id, parse_amount(fa.value) or 0.0, parse_amount(fb.value) or 0.0)
+        if key in said:
+            continue
+        used |= {i, j}
+        said.add(key)
+        out.append((fa, sa.article_id, fb, sb.article_id))
+        if len(out) >= MAX_CONFLICTS:
+            break
+    return out
 
 
 # --- numbers a sentence may state ----------------------------------------------------------------
@@ -592,7 +647,8 @@ def make_briefing(
     emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
     tick("group", 0, 1)
     groups = group_storylines(summaries, emb) if emb is not None else [[i] for i in range(len(summaries))]
-    conflicts = find_conflicts(summaries, emb) if emb is not None else []
+    texts = {a.id: a.text for a in articles}
+    conflicts = find_conflicts(summaries, emb, texts=texts) if emb is not None else []
     tick("group", 1, 1)
 
     writes = len(groups) + 1 + (1 if conflicts else 0)

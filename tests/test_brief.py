@@ -295,8 +295,10 @@ def test_find_conflicts_same_measure_different_numbers_across_articles_only() ->
         ],
     )
     conflicts = find_conflicts([a, b, same, flagged], emb)
-    pairs = {frozenset((x, y)) for _, x, _, y in conflicts}
-    assert pairs == {frozenset("ab"), frozenset("bc")}  # a vs c agree; flagged d never counts
+    pairs = [frozenset((x, y)) for _, x, _, y in conflicts]
+    # a vs c agree; flagged d never counts; b's one figure takes part in one conflict only
+    # (a and c are equally similar: the first selected wins)
+    assert pairs == [frozenset("ab")]
     assert find_conflicts([a], emb) == []
 
 
@@ -387,6 +389,65 @@ def test_write_disagreements_falls_back_to_plain_phrasing_when_a_claim_states_an
     assert [c.text for c in bad.claims] == ["Early Post reports 230.", "Late Courier reports 312."]
     [good] = write_disagreements(phrased("Early Post: 230 homes."), [(fa, "early", fb, "late")], titles)
     assert [c.text for c in good.claims] == ["Early Post: 230 homes.", "Late Courier: 312."]
+
+
+class TableEmbedder:
+    """Returns the vector listed for each text (a figure's "what unit"): exact similarities."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.table[t] for t in texts], dtype=np.float32)
+
+
+def _fig(aid: str, value: str, what: str, quote: str, day: int) -> KeyFigure:
+    return KeyFigure(value=value, unit="homes", what=what, citations=[_quote(aid, quote, day)])
+
+
+def _dated(aid: str, day: int, figures: list[KeyFigure]) -> ArticleSummary:
+    s = _summary(aid, figures)
+    s.published = datetime(2026, 3, day, 9, 0, tzinfo=UTC)
+    return s
+
+
+def test_find_conflicts_each_figure_in_at_most_one_conflict_best_first() -> None:
+    # cosines: a230~b312 0.9, a230~b82 0.8, c150~b82 0.85; c150 is unlike a230 and b312
+    emb = TableEmbedder(
+        {
+            "evacuated homes": [1, 0, 0, 0],
+            "affected homes": [0.9, 0.4359, 0, 0],
+            "west bank homes": [0.8, -0.3, 0.5196, 0],
+            "flooded homes": [0.5, -0.3, 0.6928, 0.4243],
+        }
+    )
+    a = _summary("a", [_fig("a", "230", "evacuated", "230 homes", 5)])
+    b = _summary(
+        "b", [_fig("b", "312", "affected", "312 homes", 12), _fig("b", "82", "west bank", "82 homes", 12)]
+    )
+    c = _summary("c", [_fig("c", "150", "flooded", "150 homes", 8)])
+    got = [(fa.value, fb.value) for fa, _, fb, _ in find_conflicts([a, b, c], emb)]
+    assert got == [("230", "312"), ("82", "150")]  # 230 is taken by 312: never paired with 82 too
+
+
+def test_find_conflicts_a_later_article_stating_the_earlier_number_revises_it() -> None:
+    emb = TableEmbedder({"evacuated homes": [1, 0], "affected homes": [0.9, 0.4359]})
+    early = _dated("early", 5, [_fig("early", "230", "evacuated", EVACUATED, 5)])
+    late = _dated("late", 12, [_fig("late", "312", "affected", "312 homes were affected.", 12)])
+    revising = {"early": EVACUATED, "late": "Millbrook flood.\n\n" + REVISED}
+    assert find_conflicts([early, late], emb, texts=revising) == []
+    # not stated by the later article: a disagreement
+    other = {"early": EVACUATED, "late": "Millbrook flood.\n\n312 homes were affected."}
+    assert len(find_conflicts([early, late], emb, texts=other)) == 1
+    # only the LATER article revises: the earlier one stating 312 changes nothing
+    early_says = {"early": EVACUATED + " Some feared 312.", "late": "312 homes were affected."}
+    assert len(find_conflicts([early, late], emb, texts=early_says)) == 1
+    # without texts the later summary's verified quotes are searched
+    late_quoting = _dated("late", 12, [_fig("late", "312", "affected", REVISED, 12)])
+    assert find_conflicts([early, late_quoting], emb) == []
+    # undated articles are never revisions
+    undated = [_summary("early", early.key_figures), _summary("late", late_quoting.key_figures)]
+    assert len(find_conflicts(undated, emb)) == 1
 
 
 # --- make_briefing with fakes ---------------------------------------------------------------------
