@@ -15,7 +15,8 @@ Disagreements are found deterministically first (two articles report figures for
 measure — similar ``what`` by embedding — with different numbers, each figure in at most one
 pair, and not when the later article itself states the earlier number, i.e. revises it), then
 the model phrases them, citing both sides; a candidate the model fumbles is phrased from the
-figures themselves.
+figures themselves. Conflicting claims that are not numbers (a different place, date, winner)
+are found by the model per storyline, choosing pairs of notes by id from different articles.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ STORY_THRESHOLD = 0.45  # cosine (MiniLM) above which two summaries are the same
 MEASURE_THRESHOLD = 0.7  # cosine above which two figures' "what" describe the same measure
 WRITE_MAX_TOKENS = 700
 MAX_CONFLICTS = 5
+MAX_CLAIM_CONFLICTS = 3  # non-numeric conflicting claims per briefing (model-found, so few)
 SMALL_ORDINAL = 31  # "the 5th", "21st": days of a month or ranks, never checked against notes
 
 
@@ -570,6 +572,144 @@ def write_disagreements(
     return out
 
 
+def _overlaps(x: Sequence[Citation], y: Sequence[Citation]) -> bool:
+    return any(c.article_id == d.article_id and c.start < d.end and d.start < c.end for c in x for d in y)
+
+
+def _is_figure_conflict(
+    na: Note, nb: Note, figure_conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]]
+) -> bool:
+    """Whether two notes quote the same passages as a figure conflict (already reported)."""
+    for fa, _, fb, _ in figure_conflicts:
+        if (_overlaps(na.citations, fa.citations) and _overlaps(nb.citations, fb.citations)) or (
+            _overlaps(na.citations, fb.citations) and _overlaps(nb.citations, fa.citations)
+        ):
+            return True
+    return False
+
+
+def _plain_claim(note: Note, titles: Mapping[str, str]) -> str:
+    """A claim in the article's own words (its verified quote), for when the model's phrasing
+    states a number the note does not."""
+    quote = " ".join(note.citations[0].quote.split())
+    return f"{titles.get(note.article_id, note.article_id)} reports: \u201c{quote}\u201d"
+
+
+def find_claim_conflicts(
+    model: BaseChatModel,
+    notes: Sequence[Note],
+    titles: Mapping[str, str],
+    *,
+    figure_conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]] = (),
+    published: Mapping[str, datetime | None] | None = None,
+    texts: Mapping[str, str] | None = None,
+    limit: int = MAX_CLAIM_CONFLICTS,
+) -> list[Disagreement]:
+    """Pairs of notes from different articles of one storyline that state incompatible facts
+    about the same thing ("played in Tampa, Florida" vs "in Glendale, Arizona"), found by the
+    model choosing note ids (an enum: it cannot name a note it was not given).
+
+    Kept only when: both notes exist and come from different articles, the pair is not already a
+    figure conflict, the pair was not given before, the two claims differ, and — when the claims
+    are about numbers — the later article does not itself state the earlier claim's numbers (a
+    revision, as in ``find_conflicts``). A claim stating a number its note does not is replaced by
+    the note's quote. At most ``limit``. A model error means no claim conflicts (logged), never a
+    crash: this section is an extra, the briefing stands without it.
+    """
+    from agent.models.structured import structured_call
+
+    if limit < 1 or len({n.article_id for n in notes}) < 2:
+        return []
+    ids = [n.id for n in notes]
+    pick = {"type": "string", "enum": ids}
+    schema = _obj(
+        {
+            "conflicts": _arr(
+                _obj({"what": _str(), "note_a": pick, "claim_a": _str(), "note_b": pick, "claim_b": _str()}),
+                0,
+                limit,
+            )
+        }
+    )
+    task = (
+        f"The notes above come from {len({n.article_id for n in notes})} articles about one storyline. "
+        "Find notes from DIFFERENT articles that contradict each other: they state incompatible facts "
+        "about the same thing (for example a different place, date, person, cause, result or number), "
+        "so both cannot be true. A later article that updates a figure or adds detail is not a "
+        "contradiction, and neither are facts about different things. For each contradiction give "
+        "'what' (a few words naming the thing), note_a and note_b (the ids of the two notes) and "
+        "claim_a and claim_b (one short sentence each: what that note's article says, naming the "
+        f"article). Give at most {limit}; if no notes contradict each other, give an empty list."
+    )
+    try:
+        raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+        items = raw.get("conflicts") or []
+    except NewsAgentError as exc:
+        log.warning("could not look for conflicting claims with the model (%s); none reported", exc)
+        return []
+    by_id = {n.id: n for n in notes}
+    published = published or {}
+    texts = texts or {}
+    out: list[Disagreement] = []
+    seen: set[frozenset[str]] = set()
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        na, nb = by_id.get(str(item.get("note_a"))), by_id.get(str(item.get("note_b")))
+        if na is None or nb is None or na.article_id == nb.article_id:
+            continue
+        pair = frozenset((na.id, nb.id))
+        if pair in seen or _is_figure_conflict(na, nb, figure_conflicts):
+            continue
+        what = " ".join(str(item.get("what") or "").split())
+        ca = " ".join(str(item.get("claim_a") or "").split())
+        cb = " ".join(str(item.get("claim_b") or "").split())
+        if not what or unsupported_numbers(what, [na, nb]):
+            continue
+        if ca.casefold() == cb.casefold():
+            continue
+        ca = ca if ca and not unsupported_numbers(ca, [na]) else _plain_claim(na, titles)
+        cb = cb if cb and not unsupported_numbers(cb, [nb]) else _plain_claim(nb, titles)
+        if _claim_revised(na, ca, nb, cb, published, texts):
+            continue
+        seen.add(pair)
+        out.append(
+            Disagreement(
+                what=what,
+                claims=[
+                    DisagreementClaim(text=ca, article_id=na.article_id, citations=na.citations),
+                    DisagreementClaim(text=cb, article_id=nb.article_id, citations=nb.citations),
+                ],
+            )
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _claim_revised(
+    na: Note,
+    ca: str,
+    nb: Note,
+    cb: str,
+    published: Mapping[str, datetime | None],
+    texts: Mapping[str, str],
+) -> bool:
+    """Claims about numbers where the later article itself states the earlier claim's numbers
+    ("230 homes evacuated" vs "the count was raised from 230 to 312"): a revision."""
+    ta, tb = _ts(published.get(na.article_id)), _ts(published.get(nb.article_id))
+    if ta is None or tb is None or ta == tb:
+        return False
+    (early, early_claim), (late, late_claim) = ((na, ca), (nb, cb)) if ta < tb else ((nb, cb), (na, ca))
+    early_values = [v for _, v, _, _ in _numbers(early_claim)]
+    late_values = [v for _, v, _, _ in _numbers(late_claim)]
+    if not early_values or all(_has_value(early_values, v) for v in late_values):
+        return False  # the later claim states no other number: a conflict about something else
+    later_text = texts.get(late.article_id) or "\n".join([late.text] + [c.quote for c in late.citations])
+    have = _values_in([later_text, late_claim])
+    return all(_has_value(have, v) for v in early_values)
+
+
 def renumber_briefing(b: Briefing) -> Briefing:
     """Citation numbers 1..m in reading order (overview, sections, disagreements)."""
     numbers: dict[tuple[str, int, int], int] = {}
@@ -651,27 +791,46 @@ def make_briefing(
     conflicts = find_conflicts(summaries, emb, texts=texts) if emb is not None else []
     tick("group", 1, 1)
 
-    writes = len(groups) + 1 + (1 if conflicts else 0)
+    titles = {a.id: a.title for a in articles}
+    published = {a.id: a.published for a in articles}
+    multi = [g for g in groups if len(g) >= 2]  # storylines where articles can contradict
+    writes = len(groups) + len(multi) + 1 + (1 if conflicts else 0)
     done = 0
     tick("write", 0, writes)
     dropped = 0
     sections: list[BriefingSection] = []
+    claim_conflicts: list[Disagreement] = []
     for g in groups:
         group_summaries = [summaries[i] for i in g]
         notes = fit_notes(summary_notes(group_summaries), notes_budget(settings, WRITE_MAX_TOKENS))
-        if not notes:
-            done += 1
-            tick("write", done, writes)
-            continue
-        heading, sentences, d = _write_section(get_model(), notes, len(g))
-        dropped += d
-        if sentences:
-            sections.append(
-                BriefingSection(
-                    heading=heading or group_summaries[0].headline,
-                    sentences=sentences,
-                    article_ids=[s.article_id for s in group_summaries],
+        if notes:
+            heading, sentences, d = _write_section(get_model(), notes, len(g))
+            dropped += d
+            if sentences:
+                sections.append(
+                    BriefingSection(
+                        heading=heading or group_summaries[0].headline,
+                        sentences=sentences,
+                        article_ids=[s.article_id for s in group_summaries],
+                    )
                 )
+        done += 1
+        tick("write", done, writes)
+        if len(g) < 2:
+            continue
+        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
+        point_notes = fit_notes(
+            summary_notes(group_summaries, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+        )
+        if room > 0 and len({n.article_id for n in point_notes}) >= 2:
+            claim_conflicts += find_claim_conflicts(
+                get_model(),
+                point_notes,
+                titles,
+                figure_conflicts=conflicts,
+                published=published,
+                texts=texts,
+                limit=room,
             )
         done += 1
         tick("write", done, writes)
@@ -686,11 +845,11 @@ def make_briefing(
     done += 1
     tick("write", done, writes)
 
-    titles = {a.id: a.title for a in articles}
     disagreements = write_disagreements(get_model(), conflicts, titles) if conflicts else []
     if conflicts:
         done += 1
         tick("write", done, writes)
+    disagreements += claim_conflicts
 
     briefing = Briefing(
         title=title or (f"Briefing: {topic}" if topic else "News briefing"),
@@ -722,6 +881,7 @@ def make_briefing(
 __all__ = [
     "NoArticlesError",
     "cluster",
+    "find_claim_conflicts",
     "find_conflicts",
     "group_storylines",
     "make_briefing",

@@ -17,6 +17,7 @@ from langchain_core.messages import BaseMessage
 from agent.brief import (
     NoArticlesError,
     cluster,
+    find_claim_conflicts,
     find_conflicts,
     make_briefing,
     parse_amount,
@@ -24,7 +25,7 @@ from agent.brief import (
     unsupported_numbers,
     write_disagreements,
 )
-from agent.errors import NewsAgentError
+from agent.errors import ModelError, NewsAgentError
 from agent.settings import Settings
 from agent.summarize import Note
 from agent.types import (
@@ -202,6 +203,8 @@ def writer_reply(messages: list[BaseMessage]) -> dict[str, Any]:
     if "<article" in user:
         return summary_reply(messages)
     ids = re.findall(r'<note id="(S\d+)"', user)
+    if "contradict" in user.split("Task:")[1]:
+        return {"conflicts": []}  # these fixtures state no conflicting claims
     if "pairs of notes" in user:
         pairs = re.findall(r"(S\d+) vs (S\d+)", user.split("Task:")[1])
         return {
@@ -450,6 +453,128 @@ def test_find_conflicts_a_later_article_stating_the_earlier_number_revises_it() 
     assert len(find_conflicts(undated, emb)) == 1
 
 
+TAMPA = "The game was played on February 7, 2021, at Raymond James Stadium in Tampa, Florida."
+GLENDALE = "The game was played on February 7, 2021, at Raymond James Stadium in Glendale, Arizona."
+CLAIM_TITLES = {"x": "Sports Wire", "y": "Other Desk"}
+
+
+def _claim_notes() -> list[Note]:
+    return [
+        Note("S1", "The Super Bowl was played in Tampa.", [_quote("x", TAMPA, 8, title="Sports Wire")], "x"),
+        Note(
+            "S2",
+            "The Buccaneers won.",
+            [_quote("x", "The Buccaneers won the game.", 8, start=200, title="Sports Wire")],
+            "x",
+        ),
+        Note(
+            "S3",
+            "The Super Bowl was played in Glendale.",
+            [_quote("y", GLENDALE, 9, title="Other Desk")],
+            "y",
+        ),
+    ]
+
+
+def _conflict(
+    a: str, b: str, ca: str = "", cb: str = "", what: str = "where the game was played"
+) -> dict[str, str]:
+    return {
+        "what": what,
+        "note_a": a,
+        "claim_a": ca or f"One article says {a}.",
+        "note_b": b,
+        "claim_b": cb or f"Another says {b}.",
+    }
+
+
+def test_find_claim_conflicts_keeps_valid_pairs_from_different_articles() -> None:
+    reply = {
+        "conflicts": [
+            _conflict("S1", "S3", "Sports Wire says Tampa, Florida.", "Other Desk says Glendale, Arizona."),
+            _conflict("S1", "S2", what="who won"),  # both notes from article x: not a disagreement
+            _conflict("S3", "S1"),  # the same pair again
+        ]
+    }
+    model = fake(lambda m: reply)
+    [d] = find_claim_conflicts(model, _claim_notes(), CLAIM_TITLES)
+    assert d.what == "where the game was played"
+    assert [(c.article_id, c.text) for c in d.claims] == [
+        ("x", "Sports Wire says Tampa, Florida."),
+        ("y", "Other Desk says Glendale, Arizona."),
+    ]
+    assert [c.quote for c in d.claims[0].citations + d.claims[1].citations] == [TAMPA, GLENDALE]
+    [call] = model.calls
+    user = str(call[-1].content)
+    assert '<note id="S3"' in user and "contradict" in user.split("Task:")[1]
+    # one article's notes only: no call at all
+    assert find_claim_conflicts(model, _claim_notes()[:2], CLAIM_TITLES) == [] and len(model.calls) == 1
+    # the cap
+    assert len(find_claim_conflicts(fake(lambda m: reply), _claim_notes(), CLAIM_TITLES, limit=0)) == 0
+
+
+def test_find_claim_conflicts_unknown_ids_and_model_errors_mean_none(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # an id the model was not given breaks the schema's enum: the reply is rejected (no crash)
+    unknown = fake(lambda m: {"conflicts": [_conflict("S1", "S9")]})
+    assert find_claim_conflicts(unknown, _claim_notes(), CLAIM_TITLES) == []
+    assert "conflicting claims" in caplog.text
+
+    def broken(messages: list[BaseMessage]) -> dict[str, Any]:
+        raise ModelError("the model server went away")
+
+    caplog.clear()
+    assert find_claim_conflicts(fake(broken), _claim_notes(), CLAIM_TITLES) == []
+    assert "went away" in caplog.text
+
+
+def test_find_claim_conflicts_guards_figures_revisions_and_numbers() -> None:
+    notes = [
+        Note("S1", "Homes were evacuated.", [_quote("early", EVACUATED, 5)], "early"),
+        Note("S2", "The count of homes was revised.", [_quote("late", REVISED, 12, start=50)], "late"),
+        Note(
+            "S3",
+            "The bridge was closed.",
+            [_quote("early", "The A38 bridge was closed.", 5, start=300)],
+            "early",
+        ),
+        Note(
+            "S4",
+            "The bridge reopened.",
+            [_quote("late", "The A38 bridge reopened on Monday.", 12, start=400)],
+            "late",
+        ),
+    ]
+    titles = {"early": "Early Post", "late": "Late Courier"}
+    published = {"early": datetime(2026, 3, 5, tzinfo=UTC), "late": datetime(2026, 3, 12, tzinfo=UTC)}
+    reply = {
+        "conflicts": [
+            # 230 evacuated vs 312 affected: the later article states 230 itself, a revision
+            _conflict("S1", "S2", "Early Post: 230 homes evacuated.", "Late Courier: 312 homes.", "homes"),
+            # phrased with a number its note does not state: the claim becomes the note's quote
+            _conflict(
+                "S3", "S4", "Early Post: 12 bridges closed.", "Late Courier: it reopened.", "the bridge"
+            ),
+        ]
+    }
+    [d] = find_claim_conflicts(fake(lambda m: reply), notes, titles, published=published)
+    assert d.what == "the bridge"
+    assert d.claims[0].text == "Early Post reports: \u201cThe A38 bridge was closed.\u201d"
+    assert d.claims[1].text == "Late Courier: it reopened."
+    # a pair quoting the same passages as a figure conflict is already reported
+    fa = KeyFigure(value="230", unit="homes", what="homes", citations=notes[2].citations)
+    fb = KeyFigure(value="312", unit="homes", what="homes", citations=notes[3].citations)
+    again = find_claim_conflicts(
+        fake(lambda m: reply),
+        notes,
+        titles,
+        published=published,
+        figure_conflicts=[(fa, "early", fb, "late")],
+    )
+    assert again == []
+
+
 # --- make_briefing with fakes ---------------------------------------------------------------------
 
 
@@ -484,6 +609,72 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
         assert f"[{c.n}]" in md
     assert Briefing.model_validate_json(b.model_dump_json()) == b
     json.loads(b.model_dump_json())
+
+
+def _notes_in(user: str) -> dict[str, tuple[str, str]]:
+    """note id -> (article title, note text) from a writer prompt."""
+    return {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r'<note id="(S\d+)" article="([^"]*)"[^>]*>\n(.*?)\n', user)
+    }
+
+
+def test_briefing_reports_conflicting_claims_and_drops_unsupported_numbers(tmp_path: Path) -> None:
+    """The model names contradicting notes of the summit storyline; the section writer states a
+    number its note lacks: that sentence is dropped and counted, the conflict is shown."""
+
+    def writer(messages: list[BaseMessage]) -> dict[str, Any]:
+        user = str(messages[-1].content)
+        if "<article" in user:
+            return summary_reply(messages)
+        task = user.split("Task:")[1]
+        notes = _notes_in(user)
+        if "contradict" in task:
+            a = next(
+                i for i, (t, x) in notes.items() if t == SUMMIT_A.title and x.startswith("Putin and Xi met")
+            )
+            b = next(i for i, (t, x) in notes.items() if t == SUMMIT_B.title and x.startswith("Xi hosted"))
+            figure = next(i for i, (t, x) in notes.items() if t == SUMMIT_A.title and "$240" in x)
+            other = next(i for i, (t, x) in notes.items() if t == SUMMIT_B.title and "$230" in x)
+            claims = [
+                ("who hosted whom", a, "Wire: they met.", b, "Other Wire: Xi hosted Putin."),
+                ("trade", figure, "240.", other, "230."),
+            ]
+            return {
+                "conflicts": [
+                    {"what": w, "note_a": x, "claim_a": cx, "note_b": y, "claim_b": cy}
+                    for w, x, cx, y, cy in claims
+                ]
+            }
+        if "pairs of notes" in task:
+            return writer_reply(messages)
+        ids = list(notes)[:2]
+        sentences = [{"text": f"Fact from {i}.", "sources": [i]} for i in ids]
+        sentences.append({"text": "Some 9,999 people were involved.", "sources": ids[:1]})  # in no note
+        if "overview" in task:
+            return {"title": "The week", "overview": sentences}
+        return {"heading": "A storyline", "sentences": sentences}
+
+    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
+    b = make_briefing(
+        store=store, retriever=FakeRetriever(store), model=fake(writer), settings=settings(tmp_path)
+    )
+    assert b.dropped == 3  # one per section (2) and the overview
+    assert not any("9,999" in s.text for s in b.overview + [x for sec in b.sections for x in sec.sentences])
+    # the figure conflict (phrased by write_disagreements), then the claim conflict; the trade
+    # pair the model also named is the figure conflict already, so it is not repeated
+    assert [d.what for d in b.disagreements] == ["Trade volume", "who hosted whom"]
+    claim = b.disagreements[1]
+    assert [(c.article_id, c.text) for c in claim.claims] == [
+        ("sa", "Wire: they met."),
+        ("sb", "Other Wire: Xi hosted Putin."),
+    ]
+    md = b.to_markdown()
+    assert "**who hosted whom**" in md and "Other Wire: Xi hosted Putin." in md
+    for c in claim.claims[0].citations + claim.claims[1].citations:
+        assert f"[{c.n}]" in md
+    data = json.loads(b.model_dump_json())
+    assert [d["what"] for d in data["disagreements"]] == ["Trade volume", "who hosted whom"]
 
 
 def test_briefing_reuses_cached_summaries(tmp_path: Path) -> None:
@@ -672,6 +863,70 @@ def test_real_briefing_and_injection(
     assert any(re.search(r"contain|crane|port|harbour", k.text, re.I) for k in s.key_points)
     for c in s.citations():
         assert c.quote == evil.text[c.start : c.end]
+
+
+RGB_FACT = Path(__file__).resolve().parents[2] / "shared/data/rgb_en_fact/en_fact.json"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not RGB_FACT.is_file(),
+    reason=f"RGB counterfactual data not present at {RGB_FACT} (only in the project workspace)",
+)
+def test_real_briefing_reports_conflicting_claims_rgb(tmp_path: Path) -> None:
+    """RGB en_fact item 0 as two articles, one from the true snippets ("Tampa, Florida") and
+    one from the counterfactual ones ("Glendale, Arizona"): the real Agent's briefing must say
+    that the sources disagree, citing both articles and naming both places."""
+    from agent.core import Agent
+    from agent.errors import ModelFileError
+    from agent.ingest.pipeline import ingest
+    from agent.models.registry import ensure_model
+    from agent.store import content_hash
+    from tests.llama_server import model_cache_dir
+
+    rows = [json.loads(line) for line in RGB_FACT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    item = next(r for r in rows if r["id"] == 0)
+    try:
+        model_path = ensure_model(Settings(cache_dir=model_cache_dir()))
+    except ModelFileError as exc:
+        pytest.skip(f"the default local model is not installed: {exc}")
+    st = Settings(
+        cache_dir=tmp_path / "cache", index_path=tmp_path / "index", provider="local", model_path=model_path
+    )
+    agent = Agent(st)
+    arts = []
+    for aid, snippets, source, day in (
+        ("rgb-true", item["positive"], "Sports Wire", 8),
+        ("rgb-fake", item["positive_wrong"], "Other Sports Desk", 9),
+    ):
+        title = f"{item['query']}: what we know"
+        a = Article(
+            id=aid,
+            title=title,
+            text="\n\n".join([title, *snippets]),
+            source=source,
+            url=f"https://example.com/{aid}",
+            published=datetime(2021, 2, day, tzinfo=UTC),
+        )
+        arts.append(a.model_copy(update={"content_hash": content_hash(a)}))
+    report = ingest([], agent.store, agent.embedder, st, articles=arts)
+    assert report.failed == 0 and report.added == 2
+
+    b = agent.brief()
+    md = b.to_markdown()
+    print(md)
+    names = [item["answer"].split(",")[0].casefold(), item["fakeanswer"].split(",")[0].casefold()]
+    found = [
+        d
+        for d in b.disagreements
+        if {c.article_id for c in d.claims} == {"rgb-true", "rgb-fake"}
+        and all(n in " ".join([d.what] + [c.text for c in d.claims]).casefold() for n in names)
+    ]
+    assert found, f"no disagreement cites both articles and names {names}:\n{md}"
+    texts = {a.id: a.text for a in arts}
+    for d in found:
+        for c in d.claims:
+            assert all(q.quote == texts[q.article_id][q.start : q.end] for q in c.citations)
 
 
 # --- the CLI commands (registered on a throwaway app; the Agent is stubbed) -----------------------
