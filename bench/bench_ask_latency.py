@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--index", type=Path, default=None, help="reuse an index built by an earlier run")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--context-tokens", type=int, default=None, help="passage budget (default: settings)")
     args = ap.parse_args()
 
     from langchain_core.output_parsers import StrOutputParser
@@ -61,6 +62,8 @@ def main() -> None:
     overrides: dict[str, Any] = {"index_path": index}
     if args.model:
         overrides["model"] = args.model
+    if args.context_tokens:
+        overrides["context_tokens"] = args.context_tokens
     agent = Agent(**overrides)
     t0 = time.perf_counter()
     report = agent.ingest([str(corpus)])
@@ -149,6 +152,7 @@ def main() -> None:
         "model": agent.settings.resolved_model,
         "articles": report.added + report.unchanged + report.updated,
         "questions": len(questions),
+        "context_tokens": agent.settings.context_tokens,
         "ours": s_ours,
         "canonical": s_can,
         "ours_generation_median_s": round(statistics.median(r["total_s"] - r["ttft_s"] for r in ours), 3),

@@ -10,9 +10,12 @@ Method (so the numbers can be compared across runs):
 - on the 60 "not enough information" (Unanswerable) questions: the rate of ``not_in_sources``;
 - citation validity: share of shown citations whose quote is verbatim at its span in the cited
   article (must be 100% by construction), and whose article is the question's article;
-- retrieval recall@k: share of questions whose gold article has a passage among those retrieved.
+- retrieval recall@k: share of questions whose gold article has a passage among those retrieved;
+- with ``--canonical``, the same questions also go to the canonical LangChain RAG a tutorial user
+  writes (Chroma dense top-4 → plain prompt → the same model → StrOutputParser; no citations, no
+  "not in sources" status), scored the same way, so the two accuracies are comparable.
 
-Usage:  .venv/bin/python bench/bench_ask_quail.py [--per-type N] [--model qwen2.5-1.5b] [--out FILE]
+Usage:  .venv/bin/python bench/bench_ask_quail.py [--per-type N] [--canonical] [--model M] [--out FILE]
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def main() -> None:
     ap.add_argument("-k", type=int, default=None)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=None, help="write per-question JSON lines here")
+    ap.add_argument("--canonical", action="store_true", help="also score the canonical LangChain RAG")
     args = ap.parse_args()
 
     from agent import Agent
@@ -74,6 +78,23 @@ def main() -> None:
     url_to_article = {a.url: a for a in agent.list()}
     quail_url = {a["id"]: a.get("metadata", {}).get("url") for a in articles}
 
+    canonical_chain = None
+    if args.canonical:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+
+        prompt = ChatPromptTemplate.from_messages([
+            ("system", "Answer the question using only the context.\n\nContext:\n{context}"),
+            ("human", "{question}"),
+        ])
+        canonical_chain = (
+            prompt | agent.chat_model.bind(max_tokens=agent.settings.max_answer_tokens) | StrOutputParser()
+        )
+
+    def pick(text: str, options: list[str]) -> int:
+        vecs = agent.embedder.embed([text, *options])
+        return int(np.argmax(vecs[1:] @ vecs[0]))
+
     rows = []
     # rows are written as they come, so an interrupted run still leaves its evidence
     out = args.out.open("w") if args.out else None
@@ -86,12 +107,14 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         options = q["options"]
         nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
-        if answer.status == "not_in_sources":
-            picked = nei
-        else:
-            vecs = agent.embedder.embed([answer.text, *options])
-            sims = vecs[1:] @ vecs[0]
-            picked = int(np.argmax(sims))
+        picked = nei if answer.status == "not_in_sources" else pick(answer.text, options)
+        canonical: dict | None = None
+        if canonical_chain is not None:
+            docs = agent.store.dense_search(agent.embedder.embed_query(q["question"]), 4)
+            context = "\n\n".join(d.text for d in docs)
+            text = canonical_chain.invoke({"context": context, "question": q["question"]})
+            c_pick = pick(text, options)
+            canonical = {"answer": text, "picked": c_pick, "correct": c_pick == q["gold_index"][0]}
         valid = []
         for c in answer.citations:
             art = agent.get(c.article_id)
@@ -104,7 +127,7 @@ def main() -> None:
             "answer": answer.text, "status": answer.status, "picked": picked,
             "gold": q["gold_index"][0], "correct": picked == q["gold_index"][0],
             "recall": gold_article is not None and any(p.article_id == gold_article.id for p in passages),
-            "citations": valid, "seconds": seconds,
+            "citations": valid, "seconds": seconds, "canonical": canonical,
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
@@ -134,6 +157,14 @@ def main() -> None:
         "recall_at_k": share([r["recall"] for r in rows]),
         "median_seconds": round(statistics.median(r["seconds"] for r in rows), 2),
         "total_seconds": round(total, 1),
+        "canonical_accuracy_all": share([r["canonical"]["correct"] for r in rows if r["canonical"]]),
+        "canonical_accuracy_answerable": share(
+            [r["canonical"]["correct"] for r in answerable if r["canonical"]]
+        ),
+        "accuracy_answerable_when_answered": share(
+            [r["correct"] for r in answerable if r["status"] != "not_in_sources"]
+        ),
+        "accuracy_when_gold_article_retrieved": share([r["correct"] for r in answerable if r["recall"]]),
         "per_type_accuracy": {
             t: share([r["correct"] for r in rows if r["type"] == t])
             for t in sorted({r["type"] for r in rows})
