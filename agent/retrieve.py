@@ -310,7 +310,7 @@ class Retriever:
     """``Retriever(store, embedder, settings).retrieve(question, k=6, source=..., since=...)``
 
     Returns at most ``k`` passages, best first, ``Passage.score`` = fused RRF score, fitted to
-    ``settings.context_tokens``; an empty list when nothing passes the relevance gate.
+    ``settings.resolved_context_tokens``; an empty list when nothing passes the relevance gate.
     ``last_best_similarity`` holds the best dense cosine of the last call (for diagnostics).
     """
 
@@ -386,4 +386,4 @@ class Retriever:
         fused = dedupe(rrf_fuse([dense, lexical]))
         if gate and not is_relevant(question, fused[: 3 * k], best):
             return []
-        return fit_budget(fused, self.settings.context_tokens, k)
+        return fit_budget(fused, self.settings.resolved_context_tokens, k)
