@@ -383,6 +383,54 @@ def _names(raw: Any, v: Verifier) -> list[str]:
     return out
 
 
+# Heads of noun phrases that name a group of people, not a person ("Emergency crews", "Local
+# residents", "Police officers"): the small model lists them as people.
+_GROUP_HEADS = frozenset(
+    (
+        "crews", "crew", "officials", "official", "residents", "police", "officers", "firefighters",
+        "authorities", "team", "staff", "workers", "people", "volunteers", "engineers", "surveyors",
+        "ministers", "leaders", "spokespeople", "spokesperson", "families", "survivors", "victims",
+        "investors", "analysts", "economists", "voters", "protesters", "students", "scientists",
+        "researchers", "doctors", "nurses", "experts", "farmers", "troops", "soldiers", "forces",
+        "services", "council", "government", "committee", "members", "fans", "customers", "passengers"
+    )
+)
+# Heads that make a name a place, not an organisation ("A38 bridge", "Millbrook High Street").
+_PLACE_HEADS = frozenset(
+    (
+        "bridge", "road", "street", "avenue", "lane", "river", "station", "airport", "port", "harbour",
+        "harbor", "park", "square", "valley", "hill", "lake", "bay", "island", "motorway", "highway",
+        "tunnel", "dam", "estate", "quarter", "district", "county", "province", "region"
+    )
+)
+
+
+def _head(name: str) -> str:
+    words = re.findall(r"[A-Za-z]+", name)
+    return words[-1].casefold() if words else ""
+
+
+def sort_entities(
+    people: list[str], organisations: list[str], places: list[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """Put each verified name in the list a reader expects: a group of people ("Emergency
+    crews") is not a person and is dropped from people; an infrastructure or place name listed
+    as an organisation ("A38 bridge") moves to places. A name with no capital letter is not a
+    proper name and is dropped from people."""
+    kept_people = [
+        n for n in people if _head(n) not in _GROUP_HEADS and any(ch.isupper() for ch in n)
+    ]
+    kept_orgs: list[str] = []
+    moved: list[str] = []
+    for n in organisations:
+        (moved if _head(n) in _PLACE_HEADS else kept_orgs).append(n)
+    all_places = list(places)
+    for n in moved:
+        if n.casefold() not in {p.casefold() for p in all_places}:
+            all_places.append(n)
+    return kept_people, kept_orgs, all_places
+
+
 def verify_items(raw: dict[str, Any], v: Verifier) -> _Items:
     """Keep what verifies: items whose evidence is in the article; flag unsupported figures."""
     key_points: list[KeyPoint] = []
@@ -908,6 +956,7 @@ def summarize_article(
     else:
         items, extra_dropped = merge_parts(parts, article, chat, settings)
 
+    people, organisations, places = sort_entities(items.people, items.organisations, items.places)
     summary = ArticleSummary(
         article_id=article.id,
         title=article.title,
@@ -918,9 +967,9 @@ def summarize_article(
         headline=items.headline or article.title,
         summary=items.summary,
         key_points=items.key_points[:MAX_KEY_POINTS],
-        people=items.people,
-        organisations=items.organisations,
-        places=items.places,
+        people=people,
+        organisations=organisations,
+        places=places,
         key_figures=items.key_figures,
         dates_events=items.dates_events,
         quotes=items.quotes,

@@ -23,6 +23,7 @@ from agent.summarize import (
     cache_path,
     figure_check,
     numbers_in,
+    sort_entities,
     split_parts,
     summarize_article,
     summary_messages,
@@ -520,3 +521,17 @@ def test_a_figure_unit_is_shown_only_when_it_adds_something() -> None:
     assert not shows_unit("40%", "percent")
     assert shows_unit("230", "homes")
     assert shows_unit("1.5 times", "multiple")
+
+
+def test_entities_go_where_a_reader_expects_them() -> None:
+    """Seen with the 1.5B on the flood articles: "Emergency crews" listed as a person, "A38
+    bridge" as an organisation."""
+    people, orgs, places = sort_entities(
+        ["Emergency crews", "Jane Okafor", "local residents", "Police officers", "Vladimir Putin"],
+        ["A38 bridge", "Millbrook Town Council", "World Bank", "Environment Agency"],
+        ["Millbrook", "a38 Bridge"],
+    )
+    assert people == ["Jane Okafor", "Vladimir Putin"]
+    assert orgs == ["Millbrook Town Council", "World Bank", "Environment Agency"]
+    assert places == ["Millbrook", "a38 Bridge"]  # already there, not added twice
+    assert sort_entities([], ["Harbour Road"], []) == ([], [], ["Harbour Road"])
