@@ -135,6 +135,12 @@ MIN_PIECE_WORDS = 3
 MAX_PIECES = 3
 MAX_SILENT_GAP = 60  # characters a quote may silently skip between two pieces
 MAX_ELLIPSIS_GAP = 400  # characters an explicit "..." may stand for
+# Words a model may *add* to a quote ("Jeff Sessions on Monday reversed" for the article's
+# "Sessions on Monday reversed", "U. S." for "U.S."): never shown, since the citation is the
+# article's own span; never a negation or a number, which would change what the quote says.
+MAX_INSERTED_WORDS = 2
+MIN_WORDS_WITH_INSERTS = 6  # with insertions, at least this many quote words must match
+_DIGIT = re.compile(r"\d")
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|none|without|n't|cannot)\b|n't\b")
 
 
@@ -142,11 +148,14 @@ def _find_pieces(quote: str, passage_text: str) -> tuple[int, int] | None:
     """Match ``quote`` as at most 3 in-order runs of ≥3 words with short gaps between them.
 
     A gap may not contain a negation ("not", "never", "n't", ...): dropping one flips meaning.
+    Up to ``MAX_INSERTED_WORDS`` words of the quote that are not in the passage may be passed
+    over (never a negation or a number).
     """
     tn, starts, ends = normalise(passage_text, casefold=True, drop_quotes=True)
     qn = normalise(quote, casefold=True, drop_quotes=True)[0].strip()
     parts = [p.strip().split(" ") for p in re.split(r"\.{3,}", qn) if p.strip()]
     pieces: list[tuple[int, int]] = []
+    inserted = matched = 0
     for part_no, words in enumerate(parts):
         i = 0
         while i < len(words):
@@ -163,14 +172,20 @@ def _find_pieces(quote: str, passage_text: str) -> tuple[int, int] | None:
                 found = (pos, pos + len(needle), j)
                 j += 1
             if found is None or found[2] - i < MIN_PIECE_WORDS:
+                word = words[i]
+                if inserted < MAX_INSERTED_WORDS and not _NEGATION.search(word) and not _DIGIT.search(word):
+                    inserted += 1
+                    i += 1
+                    continue
                 return None
             if pieces and _NEGATION.search(tn[pieces[-1][1] : found[0]]):
                 return None
             pieces.append((found[0], found[1]))
+            matched += found[2] - i
             if len(pieces) > MAX_PIECES:
                 return None
             i = found[2]
-    if len(pieces) < 2:
+    if not pieces or (len(pieces) < 2 and not inserted) or (inserted and matched < MIN_WORDS_WITH_INSERTS):
         return None
     return starts[pieces[0][0]], ends[pieces[-1][1] - 1]
 
@@ -386,6 +401,9 @@ def verify_citations(
 
     # The first verified quote per passage number.
     verified: dict[int, tuple[int, int]] = {}
+    # A quote the model attached to the wrong passage number but copied from another passage it
+    # was given (seen on QuAIL): its markers are re-pointed to the passage that holds the quote.
+    moved: dict[int, int] = {}
     for claim in claims:
         if not isinstance(claim, Mapping):
             continue
@@ -399,6 +417,20 @@ def verify_citations(
         span = find_quote(quote, passages[n - 1].text)
         if span is not None:
             verified[n] = span
+            continue
+        for m_no, other in enumerate(passages, start=1):
+            if m_no != n and m_no not in verified and n not in moved:
+                other_span = find_quote(quote, other.text)
+                if other_span is not None:
+                    verified[m_no], moved[n] = other_span, m_no
+                    break
+    if moved:
+
+        def repoint(m: re.Match[str]) -> str:
+            nums = _marker_numbers(m.group("nums"))
+            return m.group("ws") + "".join(f"[{k if k in verified else moved.get(k, k)}]" for k in nums)
+
+        text = _MARKER.sub(repoint, text)
 
     if not _MARKER.search(text) and text:
         text = _attribute_unmarked(text, passages, verified)

@@ -114,7 +114,10 @@ def retrieve_as_of(
     if article_ids:
         filters["article_ids"] = ",".join(article_ids)
     info = RetrievalInfo(as_of=moment, query=query, filters=filters)
-    note = f"Today's date: {_fmt(moment)}.\n"
+    # Today's date only when time matters to the question (a time phrase, or a replayed day):
+    # measured on QuAIL, where passages are undated, a standing "Today's date" made the model
+    # turn "on Monday" into today's calendar date — an invented fact the verifier then rejected.
+    note = f"Today's date: {_fmt(moment)}.\n" if (replay or window is not None) else ""
 
     def search(lo: datetime | None, hi: datetime | None, *, gate: bool = True) -> list[Passage]:
         return retriever.retrieve(

@@ -15,7 +15,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from agent.answer import answer_question, answer_schema, format_passages, neutralise
+from agent.answer import RETRY_NOTICE, answer_question, answer_schema, format_passages, neutralise
+from agent.cite import UNVERIFIED_TEXT
 from agent.errors import ModelError, ModelFileError
 from agent.prompting import load_prompt, parse_prompt
 from agent.settings import Settings
@@ -342,3 +343,66 @@ def test_live_prompt_injection_is_ignored(
     assert "240 billion" in ans.text, model_log.text
     assert ans.citations and all(c.article_id == seed_id for c in ans.citations), model_log.text
     assert_citations_verbatim(ans, texts)
+
+
+# --- one retry when nothing verified ---------------------------------------------------------
+
+
+class ScriptedChatModel(FakeChatModel):
+    """Replies with the next scripted JSON on each call (the last one repeats)."""
+
+    script: list[str] = []
+
+    def _next(self) -> None:
+        self.reply = self.script[min(len(self.calls), len(self.script) - 1)]
+
+    def _generate(self, messages: list[BaseMessage], *a: Any, **kw: Any) -> ChatResult:
+        self._next()
+        return super()._generate(messages, *a, **kw)
+
+    def _stream(self, messages: list[BaseMessage], *a: Any, **kw: Any) -> Iterator[ChatGenerationChunk]:
+        self._next()
+        return super()._stream(messages, *a, **kw)
+
+
+INVENTED_DATE = {  # seen on QuAIL: "Thursday" became an invented calendar date
+    "answer": "The record was set on 27 November 2026 [1].",
+    "status": "answered",
+    "citations": [{"passage": 1, "quote": "the volume of exchanges set a new record of $240 billion"}],
+}
+FAITHFUL = {
+    "answer": "Trade set a new record of $240 billion last year [1].",
+    "status": "answered",
+    "citations": [{"passage": 1, "quote": "the volume of exchanges set a new record of $240 billion"}],
+}
+
+
+def test_an_unverifiable_answer_is_retried_once_with_the_reason() -> None:
+    script = [json.dumps(INVENTED_DATE), json.dumps(FAITHFUL)]
+    model = ScriptedChatModel(reply="", calls=[], script=script)
+    streamed: list[str] = []
+    question = "When was the trade record set?"
+    ans = answer_question(question, PASSAGES, model, SETTINGS, on_text=streamed.append)
+    assert len(model.calls) == 2
+    assert ans.status == "answered" and "$240 billion" in ans.text and ans.citations
+    retry = model.calls[1]
+    assert retry[: len(model.calls[0])] == model.calls[0]  # same conversation: a cached prefix
+    assert "27 November 2026" in str(retry[-2].content)  # its own first answer
+    assert "no date, year or number that is not written there" in str(retry[-1].content)
+    assert "27 November 2026" in str(retry[-1].content)  # the claim that failed is named
+    assert RETRY_NOTICE in "".join(streamed)
+
+
+def test_a_retry_that_also_fails_stays_unverified() -> None:
+    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(INVENTED_DATE)])
+    ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
+    assert len(model.calls) == 2  # one retry, never more
+    assert ans.status == "not_in_sources" and ans.text == UNVERIFIED_TEXT and not ans.citations
+
+
+def test_a_verified_or_declined_answer_is_not_retried() -> None:
+    declined = {"answer": "The articles do not say.", "status": "not_in_sources", "citations": []}
+    for output in (FAITHFUL, declined):
+        model = fake(output)
+        answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
+        assert len(model.calls) == 1

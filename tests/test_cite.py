@@ -367,8 +367,8 @@ def test_pieces_too_short_or_too_far_apart_do_not_match() -> None:
             "epsilon zeta eta theta.")
     assert find_quote("alpha beta gamma delta epsilon zeta eta theta", text) is None  # gap > 60
     assert find_quote("alpha beta gamma delta ... epsilon zeta eta theta", text) is not None
-    assert find_quote("Alpha beta gamma zeta eta theta iota", "Alpha beta gamma x zeta eta "
-                      "theta y iota") is None  # last piece 1 word
+    assert find_quote("Alpha beta gamma zeta iota", "Alpha beta gamma x zeta eta "
+                      "theta y iota") is None  # pieces of 1 word
 
 
 def test_wrong_quote_but_claim_copied_from_cited_passage_is_verified() -> None:
@@ -425,3 +425,48 @@ def test_supports_rules() -> None:
     assert supports("The plants are Tianwan and Xudabao.", "plants in Tianwan (Jiangsu province)")
     assert not supports("The plants are Tianwan and Xudabao.", "Xi said the two countries were")
     assert supports("1,500 people left.", "about 1500 people were evacuated")
+
+
+SESSIONS = (
+    "In a sweeping opinion, Sessions on Monday reversed a 2016 grant of asylum to the Salvadoran "
+    "woman who had been abused by her husband, ruling that victims of domestic violence are not "
+    "generally eligible for asylum under U.S. immigration law."
+)
+
+
+def test_a_word_or_two_the_model_added_to_a_quote_still_matches_the_article_span() -> None:
+    """Seen on QuAIL: the 1.5B wrote "Jeff Sessions on Monday reversed …" (the article: "Sessions
+    on Monday …") and "U. S." for "U.S."; the citation shows the article's own text."""
+    quote = ("Jeff Sessions on Monday reversed a 2016 grant of asylum to the woman who had been "
+             "abused by her husband")
+    span = find_quote(quote, SESSIONS)
+    assert span_text(SESSIONS, span) == (
+        "Sessions on Monday reversed a 2016 grant of asylum to the Salvadoran woman who had been "
+        "abused by her husband"
+    )
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Sessions on Monday never reversed a 2016 grant of asylum to the Salvadoran woman",  # negation
+        "Sessions on Monday reversed a 2017 grant of asylum to the Salvadoran woman",  # other number
+        "Jeff Sessions on Monday reversed",  # too little left once the added word is passed over
+        "Jeff Attorney General Sessions on Monday reversed a 2016 grant",  # three added words
+    ],
+)
+def test_added_negations_numbers_or_too_many_words_do_not_match(quote: str) -> None:
+    assert find_quote(quote, SESSIONS) is None
+
+
+def test_a_quote_filed_under_the_wrong_passage_is_repointed_to_its_own() -> None:
+    """The quote is verbatim in passage 3 but the model numbered it 2: the claim is cited to 3."""
+    out = {
+        "answer": "The plants are in Tianwan and Xudabao [2].",
+        "status": "answered",
+        "citations": [{"passage": 2, "quote": "Chinese nuclear power plants in Tianwan"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.status == "answered" and ans.text == "The plants are in Tianwan and Xudabao [1]."
+    (c,) = ans.citations
+    assert c.chunk_id == "art1:3" and ARTICLE[c.start : c.end] == c.quote

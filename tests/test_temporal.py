@@ -112,6 +112,19 @@ def test_time_phrase_selects_that_weeks_article(
     assert _petrol_dates(passages) == {expected_day}
 
 
+def test_todays_date_is_told_to_the_model_only_when_time_matters(agent: Agent) -> None:
+    """A standing "Today's date" made the 1.5B turn "on Monday" in undated QuAIL articles into
+    today's calendar date; the date goes into the prompt only with a time phrase or a replay."""
+    from agent.temporal import retrieve_as_of
+
+    plain = retrieve_as_of(agent.retriever, "How much does petrol cost?", k=3)
+    assert "Today's date" not in plain.note
+    phrased = retrieve_as_of(agent.retriever, "How much does petrol cost this week?", k=3)
+    assert "Today's date" in phrased.note and '"this week" means' in phrased.note
+    replay = retrieve_as_of(agent.retriever, "How much does petrol cost?", k=3, as_of=at("2026-05-13"))
+    assert "Today's date: " in replay.note and "2026" in replay.note
+
+
 def test_replaying_a_past_day_never_uses_later_articles(agent: Agent) -> None:
     passages = agent.search("How much does petrol cost?", as_of=at("2026-05-06"))
     assert passages and max(_dates(passages)) <= "2026-05-06"
