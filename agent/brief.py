@@ -595,6 +595,78 @@ def _plain_claim(note: Note, titles: Mapping[str, str]) -> str:
     return f"{titles.get(note.article_id, note.article_id)} reports: \u201c{quote}\u201d"
 
 
+# A "minimal pair": two articles' quotes worded nearly alike that differ in a name or a number
+# ("… Raymond James Stadium in Tampa, Florida" / "… in Glendale, Arizona"). Found without the
+# model, because the 1.5B missed exactly this RGB counterfactual when asked.
+PAIR_MIN_SIMILARITY = 0.6
+PAIR_MAX_DIFF_WORDS = 6
+_WORD = re.compile(r"[\w$€£%.'-]+")
+
+
+def _specific(words: Sequence[str]) -> bool:
+    """Words that name something (capitalised) or state a number: what a contradiction is in."""
+    return any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
+
+
+def minimal_pair_conflicts(
+    notes: Sequence[Note],
+    titles: Mapping[str, str],
+    *,
+    figure_conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]] = (),
+    limit: int = MAX_CLAIM_CONFLICTS,
+) -> list[Disagreement]:
+    """Notes from different articles whose verified quotes say the same sentence with a different
+    name or number in the same place: both cannot be true. Each claim is the article's own quote.
+
+    Kept when the quotes' word sequences are ≥ 60 % alike, every difference is small (≤ 6 words
+    a side) and at least one replaced run names something or is a number on both sides; pairs
+    already reported as figure conflicts are left to that section.
+    """
+    import difflib
+
+    out: list[Disagreement] = []
+    seen: set[frozenset[str]] = set()
+    for i, na in enumerate(notes):
+        for nb in notes[i + 1 :]:
+            if na.article_id == nb.article_id or not na.citations or not nb.citations:
+                continue
+            pair = frozenset((na.id, nb.id))
+            if pair in seen or _is_figure_conflict(na, nb, figure_conflicts):
+                continue
+            wa = _WORD.findall(na.citations[0].quote)
+            wb = _WORD.findall(nb.citations[0].quote)
+            fa, fb = [w.casefold() for w in wa], [w.casefold() for w in wb]
+            sm = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
+            if sm.ratio() < PAIR_MIN_SIMILARITY:
+                continue
+            ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
+            if not ops or any(max(a2 - a1, b2 - b1) > PAIR_MAX_DIFF_WORDS for _, a1, a2, b1, b2 in ops):
+                continue
+            replaced = [(wa[a1:a2], wb[b1:b2]) for tag, a1, a2, b1, b2 in ops if tag == "replace"]
+            if not any(_specific(x) and _specific(y) for x, y in replaced):
+                continue
+            first = next(op for op in ops if op[0] == "replace")
+            context = wa[max(0, first[1] - 6) : first[1]]
+            what = " ".join(context).rstrip(",;:") + " …" if context else "the same fact"
+            seen.add(pair)
+            out.append(
+                Disagreement(
+                    what=what,
+                    claims=[
+                        DisagreementClaim(
+                            text=_plain_claim(na, titles), article_id=na.article_id, citations=na.citations
+                        ),
+                        DisagreementClaim(
+                            text=_plain_claim(nb, titles), article_id=nb.article_id, citations=nb.citations
+                        ),
+                    ],
+                )
+            )
+            if len(out) >= limit:
+                return out
+    return out
+
+
 def find_claim_conflicts(
     model: BaseChatModel,
     notes: Sequence[Note],
@@ -620,6 +692,17 @@ def find_claim_conflicts(
 
     if limit < 1 or len({n.article_id for n in notes}) < 2:
         return []
+    # Found without the model; added after the model's own finds (whose wording reads better).
+    pairs = minimal_pair_conflicts(notes, titles, figure_conflicts=figure_conflicts, limit=limit)
+
+    def with_pairs(found: list[Disagreement]) -> list[Disagreement]:
+        quoted = [{id(c.citations[0]) for c in d.claims if c.citations} for d in found]
+        for d in pairs:
+            mine = {id(c.citations[0]) for c in d.claims if c.citations}
+            if len(found) < limit and mine not in quoted:
+                found.append(d)
+        return found
+
     ids = [n.id for n in notes]
     pick = {"type": "string", "enum": ids}
     schema = _obj(
@@ -645,8 +728,8 @@ def find_claim_conflicts(
         raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
         items = raw.get("conflicts") or []
     except NewsAgentError as exc:
-        log.warning("could not look for conflicting claims with the model (%s); none reported", exc)
-        return []
+        log.warning("could not ask the model for conflicting claims (%s); only word-level pairs", exc)
+        return with_pairs([])
     by_id = {n.id: n for n in notes}
     published = published or {}
     texts = texts or {}
@@ -684,7 +767,7 @@ def find_claim_conflicts(
         )
         if len(out) >= limit:
             break
-    return out
+    return with_pairs(out)
 
 
 def _claim_revised(

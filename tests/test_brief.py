@@ -20,6 +20,7 @@ from agent.brief import (
     find_claim_conflicts,
     find_conflicts,
     make_briefing,
+    minimal_pair_conflicts,
     parse_amount,
     resolve_sentences,
     unsupported_numbers,
@@ -513,20 +514,52 @@ def test_find_claim_conflicts_keeps_valid_pairs_from_different_articles() -> Non
     assert len(find_claim_conflicts(fake(lambda m: reply), _claim_notes(), CLAIM_TITLES, limit=0)) == 0
 
 
-def test_find_claim_conflicts_unknown_ids_and_model_errors_mean_none(
+def test_find_claim_conflicts_unknown_ids_and_model_errors_leave_only_word_level_pairs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # an id the model was not given breaks the schema's enum: the reply is rejected (no crash)
+    # an id the model was not given breaks the schema's enum: the reply is rejected (no crash),
+    # and what remains is the model-free minimal pair (Tampa vs Glendale in the same sentence)
     unknown = fake(lambda m: {"conflicts": [_conflict("S1", "S9")]})
-    assert find_claim_conflicts(unknown, _claim_notes(), CLAIM_TITLES) == []
+    [d] = find_claim_conflicts(unknown, _claim_notes(), CLAIM_TITLES)
+    assert {c.article_id for c in d.claims} == {"x", "y"}
     assert "conflicting claims" in caplog.text
 
     def broken(messages: list[BaseMessage]) -> dict[str, Any]:
         raise ModelError("the model server went away")
 
     caplog.clear()
-    assert find_claim_conflicts(fake(broken), _claim_notes(), CLAIM_TITLES) == []
+    without_pair = [n for n in _claim_notes() if n.id != "S3"] + [
+        Note("S4", "Kick-off was at 6.30pm.", [_quote("y", "Kick-off was at 6.30pm local time.", 9)], "y")
+    ]
+    assert find_claim_conflicts(fake(broken), without_pair, CLAIM_TITLES) == []
     assert "went away" in caplog.text
+
+
+def test_minimal_pairs_same_sentence_different_name_or_number() -> None:
+    """RGB's counterfactuals, which the 1.5B did not flag: the same sentence in two articles
+    with another place in it. Each claim is the article's own verified quote."""
+    [d] = minimal_pair_conflicts(_claim_notes(), CLAIM_TITLES)
+    assert d.what.endswith("at Raymond James Stadium in …")
+    assert [c.article_id for c in d.claims] == ["x", "y"]
+    assert "Tampa, Florida" in d.claims[0].text and "Glendale, Arizona" in d.claims[1].text
+    assert d.claims[0].text.startswith("Sports Wire reports:")
+
+    def note(nid: str, aid: str, quote: str) -> Note:
+        return Note(nid, quote, [_quote(aid, quote, 9)], aid)
+
+    # same wording, different lower-case word: a paraphrase, not a contradiction
+    para = [note("S1", "x", "The council voted to approve the budget on Monday evening."),
+            note("S2", "y", "The council voted to adopt the budget on Monday evening.")]
+    assert minimal_pair_conflicts(para, {}) == []
+    # a number in the same place is a contradiction
+    nums = [note("S1", "x", "The bridge will reopen to traffic on 14 March after repairs."),
+            note("S2", "y", "The bridge will reopen to traffic on 21 March after repairs.")]
+    assert len(minimal_pair_conflicts(nums, {})) == 1
+    # unrelated sentences, or the same article twice: nothing
+    other = [note("S1", "x", TAMPA), note("S2", "y", "Tickets sold out within an hour of release.")]
+    assert minimal_pair_conflicts(other, {}) == []
+    same = [note("S1", "x", TAMPA), note("S2", "x", GLENDALE)]
+    assert minimal_pair_conflicts(same, {}) == []
 
 
 def test_find_claim_conflicts_guards_figures_revisions_and_numbers() -> None:
