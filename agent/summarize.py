@@ -891,8 +891,17 @@ def save_cached(path: Path, summary: ArticleSummary) -> None:
 # --- the entry point --------------------------------------------------------------------------
 
 
+# The most a summary reply may use. Measured on FRANK (CNN/DM): with long copied evidence a
+# 640-word article's reply reached 1,400 tokens and was cut off mid-JSON (no summary at all);
+# most replies stop far earlier, so the ceiling costs nothing unless it is needed.
+SUMMARY_OUTPUT_CEILING = 2400
+
+
 def _output_tokens(settings: Settings, prompt_tokens: int) -> int:
-    return max(MIN_OUTPUT_TOKENS, min(SUMMARY_MAX_TOKENS + 300, settings.n_ctx - prompt_tokens - 64))
+    """All the context the prompt leaves (its tiktoken count padded 20 % for the model's own
+    tokenizer), up to ``SUMMARY_OUTPUT_CEILING``: a reply cut off is a failed summary."""
+    room = settings.n_ctx - int(prompt_tokens * 1.2) - 64
+    return max(MIN_OUTPUT_TOKENS, min(SUMMARY_OUTPUT_CEILING, room))
 
 
 def _grammar_backed(model: BaseChatModel) -> bool:
