@@ -269,6 +269,80 @@ def supports(claim: str, quote: str) -> bool:
     return bool(claim_terms & quote_terms)
 
 
+# Stems of words that only say "how much" ("$18.4 million", "40 percent"): sharing one of these
+# with a sentence does not make the sentence about the same thing.
+_QUANTITY_STEMS = frozenset(("milli", "billi", "trill", "thous", "hundr", "perce", "dolla", "pound", "euros"))
+# A repaired quote (the model's quote joined with the sentence holding the claim's number) stays
+# short enough to read at a glance; beyond this the number's sentence alone becomes the quote.
+MAX_REPAIRED_QUOTE_CHARS = 400
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text`` (split after . ! ? and closing quotes, then space)."""
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.start() + len(m.group().rstrip())))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def number_sentence(claim: str, passage_text: str) -> tuple[int, int] | None:
+    """The span of the passage sentence that states every number of ``claim`` and shares a
+    content word with it, or None (also when the claim states no number).
+
+    Why: measured with the 1.5B on "What did the Millbrook flood damage cost?" — it answered
+    "$18.4 million" from the right passage but quoted the *next* sentence (about 82 homes), so
+    the true answer was dropped as unverified. The number sentence is the article's own text,
+    checked the same way ``supports`` checks a quote, so nothing unstated becomes a citation.
+    """
+    terms = key_terms(strip_markers(claim))
+    numbers = {t for t in terms if t[0].isdigit()}
+    if not numbers:
+        return None
+    words = terms - numbers - _QUANTITY_STEMS
+    best: tuple[int, int] | None = None
+    best_overlap = 0
+    for a, b in _sentences(passage_text):
+        found = key_terms(passage_text[a:b])
+        overlap = len(words & (found - _QUANTITY_STEMS))
+        if numbers <= found and (overlap or not words) and (best is None or overlap > best_overlap):
+            best, best_overlap = (a, b), overlap
+    return best
+
+
+def _repair_number_quotes(
+    text: str, passages: Sequence[Passage], verified: dict[int, tuple[int, int]]
+) -> None:
+    """For each cited claim with numbers whose passage quote lacks them, extend (or, if the two
+    are far apart, replace) the passage's quote with the sentence that states them."""
+    claims_of: dict[int, list[str]] = {}
+    for m in _MARKER.finditer(text):
+        claim = _claim_before(text, m.start())
+        for n in _marker_numbers(m.group("nums")):
+            claims_of.setdefault(n, []).append(claim)
+    for n, claims in claims_of.items():
+        if not 1 <= n <= len(passages):
+            continue
+        ptext = passages[n - 1].text
+        for claim in claims:
+            old = verified.get(n)
+            if old is not None and supports(claim, ptext[old[0] : old[1]]):
+                continue
+            span = number_sentence(claim, ptext)
+            if span is None:
+                continue
+            if old is None:
+                verified[n] = span
+                continue
+            lo, hi = min(old[0], span[0]), max(old[1], span[1])
+            if hi - lo <= MAX_REPAIRED_QUOTE_CHARS:
+                verified[n] = (lo, hi)
+            elif not any(supports(c, ptext[old[0] : old[1]]) for c in claims if c != claim):
+                verified[n] = span
+
+
 # ---------------------------------------------------------------------------------------------
 # Markers: [1], [1][2], [1, 2], [1-3], [Passage 1]
 # ---------------------------------------------------------------------------------------------
@@ -442,6 +516,9 @@ def verify_citations(
                 span = shared_span(_claim_before(text, m.start()), passages[n - 1].text)
                 if span is not None:
                     verified[n] = span
+
+    # A claim whose number is in the cited passage but not in the model's quote.
+    _repair_number_quotes(text, passages, verified)
 
     def kept_numbers(m: re.Match[str]) -> list[int]:
         """The marker's passages whose verified quote supports the sentence it follows."""

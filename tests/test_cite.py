@@ -470,3 +470,45 @@ def test_a_quote_filed_under_the_wrong_passage_is_repointed_to_its_own() -> None
     assert ans.status == "answered" and ans.text == "The plants are in Tianwan and Xudabao [1]."
     (c,) = ans.citations
     assert c.chunk_id == "art1:3" and ARTICLE[c.start : c.end] == c.quote
+
+
+FLOOD = (
+    "Damage from the Millbrook flood was put at $18.4 million on Thursday, county officials said. "
+    "Some 82 homes remain empty while inspectors check their foundations. "
+    "The river peaked at 6.2 metres on Monday."
+)
+
+
+def flood_passage() -> list[Passage]:
+    return [Passage(chunk_id="fl:0", article_id="fl", title="Millbrook flood", text=FLOOD,
+                    start=0, end=len(FLOOD))]
+
+
+def test_quote_missing_the_claims_number_is_repaired_with_the_sentence_that_states_it() -> None:
+    """Measured with the 1.5B: right answer, right passage, but the quote was the next sentence
+    (about 82 homes); the answer used to end unverified."""
+    out = {
+        "answer": "The Millbrook flood damage cost $18.4 million [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "Some 82 homes remain empty while inspectors check"}],
+    }
+    ans = verify_citations("What did the Millbrook flood damage cost?", out, flood_passage())
+    assert ans.status == "answered"
+    (c,) = ans.citations
+    assert "$18.4 million" in c.quote and FLOOD[c.start : c.end] == c.quote
+    assert c.quote.startswith("Damage from the Millbrook flood")  # quote + number sentence, joined
+
+
+def test_number_repair_needs_the_number_and_a_shared_word_in_one_sentence() -> None:
+    wrong_number = {
+        "answer": "The Millbrook flood damage cost $19 million [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "Some 82 homes remain empty while inspectors check"}],
+    }
+    assert verify_citations("q", wrong_number, flood_passage()).status == "not_in_sources"
+    unrelated = {  # 6.2 is in the passage, but its sentence is about the river, not the homes
+        "answer": "Inspectors found 6.2 homes unsafe [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "Damage from the Millbrook flood was put at"}],
+    }
+    assert verify_citations("q", unrelated, flood_passage()).status == "not_in_sources"
