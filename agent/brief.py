@@ -16,7 +16,9 @@ measure — similar ``what`` by embedding — with different numbers, each figur
 pair, and not when the later article itself states the earlier number, i.e. revises it), then
 the model phrases them, citing both sides; a candidate the model fumbles is phrased from the
 figures themselves. Conflicting claims that are not numbers (a different place, date, winner)
-are found by the model per storyline, choosing pairs of notes by id from different articles.
+are found per storyline first without the model — the same sentence in two articles with a
+different name or number in the same place (``agent.sentence_pairs``) — then by the model,
+choosing pairs of notes by id from different articles.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agent.errors import InvalidArgumentError, NewsAgentError, NoArticlesError
 from agent.prompting import load_prompt
+from agent.sentence_pairs import make_disagreement, minimal_pair, sentence_pair_conflicts
 from agent.settings import Settings
 from agent.summarize import (
     ModelOrFactory,
@@ -595,19 +598,6 @@ def _plain_claim(note: Note, titles: Mapping[str, str]) -> str:
     return f"{titles.get(note.article_id, note.article_id)} reports: \u201c{quote}\u201d"
 
 
-# A "minimal pair": two articles' quotes worded nearly alike that differ in a name or a number
-# ("… Raymond James Stadium in Tampa, Florida" / "… in Glendale, Arizona"). Found without the
-# model, because the 1.5B missed exactly this RGB counterfactual when asked.
-PAIR_MIN_SIMILARITY = 0.6
-PAIR_MAX_DIFF_WORDS = 6
-_WORD = re.compile(r"[\w$€£%.'-]+")
-
-
-def _specific(words: Sequence[str]) -> bool:
-    """Words that name something (capitalised) or state a number: what a contradiction is in."""
-    return any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
-
-
 def minimal_pair_conflicts(
     notes: Sequence[Note],
     titles: Mapping[str, str],
@@ -618,12 +608,9 @@ def minimal_pair_conflicts(
     """Notes from different articles whose verified quotes say the same sentence with a different
     name or number in the same place: both cannot be true. Each claim is the article's own quote.
 
-    Kept when the quotes' word sequences are ≥ 60 % alike, every difference is small (≤ 6 words
-    a side) and at least one replaced run names something or is a number on both sides; pairs
-    already reported as figure conflicts are left to that section.
+    The pair test is ``agent.sentence_pairs.minimal_pair``; pairs already reported as figure
+    conflicts are left to that section.
     """
-    import difflib
-
     out: list[Disagreement] = []
     seen: set[frozenset[str]] = set()
     for i, na in enumerate(notes):
@@ -633,25 +620,13 @@ def minimal_pair_conflicts(
             pair = frozenset((na.id, nb.id))
             if pair in seen or _is_figure_conflict(na, nb, figure_conflicts):
                 continue
-            wa = _WORD.findall(na.citations[0].quote)
-            wb = _WORD.findall(nb.citations[0].quote)
-            fa, fb = [w.casefold() for w in wa], [w.casefold() for w in wb]
-            sm = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
-            if sm.ratio() < PAIR_MIN_SIMILARITY:
+            diff = minimal_pair(na.citations[0].quote, nb.citations[0].quote)
+            if diff is None:
                 continue
-            ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
-            if not ops or any(max(a2 - a1, b2 - b1) > PAIR_MAX_DIFF_WORDS for _, a1, a2, b1, b2 in ops):
-                continue
-            replaced = [(wa[a1:a2], wb[b1:b2]) for tag, a1, a2, b1, b2 in ops if tag == "replace"]
-            if not any(_specific(x) and _specific(y) for x, y in replaced):
-                continue
-            first = next(op for op in ops if op[0] == "replace")
-            context = wa[max(0, first[1] - 6) : first[1]]
-            what = " ".join(context).rstrip(",;:") + " …" if context else "the same fact"
             seen.add(pair)
             out.append(
                 Disagreement(
-                    what=what,
+                    what=diff.what,
                     claims=[
                         DisagreementClaim(
                             text=_plain_claim(na, titles), article_id=na.article_id, citations=na.citations
@@ -793,6 +768,51 @@ def _claim_revised(
     return all(_has_value(have, v) for v in early_values)
 
 
+def _same_pair(x: Disagreement, y: Disagreement) -> bool:
+    """Two disagreements whose two sides quote overlapping passages (the same contradiction)."""
+    if len(x.claims) != 2 or len(y.claims) != 2:
+        return False
+    (xa, xb), (ya, yb) = ([c.citations for c in x.claims], [c.citations for c in y.claims])
+    return (_overlaps(xa, ya) and _overlaps(xb, yb)) or (_overlaps(xa, yb) and _overlaps(xb, ya))
+
+
+def storyline_sentence_conflicts(
+    articles: Sequence[Article],
+    settings: Settings,
+    titles: Mapping[str, str],
+    figure_conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]] = (),
+    limit: int = MAX_CLAIM_CONFLICTS,
+) -> list[Disagreement]:
+    """Contradictions between one storyline's articles found in their own sentences, without
+    the model (``agent.sentence_pairs``); pairs already reported as figure conflicts are left
+    to that section. Citations carry the chunk ids the index uses."""
+    from agent.ingest.chunk import chunk_text
+    from agent.summarize import Verifier
+
+    if limit < 1 or len({a.id for a in articles}) < 2:
+        return []
+    verifiers: dict[str, Verifier] = {}
+
+    def cite(article: Article, span: tuple[int, int]) -> Citation:
+        if article.id not in verifiers:
+            chunks = chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
+            verifiers[article.id] = Verifier(article, chunks)
+        return verifiers[article.id].citation(span)
+
+    out: list[Disagreement] = []
+    for diff, ca, cb in sentence_pair_conflicts(articles, cite, limit=limit + len(figure_conflicts)):
+        if any(
+            (_overlaps([ca], fa.citations) and _overlaps([cb], fb.citations))
+            or (_overlaps([ca], fb.citations) and _overlaps([cb], fa.citations))
+            for fa, _, fb, _ in figure_conflicts
+        ):
+            continue
+        out.append(make_disagreement(diff, ca, cb, titles))
+        if len(out) >= limit:
+            break
+    return out
+
+
 def renumber_briefing(b: Briefing) -> Briefing:
     """Citation numbers 1..m in reading order (overview, sections, disagreements)."""
     numbers: dict[tuple[str, int, int], int] = {}
@@ -901,12 +921,17 @@ def make_briefing(
         tick("write", done, writes)
         if len(g) < 2:
             continue
+        # Sentence-level pairs first: they do not depend on which key points the model chose.
+        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
+        claim_conflicts += storyline_sentence_conflicts(
+            [articles[i] for i in g], settings, titles, conflicts, limit=room
+        )
         room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
         point_notes = fit_notes(
             summary_notes(group_summaries, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
         )
         if room > 0 and len({n.article_id for n in point_notes}) >= 2:
-            claim_conflicts += find_claim_conflicts(
+            more = find_claim_conflicts(
                 get_model(),
                 point_notes,
                 titles,
@@ -915,6 +940,7 @@ def make_briefing(
                 texts=texts,
                 limit=room,
             )
+            claim_conflicts += [d for d in more if not any(_same_pair(d, e) for e in claim_conflicts)]
         done += 1
         tick("write", done, writes)
 
@@ -973,6 +999,7 @@ __all__ = [
     "renumber_briefing",
     "resolve_sentences",
     "select_articles",
+    "storyline_sentence_conflicts",
     "unsupported_numbers",
     "write_disagreements",
 ]

@@ -223,7 +223,7 @@ def shared_span(claim: str, passage_text: str, min_words: int = 5) -> tuple[int,
 # Support: a verbatim quote must also be *about* the claim it is attached to
 # ---------------------------------------------------------------------------------------------
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     (
         "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from",
         "with", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do",
@@ -246,7 +246,7 @@ def key_terms(text: str) -> set[str]:
     for w in _TERM.findall(folded):
         if w[0].isdigit():
             terms.add(w.replace(",", ""))
-        elif w not in _STOPWORDS and len(w) > 2:
+        elif w not in STOPWORDS and len(w) > 2:
             terms.add(w[:5])
     return terms
 
@@ -277,7 +277,7 @@ _QUANTITY_STEMS = frozenset(("milli", "billi", "trill", "thous", "hundr", "perce
 MAX_REPAIRED_QUOTE_CHARS = 400
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences of ``text`` (split after . ! ? and closing quotes, then space)."""
     spans, start = [], 0
     for m in _SENTENCE_END.finditer(text):
@@ -304,7 +304,7 @@ def number_sentence(claim: str, passage_text: str) -> tuple[int, int] | None:
     words = terms - numbers - _QUANTITY_STEMS
     best: tuple[int, int] | None = None
     best_overlap = 0
-    for a, b in _sentences(passage_text):
+    for a, b in sentence_spans(passage_text):
         found = key_terms(passage_text[a:b])
         overlap = len(words & (found - _QUANTITY_STEMS))
         if numbers <= found and (overlap or not words) and (best is None or overlap > best_overlap):

@@ -906,12 +906,6 @@ RGB_FACT = Path(__file__).resolve().parents[2] / "shared/data/rgb_en_fact/en_fac
     not RGB_FACT.is_file(),
     reason=f"RGB counterfactual data not present at {RGB_FACT} (only in the project workspace)",
 )
-@pytest.mark.xfail(
-    strict=False,
-    reason="depends on which key points the 1.5B picks: the model-free pair check needs both "
-    "articles' parallel sentences among the notes (passed alone 2026-11-27, failed in the CI "
-    "pre-check the same day); next: compare the storyline's article sentences directly",
-)
 def test_real_briefing_reports_conflicting_claims_rgb(tmp_path: Path) -> None:
     """RGB en_fact item 0 as two articles, one from the true snippets ("Tampa, Florida") and
     one from the counterfactual ones ("Glendale, Arizona"): the real Agent's briefing must say

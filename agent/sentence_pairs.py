@@ -1,0 +1,201 @@
+"""Contradictions found without a model: the same sentence in two articles with a different
+name or number in the same place ("… Raymond James Stadium in Tampa, Florida" / "… in
+Glendale, Arizona").
+
+Why a model-free check: the 1.5B missed exactly this RGB counterfactual when asked to find
+conflicting notes, and a check over the summaries' notes only works when the model happened to
+pick both parallel sentences as key points (it did once in two runs). Comparing the storyline's
+article sentences directly does not depend on what the summariser chose.
+
+The test for one pair of sentences (``minimal_pair``) is shared by both callers: the note check
+in ``agent.brief`` and the article-sentence check here (``sentence_pair_conflicts``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from agent.cite import STOPWORDS, sentence_spans
+from agent.types import Article, Citation, Disagreement, DisagreementClaim
+
+PAIR_MIN_SIMILARITY = 0.6  # difflib ratio over the two sentences' word sequences
+PAIR_MAX_DIFF_WORDS = 6  # a changed run longer than this is a different sentence, not a variant
+MIN_SENTENCE_WORDS = 6  # shorter sentences ("He said so.") pair up with anything
+PREFILTER_OVERLAP = 0.45  # shared word-set share below which difflib is not even run
+_WORD = re.compile(r"[\w$€£%.:'-]+")
+# Differences that are about when a report was written, not what happened ("said on Monday" in
+# one wire rewrite, "said on Tuesday" in the next).
+_REPORTING_TIME = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+     "yesterday", "tonight", "morning", "afternoon", "evening", "night", "am", "pm", "a.m", "p.m",
+     "gmt", "utc", "bst", "cet", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt")
+)
+
+
+def words_of(text: str) -> list[str]:
+    """The sentence's words, without the sentence's own punctuation ("29." and "29" are one)."""
+    return [t for t in (w.strip(".:'-") for w in _WORD.findall(text)) if t]
+
+
+_MONTH_NAMES = frozenset(
+    ("jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
+     "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
+     "november", "dec", "december")
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_CLOCK = re.compile(r"\d{1,2}[:.]\d\d|\d{1,2}(?:am|pm)")
+
+
+def _reporting_time(word: str) -> bool:
+    """A weekday, "yesterday", a clock time or a time zone: when a report was filed."""
+    f = word.casefold()
+    return f in _REPORTING_TIME or _CLOCK.fullmatch(f) is not None
+
+
+def _is_time(words: Sequence[str]) -> bool:
+    """A month, a weekday, a clock time or a year (1900–2099) among ``words``."""
+    return any(
+        w.casefold() in _MONTH_NAMES or _YEAR.fullmatch(w) or _reporting_time(w) for w in words
+    )
+
+
+def _opening(words: Sequence[str], at: int) -> tuple[str, ...]:
+    """A replaced run, less a sentence-opening function word ("The", "Who"): its capital
+    names nothing."""
+    if at == 0 and words and words[0].casefold() in STOPWORDS:
+        return tuple(words[1:])
+    return tuple(words)
+
+
+def _specific(words: Sequence[str]) -> bool:
+    """Words that name something (capitalised) or state a number: what a contradiction is in."""
+    return any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
+
+
+@dataclass(frozen=True)
+class PairDiff:
+    """How two near-identical sentences differ: ``what`` (the words before the first change)
+    and the replaced runs, side a and side b."""
+
+    what: str
+    replaced: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
+    """The difference between two sentences when they are a minimal pair, else None.
+
+    A minimal pair: word sequences ≥ 60 % alike, every changed run ≤ 6 words a side, and at
+    least one replaced run that names something or is a number on both sides. A change of a
+    lower-case word ("approve" / "adopt") is a paraphrase; a weekday or "yesterday" alone is
+    when the report was written.
+    """
+    wa, wb = words_of(quote_a), words_of(quote_b)
+    fa, fb = [w.casefold() for w in wa], [w.casefold() for w in wb]
+    sm = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
+    if sm.ratio() < PAIR_MIN_SIMILARITY:
+        return None
+    ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
+    if not ops or any(max(a2 - a1, b2 - b1) > PAIR_MAX_DIFF_WORDS for _, a1, a2, b1, b2 in ops):
+        return None
+    replaced = tuple(
+        (_opening(wa[a1:a2], a1), _opening(wb[b1:b2], b1))
+        for tag, a1, a2, b1, b2 in ops
+        if tag == "replace"
+    )
+    meaningful = [
+        (x, y)
+        for x, y in replaced
+        if _specific(x) and _specific(y) and not all(_reporting_time(w) for w in x + y)
+    ]
+    if not meaningful:
+        return None
+    if len(meaningful) > 1 and any(_is_time(x) or _is_time(y) for x, y in meaningful):
+        return None  # "rose 1.2% in March" / "rose 0.8% in April": two periods, not a conflict
+    first = next(op for op in ops if op[0] == "replace")
+    context = wa[max(0, first[1] - 6) : first[1]]
+    what = " ".join(context).rstrip(",;:") + " …" if context else "the same fact"
+    return PairDiff(what=what, replaced=tuple(meaningful))
+
+
+def _mentions(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text`` contains the run of ``words`` (case-insensitive, whole words)."""
+    pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _sentences(article: Article) -> list[tuple[int, int, set[str]]]:
+    """The article's sentences of ≥ 6 words, each with its casefolded word set."""
+    out = []
+    offset = 0
+    for para in article.text.split("\n"):
+        for a, b in sentence_spans(para):
+            found = words_of(para[a:b])
+            words = {w.casefold() for w in found}
+            if len(found) >= MIN_SENTENCE_WORDS:
+                out.append((offset + a, offset + b, words))
+        offset += len(para) + 1
+    return out
+
+
+def sentence_pair_conflicts(
+    articles: Sequence[Article],
+    cite: Callable[[Article, tuple[int, int]], Citation],
+    *,
+    limit: int = 3,
+) -> list[tuple[PairDiff, Citation, Citation]]:
+    """Sentence pairs from different ``articles`` that are minimal pairs AND where neither
+    article also states the other's version: an article that says "raised from 230 to 312"
+    revises, and one that names both cities is not contradicted by either.
+
+    ``cite(article, span)`` makes the citation for a sentence (its chunk id, title, ...).
+    Returns (difference, citation in the first article, citation in the second), at most
+    ``limit``, most alike first; the same change repeated in several sentences of the same two
+    articles ("Tampa" → "Glendale" three times) is reported once.
+    """
+    found: list[tuple[float, PairDiff, Article, tuple[int, int], Article, tuple[int, int]]] = []
+    split = {a.id: _sentences(a) for a in articles}
+    for i, art_a in enumerate(articles):
+        for art_b in articles[i + 1 :]:
+            if art_a.id == art_b.id:
+                continue
+            seen_changes: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = set()
+            candidates = []
+            for a1, a2, wa in split[art_a.id]:
+                for b1, b2, wb in split[art_b.id]:
+                    shared = len(wa & wb) / max(len(wa | wb), 1)
+                    if shared < PREFILTER_OVERLAP:
+                        continue
+                    diff = minimal_pair(art_a.text[a1:a2], art_b.text[b1:b2])
+                    if diff is None or any(
+                        _mentions(art_b.text, x) or _mentions(art_a.text, y) for x, y in diff.replaced
+                    ):
+                        continue
+                    candidates.append((shared, diff, (a1, a2), (b1, b2)))
+            for shared, diff, span_a, span_b in sorted(candidates, key=lambda c: -c[0]):
+                change = tuple((tuple(w.casefold() for w in x), tuple(w.casefold() for w in y))
+                               for x, y in diff.replaced)
+                if change in seen_changes:
+                    continue
+                seen_changes.add(change)
+                found.append((shared, diff, art_a, span_a, art_b, span_b))
+    found.sort(key=lambda f: -f[0])
+    return [(diff, cite(a, sa), cite(b, sb)) for _, diff, a, sa, b, sb in found[:limit]]
+
+
+def make_disagreement(
+    diff: PairDiff, ca: Citation, cb: Citation, titles: Mapping[str, str]
+) -> Disagreement:
+    """A disagreement whose two claims are the articles' own sentences."""
+
+    def claim(c: Citation) -> DisagreementClaim:
+        quote = " ".join(c.quote.split())
+        return DisagreementClaim(
+            text=f"{titles.get(c.article_id, c.article_id)} reports: \u201c{quote}\u201d",
+            article_id=c.article_id,
+            citations=[c],
+        )
+
+    return Disagreement(what=diff.what, claims=[claim(ca), claim(cb)])
