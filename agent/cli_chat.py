@@ -10,8 +10,11 @@ and are then printed verified, with their sources, by the same code as ``agent a
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -109,8 +112,14 @@ class ChatRepl:
     def ask(self, question: str) -> None:
         from agent.render import print_answer, streaming
 
-        with streaming(self.console) as on_text:
-            answer = self.session.send(question, on_text=on_text, on_rewrite=self._show_rewrite)
+        with sigint_recorded() as check, streaming(self.console) as on_text:
+
+            def on_text_checked(delta: str) -> None:
+                check()
+                on_text(delta)
+
+            answer = self.session.send(question, on_text=on_text_checked, on_rewrite=self._show_rewrite)
+            check()
         print_answer(self.console, answer)
         self.console.print()
 
@@ -235,6 +244,39 @@ class ChatRepl:
             "[dim]Ask a question; follow-ups are understood. /help lists commands, "
             "Ctrl-C stops an answer, Ctrl-D leaves.[/dim]"
         )
+
+
+@contextmanager
+def sigint_recorded() -> Iterator[Callable[[], None]]:
+    """Ctrl-C that cannot be lost: yields ``check()``, which raises ``KeyboardInterrupt`` if
+    SIGINT arrived inside the block, even when the first ``KeyboardInterrupt`` was swallowed.
+
+    Why: once in three CI runs a Ctrl-C during an answer did nothing and the answer ran to the
+    end. Python raises ``KeyboardInterrupt`` in whatever Python code runs next in the main
+    thread; while llama.cpp is busy in C that can be a ctypes callback (llama.cpp's log hook),
+    where exceptions are printed and dropped. Recording the signal and checking again at every
+    streamed token (and before the answer is shown) makes the interrupt stick.
+    """
+    hit = False
+
+    def check() -> None:
+        if hit:
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield check  # signals reach only the main thread; nothing to record here
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal hit
+        hit = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _slash_completer() -> Any:

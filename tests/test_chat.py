@@ -304,6 +304,34 @@ def repl_for(agent: FakeAgent, lines: list[str]) -> tuple[ChatRepl, io.StringIO]
     return ChatRepl(ChatSession(agent), console, read, interactive=False), out  # type: ignore[arg-type]
 
 
+class SwallowingAgent(FakeAgent):
+    """Receives Ctrl-C where the exception is swallowed — what a ctypes callback does when
+    SIGINT lands while llama.cpp calls back into Python — then goes on answering."""
+
+    def __init__(self, stream: bool) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def ask(self, question: str, **kw: Any) -> Answer:
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+        if not self.stream:
+            kw.pop("on_text", None)
+        return super().ask(question, **kw)
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["while-streaming", "before-any-token"])
+def test_a_ctrl_c_swallowed_inside_the_model_still_stops_the_answer(stream: bool) -> None:
+    repl, out = repl_for(SwallowingAgent(stream), ["What did Lumora report?", "/exit"])
+    before = signal.getsignal(signal.SIGINT)
+    repl.run()
+    text = out.getvalue()
+    assert "interrupted" in text and RAIN_QUOTE not in text, text
+    assert signal.getsignal(signal.SIGINT) is before, "the chat's Ctrl-C handler is removed after"
+
+
 def test_save_writes_the_transcript_as_markdown_with_sources(tmp_path: Path) -> None:
     model = ScriptedModel(replies=['{"question": "How much rain fell before the Millbrook flood?"}'])
     target = tmp_path / "notes" / "chat.md"
@@ -490,8 +518,10 @@ def test_agent_chat_on_a_terminal_with_the_real_model(tmp_path: Path) -> None:
         child.expect_exact("thinking")
         time.sleep(1.5)
         child.sendintr()
-        # Ctrl-C typed on the terminal was lost once in three CI runs (suspected: the tty still
-        # in prompt_toolkit's raw mode for a moment, so no SIGINT); then deliver SIGINT itself.
+        # Ctrl-C typed on the terminal was lost once in three CI runs (likely swallowed in a
+        # ctypes callback; the chat now records SIGINT and re-checks at every token — see
+        # test_a_ctrl_c_swallowed_inside_the_model_still_stops_the_answer); if the typed one
+        # still does not arrive (a pty timing matter, not the chat's), deliver SIGINT directly.
         if child.expect_exact(["interrupted", pexpect.TIMEOUT], timeout=30) == 1:
             child.kill(signal.SIGINT)
             child.expect_exact("interrupted")
