@@ -19,7 +19,8 @@ summary (not the sentence-split "Lsum"). Numbers are therefore comparable within
 a little lower than ``rouge-score`` with Porter stemming.
 
 Run: ``.venv/bin/python bench/bench_summaries.py --limit 50 --brief 10`` (the full run takes
-long on a CPU: ~1 summary/minute with the 1.5B model); smoke: ``--limit 2 --brief 2``.
+long on a CPU: ~1 summary/minute with the 1.5B model); smoke: ``--limit 2 --brief 2``; only
+the timed briefing: ``--limit 10 --brief 10 --brief-only``.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def main() -> None:
     ap.add_argument("--brief", type=int, default=10, help="articles in the timed briefing (0 = skip)")
     ap.add_argument("--model", default=None, help="model name (default: the settings' default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--brief-only", action="store_true",
+                    help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
 
     from agent.brief import make_briefing
@@ -142,6 +145,8 @@ def main() -> None:
     seconds: list[float] = []
     kept = dropped = figures = flagged = 0
     for rec, a in zip(records, articles, strict=True):
+        if args.brief_only:
+            break
         started = time.perf_counter()
         try:
             s = summarize_article(a, model, st)
@@ -187,7 +192,8 @@ def main() -> None:
                               settings=brief_settings, max_articles=len(sub))
             timings.append(time.perf_counter() - started)
             print(f"  briefing {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
-                  f"{len(b.citations())} citations, dropped {b.dropped}", flush=True)
+                  f"{len(b.citations())} citations, {len(b.disagreements)} disagreements, "
+                  f"dropped {b.dropped}", flush=True)
         result["briefing_articles"] = len(sub)
         result["briefing_cold_seconds"] = round(timings[0], 1)
         result["briefing_cached_seconds"] = round(timings[1], 1)
