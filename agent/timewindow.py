@@ -446,7 +446,7 @@ def _is_comparison(rule: _Rule, m: re.Match[str], question: str) -> bool:
     week's figures" asks about this week. "from X" alone is a baseline; "from X to Y" is a range
     (its own rule, which this never rejects).
     """
-    if rule.name == "range":
+    if rule.name in ("range", "wdrange"):
         return False
     prep = re.sub(r"\s+", " ", (m.group("prep") or "").lower())
     if prep == "from" and not re.match(r"\s*(?:to|until|till|through|thru|-|–)\b", question[m.end() :]):
@@ -814,6 +814,24 @@ def _h_range(m: re.Match[str], ctx: _Ctx) -> _Window | None:
 
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
+
+def _h_weekday_range(m: re.Match[str], ctx: _Ctx) -> _Window:
+    """from Monday to Wednesday / between Tuesday and Friday: the most recent such span that
+    has ended by today ("from Monday to Wednesday" asked on a Tuesday is last week's);
+    "from last Monday to Wednesday" starts at last Monday. Both days inclusive."""
+    wd1, wd2 = _WEEKDAYS[m.group("wd1").lower()], _WEEKDAYS[m.group("wd2").lower()]
+    span = (wd2 - wd1) % 7
+    today = ctx.today
+    if (m.group("w1which") or "").lower() == "last":
+        start = today - timedelta(days=(today.weekday() - wd1) % 7 or 7)
+        end = start + timedelta(days=span)
+    else:
+        end = today - timedelta(days=(today.weekday() - wd2) % 7)
+        start = end - timedelta(days=span)
+    return _Window(start, end + timedelta(days=1), "range")
+
+
+
 _RULES: list[_Rule] = [
     _rule(
         "dayword",
@@ -890,6 +908,12 @@ _RULES: list[_Rule] = [
         "range",
         rf"(?:between|from)\s+(?P<ra>{_POINT})\s+(?:and|to|until|till|through|thru|[-–])\s+(?P<rb>{_POINT})",
         _h_range,
+    ),
+    _rule(
+        "wdrange",
+        rf"(?:between|from)\s+(?:(?P<w1which>last|this)\s+)?(?P<wd1>{_WD})\s+"
+        rf"(?:and|to|until|till|through|thru|[-–])\s+(?:(?:last|this)\s+)?(?P<wd2>{_WD})",
+        _h_weekday_range,
     ),
     _rule(
         "dashrange",

@@ -100,6 +100,11 @@ ROWS: list[tuple[str, str, str, int, str | None, str]] = [
     ("What did GDP do in the third quarter?", WED, "UTC", 0, "2025-07-01", "2025-10-01"),
     ("How did Apple do in Q1 2025?", WED, "UTC", 0, "2025-01-01", "2025-04-01"),
     ("How did sales go in the second half of 2025?", WED, "UTC", 0, "2025-07-01", "2026-01-01"),
+    # weekday ranges: the most recent span that has ended; "last" fixes the start
+    ("What happened from Monday to Wednesday?", WED, "UTC", 0, "2026-06-15", "2026-06-18"),
+    ("What happened between Thursday and Saturday?", WED, "UTC", 0, "2026-06-11", "2026-06-14"),
+    ("What did they agree from Friday through Monday?", WED, "UTC", 0, "2026-06-12", "2026-06-16"),
+    ("What happened from last Monday to Wednesday?", MON, "UTC", 0, "2026-06-08", "2026-06-11"),
     # soft recency
     ("What did the central bank say recently?", WED, "UTC", 0, "2026-06-03", "2026-06-18"),
     ("What is the latest on the ceasefire?", WED, "UTC", 0, "2026-06-03", "2026-06-18"),
