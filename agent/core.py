@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from agent.errors import ArticleNotFoundError
 from agent.settings import Settings
 from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
 
@@ -305,8 +306,21 @@ class Agent:
         return self.store.get_article(article_id)
 
     def remove(self, article_id: str) -> bool:
-        """Delete an article and its chunks; False when there was no such article."""
-        return self.store.remove(article_id)
+        """Delete an article and its chunks; False when there was no such article.
+
+        Takes the id or a unique prefix of it, like ``get`` and ``agent remove`` (``agent
+        list`` shows ids shortened); a prefix that fits several articles raises
+        ``ArticleNotFoundError`` rather than guessing which to delete.
+        """
+        if self.store.remove(article_id):
+            return True
+        try:
+            article = self.store.get_article(article_id)
+        except ArticleNotFoundError as exc:
+            if str(exc).startswith("no article"):
+                return False
+            raise
+        return self.store.remove(article.id)
 
     def stats(self) -> dict[str, Any]:
         """Counts of articles and chunks, sources, date range, embedder, location."""

@@ -196,6 +196,15 @@ def test_remove_in_one_agent_leaves_another_index_alone(tmp_path: Path, lumora_a
     assert other.remove(aid) is False  # nothing left to remove: not an error
 
 
+def test_remove_takes_a_unique_id_prefix_like_get(tmp_path: Path) -> None:
+    agent = Agent(index_path=tmp_path / "index")
+    agent.ingest([str(LUMORA), str(FLOOD)])
+    first, second = (a.id for a in agent.list())
+    assert agent.remove(first[:8]) is True
+    assert [a.id for a in agent.list()] == [second]
+    assert agent.remove("zzzz-no-such-prefix") is False
+
+
 # --- errors -------------------------------------------------------------------------------------
 
 
