@@ -17,6 +17,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 
 from agent.cite import STOPWORDS, sentence_spans
 from agent.types import Article, Citation, Disagreement, DisagreementClaim
@@ -29,9 +30,38 @@ _WORD = re.compile(r"[\w$€£%.:'-]+")
 # Differences that are about when a report was written, not what happened ("said on Monday" in
 # one wire rewrite, "said on Tuesday" in the next).
 _REPORTING_TIME = frozenset(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
-     "yesterday", "tonight", "morning", "afternoon", "evening", "night", "am", "pm", "a.m", "p.m",
-     "gmt", "utc", "bst", "cet", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt")
+    (
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tonight",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "am",
+        "pm",
+        "a.m",
+        "p.m",
+        "gmt",
+        "utc",
+        "bst",
+        "cet",
+        "est",
+        "edt",
+        "cst",
+        "cdt",
+        "mst",
+        "mdt",
+        "pst",
+        "pdt",
+    )
 )
 
 
@@ -41,9 +71,32 @@ def words_of(text: str) -> list[str]:
 
 
 _MONTH_NAMES = frozenset(
-    ("jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
-     "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
-     "november", "dec", "december")
+    (
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+    )
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CLOCK = re.compile(r"\d{1,2}[:.]\d\d|\d{1,2}(?:am|pm)")
@@ -57,9 +110,7 @@ def _reporting_time(word: str) -> bool:
 
 def _is_time(words: Sequence[str]) -> bool:
     """A month, a weekday, a clock time or a year (1900–2099) among ``words``."""
-    return any(
-        w.casefold() in _MONTH_NAMES or _YEAR.fullmatch(w) or _reporting_time(w) for w in words
-    )
+    return any(w.casefold() in _MONTH_NAMES or _YEAR.fullmatch(w) or _reporting_time(w) for w in words)
 
 
 def _opening(words: Sequence[str], at: int) -> tuple[str, ...]:
@@ -78,19 +129,23 @@ def _specific(words: Sequence[str]) -> bool:
 @dataclass(frozen=True)
 class PairDiff:
     """How two near-identical sentences differ: ``what`` (the words before the first change)
-    and the replaced runs, side a and side b."""
+    and the replaced run, side a and side b."""
 
     what: str
     replaced: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    numeric: bool = False  # only numbers changed (no name on either side)
 
 
 def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
     """The difference between two sentences when they are a minimal pair, else None.
 
-    A minimal pair: word sequences ≥ 60 % alike, every changed run ≤ 6 words a side, and at
-    least one replaced run that names something or is a number on both sides. A change of a
-    lower-case word ("approve" / "adopt") is a paraphrase; a weekday or "yesterday" alone is
-    when the report was written.
+    A minimal pair: word sequences ≥ 60 % alike that differ in exactly ONE place, a replaced
+    run of ≤ 6 words a side that names something or is a number on both sides. Measured on
+    Reuters weekly series: sentences that differ in two places ("fell 718 mln dlrs to 64.87
+    billion" / "fell 222 mln dlrs to 64.05 billion"; "Marathon … reduced" / "Citgo … raised")
+    are different reports, not one fact told two ways. A change of a lower-case word
+    ("approve" / "adopt") is a paraphrase; a weekday, clock time or "yesterday" alone is when
+    the report was written.
     """
     wa, wb = words_of(quote_a), words_of(quote_b)
     fa, fb = [w.casefold() for w in wa], [w.casefold() for w in wb]
@@ -98,26 +153,18 @@ def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
     if sm.ratio() < PAIR_MIN_SIMILARITY:
         return None
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
-    if not ops or any(max(a2 - a1, b2 - b1) > PAIR_MAX_DIFF_WORDS for _, a1, a2, b1, b2 in ops):
+    if len(ops) != 1 or ops[0][0] != "replace":
         return None
-    replaced = tuple(
-        (_opening(wa[a1:a2], a1), _opening(wb[b1:b2], b1))
-        for tag, a1, a2, b1, b2 in ops
-        if tag == "replace"
-    )
-    meaningful = [
-        (x, y)
-        for x, y in replaced
-        if _specific(x) and _specific(y) and not all(_reporting_time(w) for w in x + y)
-    ]
-    if not meaningful:
+    _, a1, a2, b1, b2 = ops[0]
+    if max(a2 - a1, b2 - b1) > PAIR_MAX_DIFF_WORDS:
         return None
-    if len(meaningful) > 1 and any(_is_time(x) or _is_time(y) for x, y in meaningful):
-        return None  # "rose 1.2% in March" / "rose 0.8% in April": two periods, not a conflict
-    first = next(op for op in ops if op[0] == "replace")
-    context = wa[max(0, first[1] - 6) : first[1]]
+    x, y = _opening(wa[a1:a2], a1), _opening(wb[b1:b2], b1)
+    if not (_specific(x) and _specific(y)) or all(_reporting_time(w) for w in x + y):
+        return None
+    context = wa[max(0, a1 - 6) : a1]
     what = " ".join(context).rstrip(",;:") + " …" if context else "the same fact"
-    return PairDiff(what=what, replaced=tuple(meaningful))
+    numeric = not any(w[:1].isupper() for w in x + y)
+    return PairDiff(what=what, replaced=((x, y),), numeric=numeric)
 
 
 def _mentions(text: str, words: Sequence[str]) -> bool:
@@ -126,18 +173,33 @@ def _mentions(text: str, words: Sequence[str]) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
+_PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t]*\n))+")
+
+
 def _sentences(article: Article) -> list[tuple[int, int, set[str]]]:
     """The article's sentences of ≥ 6 words, each with its casefolded word set."""
     out = []
-    offset = 0
-    for para in article.text.split("\n"):
-        for a, b in sentence_spans(para):
-            found = words_of(para[a:b])
-            words = {w.casefold() for w in found}
+    # Paragraphs (a blank line between; a title has no full stop); single newlines inside a
+    # paragraph are hard wraps, not sentence ends.
+    for para in _PARAGRAPH.finditer(article.text):
+        if para.group().strip() == article.title.strip():
+            continue  # headlines are written to be short, not to state the fact exactly
+        offset = para.start()
+        for a, b in sentence_spans(para.group()):
+            found = words_of(para.group()[a:b])
+            letters = [ch for ch in para.group()[a:b] if ch.isalpha()]
+            if sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+                continue  # an all-caps headline or kicker
             if len(found) >= MIN_SENTENCE_WORDS:
-                out.append((offset + a, offset + b, words))
-        offset += len(para) + 1
+                out.append((offset + a, offset + b, {w.casefold() for w in found}))
     return out
+
+
+def _same_day(a: Article, b: Article) -> bool:
+    """Published the same calendar day (UTC), or either date unknown."""
+    if a.published is None or b.published is None:
+        return True
+    return a.published.astimezone(UTC).date() == b.published.astimezone(UTC).date()
 
 
 def sentence_pair_conflicts(
@@ -162,6 +224,9 @@ def sentence_pair_conflicts(
             if art_a.id == art_b.id:
                 continue
             seen_changes: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = set()
+            # Only a number changed, in articles from different days: a weekly figure or an
+            # updated count (the figure check, with its revision rule, handles those).
+            same_day = _same_day(art_a, art_b)
             candidates = []
             for a1, a2, wa in split[art_a.id]:
                 for b1, b2, wb in split[art_b.id]:
@@ -169,14 +234,17 @@ def sentence_pair_conflicts(
                     if shared < PREFILTER_OVERLAP:
                         continue
                     diff = minimal_pair(art_a.text[a1:a2], art_b.text[b1:b2])
-                    if diff is None or any(
-                        _mentions(art_b.text, x) or _mentions(art_a.text, y) for x, y in diff.replaced
+                    if (
+                        diff is None
+                        or (diff.numeric and not same_day)
+                        or any(_mentions(art_b.text, x) or _mentions(art_a.text, y) for x, y in diff.replaced)
                     ):
                         continue
                     candidates.append((shared, diff, (a1, a2), (b1, b2)))
             for shared, diff, span_a, span_b in sorted(candidates, key=lambda c: -c[0]):
-                change = tuple((tuple(w.casefold() for w in x), tuple(w.casefold() for w in y))
-                               for x, y in diff.replaced)
+                change = tuple(
+                    (tuple(w.casefold() for w in x), tuple(w.casefold() for w in y)) for x, y in diff.replaced
+                )
                 if change in seen_changes:
                     continue
                 seen_changes.add(change)
@@ -185,9 +253,7 @@ def sentence_pair_conflicts(
     return [(diff, cite(a, sa), cite(b, sb)) for _, diff, a, sa, b, sb in found[:limit]]
 
 
-def make_disagreement(
-    diff: PairDiff, ca: Citation, cb: Citation, titles: Mapping[str, str]
-) -> Disagreement:
+def make_disagreement(diff: PairDiff, ca: Citation, cb: Citation, titles: Mapping[str, str]) -> Disagreement:
     """A disagreement whose two claims are the articles' own sentences."""
 
     def claim(c: Citation) -> DisagreementClaim:
