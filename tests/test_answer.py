@@ -213,8 +213,24 @@ def test_unverifiable_quote_is_dropped_and_reported() -> None:
         }
     )
     ans = answer_question("Trade?", PASSAGES, model, SETTINGS)
-    assert ans.status == "not_in_sources" and ans.citations == []
+    # the invented claim is dropped and reported; the trade claim is kept, because passage 1
+    # has a sentence stating $240 billion about trade (its number-bearing sentence is the quote)
+    assert ans.status == "partial" and "cancelled [" not in ans.text  # no citation marker left
     assert any("cancelled" in u for u in ans.unsupported)
+    assert [c.quote for c in ans.citations if "240 billion" in c.quote] == [c.quote for c in ans.citations]
+
+
+def test_an_answer_with_nothing_verifiable_is_not_in_sources() -> None:
+    model = fake(
+        {
+            "answer": "The summit was cancelled [1]. Trade hit $300 billion [1].",
+            "status": "answered",
+            "citations": [{"passage": 1, "quote": "the summit was cancelled"}],
+        }
+    )
+    ans = answer_question("Trade?", PASSAGES, model, SETTINGS)
+    assert ans.status == "not_in_sources" and ans.citations == []
+    assert any("cancelled" in u for u in ans.unsupported) and any("300" in u for u in ans.unsupported)
 
 
 def test_empty_question_is_a_clear_error() -> None:
