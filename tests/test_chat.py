@@ -6,6 +6,7 @@ model; the one ``slow`` test drives ``agent chat`` on a pseudo-terminal with the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -313,10 +314,8 @@ class SwallowingAgent(FakeAgent):
         self.stream = stream
 
     def ask(self, question: str, **kw: Any) -> Answer:
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
-        except KeyboardInterrupt:
-            pass
         if not self.stream:
             kw.pop("on_text", None)
         return super().ask(question, **kw)
