@@ -67,7 +67,25 @@ _REPORTING_TIME = frozenset(
 
 def words_of(text: str) -> list[str]:
     """The sentence's words, without the sentence's own punctuation ("29." and "29" are one)."""
-    return [t for t in (w.strip(".:'-") for w in _WORD.findall(text)) if t]
+    return [w for w, _ in _spanned_words(text)]
+
+
+def _spanned_words(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Words (edge punctuation stripped) with the span of the raw token they came from."""
+    out = []
+    for m in _WORD.finditer(text):
+        word = m.group().strip(".:'-")
+        if word:
+            out.append((word, m.span()))
+    return out
+
+
+def _run_text(text: str, spans: Sequence[tuple[int, int]], i: int, j: int) -> str:
+    """The original text of words i..j-1, commas and abbreviations kept ("Tampa, Florida",
+    "U.S."), less a sentence's own full stop ("Arizona.")."""
+    raw = " ".join(text[spans[i][0] : spans[j - 1][1]].split()).rstrip(",;:")
+    last = raw.split(" ")[-1]
+    return raw[:-1] if raw.endswith(".") and last.count(".") == 1 else raw
 
 
 _MONTH_NAMES = frozenset(
@@ -147,7 +165,8 @@ def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
     ("approve" / "adopt") is a paraphrase; a weekday, clock time or "yesterday" alone is when
     the report was written.
     """
-    wa, wb = words_of(quote_a), words_of(quote_b)
+    sa, sb = _spanned_words(quote_a), _spanned_words(quote_b)
+    wa, wb = [w for w, _ in sa], [w for w, _ in sb]
     fa, fb = [w.casefold() for w in wa], [w.casefold() for w in wb]
     sm = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
     if sm.ratio() < PAIR_MIN_SIMILARITY:
@@ -161,8 +180,12 @@ def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
     x, y = _opening(wa[a1:a2], a1), _opening(wb[b1:b2], b1)
     if not (_specific(x) and _specific(y)) or all(_reporting_time(w) for w in x + y):
         return None
-    context = wa[max(0, a1 - 6) : a1]
-    what = " ".join(context).rstrip(",;:") + " …" if context else "the same fact"
+    # "Tampa, Florida or Glendale, Arizona: … Raymond James Stadium in …" — the two versions,
+    # then the words they both follow, so the reader sees what is in dispute at a glance.
+    pa, pb = [p for _, p in sa], [p for _, p in sb]
+    versions = f"{_run_text(quote_a, pa, a1, a2)} or {_run_text(quote_b, pb, b1, b2)}"
+    context = " ".join(wa[max(0, a1 - 6) : a1])
+    what = f"{versions}: \u2026 {context} \u2026" if context else versions
     numeric = not any(w[:1].isupper() for w in x + y)
     return PairDiff(what=what, replaced=((x, y),), numeric=numeric)
 

@@ -28,6 +28,7 @@ def art(aid: str, text: str) -> Article:
 def test_the_same_sentence_with_another_place_is_one_disagreement_with_verbatim_quotes() -> None:
     a, b = art("true", TRUE_TEXT), art("fake", FAKE_TEXT)
     [d] = storyline_sentence_conflicts([a, b], Settings(), {"true": "Sports Wire", "fake": "Other Desk"})
+    assert d.what.startswith("Tampa, Florida or Glendale, Arizona: … ")
     ta, tb = (c.text for c in d.claims)
     assert "Tampa, Florida" in ta and ta.startswith("Sports Wire reports:")
     assert "Glendale, Arizona" in tb and tb.startswith("Other Desk reports:")
