@@ -196,7 +196,7 @@ def _mentions(text: str, words: Sequence[str]) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-_PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t]*\n))+")
+_PARAGRAPH = re.compile(r"[^\s](?:[^\n]|\n(?![ \t]*\n))*")
 
 
 def _sentences(article: Article) -> list[tuple[int, int, set[str]]]:

@@ -548,12 +548,16 @@ def test_minimal_pairs_same_sentence_different_name_or_number() -> None:
         return Note(nid, quote, [_quote(aid, quote, 9)], aid)
 
     # same wording, different lower-case word: a paraphrase, not a contradiction
-    para = [note("S1", "x", "The council voted to approve the budget on Monday evening."),
-            note("S2", "y", "The council voted to adopt the budget on Monday evening.")]
+    para = [
+        note("S1", "x", "The council voted to approve the budget on Monday evening."),
+        note("S2", "y", "The council voted to adopt the budget on Monday evening."),
+    ]
     assert minimal_pair_conflicts(para, {}) == []
     # a number in the same place is a contradiction
-    nums = [note("S1", "x", "The bridge will reopen to traffic on 14 March after repairs."),
-            note("S2", "y", "The bridge will reopen to traffic on 21 March after repairs.")]
+    nums = [
+        note("S1", "x", "The bridge will reopen to traffic on 14 March after repairs."),
+        note("S2", "y", "The bridge will reopen to traffic on 21 March after repairs."),
+    ]
     assert len(minimal_pair_conflicts(nums, {})) == 1
     # unrelated sentences, or the same article twice: nothing
     other = [note("S1", "x", TAMPA), note("S2", "y", "Tickets sold out within an hour of release.")]
@@ -642,6 +646,30 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
         assert f"[{c.n}]" in md
     assert Briefing.model_validate_json(b.model_dump_json()) == b
     json.loads(b.model_dump_json())
+
+
+def test_briefing_reports_a_contradiction_in_the_articles_sentences_the_model_missed(tmp_path: Path) -> None:
+    """The fake model finds no conflicting notes (as the 1.5B did on RGB); the same sentence in
+    both summit articles with another name is still reported, citing both articles' sentences."""
+    venue_a = "The energy agreement was signed for Russia by Deputy Prime Minister Alexander Novak."
+    venue_b = "The energy agreement was signed for Russia by Deputy Prime Minister Denis Manturov."
+    sa = SUMMIT_A.model_copy(update={"text": SUMMIT_A.text + "\n\n" + venue_a})
+    sb = SUMMIT_B.model_copy(update={"text": SUMMIT_B.text + "\n\n" + venue_b})
+    store = FakeStore([sa, sb, FLOOD])
+    b = make_briefing(
+        store=store, retriever=FakeRetriever(store), model=fake(writer_reply), settings=settings(tmp_path)
+    )
+    [d] = [
+        d
+        for d in b.disagreements
+        if {"Alexander Novak", "Denis Manturov"} <= set(d.what.split(": ")[0].split(" or "))
+    ]
+    assert sorted(c.article_id for c in d.claims) == ["sa", "sb"]
+    texts = {"sa": sa.text, "sb": sb.text}
+    for claim in d.claims:
+        [c] = claim.citations
+        assert c.quote == texts[c.article_id][c.start : c.end] and c.quote in (venue_a, venue_b)
+    assert "Denis Manturov or Alexander Novak" in b.to_markdown()  # newest article's version first
 
 
 def _notes_in(user: str) -> dict[str, tuple[str, str]]:
