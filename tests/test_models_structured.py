@@ -218,3 +218,32 @@ def test_get_chat_model_is_cached_and_labelled(tmp_path: Path) -> None:
     assert model_label(Settings(provider="local")) == "qwen2.5-1.5b (local)"
     assert model_label(Settings(provider="local", model="fast")) == "qwen2.5-0.5b (local)"
     assert model_label(Settings(provider="local", model_path=tmp_path / "x.gguf")) == "x.gguf (local)"
+
+
+def test_a_stream_stopped_by_its_consumer_is_closed_at_once() -> None:
+    """The chat's Ctrl-C check raises from ``on_partial``; the generation must be closed right
+    there (while the exception is still being handled), not when garbage collection gets to it:
+    a suspended local generation holds the model's lock and llama.cpp's state."""
+    from langchain_core.messages import AIMessageChunk
+
+    from agent.models.structured import _stream_partials
+
+    state = {"open": False}
+
+    def generation() -> Any:
+        state["open"] = True
+        try:
+            for piece in ['{"status": ', '"answered", ', '"claims": []}']:
+                yield AIMessageChunk(content=piece)
+        finally:
+            state["open"] = False
+
+    def stop(_: dict[str, Any]) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        _stream_partials(generation(), "prompt", stop)
+    except KeyboardInterrupt:
+        assert state["open"] is False, "the generation was left suspended"
+    else:
+        raise AssertionError("the consumer's KeyboardInterrupt was lost")

@@ -220,22 +220,33 @@ def _attempt(
 def _stream_partials(
     stream: Iterator[Any], method: Method, on_partial: Callable[[dict[str, Any]], None]
 ) -> Any:
-    """Feed growing partial objects to ``on_partial``; return the final parsed object."""
+    """Feed growing partial objects to ``on_partial``; return the final parsed object.
+
+    If ``on_partial`` raises (the chat's Ctrl-C check does), the stream is closed at once:
+    a suspended generation holds the model's lock and llama.cpp state until it is closed,
+    and leaving that to garbage collection left the next question waiting (measured: the
+    chat hung at "thinking…" after an interrupted answer).
+    """
     text = ""
     last: Any = None
     merged: AIMessageChunk | None = None
-    for chunk in stream:
-        if not isinstance(chunk, AIMessageChunk):
-            continue
-        merged = chunk if merged is None else merged + chunk
-        piece = _chunk_text(chunk, method)
-        if not piece:
-            continue
-        text += piece
-        partial = parse_partial_json(text) if text.lstrip().startswith("{") else None
-        if isinstance(partial, dict) and partial != last:
-            last = partial
-            on_partial(partial)
+    try:
+        for chunk in stream:
+            if not isinstance(chunk, AIMessageChunk):
+                continue
+            merged = chunk if merged is None else merged + chunk
+            piece = _chunk_text(chunk, method)
+            if not piece:
+                continue
+            text += piece
+            partial = parse_partial_json(text) if text.lstrip().startswith("{") else None
+            if isinstance(partial, dict) and partial != last:
+                last = partial
+                on_partial(partial)
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()
     if method == "function_calling" and merged is not None and merged.tool_calls:
         return merged.tool_calls[0]["args"]
     return extract_json(text)
