@@ -42,6 +42,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent.errors import ModelError, ModelFileError
+from agent.models import grammar_sampling
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def load_llama(path: str | Path, n_ctx: int, n_threads: int, prompt_cache_bytes:
                 f"llama.cpp could not load {key[0]}: {exc}; the file may be corrupt "
                 "(`agent doctor` rehashes it)"
             ) from exc
+        grammar_sampling.install(llm)  # same output, constrained generation 1.5-2x faster
         if prompt_cache_bytes > 0:
             llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prompt_cache_bytes))
         loaded = _Loaded(llm=llm, lock=threading.RLock())

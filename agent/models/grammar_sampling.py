@@ -1,0 +1,116 @@
+"""Grammar-last sampling for the embedded model: schema-constrained output at free-text speed.
+
+Why this exists: llama-cpp-python puts the JSON-schema grammar *first* in its sampler chain, so
+at every generated token the grammar is checked against the whole vocabulary (152k tokens for
+Qwen2.5) before the greedy pick. On 2 CPU cores that check cost more than the model itself for
+the 0.5B (21 tok/s constrained vs 45 tok/s free) and a third of the time for the 1.5B (17.5 vs
+26 tok/s). llama.cpp's own tools sample the other way round (``common_sampler_sample``): pick a
+token from the unconstrained distribution, ask the grammar about *that one token*, and only if
+it is rejected apply the grammar to the whole vocabulary and pick again.
+
+For greedy decoding (our default, temperature 0) the two orders give the same token — the most
+likely token overall, if the grammar allows it, is also the most likely allowed token — so the
+output is identical, only faster (measured on the real models: identical text, 2.0× / 1.5×).
+With sampling the fallback draws from the grammar-constrained distribution, as llama.cpp does.
+
+``install(llm)`` wraps one ``llama_cpp.Llama`` instance's sampler factory; nothing else changes.
+It relies on ``Llama._init_sampler`` (private, stable since 0.3.0; we pin the version), and a
+real-model test checks that constrained output is unchanged and faster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+from collections.abc import Callable
+from typing import Any
+
+
+class GrammarLastSampler:
+    """A drop-in for ``llama_cpp._internals.LlamaSampler`` in ``Llama.generate``: ``sample``
+    and ``close`` are all ``generate`` uses. ``fallbacks`` counts tokens the grammar rejected."""
+
+    def __init__(self, free_chain: Any, model: Any, grammar: Any, n_vocab: int) -> None:
+        import llama_cpp
+        from llama_cpp import _internals
+
+        self._llama_cpp = llama_cpp
+        self._free = free_chain  # penalties + greedy/top-k/…/dist, without the grammar
+        self._grammar = llama_cpp.llama_sampler_init_grammar(
+            model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+        )
+        if not self._grammar:
+            raise ValueError("llama.cpp rejected the grammar")
+        self._n_vocab = n_vocab
+        self._all = _internals.LlamaTokenDataArray(n_vocab=n_vocab)
+        self._one_data = (llama_cpp.llama_token_data * 1)()
+        self._one = llama_cpp.llama_token_data_array(data=self._one_data, size=1, selected=-1, sorted=False)
+        self.steps = 0
+        self.fallbacks = 0
+
+    def _pick(self, logits: Any, with_grammar: bool) -> int:
+        """Run the chain (optionally after the grammar) over the full vocabulary."""
+        self._all.copy_logits(logits)
+        self._all.candidates.selected = -1
+        candidates = ctypes.byref(self._all.candidates)
+        if with_grammar:
+            self._llama_cpp.llama_sampler_apply(self._grammar, candidates)
+        self._llama_cpp.llama_sampler_apply(self._free.sampler, candidates)
+        selected = int(self._all.candidates.selected)
+        if selected < 0:
+            raise RuntimeError("no token is allowed by the output grammar")
+        return int(self._all.candidates_data.id[selected])
+
+    def _allowed(self, token: int) -> bool:
+        """Ask the grammar about one token (the cheap check that replaces the full-vocabulary one)."""
+        self._one_data[0].id = token  # type: ignore[assignment]  # ctypes converts the int
+        self._one_data[0].logit = 0.0
+        self._one_data[0].p = 0.0
+        self._one.size = 1
+        self._one.selected = -1
+        self._one.sorted = False
+        self._llama_cpp.llama_sampler_apply(self._grammar, ctypes.byref(self._one))
+        return not math.isinf(self._one_data[0].logit)
+
+    def sample(self, ctx: Any, idx: int = -1) -> int:
+        import numpy as np
+
+        self.steps += 1
+        pointer = self._llama_cpp.llama_get_logits_ith(ctx.ctx, idx)
+        logits = np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        token = self._pick(logits, with_grammar=False)
+        if not self._allowed(token):
+            self.fallbacks += 1
+            token = self._pick(logits, with_grammar=True)
+        self._llama_cpp.llama_sampler_accept(self._grammar, token)
+        self._llama_cpp.llama_sampler_accept(self._free.sampler, token)
+        return token
+
+    def close(self) -> None:
+        if self._grammar:
+            self._llama_cpp.llama_sampler_free(self._grammar)
+            self._grammar = None
+        self._free.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown: nothing left to free into
+            self.close()
+
+
+def install(llm: Any) -> None:
+    """Make ``llm`` (a ``llama_cpp.Llama``) check its grammar after picking a token, not before.
+
+    Generations with a custom ``logits_processor`` keep llama-cpp-python's own order (the
+    processor must see the grammar-masked logits there)."""
+    original: Callable[..., Any] = llm._init_sampler
+
+    def init_sampler(**kwargs: Any) -> Any:
+        grammar = kwargs.pop("grammar", None)
+        if grammar is None or kwargs.get("logits_processor") is not None:
+            return original(grammar=grammar, **kwargs)
+        sampler = GrammarLastSampler(original(grammar=None, **kwargs), llm._model, grammar, llm._n_vocab)
+        llm.last_grammar_sampler = sampler  # inspected by tests and benchmarks
+        return sampler
+
+    llm._init_sampler = init_sampler
