@@ -15,7 +15,13 @@ Method (so the numbers can be compared across runs):
   writes (Chroma dense top-4 → plain prompt → the same model → StrOutputParser; no citations, no
   "not in sources" status), scored the same way, so the two accuracies are comparable.
 
+Questions are asked in a seeded random order, so the rows of an interrupted run are a uniform
+random sample of the selection; ``--resume`` continues such a run (rows already in ``--out`` are
+kept and skipped; each row records the git commit it was answered at), ``--stop-after-minutes``
+ends a run cleanly, and ``--report-only`` prints the summary of ``--out`` without a model.
+
 Usage:  .venv/bin/python bench/bench_ask_quail.py [--per-type N] [--canonical] [--model M] [--out FILE]
+            [--resume] [--stop-after-minutes M] [--report-only]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +54,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=None, help="write per-question JSON lines here")
     ap.add_argument("--canonical", action="store_true", help="also score the canonical LangChain RAG")
+    ap.add_argument("--resume", action="store_true", help="keep the rows already in --out; ask the rest")
+    ap.add_argument("--stop-after-minutes", type=float, default=0, help="end cleanly after this long")
+    ap.add_argument("--report-only", action="store_true", help="summarise --out; no model, no index")
     args = ap.parse_args()
+    if (args.resume or args.report_only) and not args.out:
+        ap.error("--resume and --report-only need --out FILE")
 
     from agent import Agent
 
@@ -59,6 +71,21 @@ def main() -> None:
             by_type[q["question_type"]].append(q)
         rng = random.Random(args.seed)
         questions = [q for qs in by_type.values() for q in rng.sample(qs, min(args.per_type, len(qs)))]
+    random.Random(args.seed).shuffle(questions)  # any prefix of the run is a random sample
+    selected = {q["id"] for q in questions}
+    rows: list[dict] = []
+    if args.out and (args.resume or args.report_only) and args.out.exists():
+        rows = [r for r in map(json.loads, args.out.open()) if r["id"] in selected]
+        done = {r["id"] for r in rows}
+        questions = [q for q in questions if q["id"] not in done]
+        print(f"resuming: {len(rows)} rows kept, {len(questions)} questions to ask", file=sys.stderr)
+    if args.report_only:
+        model = rows[0].get("model", "?") if rows else "?"
+        print(json.dumps(summarise(rows, model=model, total=0.0), indent=2))
+        return
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
 
     tmp = Path(tempfile.mkdtemp(prefix="quail-"))
     corpus = tmp / "quail.jsonl"
@@ -95,11 +122,13 @@ def main() -> None:
         vecs = agent.embedder.embed([text, *options])
         return int(np.argmax(vecs[1:] @ vecs[0]))
 
-    rows = []
     # rows are written as they come, so an interrupted run still leaves its evidence
-    out = args.out.open("w") if args.out else None
+    out = args.out.open("a" if args.resume else "w") if args.out else None
     t_start = time.perf_counter()
     for i, q in enumerate(questions, 1):
+        if args.stop_after_minutes and time.perf_counter() - t_start > args.stop_after_minutes * 60:
+            print(f"stopping after {args.stop_after_minutes} minutes; --resume continues", file=sys.stderr)
+            break
         gold_article = url_to_article.get(quail_url[q["text_id"]])
         t0 = time.perf_counter()
         passages = agent.search(q["question"], k=args.k)
@@ -128,14 +157,33 @@ def main() -> None:
             "gold": q["gold_index"][0], "correct": picked == q["gold_index"][0],
             "recall": gold_article is not None and any(p.article_id == gold_article.id for p in passages),
             "citations": valid, "seconds": seconds, "canonical": canonical,
+            "model": agent.settings.resolved_model, "commit": commit,
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
             out.flush()
         if i % 10 == 0:
             acc = sum(r["correct"] for r in rows) / len(rows)
-            print(f"{i}/{len(questions)} acc so far {acc:.3f}", file=sys.stderr)
+            print(f"{i}/{len(questions)} acc so far {acc:.3f} ({len(rows)} rows)", file=sys.stderr)
     total = time.perf_counter() - t_start
+    if out:
+        out.close()
+    print(json.dumps(summarise(rows, model=agent.settings.resolved_model, total=total), indent=2))
+
+
+def wilson(xs: list[bool], z: float = 1.96) -> list[float]:
+    """95% Wilson interval for a share: how much a partial or small run can be trusted."""
+    n = len(xs)
+    if not n:
+        return []
+    p = sum(xs) / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return [round(centre - half, 3), round(centre + half, 3)]
+
+
+def summarise(rows: list[dict], model: str, total: float) -> dict:
+    """The reported numbers for a set of per-question rows (one run, or a resumed one)."""
 
     def share(xs: list[bool]) -> float:
         return round(sum(xs) / len(xs), 3) if xs else float("nan")
@@ -143,10 +191,13 @@ def main() -> None:
     answerable = [r for r in rows if r["type"] != "Unanswerable"]
     unanswerable = [r for r in rows if r["type"] == "Unanswerable"]
     cits = [c for r in rows for c in r["citations"]]
+    seconds = sorted(r["seconds"] for r in rows)
     summary = {
         "questions": len(rows),
-        "model": agent.settings.resolved_model,
+        "model": model,
+        "commits": sorted({r.get("commit", "?") for r in rows}),
         "accuracy_all": share([r["correct"] for r in rows]),
+        "accuracy_all_ci95": wilson([r["correct"] for r in rows]),
         "accuracy_answerable": share([r["correct"] for r in answerable]),
         "not_in_sources_rate_on_unanswerable": share([r["status"] == "not_in_sources" for r in unanswerable]),
         "not_in_sources_rate_on_answerable": share([r["status"] == "not_in_sources" for r in answerable]),
@@ -155,8 +206,10 @@ def main() -> None:
         "citation_gold_article_rate": share([c["gold_article"] for c in cits]),
         "answers_with_citations": share([bool(r["citations"]) for r in answerable]),
         "recall_at_k": share([r["recall"] for r in rows]),
-        "median_seconds": round(statistics.median(r["seconds"] for r in rows), 2),
-        "total_seconds": round(total, 1),
+        "median_seconds": round(statistics.median(r["seconds"] for r in rows), 2) if rows else None,
+        "p90_seconds": round(seconds[int(0.9 * (len(seconds) - 1))], 2) if rows else None,
+        "seconds_asking_all_rows": round(sum(r["seconds"] for r in rows), 1),
+        "total_seconds_this_run": round(total, 1),
         "canonical_accuracy_all": share([r["canonical"]["correct"] for r in rows if r["canonical"]]),
         "canonical_accuracy_answerable": share(
             [r["canonical"]["correct"] for r in answerable if r["canonical"]]
@@ -170,9 +223,7 @@ def main() -> None:
             for t in sorted({r["type"] for r in rows})
         },
     }
-    if out:
-        out.close()
-    print(json.dumps(summary, indent=2))
+    return summary
 
 
 if __name__ == "__main__":
