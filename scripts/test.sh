@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
-.venv/bin/ruff check agent tests bench
+.venv/bin/ruff check agent tests bench notebooks
 .venv/bin/mypy agent
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
