@@ -24,6 +24,7 @@ import logging
 import re
 import shlex
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -160,6 +161,17 @@ def clean_rewrite(text: Any, question: str) -> str:
     return text
 
 
+def keeping_answer_cache(model: BaseChatModel) -> AbstractContextManager[None]:
+    """Around the rewrite: on the embedded model, put llama.cpp's KV cache back afterwards.
+
+    Why: llama.cpp keeps only the latest prompt in its KV cache, so a rewrite (its own system
+    prompt) would evict the answer's system prompt and every follow-up would evaluate it again
+    (~300 tokens, seconds on 2 cores). Remote models cache on their side: nothing to do."""
+    from agent.models.local import LocalChatModel
+
+    return model.keeping_prompt_cache() if isinstance(model, LocalChatModel) else nullcontext()
+
+
 def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str) -> str:
     """One short schema-constrained call: ``question`` made standalone from ``history``.
 
@@ -255,7 +267,9 @@ class ChatSession:
         history = bound_history(self.history, self.agent.settings.chat_history_tokens)
         if not history:
             return question
-        return rewrite_question(self.agent.chat_model, history, question)
+        model = self.agent.chat_model
+        with keeping_answer_cache(model):
+            return rewrite_question(model, history, question)
 
     def send(
         self,

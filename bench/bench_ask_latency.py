@@ -43,7 +43,15 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=None, help="reuse an index built by an earlier run")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--context-tokens", type=int, default=None, help="passage budget (default: settings)")
+    ap.add_argument(
+        "--grammar-first", action="store_true",
+        help="A/B: keep llama-cpp-python's own sampler order (grammar over the whole vocabulary first)",
+    )
     args = ap.parse_args()
+    if args.grammar_first:
+        from agent.models import grammar_sampling
+
+        grammar_sampling.install = lambda llm: None  # type: ignore[assignment]
 
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
@@ -150,6 +158,7 @@ def main() -> None:
     extra = [(r["retrieval_s"] - r["dense_s"]) + r["verify_s"] for r in ours]
     result = {
         "model": agent.settings.resolved_model,
+        "sampler": "grammar-first (llama-cpp-python)" if args.grammar_first else "grammar-last",
         "articles": report.added + report.unchanged + report.updated,
         "questions": len(questions),
         "context_tokens": agent.settings.context_tokens,

@@ -553,3 +553,18 @@ def test_agent_chat_on_a_terminal_with_the_real_model(tmp_path: Path) -> None:
     assert re.search(r"millbrook|flood", rewritten, re.I) and "rain" in rewritten.lower(), rewritten
     assert "[1]" in second and "Sources" in second and "millimetres" in second, second
     assert "“" in sources and "millimetres" in sources and "Lumora" not in sources, sources
+
+
+
+def test_the_rewrite_keeps_the_answer_cache_on_the_embedded_model_only() -> None:
+    from contextlib import AbstractContextManager, nullcontext
+
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from agent.chat import keeping_answer_cache
+    from agent.models.local import LocalChatModel
+
+    local = LocalChatModel(model_path="model.gguf", model_name="qwen2.5-1.5b (local)")
+    kept = keeping_answer_cache(local)  # not entered: nothing is loaded
+    assert isinstance(kept, AbstractContextManager) and not isinstance(kept, nullcontext)
+    assert isinstance(keeping_answer_cache(FakeListChatModel(responses=["{}"])), nullcontext)

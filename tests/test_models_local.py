@@ -138,3 +138,24 @@ def test_structured_call_streams_partials(model: LocalChatModel) -> None:
     )
     assert len(seen) > 3
     assert seen[-1] == out
+
+
+
+def test_keeping_prompt_cache_puts_the_answer_prompt_back(model: LocalChatModel) -> None:
+    """The chat's rewrite runs inside ``keeping_prompt_cache``: afterwards llama.cpp's KV cache
+    holds the answer prompt again (so the next answer skips its system prompt), and answers
+    computed from the restored cache are right."""
+    llm = model._loaded().llm
+    system = SystemMessage("You answer questions about European capitals in one word. " * 8)
+    model.invoke([system, HumanMessage("What is the capital of Italy?")], max_tokens=4)
+    cached = list(llm.input_ids[: llm.n_tokens])
+    with model.keeping_prompt_cache():
+        rewrite = [SystemMessage("Rewrite the question."), HumanMessage("and its population?")]
+        model.invoke(rewrite, max_tokens=3)
+        assert list(llm.input_ids[: llm.n_tokens]) != cached  # the side call replaced the cache
+    assert list(llm.input_ids[: llm.n_tokens]) == cached
+    restored = model.invoke([system, HumanMessage("What is the capital of France?")], max_tokens=4)
+    llm.reset()
+    fresh = model.invoke([system, HumanMessage("What is the capital of France?")], max_tokens=4)
+    assert "paris" in str(restored.content).lower()
+    assert restored.content == fresh.content

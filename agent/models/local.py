@@ -16,14 +16,23 @@ re-evaluating it without anything on our side. An optional ``LlamaRAMCache``
 (``prompt_cache_bytes`` > 0) additionally keeps saved states of *earlier* prompts, which
 helps when two prompt families alternate; it costs a state copy after every call, so it
 is off by default (numbers in bench/bench_models.py and the helper report).
+
+Keeping a prompt across a side call: ``with model.keeping_prompt_cache(): ...`` snapshots the
+KV cache (only the cells in use, ~28 KB a token for the 1.5B) and puts it back afterwards, so a
+short call with another system prompt in between (the chat's follow-up rewrite) does not make
+the next answer evaluate its whole system prompt again. Cheaper than a second ``Llama`` context:
+llama.cpp repacks the 1.5B's weights per context (+0.6 GB), and a ``LlamaRAMCache`` entry also
+copies a 311 MB logits buffer.
 """
 
 from __future__ import annotations
 
+import ctypes
 import inspect
 import logging
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -147,6 +156,41 @@ class LocalChatModel(BaseChatModel):
 
     def _loaded(self) -> _Loaded:
         return load_llama(self.model_path, self.n_ctx, self.n_threads, self.prompt_cache_bytes)
+
+    @contextmanager
+    def keeping_prompt_cache(self) -> Iterator[None]:
+        """Run the body's model calls, then restore the KV cache as it was before them.
+
+        Why: llama.cpp re-uses only the prompt prefix still in its KV cache. The chat answers
+        with one long system prompt, and a follow-up's rewrite (another system prompt) would
+        evict it; restoring the snapshot makes the next answer find its prefix again. Restoring
+        is only a cache operation: outputs do not change, only what needs evaluating."""
+        import llama_cpp
+
+        loaded = self._loaded()
+        llm = loaded.llm
+        with loaded.lock:
+            n_tokens = int(llm.n_tokens)
+            input_ids = llm.input_ids[:n_tokens].copy()
+            ctx = llm._ctx.ctx
+            size = int(llama_cpp.llama_state_seq_get_size(ctx, 0)) if n_tokens else 0
+            snapshot = (ctypes.c_uint8 * size)() if size else None
+            if snapshot is not None:
+                llama_cpp.llama_state_seq_get_data(ctx, snapshot, size, 0)
+        try:
+            yield
+        finally:
+            with loaded.lock:
+                llm._ctx.kv_cache_seq_rm(0, 0, -1)  # drop what the body's calls left
+                restored = False
+                if snapshot is not None:
+                    restored = llama_cpp.llama_state_seq_set_data(ctx, snapshot, size, 0) == size
+                if restored:
+                    llm.input_ids[:n_tokens] = input_ids
+                else:  # nothing cached, or llama.cpp refused the snapshot: start clean
+                    llm._ctx.kv_cache_seq_rm(0, 0, -1)
+                llm.n_tokens = n_tokens if restored else 0
+                llm._requires_eval = True  # logits are not restored: the next call decodes first
 
     def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens}
