@@ -9,7 +9,9 @@ On the 2,225-article BBC index (reuse one with ``--index``): for each of N rando
 session asks "What happened according to the report '<title>'?", then the follow-up "And who
 was involved in it?" and a second one "What else did they say about it?". Sessions alternate
 between the two set-ups (same questions) so drift hits both. Timed per follow-up: the rewrite,
-the answer's time to first streamed token after the rewrite, and the whole turn.
+the answer's time to first streamed token after the rewrite, and the whole turn; medians are
+over the follow-ups the model answered (a rewrite that retrieves nothing relevant is answered
+"not in sources" without a model call, in both set-ups alike).
 
 Usage: .venv/bin/python bench/bench_chat_followup.py [--articles 4] [--model qwen2.5-1.5b] [--index DIR]
 """
@@ -73,7 +75,7 @@ def main() -> None:
             for follow_up in FOLLOW_UPS:
                 marks: dict[str, float] = {}
                 start = time.perf_counter()
-                session.send(
+                answer = session.send(
                     follow_up,
                     on_rewrite=lambda _q, m=marks: m.setdefault("rewrite", time.perf_counter()),
                     on_text=lambda _d, m=marks: m.setdefault("first", time.perf_counter()),
@@ -84,17 +86,21 @@ def main() -> None:
                     "rewrite_s": rewritten - start,
                     "answer_ttft_s": marks.get("first", end) - rewritten,
                     "turn_s": end - start,
+                    "model_answered": float("first" in marks),  # 0: no passage, no model call
                 }
                 results[setup].append(row)
-                print(f"{setup}: {json.dumps({k: round(v, 2) for k, v in row.items()})}", file=sys.stderr)
+                shown = {k: round(v, 2) for k, v in row.items()}
+                print(f"{setup}: {json.dumps(shown)} {answer.status}", file=sys.stderr)
     chat_mod.keeping_answer_cache = kept  # type: ignore[assignment]
 
     def med(setup: str, key: str) -> float:
-        return round(statistics.median(r[key] for r in results[setup]), 2)
+        values = [r[key] for r in results[setup] if r["model_answered"]]
+        return round(statistics.median(values), 2) if values else float("nan")
 
     summary = {
         "model": agent.settings.resolved_model,
         "follow_ups_per_setup": len(results["cache kept"]),
+        "answered_by_the_model": {k: int(sum(r["model_answered"] for r in v)) for k, v in results.items()},
         **{
             f"{setup} {key} median": med(setup, key)
             for setup in results

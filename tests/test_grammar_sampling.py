@@ -73,3 +73,22 @@ def test_tokens_the_grammar_rejects_are_resampled_within_it(llm: Any) -> None:
     out = _complete(llm, schema, messages, max_tokens=20)
     assert json.loads(out)["code"] in (7, 9)
     assert llm.last_grammar_sampler.fallbacks >= 1
+
+
+def test_installing_does_not_keep_an_unloaded_model_alive() -> None:
+    """The hook must not form a model -> hook -> model cycle: dropping the last reference frees
+    the model (and its ~1-2 GB) at once, not at some later garbage collection."""
+    import gc
+    import weakref
+
+    llama_cpp = pytest.importorskip("llama_cpp")
+    gc.disable()
+    try:
+        llm = llama_cpp.Llama(model_path=str(fast_model_path()), n_ctx=256, n_threads=2, verbose=False)
+        grammar_sampling.install(llm)
+        _complete(llm, answer_schema(1), MESSAGES, max_tokens=5)
+        ref = weakref.ref(llm)
+        del llm
+        assert ref() is None
+    finally:
+        gc.enable()

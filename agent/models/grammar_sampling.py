@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -103,14 +104,19 @@ def install(llm: Any) -> None:
 
     Generations with a custom ``logits_processor`` keep llama-cpp-python's own order (the
     processor must see the grammar-masked logits there)."""
-    original: Callable[..., Any] = llm._init_sampler
+    original: Callable[..., Any] = type(llm)._init_sampler
+    owner = weakref.ref(llm)  # no llm -> closure -> llm cycle: unloading frees the model at once
 
     def init_sampler(**kwargs: Any) -> Any:
+        this = owner()
+        if this is None:  # pragma: no cover - the model is being freed
+            raise RuntimeError("the model was unloaded")
         grammar = kwargs.pop("grammar", None)
         if grammar is None or kwargs.get("logits_processor") is not None:
-            return original(grammar=grammar, **kwargs)
-        sampler = GrammarLastSampler(original(grammar=None, **kwargs), llm._model, grammar, llm._n_vocab)
-        llm.last_grammar_sampler = sampler  # inspected by tests and benchmarks
+            return original(this, grammar=grammar, **kwargs)
+        free_chain = original(this, grammar=None, **kwargs)
+        sampler = GrammarLastSampler(free_chain, this._model, grammar, this._n_vocab)
+        this.last_grammar_sampler = sampler  # inspected by tests and benchmarks
         return sampler
 
     llm._init_sampler = init_sampler
