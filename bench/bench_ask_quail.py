@@ -6,7 +6,10 @@ Method (so the numbers can be compared across runs):
 - score: embed the answer text and the four options with the same MiniLM embedder and pick the
   option with the highest cosine similarity; an answer with status ``not_in_sources`` picks the
   "not enough information" option. Accuracy = share where the picked option is the gold one.
-  Reported overall, on the 480 answerable questions, and per question type;
+  Reported overall, on the 480 answerable questions, and per question type. A second, cruder
+  judge is reported beside it: content-word overlap (F1 of non-stopword words) between answer
+  and option, no overlap with any option = wrong — where the two judges agree the number does
+  not hinge on the embedding model;
 - on the 60 "not enough information" (Unanswerable) questions: the rate of ``not_in_sources``;
 - citation validity: share of shown citations whose quote is verbatim at its span in the cited
   article (must be 100% by construction), and whose article is the question's article;
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -65,6 +69,7 @@ def main() -> None:
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
     questions = [json.loads(line) for line in (args.data / "quail_dev_news.jsonl").open()]
+    all_questions = {q["id"]: q for q in questions}
     if args.per_type:
         by_type: dict[str, list[dict]] = defaultdict(list)
         for q in questions:
@@ -81,7 +86,7 @@ def main() -> None:
         print(f"resuming: {len(rows)} rows kept, {len(questions)} questions to ask", file=sys.stderr)
     if args.report_only:
         model = rows[0].get("model", "?") if rows else "?"
-        print(json.dumps(summarise(rows, model=model, total=0.0), indent=2))
+        print(json.dumps(summarise(rows, model=model, total=0.0, questions=all_questions), indent=2))
         return
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -168,7 +173,8 @@ def main() -> None:
     total = time.perf_counter() - t_start
     if out:
         out.close()
-    print(json.dumps(summarise(rows, model=agent.settings.resolved_model, total=total), indent=2))
+    summary = summarise(rows, model=agent.settings.resolved_model, total=total, questions=all_questions)
+    print(json.dumps(summary, indent=2))
 
 
 def wilson(xs: list[bool], z: float = 1.96) -> list[float]:
@@ -182,7 +188,28 @@ def wilson(xs: list[bool], z: float = 1.96) -> list[float]:
     return [round(centre - half, 3), round(centre + half, 3)]
 
 
-def summarise(rows: list[dict], model: str, total: float) -> dict:
+def overlap_pick(answer: str, options: list[str], nei: int) -> int | None:
+    """The option sharing the most content words with the answer (F1), None if none shares any."""
+    from agent.cite import STOPWORDS
+
+    def words(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+    said = words(answer)
+    best, best_f1 = None, 0.0
+    for j, option in enumerate(options):
+        if j == nei:
+            continue
+        offered = words(option)
+        common = len(said & offered)
+        if common:
+            f1 = 2 * common / (len(said) + len(offered))
+            if f1 > best_f1:
+                best, best_f1 = j, f1
+    return best
+
+
+def summarise(rows: list[dict], model: str, total: float, questions: dict[str, dict] | None = None) -> dict:
     """The reported numbers for a set of per-question rows (one run, or a resumed one)."""
 
     def share(xs: list[bool]) -> float:
@@ -192,6 +219,14 @@ def summarise(rows: list[dict], model: str, total: float) -> dict:
     unanswerable = [r for r in rows if r["type"] == "Unanswerable"]
     cits = [c for r in rows for c in r["citations"]]
     seconds = sorted(r["seconds"] for r in rows)
+
+    def overlap_correct(r: dict) -> bool:
+        assert questions is not None
+        options = questions[r["id"]]["options"]
+        nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
+        pick = nei if r["status"] == "not_in_sources" else overlap_pick(r["answer"], options, nei)
+        return pick == r["gold"]
+
     summary = {
         "questions": len(rows),
         "model": model,
@@ -199,6 +234,8 @@ def summarise(rows: list[dict], model: str, total: float) -> dict:
         "accuracy_all": share([r["correct"] for r in rows]),
         "accuracy_all_ci95": wilson([r["correct"] for r in rows]),
         "accuracy_answerable": share([r["correct"] for r in answerable]),
+        "accuracy_all_token_overlap_judge": share([overlap_correct(r) for r in rows]) if questions else None,
+        "judges_agree": share([overlap_correct(r) == r["correct"] for r in rows]) if questions else None,
         "not_in_sources_rate_on_unanswerable": share([r["status"] == "not_in_sources" for r in unanswerable]),
         "not_in_sources_rate_on_answerable": share([r["status"] == "not_in_sources" for r in answerable]),
         "citations_shown": len(cits),
