@@ -92,3 +92,20 @@ def test_installing_does_not_keep_an_unloaded_model_alive() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_sampled_output_stays_within_the_schema(llm: Any) -> None:
+    """With temperature (the structured-call retry uses it) the chain sorts and truncates the
+    candidates before the pick; every sampled reply must still parse under the schema."""
+    if not hasattr(llm, "last_grammar_sampler"):
+        grammar_sampling.install(llm)
+    schema = answer_schema(2)
+    for seed in range(3):
+        llm.reset()
+        out = llm.create_chat_completion(
+            messages=MESSAGES, temperature=0.9, seed=seed, max_tokens=300,
+            response_format={"type": "json_object", "schema": schema},
+        )
+        reply = json.loads(out["choices"][0]["message"]["content"])
+        assert set(reply) == {"answer", "status", "citations"}
+        assert all(c["passage"] in (1, 2) for c in reply["citations"])

@@ -61,7 +61,7 @@ class GrammarLastSampler:
         selected = int(self._all.candidates.selected)
         if selected < 0:
             raise RuntimeError("no token is allowed by the output grammar")
-        return int(self._all.candidates_data.id[selected])
+        return int(self._all.candidates.data[selected].id)  # through the pointer llama.cpp left
 
     def _allowed(self, token: int) -> bool:
         """Ask the grammar about one token (the cheap check that replaces the full-vocabulary one)."""
