@@ -65,7 +65,8 @@ def main() -> None:
     if (args.resume or args.report_only) and not args.out:
         ap.error("--resume and --report-only need --out FILE")
 
-    from agent import Agent
+    from agent import Agent, Answer
+    from agent.errors import ModelError
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
     questions = [json.loads(line) for line in (args.data / "quail_dev_news.jsonl").open()]
@@ -137,11 +138,18 @@ def main() -> None:
         gold_article = url_to_article.get(quail_url[q["text_id"]])
         t0 = time.perf_counter()
         passages = agent.search(q["question"], k=args.k)
-        answer = agent.ask(q["question"], k=args.k)
+        error = False
+        try:
+            answer = agent.ask(q["question"], k=args.k)
+        except ModelError as exc:  # counted as a wrong answer, and the run goes on
+            print(f"{q['id']}: model error: {exc}", file=sys.stderr)
+            answer = Answer(question=q["question"], text=f"(error: {exc})", status="partial")
+            error = True
         seconds = time.perf_counter() - t0
         options = q["options"]
         nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
         picked = nei if answer.status == "not_in_sources" else pick(answer.text, options)
+        picked = -1 if error else picked
         canonical: dict | None = None
         if canonical_chain is not None:
             docs = agent.store.dense_search(agent.embedder.embed_query(q["question"]), 4)
