@@ -108,6 +108,23 @@ def not_in_sources(question: str, n_searched: int, model: str = "") -> Answer:
     )
 
 
+UNREADABLE_TEXT = (
+    "No answer is shown: the model's reply could not be read (it broke the answer format twice). "
+    "Asking again in other words, or with a larger model (--model), may help."
+)
+
+
+def unreadable(question: str, n_passages: int, model: str = "") -> Answer:
+    """The answer when the model's structured reply was unusable: nothing claimed, nothing cited."""
+    return Answer(
+        question=question,
+        text=UNREADABLE_TEXT,
+        status="not_in_sources",
+        passages_considered=n_passages,
+        model=model,
+    )
+
+
 class _TextStreamer:
     """Turns partial JSON objects into text deltas of the ``answer`` field."""
 
@@ -149,25 +166,33 @@ def _model_name(model: BaseChatModel, settings: Settings) -> str:
 def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dict[str, Any], Answer]:
     """``chain.invoke({"question": str, "passages": list[Passage], "on_text": callable|None})``
     → verified ``Answer``. Requires at least one passage (``answer_question`` handles none)."""
-    from agent.models.structured import structured_call
+    from agent.models.structured import InvalidOutput, structured_call
 
     prompt = load_prompt(PROMPT_NAME).chat_template()
     name = _model_name(model, settings)
 
-    def generate(x: dict[str, Any]) -> dict[str, Any]:
+    def generate(x: dict[str, Any]) -> dict[str, Any] | None:
         messages: list[BaseMessage] = x["prompt"].to_messages()
         on_text = x.get("on_text")
-        raw = structured_call(
-            model,
-            messages,
-            answer_schema(len(x["passages"])),
-            on_partial=_TextStreamer(on_text) if on_text else None,
-            max_tokens=settings.max_answer_tokens,
-        )
+        try:
+            raw = structured_call(
+                model,
+                messages,
+                answer_schema(len(x["passages"])),
+                on_partial=_TextStreamer(on_text) if on_text else None,
+                max_tokens=settings.max_answer_tokens,
+            )
+        except InvalidOutput as exc:
+            # Both attempts broke the format (e.g. cut off at max_tokens mid-loop): an honest
+            # "no answer" beats an exception in the middle of a chat or a batch of questions.
+            log.warning("the model's reply could not be read: %s", exc)
+            return None
         log.debug("model output: %s", json.dumps(raw, ensure_ascii=False))
         return raw
 
     def verify(x: dict[str, Any]) -> Answer:
+        if x["raw"] is None:
+            return unreadable(x["question"], len(x["passages"]), name)
         answer = verify_citations(x["question"], x["raw"], x["passages"], model=name)
         if answer.text != UNVERIFIED_TEXT:
             return answer
@@ -184,13 +209,17 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
             AIMessage(content=json.dumps(x["raw"], ensure_ascii=False)),
             HumanMessage(content=retry_feedback(answer)),
         ]
-        raw = structured_call(
-            model,
-            messages,
-            answer_schema(len(x["passages"])),
-            on_partial=_TextStreamer(on_text) if on_text else None,
-            max_tokens=settings.max_answer_tokens,
-        )
+        try:
+            raw = structured_call(
+                model,
+                messages,
+                answer_schema(len(x["passages"])),
+                on_partial=_TextStreamer(on_text) if on_text else None,
+                max_tokens=settings.max_answer_tokens,
+            )
+        except InvalidOutput as exc:
+            log.warning("the retry's reply could not be read: %s", exc)
+            return answer  # the first answer's honest "could not be verified"
         log.debug("model output (retry): %s", json.dumps(raw, ensure_ascii=False))
         return verify_citations(x["question"], raw, x["passages"], model=name)
 

@@ -51,7 +51,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent.errors import ModelError, ModelFileError
-from agent.models import grammar_sampling
+from agent.models import grammar_sampling, json_grammar
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,12 @@ class LocalChatModel(BaseChatModel):
                 log.debug("ignoring unsupported llama.cpp kwarg %s", k)
         if stop:
             params["stop"] = stop
+        fmt = params.get("response_format")
+        if isinstance(fmt, dict) and fmt.get("type") == "json_object" and "schema" in fmt:
+            # Our grammar for the schema instead of llama.cpp's (stricter strings; see
+            # agent.models.json_grammar): a given grammar is what the chat handler decodes with.
+            params.pop("response_format")
+            params["grammar"] = json_grammar.grammar_for(fmt["schema"])
         return params
 
     def _generate(

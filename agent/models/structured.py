@@ -16,7 +16,7 @@ and ``json_object``). So:
   prompt and JSON parsed out of the reply.
 
 Every result is validated against the schema (``jsonschema``); invalid output is
-retried once, then the next method is tried, then ``ModelError``.
+retried once, then the next method is tried, then ``InvalidOutput`` (a ``ModelError``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ _MODEL_LOCK = threading.Lock()
 
 
 class InvalidOutput(ModelError):
-    """The model's reply was not JSON matching the schema."""
+    """The model's reply was not JSON matching the schema (raised by ``structured_call`` once
+    every method and retry is used up, so a caller can tell it from a provider failure)."""
 
 
 # --- schema helpers ------------------------------------------------------------------
@@ -101,19 +102,19 @@ def extract_json(text: str) -> Any:
     """The JSON object in a reply that may wrap it in prose or code fences."""
     text = text.strip()
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except json.JSONDecodeError:
         pass
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
     if fenced:
         try:
-            return json.loads(fenced.group(1))
+            return json.loads(fenced.group(1), strict=False)
         except json.JSONDecodeError:
             pass
     start, end = text.find("{"), text.rfind("}")
     if start != -1 and end > start:
         try:
-            return json.loads(text[start : end + 1])
+            return json.loads(text[start : end + 1], strict=False)
         except json.JSONDecodeError:
             pass
     raise InvalidOutput(f"the reply is not JSON: {text[:80]!r}")
@@ -290,7 +291,7 @@ def structured_call(
 
     With ``on_partial``, the reply is streamed and ``on_partial`` receives the
     partially parsed object each time it grows (so a caller can show an ``answer``
-    field as it fills). Raises ``ModelError`` when no method yields valid output
+    field as it fills). Raises ``InvalidOutput`` when no method yields valid output
     (after one retry each), or the provider's own error (auth, timeout, ...).
     """
     methods = methods_for(model)
@@ -329,7 +330,7 @@ def structured_call(
                 _METHOD_CACHE[key] = method
                 log.debug("structured output for %s works via %s", key, method)
             return data
-    raise ModelError(
+    raise InvalidOutput(
         "the model did not return valid structured output; " + "; ".join(problems[-2:])
     )
 
