@@ -66,6 +66,7 @@ def main() -> None:
         ap.error("--resume and --report-only need --out FILE")
 
     from agent import Agent, Answer
+    from agent.answer import UNREADABLE_TEXT
     from agent.errors import ModelError
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
@@ -171,6 +172,7 @@ def main() -> None:
             "recall": gold_article is not None and any(p.article_id == gold_article.id for p in passages),
             "citations": valid, "seconds": seconds, "canonical": canonical,
             "model": agent.settings.resolved_model, "commit": commit,
+            "model_error": error, "unreadable": answer.text == UNREADABLE_TEXT,
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
@@ -246,6 +248,8 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         "judges_agree": share([overlap_correct(r) == r["correct"] for r in rows]) if questions else None,
         "not_in_sources_rate_on_unanswerable": share([r["status"] == "not_in_sources" for r in unanswerable]),
         "not_in_sources_rate_on_answerable": share([r["status"] == "not_in_sources" for r in answerable]),
+        "model_errors": sum(bool(r.get("model_error") or r["picked"] == -1) for r in rows),
+        "unreadable_replies": sum(bool(r.get("unreadable")) for r in rows),
         "citations_shown": len(cits),
         "citation_verbatim_rate": share([c["verbatim"] for c in cits]),
         "citation_gold_article_rate": share([c["gold_article"] for c in cits]),
