@@ -26,7 +26,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from agent.cite import UNVERIFIED_TEXT, verify_citations
+from agent.cite import NOT_ANSWERED_TEXT, UNVERIFIED_TEXT, verify_citations
 from agent.errors import InvalidArgumentError
 from agent.prompting import load_prompt
 from agent.settings import Settings
@@ -194,12 +194,14 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
         if x["raw"] is None:
             return unreadable(x["question"], len(x["passages"]), name)
         answer = verify_citations(x["question"], x["raw"], x["passages"], model=name)
-        if answer.text != UNVERIFIED_TEXT:
+        bare_guess = answer.text == NOT_ANSWERED_TEXT and bool(answer.unsupported)
+        if answer.text != UNVERIFIED_TEXT and not bare_guess:
             return answer
         # Nothing the model claimed checked out (measured on QuAIL: it turned "Thursday" into
         # an invented calendar date, or re-worded its quote). One retry, told why, in the same
         # conversation so llama.cpp re-evaluates only the new turn; its answer is verified
         # exactly like the first, and if it fails too the honest "could not be verified" stays.
+        # A bare guess (status not_in_sources, yet an answer with no quote) gets the same retry.
         log.info("no claim verified; retrying once with feedback")
         on_text = x.get("on_text")
         if on_text:

@@ -433,6 +433,26 @@ UNVERIFIED_TEXT = (
 )
 
 
+NOT_ANSWERED_TEXT = "The passages found do not answer this question."
+_STATUS_WORDS = frozenset({"answered", "partial", "not_in_sources"})  # echoed as the answer
+
+_DECLINE_NEGATION = re.compile(
+    r"\b(?:not|no|nothing|none|neither|nor|cannot|unclear|unknown)\b|n't\b", re.IGNORECASE
+)
+_ABOUT_SOURCES = re.compile(
+    r"\b(?:passages?|articles?|sources?|texts?|information|details?|mention\w*|say\w*|said|"
+    r"stat\w*|provid\w*|contain\w*|specif\w*|report\w*|indicat\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def is_decline(text: str) -> bool:
+    """Whether ``text`` says the sources lack the answer ("The passages do not say …") rather
+    than answering: a negation *and* a word about the sources. "No" or "None" alone is not one —
+    as an answer to a yes/no or who question it is a claim."""
+    return bool(text) and bool(_DECLINE_NEGATION.search(text)) and bool(_ABOUT_SOURCES.search(text))
+
+
 def verify_citations(
     question: str,
     output: Mapping[str, Any],
@@ -447,8 +467,10 @@ def verify_citations(
     for it is found in *that* passage (a quote that exists only in another passage is dropped).
     Markers are renumbered 1..m in order of first appearance and rewritten as ``[1][2]``; markers
     for unverified or unknown passages are removed and their sentences listed in ``unsupported``.
-    Status: ``not_in_sources`` when the model said so or nothing verified, ``partial`` when some
-    cited claims lost all their citations (or the model said partial), else ``answered``.
+    Status: ``not_in_sources`` when nothing verified or the model said so (then its text is shown
+    only if it is a decline, see ``is_decline``), ``partial`` when some cited claims lost all
+    their citations (or the model said partial, or said not_in_sources yet its claims verified),
+    else ``answered``.
     """
     text = str(output.get("answer") or "").strip()
     model_status = str(output.get("status") or "answered")
@@ -471,7 +493,20 @@ def verify_citations(
         )
 
     if model_status == "not_in_sources":
-        return make(strip_markers(text), "not_in_sources")
+        # Measured on QuAIL: the small model sometimes sets this status yet writes a bare answer
+        # ("Wisconsin", "about 10 days", an invented date). Its words are never shown uncited:
+        # claims its quotes verify are kept (status partial: it was unsure), a decline is shown
+        # as written, and anything else is replaced by a plain decline and listed unsupported.
+        checked = verify_citations(question, {**output, "status": "partial"}, passages, model=model)
+        if checked.citations:
+            return checked.model_copy(update={"status": "partial"})
+        said = strip_markers(text)
+        if is_decline(said):
+            return make(said, "not_in_sources")
+        claims_made = [
+            s.strip() for s in _SENTENCE_END.split(said) if s.strip() and s.strip() not in _STATUS_WORDS
+        ]
+        return make(NOT_ANSWERED_TEXT, "not_in_sources", unsupported=claims_made)
 
     # The first verified quote per passage number.
     verified: dict[int, tuple[int, int]] = {}

@@ -30,8 +30,8 @@ def print_answer(console: Console, answer: Answer) -> None:
         console.print(f"[{style}]status: {answer.status}[/{style}]")
     if answer.unsupported:
         console.print(
-            f"[yellow]{len(answer.unsupported)} claim(s) dropped: their quotes were not found "
-            "in the cited passage.[/yellow]"
+            f"[yellow]{len(answer.unsupported)} claim(s) dropped: no quote in the passages "
+            "supports them.[/yellow]"
         )
     if not answer.citations:
         return

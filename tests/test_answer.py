@@ -23,7 +23,7 @@ from agent.answer import (
     format_passages,
     neutralise,
 )
-from agent.cite import UNVERIFIED_TEXT
+from agent.cite import NOT_ANSWERED_TEXT, UNVERIFIED_TEXT
 from agent.errors import ModelFileError
 from agent.prompting import load_prompt, parse_prompt
 from agent.settings import Settings
@@ -452,6 +452,20 @@ def test_an_unreadable_retry_keeps_the_first_answers_verdict() -> None:
     assert len(model.calls) == 3  # first answer, then the retry's two attempts
     assert ans.text == UNVERIFIED_TEXT and ans.status == "not_in_sources"
     assert any("27 November 2026" in u for u in ans.unsupported)
+
+
+def test_a_bare_guess_marked_not_in_sources_is_retried_and_can_become_a_cited_answer() -> None:
+    guess = {"answer": "$240 billion", "status": "not_in_sources", "citations": []}
+    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(guess), json.dumps(FAITHFUL)])
+    ans = answer_question("What was the trade volume?", PASSAGES, model, SETTINGS)
+    assert len(model.calls) == 2
+    assert "$240 billion" in str(model.calls[1][-1].content)  # the guess is named in the feedback
+    assert ans.status == "answered" and ans.citations and "[1]" in ans.text
+    # the same guess twice: a plain decline, the guess listed as unsupported, never shown
+    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(guess)])
+    ans = answer_question("What was the trade volume?", PASSAGES, model, SETTINGS)
+    assert len(model.calls) == 2
+    assert ans.text == NOT_ANSWERED_TEXT and ans.unsupported == ["$240 billion"]
 
 
 def test_a_verified_or_declined_answer_is_not_retried() -> None:

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.cite import clean_quote, find_quote, normalise, strip_markers, verify_citations
+from agent.cite import (
+    NOT_ANSWERED_TEXT,
+    clean_quote,
+    find_quote,
+    is_decline,
+    normalise,
+    strip_markers,
+    verify_citations,
+)
 from agent.types import Passage
 
 ARTICLE = (
@@ -286,6 +294,49 @@ def test_model_not_in_sources_is_kept_without_citations() -> None:
     ans = verify_citations("q", out, P)
     assert ans.status == "not_in_sources" and ans.citations == []
     assert ans.text == "The articles don't say what the capital of Peru is."
+
+
+def test_model_not_in_sources_with_a_bare_answer_never_shows_it_uncited() -> None:
+    """Seen on QuAIL: status not_in_sources, answer "about 10 days", nothing to back it."""
+    for said in ("about 10 days", "The record was set on 12 March 2021."):
+        out = {"answer": said, "status": "not_in_sources", "citations": []}
+        ans = verify_citations("q", out, P)
+        assert ans.status == "not_in_sources" and ans.citations == []
+        assert ans.text == NOT_ANSWERED_TEXT
+        assert ans.unsupported == [said]
+    echoed = {"answer": "not_in_sources", "status": "not_in_sources", "citations": []}
+    ans = verify_citations("q", echoed, P)
+    assert ans.text == NOT_ANSWERED_TEXT and ans.unsupported == []
+
+
+def test_model_not_in_sources_whose_claim_verifies_is_kept_as_partial() -> None:
+    """Seen on QuAIL: status not_in_sources with a right, quotable answer ("DACA")."""
+    out = {
+        "answer": "Trade set a new record of $240 billion [1].",
+        "status": "not_in_sources",
+        "citations": [{"passage": 1, "quote": "new record of $240 billion"}],
+    }
+    ans = verify_citations("q", out, P)
+    assert ans.status == "partial"  # the model itself was unsure
+    assert ans.text == "Trade set a new record of $240 billion [1]." and len(ans.citations) == 1
+    assert ans.citations[0].quote == "new record of $240 billion"
+
+
+@pytest.mark.parametrize(
+    ("text", "declines"),
+    [
+        ("The passage does not provide information about when Trump met Abe.", True),
+        ("The articles don't say.", True),
+        ("Nothing in the sources mentions it.", True),
+        ("No", False),  # an answer to a yes/no question
+        ("None", False),
+        ("Wisconsin", False),
+        ("The vote was held on 12 March 2021.", False),
+        ("", False),
+    ],
+)
+def test_is_decline(text: str, declines: bool) -> None:
+    assert is_decline(text) is declines
 
 
 def test_unmarked_answer_with_verified_quotes_gets_markers_appended() -> None:
