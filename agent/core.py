@@ -386,7 +386,7 @@ class Agent:
         """
         from agent.answer import answer_question, not_in_sources
         from agent.errors import EmptyIndexError, InvalidArgumentError
-        from agent.temporal import window_label
+        from agent.temporal import nothing_in_window_text, window_label
 
         if not question.strip():
             raise InvalidArgumentError(
@@ -404,11 +404,7 @@ class Agent:
                 from agent.timewindow import TimeWindow
 
                 label = window_label(TimeWindow(info.window_since, info.window_until, info.time_phrase, ""))
-                answer.text = f"The indexed articles have nothing on this from {label}."
-                if found.nearest:
-                    p = found.nearest[0]
-                    when = p.published.date().isoformat() if p.published else "undated"
-                    answer.text += f' The nearest coverage is "{p.title}" ({when}), outside that period.'
+                answer.text = nothing_in_window_text(label, found.nearest[0] if found.nearest else None)
             answer.retrieval = info
             return answer
         # A factory, not the model: with no relevant passages the model is never loaded.

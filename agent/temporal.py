@@ -78,6 +78,22 @@ def window_label(window: TimeWindow) -> str:
     return window.phrase
 
 
+def nothing_in_window_text(label: str, nearest: Passage | None) -> str:
+    """The answer when a precise window has no coverage: say so, and where the closest match is.
+    An undated article cannot be placed in or out of the window (QuAIL's articles carry no
+    dates), so it is not called "outside that period"."""
+    text = f"The indexed articles have nothing on this from {label}."
+    if nearest is None:
+        return text
+    if nearest.published is None:
+        return text + (
+            f' The closest match, "{nearest.title}", has no publication date, so it cannot be '
+            "placed in that period; ask without the time phrase to search it."
+        )
+    when = nearest.published.date().isoformat()
+    return text + f' The nearest coverage is "{nearest.title}" ({when}), outside that period.'
+
+
 def retrieve_as_of(
     retriever: Retriever,
     question: str,

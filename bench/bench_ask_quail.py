@@ -21,10 +21,11 @@ Method (so the numbers can be compared across runs):
 Questions are asked in a seeded random order, so the rows of an interrupted run are a uniform
 random sample of the selection; ``--resume`` continues such a run (rows already in ``--out`` are
 kept and skipped; each row records the git commit it was answered at), ``--stop-after-minutes``
-ends a run cleanly, and ``--report-only`` prints the summary of ``--out`` without a model.
+ends a run cleanly, ``--report-only`` prints the summary of ``--out`` without a model, and
+``--reask IDS_FILE`` re-asks just the listed questions (the ones a change can affect).
 
 Usage:  .venv/bin/python bench/bench_ask_quail.py [--per-type N] [--canonical] [--model M] [--out FILE]
-            [--resume] [--stop-after-minutes M] [--report-only]
+            [--resume] [--stop-after-minutes M] [--report-only] [--reask IDS_FILE]
 """
 
 from __future__ import annotations
@@ -61,9 +62,20 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="keep the rows already in --out; ask the rest")
     ap.add_argument("--stop-after-minutes", type=float, default=0, help="end cleanly after this long")
     ap.add_argument("--report-only", action="store_true", help="summarise --out; no model, no index")
+    ap.add_argument(
+        "--reask", type=Path, default=None, metavar="IDS_FILE",
+        help="drop these question ids (one per line) from --out and ask them again (implies --resume)",
+    )
     args = ap.parse_args()
-    if (args.resume or args.report_only) and not args.out:
-        ap.error("--resume and --report-only need --out FILE")
+    if (args.resume or args.report_only or args.reask) and not args.out:
+        ap.error("--resume, --reask and --report-only need --out FILE")
+    if args.reask:
+        # Re-measure only the questions a change can affect; every other row stays as it was.
+        again = {line.strip() for line in args.reask.open() if line.strip()}
+        kept = [line for line in args.out.open() if json.loads(line)["id"] not in again]
+        args.out.write_text("".join(kept))
+        args.resume = True
+        print(f"re-asking {len(again)} questions", file=sys.stderr)
 
     from agent import Agent, Answer
     from agent.answer import UNREADABLE_TEXT

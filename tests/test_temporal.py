@@ -139,6 +139,26 @@ def test_week_without_coverage_is_not_in_sources_without_a_model(agent: Agent) -
     assert answer.retrieval.time_phrase == "this week"
 
 
+def test_nearest_coverage_message_does_not_place_an_undated_article() -> None:
+    from agent.temporal import nothing_in_window_text
+
+    def p(published: datetime | None) -> Passage:
+        return Passage(
+            chunk_id="c", article_id="a", title="Senate debate", text="x", start=0, end=1, published=published
+        )
+
+    label = "26 November 2026"
+    assert (
+        nothing_in_window_text(label, None)
+        == "The indexed articles have nothing on this from 26 November 2026."
+    )
+    dated = nothing_in_window_text(label, p(datetime(2026, 5, 19, tzinfo=UTC)))
+    assert '"Senate debate" (2026-05-19), outside that period' in dated
+    undated = nothing_in_window_text(label, p(None))
+    assert "no publication date" in undated and "outside that period" not in undated
+    assert "without the time phrase" in undated
+
+
 def test_no_time_phrase_prefers_recent_among_equals() -> None:
     def p(day: str, score: float) -> Passage:
         return Passage(
