@@ -171,8 +171,10 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
     prompt = load_prompt(PROMPT_NAME).chat_template()
     name = _model_name(model, settings)
 
-    def generate(x: dict[str, Any]) -> dict[str, Any] | None:
-        messages: list[BaseMessage] = x["prompt"].to_messages()
+    def call(x: dict[str, Any], messages: list[BaseMessage]) -> dict[str, Any] | None:
+        """The model's validated JSON, or None when its reply could not be read (both attempts
+        broke the format, e.g. cut off at max_tokens mid-loop): an honest "no answer" beats an
+        exception in the middle of a chat or a batch of questions."""
         on_text = x.get("on_text")
         try:
             raw = structured_call(
@@ -183,12 +185,13 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
                 max_tokens=settings.max_answer_tokens,
             )
         except InvalidOutput as exc:
-            # Both attempts broke the format (e.g. cut off at max_tokens mid-loop): an honest
-            # "no answer" beats an exception in the middle of a chat or a batch of questions.
             log.warning("the model's reply could not be read: %s", exc)
             return None
         log.debug("model output: %s", json.dumps(raw, ensure_ascii=False))
         return raw
+
+    def generate(x: dict[str, Any]) -> dict[str, Any] | None:
+        return call(x, x["prompt"].to_messages())
 
     def verify(x: dict[str, Any]) -> Answer:
         if x["raw"] is None:
@@ -203,26 +206,18 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
         # exactly like the first, and if it fails too the honest "could not be verified" stays.
         # A bare guess (status not_in_sources, yet an answer with no quote) gets the same retry.
         log.info("no claim verified; retrying once with feedback")
-        on_text = x.get("on_text")
-        if on_text:
-            on_text(RETRY_NOTICE)
-        messages = [
-            *x["prompt"].to_messages(),
-            AIMessage(content=json.dumps(x["raw"], ensure_ascii=False)),
-            HumanMessage(content=retry_feedback(answer)),
-        ]
-        try:
-            raw = structured_call(
-                model,
-                messages,
-                answer_schema(len(x["passages"])),
-                on_partial=_TextStreamer(on_text) if on_text else None,
-                max_tokens=settings.max_answer_tokens,
-            )
-        except InvalidOutput as exc:
-            log.warning("the retry's reply could not be read: %s", exc)
+        if x.get("on_text"):
+            x["on_text"](RETRY_NOTICE)
+        raw = call(
+            x,
+            [
+                *x["prompt"].to_messages(),
+                AIMessage(content=json.dumps(x["raw"], ensure_ascii=False)),
+                HumanMessage(content=retry_feedback(answer)),
+            ],
+        )
+        if raw is None:
             return answer  # the first answer's honest "could not be verified"
-        log.debug("model output (retry): %s", json.dumps(raw, ensure_ascii=False))
         return verify_citations(x["question"], raw, x["passages"], model=name)
 
     def fill(x: dict[str, Any]) -> dict[str, Any]:
