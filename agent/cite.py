@@ -545,12 +545,24 @@ def verify_citations(
         text = _attribute_unmarked(text, passages, verified)
 
     # A cited passage whose quote failed: its claim's own wording may be copied from it.
+    citing: dict[int, list[str]] = {}
     for m in _MARKER.finditer(text):
         for n in _marker_numbers(m.group("nums")):
-            if 1 <= n <= len(passages) and n not in verified:
-                span = shared_span(_claim_before(text, m.start()), passages[n - 1].text)
-                if span is not None:
-                    verified[n] = span
+            if 1 <= n <= len(passages):
+                citing.setdefault(n, []).append(_claim_before(text, m.start()))
+    # Also when the quote is verbatim but about none of the claims citing it (seen on QuAIL: the
+    # answer copied 20 words of the passage, the quote was another sentence of it): a claim
+    # copied from the passage is its own evidence. A quote that supports some claim stays.
+    for n, claims_citing in citing.items():
+        ptext = passages[n - 1].text
+        replacing = n in verified
+        if replacing and any(supports(c, ptext[verified[n][0] : verified[n][1]]) for c in claims_citing):
+            continue
+        for claim_text in claims_citing:
+            span = shared_span(claim_text, ptext)
+            if span is not None and (not replacing or supports(claim_text, ptext[span[0] : span[1]])):
+                verified[n] = span
+                break
 
     # A claim whose number is in the cited passage but not in the model's quote.
     _repair_number_quotes(text, passages, verified)

@@ -563,3 +563,46 @@ def test_number_repair_needs_the_number_and_a_shared_word_in_one_sentence() -> N
         "citations": [{"passage": 1, "quote": "Damage from the Millbrook flood was put at"}],
     }
     assert verify_citations("q", unrelated, flood_passage()).status == "not_in_sources"
+
+
+CAKESHOP = (
+    "In 2012, Charlie Craig and David Mullins went to Masterpiece Cakeshop in Lakewood, Colorado, "
+    "to order a custom cake for their wedding. Phillips, a devout Christian, declined, saying "
+    "doing so would amount to participating in a religious ceremony antithetical to his beliefs."
+)
+
+
+def cake_passage() -> list[Passage]:
+    return [Passage(chunk_id="c:0", article_id="c", title="Cake", text=CAKESHOP, start=0, end=len(CAKESHOP))]
+
+
+def test_a_claim_copied_from_the_passage_is_cited_when_the_quote_is_about_something_else() -> None:
+    """Seen on QuAIL (n165_q2): the answer copied 20 words of the passage, the quote was the
+    next sentence — verbatim, but about the refusal, not the order."""
+    out = {
+        "answer": "Charlie Craig and David Mullins went to Masterpiece Cakeshop to order a custom cake "
+        "for their wedding [1].",
+        "status": "answered",
+        "citations": [{"passage": 1, "quote": "Phillips, a devout Christian, declined"}],
+    }
+    ans = verify_citations("q", out, cake_passage())
+    assert ans.status == "answered" and len(ans.citations) == 1
+    assert ans.citations[0].quote == "Charlie Craig and David Mullins went to Masterpiece Cakeshop"
+    assert CAKESHOP[ans.citations[0].start : ans.citations[0].end] == ans.citations[0].quote
+
+
+def test_a_quote_that_supports_one_claim_is_not_replaced_and_an_invented_date_stays_out() -> None:
+    refusal = {"passage": 1, "quote": "Phillips, a devout Christian, declined"}
+    out = {
+        "answer": "Phillips declined [1]. The couple went to Masterpiece Cakeshop in Lakewood, "
+        "Colorado on 13 November 2026 [1].",
+        "status": "answered",
+        "citations": [refusal],
+    }
+    ans = verify_citations("q", out, cake_passage())
+    assert [c.quote for c in ans.citations] == ["Phillips, a devout Christian, declined"]
+    assert any("13 November 2026" in u for u in ans.unsupported)
+    # the same invented date with an unrelated quote: the copied words do not carry the date
+    out = {"answer": out["answer"].split(". ", 1)[1], "status": "answered", "citations": [refusal]}
+    ans = verify_citations("q", out, cake_passage())
+    assert ans.citations == [] and ans.status == "not_in_sources"
