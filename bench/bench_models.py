@@ -7,6 +7,12 @@ show our layer's overhead (target <= 5%). Prints JSON, then a Markdown table.
 
     python bench/bench_models.py                      # both models, full prompt
     python bench/bench_models.py --models fast --prompt-tokens 200 --gen-tokens 16   # smoke
+    python bench/bench_models.py --wheel ~/native/llama_cpp_python-*.whl   # another llama.cpp build
+
+``--wheel`` runs the same measurements on another build of llama-cpp-python (e.g. a native one,
+to compare with the portable build setup.sh installs) without installing it: the wheel is
+unpacked to a temporary folder put first on ``sys.path``. The ``build`` column names the CPU
+features the library was compiled with.
 
 Run it on a quiet machine: llama.cpp speed halves when another process shares the cores.
 """
@@ -23,8 +29,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+
+def _use_wheel_from_argv() -> None:
+    """Put an unpacked ``--wheel`` first on sys.path before anything imports llama_cpp."""
+    if "--wheel" not in sys.argv:
+        return
+    import tempfile
+    import zipfile
+
+    wheel = sys.argv[sys.argv.index("--wheel") + 1]
+    target = tempfile.mkdtemp(prefix="bench-llama-")
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(target)
+    sys.path.insert(0, target)
+
+
+_use_wheel_from_argv()
+
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
+from agent.models.llama_probe import describe_features, library_dir, system_info  # noqa: E402
 from agent.models.local import LocalChatModel, load_llama, unload_all  # noqa: E402
 from agent.models.registry import ensure_model, resolve_spec  # noqa: E402
 from agent.settings import Settings  # noqa: E402
@@ -108,6 +132,7 @@ def bench_model(name: str, settings: Settings, prompt_tokens: int, gen_tokens: i
     per_tok, raw_per_tok = t_gen / max(n_gen, 1), r_gen / max(r_n_gen, 1)
     return {
         "model": resolve_spec(name).name,
+        "build": describe_features(system_info()),
         "threads": settings.threads,
         "load_s": round(load_s, 2),
         "prompt_tokens": n_prompt,
@@ -139,7 +164,9 @@ def main() -> None:
     ap.add_argument("--prompt-tokens", type=int, default=1500)
     ap.add_argument("--gen-tokens", type=int, default=64)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--wheel", default=None, help="measure this llama-cpp-python wheel instead")
     args = ap.parse_args()
+    print(f"llama.cpp library: {library_dir()}", file=sys.stderr)
     overrides: dict[str, Any] = {"n_ctx": max(2048, args.prompt_tokens + args.gen_tokens + 256)}
     if args.threads:
         overrides["threads"] = args.threads

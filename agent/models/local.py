@@ -51,7 +51,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent.errors import ModelError, ModelFileError
-from agent.models import grammar_sampling, json_grammar
+from agent.models import grammar_sampling, json_grammar, llama_probe
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +66,24 @@ _LOADED: dict[tuple[str, int, int, int], _Loaded] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_llama(path: str | Path, n_ctx: int, n_threads: int, prompt_cache_bytes: int = 0) -> _Loaded:
-    """The process-wide ``Llama`` for these parameters, loading it on first use."""
+def load_llama(
+    path: str | Path,
+    n_ctx: int,
+    n_threads: int,
+    prompt_cache_bytes: int = 0,
+    probe_cache_dir: str | Path | None = None,
+) -> _Loaded:
+    """The process-wide ``Llama`` for these parameters, loading it on first use.
+
+    With ``probe_cache_dir``, the first load of a library build on this CPU is preceded by a
+    child-process check (``llama_probe``), so a build for another CPU gives a ``ModelError``
+    naming the fix instead of killing the process with "Illegal instruction"."""
     key = (str(Path(path).resolve()), int(n_ctx), int(n_threads), int(prompt_cache_bytes))
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]
+        if probe_cache_dir is not None:
+            llama_probe.ensure_llama_runs(key[0], n_threads, probe_cache_dir)
         try:
             import llama_cpp
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -139,6 +151,9 @@ class LocalChatModel(BaseChatModel):
     temperature: float = 0.0
     max_tokens: int | None = None
     prompt_cache_bytes: int = Field(0, description="LlamaRAMCache size; 0 = off.")
+    probe_cache_dir: str | None = Field(
+        None, description="Where the one-time child-process CPU check keeps its marker; None = no check."
+    )
 
     @property
     def _llm_type(self) -> str:
@@ -155,7 +170,9 @@ class LocalChatModel(BaseChatModel):
         return params
 
     def _loaded(self) -> _Loaded:
-        return load_llama(self.model_path, self.n_ctx, self.n_threads, self.prompt_cache_bytes)
+        return load_llama(
+            self.model_path, self.n_ctx, self.n_threads, self.prompt_cache_bytes, self.probe_cache_dir
+        )
 
     @contextmanager
     def keeping_prompt_cache(self) -> Iterator[None]:

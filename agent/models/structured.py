@@ -372,6 +372,7 @@ def get_chat_model(settings: Settings) -> BaseChatModel:
                 temperature=settings.temperature,
                 max_tokens=settings.max_answer_tokens,
                 prompt_cache_bytes=0,
+                probe_cache_dir=str(settings.cache_dir),
             )
         _MODEL_CACHE[key] = model
         return model
