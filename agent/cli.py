@@ -200,7 +200,7 @@ def ingest(
             if item.status == "failed" and not as_json:
                 err_console.print(f"[red]failed:[/red] {term(item.error)}", highlight=False,
                                   soft_wrap=True)
-            if item.chunks_skipped and not as_json:
+            if item.truncated_at is not None and not as_json:
                 err_console.print(f"[yellow]note:[/yellow] {term(item.input)}: {term(item.note)}",
                                   highlight=False, soft_wrap=True)
 
@@ -211,7 +211,7 @@ def ingest(
             if quiet and not as_json and total >= 200 and article.id not in announced:
                 announced.add(article.id)  # no live bar (not a terminal): say it once
                 err_console.print(f"embedding {total:,} chunks of {term(article.title[:60])}…",
-                                  highlight=False)
+                                  highlight=False, soft_wrap=True)
 
         report = _run(lambda: agent.ingest(paths, progress=progress, chunk_progress=chunk_progress))
     if as_json:

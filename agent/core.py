@@ -288,7 +288,7 @@ class Agent:
         chunks are embedded (a long article is minutes of embedding on a CPU). Control
         characters are removed from every article (``item.controls_removed``); an article
         longer than ``max_chunks_per_article`` chunks is indexed up to the cap
-        (``item.chunks_skipped``, ``item.note``).
+        (``item.truncated_at``, ``item.note``).
         """
         from agent.ingest.pipeline import ingest
 

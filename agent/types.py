@@ -163,20 +163,24 @@ class IngestItem(BaseModel):
     controls_removed: int = Field(
         0, description="Control characters (terminal escapes etc.) removed from the article."
     )
-    chunks_skipped: int = Field(
-        0, description="Chunks beyond max_chunks_per_article: stored text, but not indexed."
+    truncated_at: int | None = Field(
+        None,
+        description="Set when the article was longer than max_chunks_per_article: the character "
+        "offset where its indexed chunks end (the whole text is stored; the rest is not searchable).",
     )
+    text_chars: int | None = Field(None, description="The article text's length, when truncated.")
 
     @property
     def note(self) -> str | None:
         """One line about what ingest changed or left out of this article, if anything."""
         notes = []
-        if self.chunks_skipped:
-            total = self.chunks + self.chunks_skipped
+        if self.truncated_at is not None:
+            total = self.text_chars or 0
+            share = f" ({self.truncated_at / total:.0%})" if total else ""
             notes.append(
-                f"truncated: indexed the first {self.chunks:,} of {total:,} chunks "
-                "(max_chunks_per_article; raise --max-chunks-per-article, `agent remove` it and "
-                "ingest again to index it all)"
+                f"truncated: indexed the first {self.chunks:,} chunks, {self.truncated_at:,} of "
+                f"{total:,} characters{share} (max_chunks_per_article; raise "
+                "--max-chunks-per-article, `agent remove` it and ingest again to index it all)"
             )
         if self.controls_removed:
             notes.append(f"removed {self.controls_removed} control character(s)")
@@ -220,7 +224,7 @@ class IngestReport(BaseModel):
     @property
     def truncated(self) -> int:
         """Articles indexed only up to ``max_chunks_per_article``."""
-        return sum(1 for i in self.items if i.chunks_skipped)
+        return sum(1 for i in self.items if i.truncated_at is not None)
 
     def to_markdown(self) -> str:
         extra = ""

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.ingest.chunk import chunk_text
 from agent.ingest.pipeline import ingest
 from agent.settings import Settings
 from agent.store import Store
@@ -49,16 +50,18 @@ def test_long_article_is_capped_and_reports_chunk_progress(settings: Settings) -
     report = ingest([], store, emb, settings, on_item, articles=[long, short], chunk_progress=on_chunks)
     long_item, short_item = report.items
     assert long_item.status == "added" and long_item.chunks == 10
-    assert long_item.chunks_skipped > 40  # 200 sentences of ~16 tokens at 40 tokens a chunk
-    total = long_item.chunks + long_item.chunks_skipped
+    full = chunk_text(long.id, long.text, 40, lambda t: emb.count_tokens(t) <= emb.max_input_tokens)
+    assert len(full) > 40  # 200 sentences of ~16 tokens at 40 tokens a chunk
+    assert long_item.truncated_at == full[9].end and long_item.text_chars == len(long.text)
     assert long_item.note is not None and long_item.note.startswith(
-        f"truncated: indexed the first 10 of {total:,} chunks (max_chunks_per_article;")
-    assert short_item.chunks_skipped == 0 and short_item.note is None
+        f"truncated: indexed the first 10 chunks, {full[9].end:,} of {len(long.text):,} characters (")
+    assert "max_chunks_per_article" in long_item.note
+    assert short_item.truncated_at is None and short_item.note is None
     assert report.truncated == 1 and "1 truncated" in report.to_markdown()
     # progress in batches of embed_batch_size (4), each article's count rising to its total,
     # all before the items are committed and reported
     long_steps = [e[2] for e in events if e[:2] == ("chunks", "Long")]
-    assert long_steps == ["4/10", "8/10", "10/10"]
+    assert long_steps == ["0/10", "4/10", "8/10", "10/10"]
     assert [e for e in events if e[0] == "item"] == [("item", "Long"), ("item", "Short")]
     assert events.index(("item", "Long")) > events.index(("chunks", "Long", "10/10"))
     # the text is kept whole (nothing lost); only the first chunks are searchable
@@ -77,7 +80,7 @@ def test_no_cap_when_zero_and_the_setting_comes_from_the_environment(
     uncapped = settings.model_copy(update={"max_chunks_per_article": 0})
     report = ingest([], Store(uncapped, emb), emb, uncapped,
                     articles=[Article(id="l", title="L", text=one_line(200))])
-    assert report.items[0].chunks > 40 and report.items[0].chunks_skipped == 0
+    assert report.items[0].chunks > 40 and report.items[0].truncated_at is None
     monkeypatch.setenv("NEWSAGENT_MAX_CHUNKS_PER_ARTICLE", "7")
     assert Settings().max_chunks_per_article == 7
 
@@ -94,7 +97,7 @@ def test_cli_one_line_file_truncated_with_a_note(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 0, result.stderr
     assert "truncated 1" in result.stdout and "(5 chunks in" in result.stdout
     notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
-    assert len(notes) == 1 and "truncated: indexed the first 5 of" in notes[0]
+    assert len(notes) == 1 and "truncated: indexed the first 5 chunks, " in notes[0]
     assert str(text_file) in notes[0]
 
     index2 = str(tmp_path / "index2")
@@ -102,8 +105,29 @@ def test_cli_one_line_file_truncated_with_a_note(tmp_path: Path, monkeypatch: py
                                  "--max-chunks-per-article", "0"])
     assert result.exit_code == 0, result.stderr
     (item,) = json.loads(result.stdout)["items"]
-    assert item["chunks"] >= 200 and item["chunks_skipped"] == 0
+    assert item["chunks"] >= 200 and item["truncated_at"] is None
     result = runner.invoke(app, ["--index", str(tmp_path / "index3"), "ingest", str(text_file),
                                  "--max-chunks-per-article", "0"])
     # not a terminal, so no live bar: one line says a long embedding is under way
     assert f"embedding {item['chunks']:,} chunks of Minutes of the long meeting" in result.stderr
+
+
+def test_chunking_with_a_limit_gives_the_same_first_chunks_without_reading_on() -> None:
+    calls = 0
+
+    def counting(text: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return True
+
+    paragraphs = "\n\n".join(one_line(3 + i % 7) for i in range(60))
+    for text in (one_line(300), paragraphs, "word " * 3000):
+        full = chunk_text("a", text, 40)
+        for limit in (1, 5, len(full), len(full) + 3):
+            assert chunk_text("a", text, 40, limit=limit) == full[:limit]
+    calls = 0
+    chunk_text("a", one_line(3000), 40, counting)
+    everything = calls
+    calls = 0
+    chunk_text("a", one_line(3000), 40, counting, limit=5)
+    assert calls < everything / 50  # the rest of the text was never tokenized

@@ -19,7 +19,8 @@ Why it is shaped like this:
 * **Never looks hung.** Embedding runs in batches and reports each article's chunks as
   they are embedded (``chunk_progress``); an article longer than
   ``max_chunks_per_article`` chunks is indexed up to the cap and its item says so
-  (``chunks_skipped``): a 5 MB one-line .txt would otherwise embed ~7,000 chunks silently.
+  (``truncated_at``, ``note``): a 5 MB one-line .txt would otherwise embed ~7,000 chunks
+  silently. Chunking stops at the cap too, so such a file shows progress within seconds.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ LOOKUP_WINDOW = 32
 FLUSH_BATCHES = 4
 
 
-#: ``chunk_progress(article, chunks_embedded, chunks_total)``: called after each embedding
-#: batch for every article with chunks in it, so a long article shows it is moving.
+#: ``chunk_progress(article, chunks_embedded, chunks_total)``: called with 0 before an
+#: article's first batch, then after each embedding batch for every article with chunks in it,
+#: so a long article shows it is moving.
 ChunkProgress = Callable[[Article, int, int], None]
 
 
@@ -58,7 +60,7 @@ class _Pending:
     chunks: list[Chunk]
     status: IngestStatus
     controls: int = 0
-    skipped: int = 0
+    truncated_at: int | None = None
 
 
 def sanitize_article(article: Article) -> tuple[Article, int]:
@@ -165,7 +167,8 @@ def ingest(
             else:
                 emit(p.seq, IngestItem(input=_label(a), status=p.status, article_id=a.id,
                                        title=a.title, chunks=len(p.chunks),
-                                       controls_removed=p.controls, chunks_skipped=p.skipped))
+                                       controls_removed=p.controls, truncated_at=p.truncated_at,
+                                       text_chars=None if p.truncated_at is None else len(a.text)))
         pending, pending_chunks = [], 0
 
     if articles is None:
@@ -192,7 +195,8 @@ def ingest(
                                 title=a.title))
                 continue
             try:
-                chunks = chunk_text(a.id, a.text, settings.chunk_tokens, fits)
+                cap = settings.max_chunks_per_article or None
+                chunks = chunk_text(a.id, a.text, settings.chunk_tokens, fits, limit=cap)
             except (NewsAgentError, ValueError) as e:
                 emit(seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
                                      title=a.title, error=f"cannot chunk the article text: {e}"))
@@ -202,13 +206,10 @@ def ingest(
                                      title=a.title,
                                      error="the article has no text to index; check the input"))
                 continue
-            skipped = 0
-            cap = settings.max_chunks_per_article
-            if cap and len(chunks) > cap:
-                skipped, chunks = len(chunks) - cap, chunks[:cap]
+            cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
             seen[a.id] = h
             pending.append(_Pending(seq, a, chunks, "updated" if previous is not None else "added",
-                                    controls, skipped))
+                                    controls, cut))
             pending_chunks += len(chunks)
             if pending_chunks >= flush_at:
                 flush()
@@ -231,6 +232,9 @@ def _embed_reporting(embedder: Embedder, pending: list[_Pending], batch: int,
     owners = [(p, i + 1) for p in pending for i in range(len(p.chunks))]
     parts = []
     for lo in range(0, len(texts), batch):
+        for p, done in owners[lo : lo + batch]:
+            if done == 1:  # the article's first chunk: say it starts before the wait
+                chunk_progress(p.article, 0, len(p.chunks))
         parts.append(embedder.embed(texts[lo : lo + batch]))
         reported: dict[int, tuple[_Pending, int]] = {}
         for p, done in owners[lo : lo + batch]:
