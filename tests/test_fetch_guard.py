@@ -13,9 +13,10 @@ from __future__ import annotations
 import ipaddress
 
 import httpcore
+import httpx
 import pytest
 
-from agent.ingest.load import iter_articles
+from agent.ingest.load import Fetcher, iter_articles
 from agent.ingest.netguard import BlockedAddressError, GuardedBackend, address_kind
 from agent.settings import Settings
 from agent.types import Article, IngestItem
@@ -103,6 +104,9 @@ def test_redirects_are_content_unless_they_stay_on_the_typed_origin() -> None:
         typed.routes["/moved"] = redirect("/story")  # same origin: allowed
         typed.routes["/away"] = redirect(other.url("/internal"))  # another service: refused
         typed.routes["/tofile"] = redirect("file:///etc/passwd")
+        # leaving the typed origin and coming back is not the user's choice either
+        other.routes["/back"] = redirect(typed.url("/story"))
+        typed.routes["/roundtrip"] = redirect(other.url("/back"))
         ok, away, tofile, local = run([typed.url("/moved"), typed.url("/away"),
                                        typed.url("/tofile"), "file:///etc/passwd"])
         assert isinstance(ok, Article) and ok.text == BODY and ok.url == typed.url("/story")
@@ -114,9 +118,22 @@ def test_redirects_are_content_unless_they_stay_on_the_typed_origin() -> None:
         assert isinstance(tofile, IngestItem)
         assert "redirected to a file: URL; only http and https pages are fetched" in (tofile.error or "")
         assert isinstance(local, IngestItem) and "no such file or folder" in (local.error or "")
+        # Which rule each hop ran under (with the intranet setting, so every hop succeeds):
+        # typed origin → other origin → back to the typed origin: only the first is trusted.
+        kinds: list[str] = []
+        with Fetcher(Settings(allow_private_fetch=True)) as fetcher:
+            real = fetcher._client
+
+            def spy(kind: str) -> httpx.Client:
+                kinds.append(kind)
+                return real(kind)
+
+            fetcher._client = spy  # type: ignore[method-assign]
+            fetched = fetcher.get(typed.url("/roundtrip"), trusted=True)
+        assert fetched.url == typed.url("/story") and kinds == ["open", "guarded", "guarded"]
         # The intranet setting opens redirects too.
         (opened,) = run([typed.url("/away")], allow_private_fetch=True)
-        assert isinstance(opened, Article) and other.paths() == ["/internal"]
+        assert isinstance(opened, Article) and other.paths() == ["/back", "/internal"]
 
 
 # --------------------------------------------------------------------------- item 9

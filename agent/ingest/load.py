@@ -238,14 +238,16 @@ class Fetcher:
         with self._lock:
             if kind not in self._clients:
                 limits = httpx.Limits(max_connections=max(10, self.settings.fetch_concurrency * 2))
-                transport = httpx.HTTPTransport(limits=limits)
+                options: dict[str, Any] = {"limits": limits}
                 if kind == "guarded" and not self.settings.allow_private_fetch:
-                    transport = guard_transport(transport)
+                    # An explicit transport: connections go direct through the address check
+                    # (an HTTP(S)_PROXY would resolve the name itself, out of our sight).
+                    options = {"transport": guard_transport(httpx.HTTPTransport(limits=limits))}
                 self._clients[kind] = httpx.Client(
                     follow_redirects=False,
-                    transport=transport,
                     timeout=httpx.Timeout(self.settings.fetch_timeout),
                     headers={"User-Agent": self.settings.user_agent},
+                    **options,
                 )
             return self._clients[kind]
 
@@ -268,13 +270,14 @@ class Fetcher:
         """
         first = httpx.URL(url)
         current = first
+        left_origin = False  # once a redirect leaves the typed origin, no hop after is trusted
         for _hop in range(MAX_REDIRECTS + 1):
             if current.scheme not in ("http", "https"):
                 raise FetchFailed(f"redirected to a {current.scheme}: URL",
                                   "only http and https pages are fetched")
-            same_origin = (current.scheme, current.host, current.port) == (
+            left_origin = left_origin or (current.scheme, current.host, current.port) != (
                 first.scheme, first.host, first.port)
-            client = self._client("open" if trusted and same_origin else "guarded")
+            client = self._client("open" if trusted and not left_origin else "guarded")
             request = client.build_request("GET", current)
             try:
                 resp = client.send(request, stream=True)
