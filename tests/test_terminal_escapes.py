@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,6 +126,41 @@ def test_an_index_written_before_the_rule_prints_escapes_visibly(tmp_path: Path)
         assert b"\x1b]" not in proc.stdout and b"\x07" not in proc.stdout
         assert b"\x1b[2J" not in proc.stdout
         assert b"\\x1b[2J" in proc.stdout  # shown, so the reader sees something was there
+
+
+@pytest.mark.slow
+def test_real_ask_on_an_old_hostile_index_prints_inert(tmp_path: Path) -> None:
+    """``agent ask --explain`` with the real 0.5B model over an index holding raw escapes: the
+    answer, its sources and the passages considered reach the terminal inert."""
+    from agent.core import Agent
+    from agent.ingest.chunk import chunk_text
+    from agent.types import Article
+    from tests.llama_server import fast_model_path, model_cache_dir
+
+    try:
+        fast_model_path()
+    except Exception as exc:  # noqa: BLE001 - not installed on this machine
+        pytest.skip(f"the fast model is not available: {exc}")
+    index = tmp_path / "old"
+    agent = Agent(index_path=index, chroma_url=None)
+    text = ("Heavy rain flooded the harbour district on Tuesday \x1b]0;OWNED\x07after 94 millimetres "
+            "fell in six hours.\x1b[2J Crews pumped water from 40 homes overnight.")
+    raw = Article(id="harb0urfl00d", title="Harbour \x1b]0;OWNED\x07flood \x1b[2J", text=text,
+                  source="Port \x1b[31mNews", content_hash="h" * 16)
+    chunks = chunk_text(raw.id, raw.text, 180)
+    agent.store.replace_article(raw, chunks, agent.embedder.embed([c.text for c in chunks]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "agent", "--index", str(index), "--model", "qwen2.5-0.5b", "ask",
+         "How much rain fell in the harbour district?", "--explain"],
+        capture_output=True, timeout=600, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", "FORCE_COLOR": "1",
+             "NEWSAGENT_CACHE_DIR": str(model_cache_dir()), "NEWSAGENT_MAX_ANSWER_TOKENS": "120"},
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    printed = proc.stdout.decode()
+    assert_terminal_safe(printed)
+    assert "OWNED" not in printed.replace("\\x1b]0;OWNED\\x07", "")  # only in its visible form
+    assert "Harbour \\x1b]0;OWNED\\x07flood \\x1b[2J" in plain(printed)  # --explain lists it
 
 
 # --------------------------------------------------------------------------- renderers
