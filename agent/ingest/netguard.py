@@ -24,11 +24,15 @@ from typing import Any
 
 import httpcore
 
+from agent.errors import FetchError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class BlockedAddressError(Exception):
-    """A URL from content resolved to an address it may not reach."""
+class BlockedAddressError(FetchError):
+    """A URL from content resolved to an address it may not reach (``Fetcher`` turns it into a
+    one-line ``BlockedFetch`` that names the setting; it is not an httpcore error, so httpx lets
+    it through unchanged)."""
 
     def __init__(self, host: str, address: str, kind: str) -> None:
         super().__init__(f"{host} resolves to {address}, a {kind} address")
