@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from agent.errors import InvalidArgumentError, NewsAgentError
+from agent.safetext import md_inline, md_text
 from agent.types import Answer, Citation
 
 if TYPE_CHECKING:
@@ -311,11 +312,11 @@ class ChatSession:
         if not self.history:
             lines.append("*(no questions yet)*")
         for i, turn in enumerate(self.history, 1):
-            lines += [f"## {i}. {turn.question}", ""]
+            lines += [f"## {i}. {md_text(turn.question)}", ""]
             if turn.rewritten:
-                lines += [f"*Asked as:* {turn.standalone}", ""]
+                lines += [f"*Asked as:* {md_text(turn.standalone)}", ""]
             if turn.filters:
-                shown = ", ".join(f"{k} {v}" for k, v in turn.filters.items())
+                shown = ", ".join(f"{k} {md_inline(str(v))}" for k, v in turn.filters.items())
                 lines += [f"*Filters:* {shown}", ""]
             lines += [turn.answer.to_markdown().rstrip(), ""]
         return "\n".join(lines).rstrip() + "\n"

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.errors import NewsAgentError
+from agent.safetext import term, visible
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,7 +53,7 @@ def _run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except NewsAgentError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -151,6 +152,16 @@ def ingest(
         typer.Argument(help="Files (.txt .md .html .jsonl), folders, article URLs or RSS/Atom feeds."),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    allow_private_fetch: Annotated[
+        bool | None,
+        typer.Option("--allow-private-fetch", help="Let feed links and redirects reach private, "
+                     "loopback and link-local addresses (a feed on your intranet)."),
+    ] = None,
+    max_chunks_per_article: Annotated[
+        int | None,
+        typer.Option("--max-chunks-per-article", min=0,
+                     help="Index at most N chunks of one article (0 = no limit) [200]."),
+    ] = None,
 ) -> None:
     """Add articles to the index. Unchanged articles are skipped; changed ones replaced.
 
@@ -164,9 +175,10 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    from agent.types import IngestItem
+    from agent.types import Article, IngestItem
 
-    agent = _agent(ctx)
+    agent = _agent(ctx, allow_private_fetch=allow_private_fetch,
+                   max_chunks_per_article=max_chunks_per_article)
     quiet = as_json or not sys.stderr.isatty()
     with Progress(
         SpinnerColumn(),
@@ -179,21 +191,40 @@ def ingest(
         transient=True,
     ) as bar:
         task = bar.add_task("", total=None)
+        chunk_task = bar.add_task("", total=None, visible=False)
+        announced: set[str] = set()
 
         def progress(item: IngestItem) -> None:
-            bar.update(task, advance=1, description=(item.title or item.input)[:50])
+            bar.update(task, advance=1, description=term((item.title or item.input)[:50]))
+            bar.update(chunk_task, visible=False)
             if item.status == "failed" and not as_json:
-                err_console.print(f"[red]failed:[/red] {item.error}", highlight=False, soft_wrap=True)
+                err_console.print(f"[red]failed:[/red] {term(item.error)}", highlight=False,
+                                  soft_wrap=True)
+            if item.truncated_at is not None and not as_json:
+                err_console.print(f"[yellow]note:[/yellow] {term(item.input)}: {term(item.note)}",
+                                  highlight=False, soft_wrap=True)
 
-        report = _run(lambda: agent.ingest(paths, progress=progress))
+        def chunk_progress(article: Article, done: int, total: int) -> None:
+            # The per-article bar: a long article's chunks are minutes of embedding on a CPU.
+            bar.update(chunk_task, visible=True, completed=done, total=total,
+                       description=term(f"embedding chunks of {article.title[:40]}"))
+            if quiet and not as_json and total >= 200 and article.id not in announced:
+                announced.add(article.id)  # no live bar (not a terminal): say it once
+                err_console.print(f"embedding {total:,} chunks of {term(article.title[:60])}…",
+                                  highlight=False, soft_wrap=True)
+
+        report = _run(lambda: agent.ingest(paths, progress=progress, chunk_progress=chunk_progress))
     if as_json:
         console.print_json(report.model_dump_json())
     else:
         console.print(
             f"[green]added {report.added}[/green], updated {report.updated}, "
             f"unchanged {report.unchanged}, "
-            f"[{'red' if report.failed else 'default'}]failed {report.failed}[/] "
-            f"({report.chunks} chunks in {report.seconds:.1f}s)"
+            f"[{'red' if report.failed else 'default'}]failed {report.failed}[/]"
+            + (f", [yellow]truncated {report.truncated}[/yellow]" if report.truncated else "")
+            + (f", {report.controls_removed} control character(s) removed"
+               if report.controls_removed else "")
+            + f" ({report.chunks} chunks in {report.seconds:.1f}s)"
         )
     if report.failed:
         raise typer.Exit(1)
@@ -297,7 +328,8 @@ def list_articles(
     table = Table("id", "published", "source", "title", box=None)
     for a in articles:
         table.add_row(
-            a.id[:12], a.published.date().isoformat() if a.published else "", a.source or "", a.title
+            a.id[:12], a.published.date().isoformat() if a.published else "", term(a.source),
+            term(a.title),
         )
     console.print(table)
     console.print(f"[dim]{len(articles)} article(s)[/dim]")
@@ -315,10 +347,11 @@ def show(
     if as_json:
         console.print_json(a.model_dump_json())
         return
-    console.print(f"[bold]{a.title}[/bold]")
+    console.print(f"[bold]{term(a.title)}[/bold]")
     meta = [a.source, a.published.isoformat() if a.published else None, a.author, a.url]
-    console.print("[dim]" + " · ".join(m for m in meta if m) + f"[/dim]\n[dim]id {a.id}[/dim]\n")
-    console.print(a.text, highlight=False)
+    console.print("[dim]" + " · ".join(term(m) for m in meta if m)
+                  + f"[/dim]\n[dim]id {term(a.id)}[/dim]\n")
+    console.out(visible(a.text), highlight=False)
 
 
 @app.command()
@@ -330,7 +363,7 @@ def remove(
     agent = _agent(ctx)
     article = _run(lambda: agent.get(article_id))
     _run(lambda: agent.remove(article.id))
-    console.print(f"removed {article.id[:12]} {article.title}")
+    console.print(f"removed {article.id[:12]} {term(article.title)}")
 
 
 @app.command()
@@ -343,7 +376,7 @@ def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
         return
     table = Table(box=None, show_header=False)
     for key, value in data.items():
-        table.add_row(f"[bold]{key}[/bold]", str(value))
+        table.add_row(f"[bold]{term(key)}[/bold]", term(str(value)))
     console.print(table)
 
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -39,6 +38,7 @@ from agent.chat import (
     parse_filter_args,
 )
 from agent.errors import NewsAgentError
+from agent.safetext import term, visible
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent, Completion
@@ -79,7 +79,7 @@ class ChatRepl:
                     self.console.print()
                 return
             if not self.interactive and line.strip():
-                self.console.print(Text(f"> {line.strip()}", style="bold"))
+                self.console.print(Text(visible(f"> {line.strip()}"), style="bold"))
             if not self.handle(line):
                 return
 
@@ -106,7 +106,7 @@ class ChatRepl:
         except KeyboardInterrupt:
             self.console.print("[yellow]interrupted[/yellow]")
         except NewsAgentError as exc:
-            self.console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            self.console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         return True
 
     def ask(self, question: str) -> None:
@@ -125,14 +125,14 @@ class ChatRepl:
 
     def _show_rewrite(self, standalone: str) -> None:
         """The follow-up as it is searched, so the user sees what "it" was taken to mean."""
-        self.console.print(Text(f"→ {standalone}", style="dim"))
+        self.console.print(Text(visible(f"→ {standalone}"), style="dim"))
 
     # --- commands ---------------------------------------------------------------------------
     def run_command(self, command: Command) -> bool:
         handler = getattr(self, f"cmd_{command.name}", None) if command.known else None
         if handler is None:
             self.console.print(
-                f"unknown command /{escape(command.name)}: /help lists the commands", highlight=False
+                f"unknown command /{term(command.name)}: /help lists the commands", highlight=False
             )
             return True
         return handler(command.arg) is not False
@@ -143,7 +143,7 @@ class ChatRepl:
     def cmd_help(self, arg: str) -> None:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         for info in COMMANDS.values():
-            table.add_row(f"[bold]{escape(info.usage)}[/bold]", escape(info.help))
+            table.add_row(f"[bold]{term(info.usage)}[/bold]", term(info.help))
         self.console.print(table)
         self.console.print(
             "[dim]Anything else is a question; follow-ups such as 'and what did the mayor say?' are "
@@ -174,13 +174,14 @@ class ChatRepl:
             start, end = found, found + len(c.quote)
         before, span, after = citation_context(article.text, start, end)
         date = c.published.date().isoformat() if c.published else "undated"
-        src = f" · {escape(c.source)}" if c.source else ""
+        src = f" · {term(c.source)}" if c.source else ""
         self.console.print(
-            f"[bold cyan][{c.n}][/bold cyan] [bold]{escape(c.title)}[/bold] [dim]({date}{src})[/dim]"
+            f"[bold cyan][{c.n}][/bold cyan] [bold]{term(c.title)}[/bold] [dim]({date}{src})[/dim]"
         )
-        self.console.print(Text.assemble(before, (span, "bold reverse"), after), highlight=False)
+        shown = Text.assemble(visible(before), (visible(span), "bold reverse"), visible(after))
+        self.console.print(shown, highlight=False)
         loc = f"article {c.article_id[:12]}, chars {start}–{end}"
-        self.console.print(f"[dim]{escape(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
+        self.console.print(f"[dim]{term(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
 
     def cmd_summarize(self, arg: str) -> None:
         from agent.cli_summaries import OutputFormat, _emit
@@ -208,7 +209,7 @@ class ChatRepl:
             self.session.update_filters(changes)
         shown = {k: v for k, v in self.session.filters().items() if k != "as of"}
         text = ", ".join(f"{k}={v}" for k, v in shown.items()) if shown else "none"
-        self.console.print(f"filters: {escape(text)}", highlight=False)
+        self.console.print(f"filters: {term(text)}", highlight=False)
 
     def cmd_asof(self, arg: str) -> None:
         self.session.as_of = parse_as_of(arg)
@@ -232,14 +233,14 @@ class ChatRepl:
         except OSError as exc:
             raise CommandError(f"could not write {path}: {exc.strerror or exc}") from None
         n = len(self.session.history)
-        self.console.print(f"saved {n} turn{'s' if n != 1 else ''} to {escape(str(path))}", highlight=False)
+        self.console.print(f"saved {n} turn{'s' if n != 1 else ''} to {term(str(path))}", highlight=False)
 
     def _banner(self) -> None:
         s = self.session
         count = s.agent.store.count_articles()
         shown = s.filters()
         where = (" · " + ", ".join(f"{k} {v}" for k, v in shown.items())) if shown else ""
-        self.console.print(f"[bold]newsagent chat[/bold] [dim]· {count} articles{escape(where)}[/dim]")
+        self.console.print(f"[bold]newsagent chat[/bold] [dim]· {count} articles{term(where)}[/dim]")
         self.console.print(
             "[dim]Ask a question; follow-ups are understood. /help lists commands, "
             "Ctrl-C stops an answer, Ctrl-D leaves.[/dim]"
@@ -345,7 +346,7 @@ def chat(
         try:
             return parse_date(value, name, end_of_day=end_of_day)
         except CommandError as exc:
-            err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
 
     agent = _agent(ctx)

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
+from agent.safetext import visible
 from agent.types import ArticleSummary, Briefing
 
 
@@ -39,12 +40,14 @@ def _emit(obj: ArticleSummary | Briefing, fmt: OutputFormat, output: Path | None
         output.write_text(text, encoding="utf-8")
         Console(stderr=True).print(f"[dim]wrote {output}[/dim]", highlight=False)
         return
+    # to_markdown() already escaped article-derived text for Markdown; on a terminal, any
+    # control character left (an old index, a model's echo) is shown, not executed.
     if fmt is OutputFormat.rich:
-        console.print(Markdown(text))
+        console.print(Markdown(visible(text)))
     elif fmt is OutputFormat.json:
         console.print_json(text)
     else:
-        console.out(text, highlight=False, end="")
+        console.out(visible(text), highlight=False, end="")
 
 
 def _resolve_article_id(agent: Any, target: str) -> str:

@@ -278,17 +278,24 @@ class Agent:
         self,
         inputs: Sequence[str],
         progress: Callable[[IngestItem], None] | None = None,
+        chunk_progress: Callable[[Article, int, int], None] | None = None,
     ) -> IngestReport:
         """Add files, folders, URLs and feeds to the index; unchanged articles are skipped.
 
         Never raises for one bad input: failures are items with ``status="failed"`` and a
-        one-line ``error``. The index is never left half-written.
+        one-line ``error``. The index is never left half-written. ``progress(item)`` is called
+        as each item finishes; ``chunk_progress(article, embedded, total)`` as each article's
+        chunks are embedded (a long article is minutes of embedding on a CPU). Control
+        characters are removed from every article (``item.controls_removed``); an article
+        longer than ``max_chunks_per_article`` chunks is indexed up to the cap
+        (``item.truncated_at``, ``item.note``).
         """
         from agent.ingest.pipeline import ingest
 
         if isinstance(inputs, str):
             inputs = [inputs]
-        return ingest([str(i) for i in inputs], self.store, self.embedder, self.settings, progress)
+        return ingest([str(i) for i in inputs], self.store, self.embedder, self.settings, progress,
+                      chunk_progress=chunk_progress)
 
     def list(
         self,

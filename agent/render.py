@@ -1,4 +1,8 @@
-"""Rich terminal rendering of answers, shared by `agent ask` and the `agent chat` loop."""
+"""Rich terminal rendering of answers, shared by `agent ask` and the `agent chat` loop.
+
+Every article- or model-derived string goes through ``agent.safetext``: ``term`` inside markup,
+``visible`` inside ``Text`` objects, so no escape sequence reaches the terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.live import Live
-from rich.markup import escape
 from rich.spinner import Spinner
 from rich.text import Text
 
+from agent.safetext import term, visible
 from agent.types import Answer, Citation, RetrievalInfo
 
 _STATUS_STYLE = {"answered": "green", "partial": "yellow", "not_in_sources": "magenta"}
@@ -22,7 +26,7 @@ def print_answer(console: Console, answer: Answer) -> None:
     This is the verified text: it can differ from what streamed (markers renumbered,
     markers whose quote failed verification removed).
     """
-    text = Text(answer.text.strip())
+    text = Text(visible(answer.text.strip()))
     text.highlight_regex(r"\[\d+\]", "bold cyan")
     console.print(text)
     style = _STATUS_STYLE.get(answer.status, "default")
@@ -44,13 +48,13 @@ def print_sources(console: Console, citations: Sequence[Citation]) -> None:
     console.print("[bold]Sources[/bold]")
     for c in citations:
         date = c.published.date().isoformat() if c.published else "undated"
-        src = f" · {escape(c.source)}" if c.source else ""
+        src = f" · {term(c.source)}" if c.source else ""
         console.print(
-            f"[bold cyan][{c.n}][/bold cyan] [bold]{escape(c.title)}[/bold] [dim]({date}{src})[/dim]"
+            f"[bold cyan][{c.n}][/bold cyan] [bold]{term(c.title)}[/bold] [dim]({date}{src})[/dim]"
         )
-        console.print(f"    [italic]“{escape(c.quote)}”[/italic]", highlight=False)
+        console.print(f"    [italic]“{term(c.quote)}”[/italic]", highlight=False)
         loc = f"article {c.article_id[:12]}, chars {c.start}–{c.end}"
-        console.print(f"    [dim]{escape(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
+        console.print(f"    [dim]{term(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
 
 
 def print_retrieval(console: Console, info: RetrievalInfo) -> None:
@@ -61,16 +65,16 @@ def print_retrieval(console: Console, info: RetrievalInfo) -> None:
     if info.time_phrase:
         lo = info.window_since.isoformat(timespec="minutes") if info.window_since else "…"
         hi = info.window_until.isoformat(timespec="minutes") if info.window_until else "…"
-        console.print(f"  time phrase: {escape(repr(info.time_phrase))} → [{lo}, {hi})")
+        console.print(f"  time phrase: {term(repr(info.time_phrase))} → [{lo}, {hi})")
     if info.fallback != "none":
         console.print(f"  fallback: {info.fallback}")
-    console.print(f"  searched: {escape(repr(info.query))}")
+    console.print(f"  searched: {term(repr(info.query))}")
     for key, value in info.filters.items():
-        console.print(f"  filter {key}: {escape(value)}")
+        console.print(f"  filter {term(key)}: {term(value)}")
     for i, p in enumerate(info.passages, 1):
         date = p.published.date().isoformat() if p.published else "undated"
         console.print(
-            f"  {i}. [dim]{p.score:.4f}[/dim] {escape(p.title)} [dim]({date}, {p.chunk_id})[/dim]",
+            f"  {i}. [dim]{p.score:.4f}[/dim] {term(p.title)} [dim]({date}, {p.chunk_id})[/dim]",
             highlight=False,
         )
 
@@ -90,6 +94,6 @@ def streaming(console: Console, status: str = "thinking…") -> Iterator[Callabl
 
         def on_text(delta: str) -> None:
             streamed.append(delta)
-            live.update(Text("".join(streamed), style="dim"))
+            live.update(Text(visible("".join(streamed)), style="dim"))
 
         yield on_text

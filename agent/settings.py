@@ -118,6 +118,25 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(15.0, description="Seconds before a URL fetch gives up.")
     max_fetch_bytes: int = Field(10_000_000, description="Largest page or feed fetched, in bytes.")
     max_file_bytes: int = Field(20_000_000, description="Largest local file ingested, in bytes.")
+    max_chunks_per_article: int = Field(
+        200,
+        ge=0,
+        description="Chunks indexed per article at most (0 = no limit). ~36,000 tokens: a long "
+        "feature is ~60 chunks; the rest of a longer text is stored but not indexed, and the "
+        "ingest report says so. A 5 MB one-line file would otherwise embed ~7,000 chunks.",
+    )
+    allow_private_fetch: bool = Field(
+        False,
+        description="Let links from feeds and redirects reach loopback, private (RFC 1918, "
+        "fc00::/7), link-local and metadata addresses (a feed on your intranet). A URL you "
+        "give yourself may always reach them.",
+    )
+    fetch_concurrency: int = Field(
+        8, ge=1, description="Feed entry pages fetched at the same time, at most."
+    )
+    fetch_per_host: int = Field(
+        4, ge=1, description="Of those, at most this many from one host (politeness)."
+    )
     user_agent: str = Field(
         "newsagent/0.1 (+https://pypi.org/project/newsagent/)",
         description="User-Agent sent when fetching URLs.",

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.safetext import md_inline, md_text, md_url
 from agent.usage import Usage
 
 
@@ -135,15 +136,15 @@ class Answer(BaseModel):
     usage: Usage | None = Field(None, description="Tokens (and cost) of the model calls made.")
 
     def to_markdown(self) -> str:
-        lines = [self.text.strip(), ""]
+        lines = [md_text(self.text.strip()), ""]
         if self.citations:
             lines.append("**Sources**")
             lines.append("")
             for c in self.citations:
                 date = f", {c.published.date().isoformat()}" if c.published else ""
-                where = f" <{c.url}>" if c.url else ""
-                lines.append(f"[{c.n}] *{c.title}*{date}{where}")
-                lines.append(f"    > {c.quote}")
+                where = f" <{md_url(c.url)}>" if c.url else ""
+                lines.append(f"[{c.n}] *{md_inline(c.title)}*{date}{where}")
+                lines.append(f"    > {md_inline(c.quote)}")
         return "\n".join(lines).rstrip() + "\n"
 
 
@@ -159,6 +160,31 @@ class IngestItem(BaseModel):
     title: str | None = None
     chunks: int = 0
     error: str | None = None
+    controls_removed: int = Field(
+        0, description="Control characters (terminal escapes etc.) removed from the article."
+    )
+    truncated_at: int | None = Field(
+        None,
+        description="Set when the article was longer than max_chunks_per_article: the character "
+        "offset where its indexed chunks end (the whole text is stored; the rest is not searchable).",
+    )
+    text_chars: int | None = Field(None, description="The article text's length, when truncated.")
+
+    @property
+    def note(self) -> str | None:
+        """One line about what ingest changed or left out of this article, if anything."""
+        notes = []
+        if self.truncated_at is not None:
+            total = self.text_chars or 0
+            share = f" ({self.truncated_at / total:.0%})" if total else ""
+            notes.append(
+                f"truncated: indexed the first {self.chunks:,} chunks, {self.truncated_at:,} of "
+                f"{total:,} characters{share} (max_chunks_per_article; raise "
+                "--max-chunks-per-article, `agent remove` it and ingest again to index it all)"
+            )
+        if self.controls_removed:
+            notes.append(f"removed {self.controls_removed} control character(s)")
+        return "; ".join(notes) or None
 
 
 class IngestReport(BaseModel):
@@ -190,10 +216,25 @@ class IngestReport(BaseModel):
     def chunks(self) -> int:
         return sum(i.chunks for i in self.items if i.status in ("added", "updated"))
 
+    @property
+    def controls_removed(self) -> int:
+        """Control characters removed from the articles added or updated."""
+        return sum(i.controls_removed for i in self.items)
+
+    @property
+    def truncated(self) -> int:
+        """Articles indexed only up to ``max_chunks_per_article``."""
+        return sum(1 for i in self.items if i.truncated_at is not None)
+
     def to_markdown(self) -> str:
+        extra = ""
+        if self.truncated:
+            extra += f", {self.truncated} truncated"
+        if self.controls_removed:
+            extra += f", {self.controls_removed} control character(s) removed"
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"failed {self.failed} ({self.chunks} chunks, {self.seconds:.1f}s)\n"
+            f"failed {self.failed}{extra} ({self.chunks} chunks, {self.seconds:.1f}s)\n"
         )
 
 
@@ -213,9 +254,9 @@ def _sources_markdown(citations: list[Citation]) -> list[str]:
     for n in sorted(seen):
         c = seen[n]
         date = f", {c.published.date().isoformat()}" if c.published else ""
-        where = f" <{c.url}>" if c.url else ""
-        lines.append(f"[{n}] *{c.title}*{date}{where}")
-        lines.append(f"    > {c.quote}")
+        where = f" <{md_url(c.url)}>" if c.url else ""
+        lines.append(f"[{n}] *{md_inline(c.title)}*{date}{where}")
+        lines.append(f"    > {md_inline(c.quote)}")
     return lines
 
 
@@ -314,11 +355,12 @@ class ArticleSummary(BaseModel):
 
     def to_markdown(self) -> str:
         date = f" · {self.published.date().isoformat()}" if self.published else ""
-        src = f" · {self.source}" if self.source else ""
-        lines = [f"# {self.headline}", "", f"*{self.title}*{src}{date}", "", self.summary.strip(), ""]
+        src = f" · {md_inline(self.source)}" if self.source else ""
+        lines = [f"# {md_text(self.headline)}", "", f"*{md_inline(self.title)}*{src}{date}", "",
+                 md_text(self.summary.strip()), ""]
         if self.key_points:
             lines += ["## Key points", ""]
-            lines += [f"- {k.text} {_cite_marks(k.citations)}" for k in self.key_points]
+            lines += [f"- {md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points]
             lines.append("")
         for label, names in (
             ("People", self.people),
@@ -326,27 +368,28 @@ class ArticleSummary(BaseModel):
             ("Places", self.places),
         ):
             if names:
-                lines.append(f"**{label}:** {', '.join(names)}  ")
+                lines.append(f"**{label}:** {', '.join(md_inline(n) for n in names)}  ")
         if self.people or self.organisations or self.places:
             lines.append("")
         if self.key_figures:
             lines += ["## Key figures", ""]
             for f in self.key_figures:
-                unit = f" {f.unit}" if shows_unit(f.value, f.unit) else ""
-                line = f"- **{f.value}**{unit}: {f.what} {_cite_marks(f.citations)}"
+                unit = f" {md_text(f.unit)}" if shows_unit(f.value, f.unit) else ""
+                line = f"- **{md_inline(f.value)}**{unit}: {md_text(f.what)} {_cite_marks(f.citations)}"
                 if f.flagged:
                     line += f" ⚠ *unverified figure: {f.flag_reason}*"
                 lines.append(line)
             lines.append("")
         if self.dates_events:
             lines += ["## Dates and events", ""]
-            lines += [f"- **{d.date}**: {d.event} {_cite_marks(d.citations)}" for d in self.dates_events]
+            lines += [f"- **{md_inline(d.date)}**: {md_text(d.event)} {_cite_marks(d.citations)}"
+                      for d in self.dates_events]
             lines.append("")
         if self.quotes:
             lines += ["## Quotes", ""]
             for q in self.quotes:
-                who = f" — {q.speaker}" if q.speaker else ""
-                lines.append(f"- “{q.text}”{who} {_cite_marks(q.citations)}")
+                who = f" — {md_inline(q.speaker)}" if q.speaker else ""
+                lines.append(f"- “{md_inline(q.text)}”{who} {_cite_marks(q.citations)}")
             lines.append("")
         cites = self.citations()
         if cites:
@@ -432,10 +475,10 @@ class Briefing(BaseModel):
         return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
 
     def to_markdown(self) -> str:
-        lines = [f"# {self.title}", ""]
+        lines = [f"# {md_text(self.title)}", ""]
         window = []
         if self.topic:
-            window.append(f"topic: {self.topic}")
+            window.append(f"topic: {md_inline(self.topic)}")
         if self.since or self.until:
             lo = self.since.date().isoformat() if self.since else "…"
             hi = self.until.date().isoformat() if self.until else "…"
@@ -444,17 +487,18 @@ class Briefing(BaseModel):
         lines += [f"*{' · '.join(window)}*", ""]
         if self.overview:
             lines += ["## Overview", ""]
-            lines.append(" ".join(f"{s.text} {_cite_marks(s.citations)}" for s in self.overview))
+            lines.append(" ".join(f"{md_text(s.text)} {_cite_marks(s.citations)}"
+                                  for s in self.overview))
             lines.append("")
         for sec in self.sections:
-            lines += [f"## {sec.heading}", ""]
-            lines += [f"- {s.text} {_cite_marks(s.citations)}" for s in sec.sentences]
+            lines += [f"## {md_text(sec.heading)}", ""]
+            lines += [f"- {md_text(s.text)} {_cite_marks(s.citations)}" for s in sec.sentences]
             lines.append("")
         if self.disagreements:
             lines += ["## What the sources disagree on", ""]
             for d in self.disagreements:
-                lines.append(f"- **{d.what}**")
-                lines += [f"    - {c.text} {_cite_marks(c.citations)}" for c in d.claims]
+                lines.append(f"- **{md_text(d.what)}**")
+                lines += [f"    - {md_text(c.text)} {_cite_marks(c.citations)}" for c in d.claims]
             lines.append("")
         cites = self.citations()
         if cites:
@@ -463,9 +507,9 @@ class Briefing(BaseModel):
             lines += ["## Articles used", ""]
             for a in self.articles:
                 date = f", {a.published.date().isoformat()}" if a.published else ""
-                src = f" ({a.source})" if a.source else ""
-                where = f" <{a.url}>" if a.url else ""
-                lines.append(f"- *{a.title}*{src}{date}{where} `{a.article_id[:12]}`")
+                src = f" ({md_inline(a.source)})" if a.source else ""
+                where = f" <{md_url(a.url)}>" if a.url else ""
+                lines.append(f"- *{md_inline(a.title)}*{src}{date}{where} `{a.article_id[:12]}`")
             lines.append("")
         footer = f"*{self.model or 'unknown model'}, prompt {self.prompt_version}"
         if self.generated_at:

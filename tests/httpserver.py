@@ -15,6 +15,7 @@ Usage::
         httpx.get(srv.url("/a"))
         srv.routes["/new"] = (404, {}, "")   # routes can change while it runs
         srv.requests                            # [(path, headers), …] seen so far
+        srv.peak_concurrent                     # most requests in flight at once
 
 Why a real server instead of mocking httpx: timeouts, redirect limits, streamed size
 caps and headers are exactly the behaviour under test, and a mock would assume them.
@@ -88,6 +89,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, *, send_body: bool) -> None:
         self.server.requests.append((self.path, dict(self.headers.items())))
+        with self.server.lock:
+            self.server.active += 1
+            self.server.peak = max(self.server.peak, self.server.active)
+        try:
+            self._send(send_body=send_body)
+        finally:
+            with self.server.lock:
+                self.server.active -= 1
+
+    def _send(self, *, send_body: bool) -> None:
         spec = self.server.routes.get(self.path)
         if spec is None:
             spec = self.server.routes.get(self.path.split("?", 1)[0])
@@ -130,6 +141,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes = routes
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        self.active = 0  # requests being answered now
+        self.peak = 0  # the most at once: concurrency is asserted on structure, not wall time
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # disconnects from clients that timed out are expected
@@ -156,6 +170,15 @@ class FixtureServer:
     @property
     def requests(self) -> list[tuple[str, dict[str, str]]]:
         return self._server.requests
+
+    @property
+    def peak_concurrent(self) -> int:
+        """The most requests the server was answering at the same moment."""
+        return self._server.peak
+
+    def paths(self) -> list[str]:
+        """The paths requested so far, in order (query strings dropped)."""
+        return [p.split("?", 1)[0] for p, _ in self._server.requests]
 
 
 @contextmanager

@@ -13,7 +13,8 @@ cl100k, and a chunk it would silently truncate would be partly unsearchable.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby, islice
 
 from agent.tokens import count_tokens
 from agent.types import Chunk
@@ -85,26 +86,43 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     "U.S.", "Jan.") and initials; a stop followed by a lower-case word or a digit is
     not taken as a sentence end ("3.5 million" never reaches here: no space follows).
     """
+    return list(iter_sentence_spans(text, start, end))
+
+
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+
+
+def iter_sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
+    """``sentence_spans``, found as they are consumed (a 5 MB paragraph is not scanned whole
+    when only its first chunks are wanted)."""
     end = len(text) if end is None else end
-    cuts: list[int] = []
+    prev = start
     for m in _SENTENCE_END.finditer(text, start, end):
-        if m.group() == "\n":
-            cuts.append(m.end())
-            continue
-        stop = m.group()
-        if stop.startswith(".") and stop.rstrip("\"'”’»)]") == "." and _is_abbreviation(
-            text, start, m.start() + 1
-        ):
-            continue
-        nxt = re.compile(r"\s*(\S)").match(text, m.end(), end)
-        if nxt and (nxt.group(1).islower()):
-            continue
-        cuts.append(m.end())
-    return _cut(text, start, end, cuts)
+        if m.group() != "\n":
+            stop = m.group()
+            if stop.startswith(".") and stop.rstrip("\"'”’»)]") == "." and _is_abbreviation(
+                text, start, m.start() + 1
+            ):
+                continue
+            nxt = _NEXT_CHAR.match(text, m.end(), end)
+            if nxt and (nxt.group(1).islower()):
+                continue
+        span = _trim(text, prev, m.end())
+        if span:
+            yield span
+        prev = m.end()
+    span = _trim(text, prev, end)
+    if span:
+        yield span
 
 
 def word_spans(text: str, start: int, end: int) -> list[Span]:
     return [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+
+
+#: No cl100k token of whitespace-normalised text is this long, so a span with more characters
+#: than ``max_tokens`` times this has more than ``max_tokens`` tokens.
+_MAX_CHARS_PER_TOKEN = 64
 
 
 class _Packer:
@@ -116,20 +134,32 @@ class _Packer:
         self.fits = fits
 
     def ok(self, span: Span) -> bool:
+        if span[1] - span[0] > self.max_tokens * _MAX_CHARS_PER_TOKEN:
+            return False  # cannot fit: skip tokenizing (a 5 MB paragraph costs a second)
         piece = self.text[span[0] : span[1]]
         if count_tokens(piece) > self.max_tokens:
             return False
         return self.fits is None or self.fits(piece)
 
-    def pack(self, units: list[Span]) -> list[Span]:
-        """Greedily merge consecutive allowed units while the merged span stays allowed."""
-        out: list[Span] = []
+    def iter_pack(self, units: Iterable[Span]) -> Iterator[Span]:
+        """Greedily merge consecutive allowed units while the merged span stays allowed.
+
+        Lazy: a chunk is yielded as soon as the next unit does not join it, so a caller that
+        wants only the first N chunks never tokenizes the rest of a 5 MB text.
+        """
+        current: Span | None = None
         for unit in units:
-            if out and self.ok((out[-1][0], unit[1])):
-                out[-1] = (out[-1][0], unit[1])
+            if current is not None and self.ok((current[0], unit[1])):
+                current = (current[0], unit[1])
             else:
-                out.append(unit)
-        return out
+                if current is not None:
+                    yield current
+                current = unit
+        if current is not None:
+            yield current
+
+    def pack(self, units: Iterable[Span]) -> list[Span]:
+        return list(self.iter_pack(units))
 
     def split_chars(self, span: Span) -> list[Span]:
         """Last resort for one over-long "word": the longest allowed prefixes, in turn."""
@@ -148,17 +178,36 @@ class _Packer:
             start = best
         return out
 
-    def split_sentence(self, span: Span) -> list[Span]:
-        pieces: list[Span] = []
+    def _word_pieces(self, span: Span) -> Iterator[Span]:
         for word in word_spans(self.text, *span):
-            pieces.extend([word] if self.ok(word) else self.split_chars(word))
-        return self.pack(pieces)
+            if self.ok(word):
+                yield word
+            else:
+                yield from self.split_chars(word)
 
-    def split_paragraph(self, span: Span) -> list[Span]:
-        pieces: list[Span] = []
-        for sentence in sentence_spans(self.text, *span):
-            pieces.extend([sentence] if self.ok(sentence) else self.split_sentence(sentence))
-        return self.pack(pieces)
+    def split_sentence(self, span: Span) -> Iterator[Span]:
+        return self.iter_pack(self._word_pieces(span))
+
+    def _sentence_pieces(self, span: Span) -> Iterator[Span]:
+        for sentence in iter_sentence_spans(self.text, *span):
+            if self.ok(sentence):
+                yield sentence
+            else:
+                yield from self.split_sentence(sentence)
+
+    def split_paragraph(self, span: Span) -> Iterator[Span]:
+        return self.iter_pack(self._sentence_pieces(span))
+
+    def spans(self) -> Iterator[Span]:
+        """Every chunk span of the text, in order, computed as they are consumed."""
+        # Runs of paragraphs that fit whole are packed together; a paragraph that does not fit
+        # is split on its own (never merged with its neighbours).
+        for fits_whole, group in groupby(paragraph_spans(self.text), key=self.ok):
+            if fits_whole:
+                yield from self.iter_pack(group)
+            else:
+                for para in group:
+                    yield from self.split_paragraph(para)
 
 
 def chunk_text(
@@ -166,30 +215,24 @@ def chunk_text(
     text: str,
     max_tokens: int,
     fits: Callable[[str], bool] | None = None,
+    limit: int | None = None,
 ) -> list[Chunk]:
     """Chunks of ``text`` of at most ``max_tokens`` cl100k tokens, each allowed by ``fits``.
 
-    Whole paragraphs are packed together while they fit; a paragraph that does not
-    fit alone becomes its own run of sentence-packed chunks (never merged with its
+    Whole paragraphs are packed together while they fit; a paragraph that does not fit
+    alone becomes its own run of sentence-packed chunks (never merged with its
     neighbours, so chunk boundaries stay at paragraph boundaries where possible).
     Every chunk's ``text == text[start:end]``, starts and ends on non-space, and
     together the chunks cover every non-space character once, in order.
+
+    ``limit``: only the first ``limit`` chunks (the same ones a full run gives), computed
+    without reading further; the text was cut when the last chunk ends before the text does.
     """
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
-    packer = _Packer(text, max_tokens, fits)
-    spans: list[Span] = []
-    run: list[Span] = []  # consecutive whole paragraphs waiting to be packed
-    for para in paragraph_spans(text):
-        if packer.ok(para):
-            run.append(para)
-            continue
-        spans.extend(packer.pack(run))
-        run = []
-        spans.extend(packer.split_paragraph(para))
-    spans.extend(packer.pack(run))
+    spans = _Packer(text, max_tokens, fits).spans()
     return [
         Chunk(article_id=article_id, n=n, start=s, end=e, text=text[s:e],
               tokens=count_tokens(text[s:e]))
-        for n, (s, e) in enumerate(spans)
+        for n, (s, e) in enumerate(islice(spans, limit) if limit is not None else spans)
     ]

@@ -14,8 +14,12 @@ import calendar
 import json
 import os
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -40,6 +44,7 @@ from agent.ingest.extract import (
     parse_date,
     parse_text_document,
 )
+from agent.ingest.netguard import BlockedAddressError, guard_transport
 from agent.settings import Settings
 from agent.types import Article, IngestItem
 
@@ -203,35 +208,97 @@ class Fetched:
 
 
 class Fetcher:
-    """httpx client with the tool's limits: timeout, size cap, 5 redirects, User-Agent."""
+    """httpx clients with the tool's limits: timeout, size cap, 5 redirects, User-Agent,
+    and the address rule (``agent.ingest.netguard``).
+
+    Two clients, so a pooled connection opened for one rule is never reused under the other:
+    ``open`` for a URL the user gave (it is their machine: any address), ``guarded`` for URLs
+    that come from content (feed entry links, redirects to another origin), which may reach only
+    public addresses unless ``allow_private_fetch`` is set. Redirects are followed here, one hop
+    at a time, so each hop gets the rule of where it came from. Thread-safe: feed entries are
+    fetched concurrently, at most ``fetch_per_host`` at a time from one host.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._client: httpx.Client | None = None
+        self._clients: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
 
     def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._client is not None:
-            self._client.close()
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
-                timeout=httpx.Timeout(self.settings.fetch_timeout),
-                headers={"User-Agent": self.settings.user_agent},
-            )
-        return self._client
+    def _client(self, kind: str) -> httpx.Client:
+        with self._lock:
+            if kind not in self._clients:
+                limits = httpx.Limits(max_connections=max(10, self.settings.fetch_concurrency * 2))
+                options: dict[str, Any] = {"limits": limits}
+                if kind == "guarded" and not self.settings.allow_private_fetch:
+                    # An explicit transport: connections go direct through the address check
+                    # (an HTTP(S)_PROXY would resolve the name itself, out of our sight).
+                    options = {"transport": guard_transport(httpx.HTTPTransport(limits=limits))}
+                self._clients[kind] = httpx.Client(
+                    follow_redirects=False,
+                    timeout=httpx.Timeout(self.settings.fetch_timeout),
+                    headers={"User-Agent": self.settings.user_agent},
+                    **options,
+                )
+            return self._clients[kind]
 
-    def get(self, url: str) -> Fetched:
+    @contextmanager
+    def _host_slot(self, url: str) -> Iterator[None]:
+        """At most ``fetch_per_host`` requests to one host at a time."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            slot = self._hosts.setdefault(
+                host, threading.BoundedSemaphore(max(1, self.settings.fetch_per_host)))
+        with slot:
+            yield
+
+    def _open(self, url: str, *, trusted: bool) -> httpx.Response:
+        """The streaming response at the end of ``url``'s redirects (caller closes it).
+
+        A redirect is content: it keeps the user's trust only while it stays on the origin
+        the user typed (that server could have served the page at the typed URL anyway);
+        a hop to any other origin goes through the guarded client.
+        """
+        first = httpx.URL(url)
+        current = first
+        left_origin = False  # once a redirect leaves the typed origin, no hop after is trusted
+        for _hop in range(MAX_REDIRECTS + 1):
+            if current.scheme not in ("http", "https"):
+                raise FetchFailed(f"redirected to a {current.scheme}: URL",
+                                  "only http and https pages are fetched")
+            left_origin = left_origin or (current.scheme, current.host, current.port) != (
+                first.scheme, first.host, first.port)
+            client = self._client("open" if trusted and not left_origin else "guarded")
+            request = client.build_request("GET", current)
+            try:
+                resp = client.send(request, stream=True)
+            except BlockedAddressError as e:
+                raise _blocked(e, redirected=current != first) from None
+            if not resp.is_redirect:
+                return resp
+            location = resp.headers.get("location", "")
+            resp.close()
+            try:
+                current = current.join(location)
+            except httpx.InvalidURL as e:
+                raise FetchFailed(f"invalid redirect ({e})", "check the URL") from None
+        raise httpx.TooManyRedirects("too many redirects")
+
+    def get(self, url: str, *, trusted: bool = False) -> Fetched:
         """The body of ``url``, streamed under the size cap and an overall deadline.
 
-        httpx's timeout is per network operation; the deadline also stops a server
-        that trickles a byte every few seconds.
+        ``trusted``: the user typed this URL (any address allowed for it); otherwise it came
+        from content and only public addresses are allowed. httpx's timeout is per network
+        operation; the deadline also stops a server that trickles a byte every few seconds.
         """
         timeout = self.settings.fetch_timeout
         cap = self.settings.max_fetch_bytes
@@ -241,27 +308,31 @@ class Fetcher:
                               "raise --max-fetch-bytes if the page is really that big")
         deadline = time.monotonic() + timeout
         try:
-            with self.client.stream("GET", url) as resp:
-                if resp.status_code >= 400:
-                    raise FetchFailed(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(),
-                                      "check the URL")
-                length = resp.headers.get("content-length", "")
-                if length.isdigit() and int(length) > cap:
-                    raise too_big
-                body = bytearray()
-                for piece in resp.iter_bytes():
-                    body += piece
-                    if len(body) > cap:
+            with self._host_slot(url):
+                resp = self._open(url, trusted=trusted)
+                try:
+                    if resp.status_code >= 400:
+                        raise FetchFailed(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(),
+                                          "check the URL")
+                    length = resp.headers.get("content-length", "")
+                    if length.isdigit() and int(length) > cap:
                         raise too_big
-                    if time.monotonic() > deadline:
-                        raise too_slow
-                ctype = resp.headers.get("content-type", "")
-                return Fetched(
-                    url=str(resp.url),
-                    content_type=ctype.split(";")[0].strip().lower(),
-                    charset=resp.charset_encoding,
-                    body=bytes(body),
-                )
+                    body = bytearray()
+                    for piece in resp.iter_bytes():
+                        body += piece
+                        if len(body) > cap:
+                            raise too_big
+                        if time.monotonic() > deadline:
+                            raise too_slow
+                    ctype = resp.headers.get("content-type", "")
+                    return Fetched(
+                        url=str(resp.url),
+                        content_type=ctype.split(";")[0].strip().lower(),
+                        charset=resp.charset_encoding,
+                        body=bytes(body),
+                    )
+                finally:
+                    resp.close()
         except httpx.TimeoutException:
             raise too_slow from None
         except httpx.TooManyRedirects:
@@ -270,11 +341,25 @@ class Fetcher:
         except httpx.ConnectError as e:
             raise FetchFailed(f"could not connect ({e})",
                               "check the URL and that the site is reachable") from None
-        except httpx.InvalidURL as e:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as e:
             raise FetchFailed(f"invalid URL ({e})", "check the URL") from None
         except httpx.HTTPError as e:
             raise FetchFailed(f"fetch failed ({type(e).__name__}: {e})",
                               "check the URL or try again") from None
+
+
+class BlockedFetch(FetchFailed):
+    """A URL from content pointed at a non-public address (see ``agent.ingest.netguard``)."""
+
+
+def _blocked(e: BlockedAddressError, *, redirected: bool) -> BlockedFetch:
+    via = "a redirect" if redirected else "a link from a feed"
+    return BlockedFetch(
+        f"refused: {via} leads to {e.host} ({e.address}, a {e.kind} address); links and "
+        "redirects that come from content may only reach public addresses",
+        "ingest that URL yourself if you trust it, or set allow_private_fetch "
+        "(--allow-private-fetch or NEWSAGENT_ALLOW_PRIVATE_FETCH=1) for feeds on your intranet",
+    )
 
 
 def _size(n: int) -> str:
@@ -469,7 +554,7 @@ def _str_field(obj: dict[str, Any], key: str) -> str | None:
 
 
 def _from_url(url: str, settings: Settings, fetcher: Fetcher) -> Iterator[Result]:
-    fetched = fetcher.get(url)
+    fetched = fetcher.get(url, trusted=True)  # the user typed it
     if fetched.content_type == "application/pdf" or fetched.body.lstrip()[:4] == _PDF_MAGIC:
         raise InputError("PDF files are not supported yet", "convert to text or HTML first")
     if not fetched.body.strip():
@@ -514,12 +599,65 @@ def _from_feed(data: bytes, origin_key: str, label: str, feed_url: str | None,
     source = html_fragment_to_text(parsed.feed.get("title") or "") or None
     if not source and feed_url:
         source = domain_of(feed_url)
+    entries = []
     for n, entry in enumerate(parsed.entries, start=1):
         key = str(entry.get("id") or entry.get("link") or n)
         link = _http_url(entry.get("link"))
+        entries.append((n, entry, key, link))
+    for (n, entry, key, link), page in _fetch_pages(entries, settings, fetcher):
         entry_label = display(link) if link else f"{label}#{n}"
-        yield from _guard(entry_label, partial(_one, _feed_article, entry, key, link,
-                                               origin_key, label, source, fetcher))
+        yield from _guard(entry_label, partial(_one, _feed_article, entry, key, link, page,
+                                               origin_key, label, source))
+
+
+_EntryPage = Fetched | FetchFailed | InputError | None
+
+
+def _fetch_one(link: str | None, fetcher: Fetcher) -> _EntryPage:
+    """One entry's linked page, or the error that stopped it (never raises for a bad page)."""
+    if not link:
+        return None
+    try:
+        fetched = fetcher.get(link)  # from content: public addresses only
+        check_not_binary(fetched.body)
+        return fetched
+    except (FetchFailed, InputError) as e:
+        return e
+    except Exception as e:  # noqa: BLE001 - one bad entry must never stop the feed
+        return FetchFailed(f"unexpected {type(e).__name__}: {e}", "please report this as a bug")
+
+
+def _fetch_pages(entries: list[Any], settings: Settings,
+                 fetcher: Fetcher) -> Iterator[tuple[Any, _EntryPage]]:
+    """``(entry, page)`` in feed order, the pages fetched concurrently.
+
+    Why: entries one after another cost the sum of their delays; a feed of twenty slow pages
+    took twenty timeouts. Bounded: ``fetch_concurrency`` workers (``fetch_per_host`` per host,
+    enforced by the Fetcher) and at most twice that many pages fetched ahead of the consumer,
+    so memory stays a few pages, not the feed. Only the network runs in threads; extraction
+    stays on the caller's thread.
+    """
+    workers = max(1, settings.fetch_concurrency)
+    if workers == 1 or sum(1 for e in entries if e[3]) <= 1:
+        for e in entries:
+            yield e, _fetch_one(e[3], fetcher)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsagent-fetch")
+    ahead: deque[tuple[Any, Future[_EntryPage]]] = deque()
+    todo = iter(entries)
+    try:
+        for e in todo:
+            ahead.append((e, pool.submit(_fetch_one, e[3], fetcher)))
+            if len(ahead) >= workers * 2:
+                break
+        while ahead:
+            e, future = ahead.popleft()
+            nxt = next(todo, None)
+            if nxt is not None:
+                ahead.append((nxt, pool.submit(_fetch_one, nxt[3], fetcher)))
+            yield e, future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _struct_to_dt(value: Any) -> datetime | None:
@@ -531,8 +669,8 @@ def _struct_to_dt(value: Any) -> datetime | None:
         return None
 
 
-def _feed_article(entry: Any, key: str, link: str | None, origin_key: str, label: str,
-                  source: str | None, fetcher: Fetcher) -> Article:
+def _feed_article(entry: Any, key: str, link: str | None, fetched: _EntryPage,
+                  origin_key: str, label: str, source: str | None) -> Article:
     title = html_fragment_to_text(entry.get("title") or "").replace("\n", " ") or None
     published = (_struct_to_dt(entry.get("published_parsed"))
                  or _struct_to_dt(entry.get("updated_parsed"))
@@ -544,16 +682,16 @@ def _feed_article(entry: Any, key: str, link: str | None, origin_key: str, label
 
     page: ExtractedPage | None = None
     problem = "the entry has no link"
-    if link:
-        try:
-            fetched = fetcher.get(link)
-            check_not_binary(fetched.body)
-            page = extract_html(decode_bytes(fetched.body, fetched.charset, html=True),
-                                url=fetched.url)
-            if page is None:
-                problem = "no article text found on the linked page"
-        except (FetchFailed, InputError) as e:
-            problem = f"could not fetch the linked page ({e.what})"
+    fix = "check the link, or ingest the article page or its text directly"
+    if isinstance(fetched, Fetched):
+        page = extract_html(decode_bytes(fetched.body, fetched.charset, html=True),
+                            url=fetched.url)
+        if page is None:
+            problem = "no article text found on the linked page"
+    elif isinstance(fetched, FetchFailed | InputError):
+        problem = f"could not fetch the linked page ({fetched.what})"
+        if isinstance(fetched, BlockedFetch):
+            fix = fetched.fix
     if page is not None:
         text = page.text
         title = title or page.title
@@ -562,8 +700,7 @@ def _feed_article(entry: Any, key: str, link: str | None, origin_key: str, label
     elif len(entry_text.split()) >= MIN_ENTRY_WORDS:
         text = entry_text
     else:
-        raise InputError(f"{problem}, and the feed entry has no full text",
-                         "check the link, or ingest the article page or its text directly")
+        raise InputError(f"{problem}, and the feed entry has no full text", fix)
     title = title or text.split("\n", 1)[0][:100]
     return build_article(
         id=article_id(url=link, origin_key=origin_key, entry_key=key),

@@ -13,6 +13,14 @@ Why it is shaped like this:
 * **Robust.** One bad article becomes a ``failed`` item and the rest go on. Errors
   of the embedding model itself (bad key, server down) stop the run: every article
   after would fail the same way. What was committed stays committed.
+* **Clean.** Every article, whichever loader (or API caller) made it, loses its control
+  characters here (``agent.safetext``), so nothing stored can drive a terminal; the count
+  is in the item's ``controls_removed``.
+* **Never looks hung.** Embedding runs in batches and reports each article's chunks as
+  they are embedded (``chunk_progress``); an article longer than
+  ``max_chunks_per_article`` chunks is indexed up to the cap and its item says so
+  (``truncated_at``, ``note``): a 5 MB one-line .txt would otherwise embed ~7,000 chunks
+  silently. Chunking stops at the cap too, so such a file shows progress within seconds.
 """
 
 from __future__ import annotations
@@ -22,8 +30,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+import numpy as np
+
 from agent.embed import Embedder
 from agent.errors import NewsAgentError
+from agent.ingest.extract import normalize_whitespace
+from agent.safetext import count_controls, strip_controls
 from agent.settings import Settings
 from agent.store import Store, content_hash
 from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
@@ -35,12 +47,49 @@ LOOKUP_WINDOW = 32
 FLUSH_BATCHES = 4
 
 
+#: ``chunk_progress(article, chunks_embedded, chunks_total)``: called with 0 before an
+#: article's first batch, then after each embedding batch for every article with chunks in it,
+#: so a long article shows it is moving.
+ChunkProgress = Callable[[Article, int, int], None]
+
+
 @dataclass
 class _Pending:
     seq: int
     article: Article
     chunks: list[Chunk]
     status: IngestStatus
+    controls: int = 0
+    truncated_at: int | None = None
+
+
+def sanitize_article(article: Article) -> tuple[Article, int]:
+    """``article`` without control characters in any text field, and how many were removed.
+
+    The content hash is recomputed only when something changed, so a clean article keeps its
+    hash (and a re-ingest stays ``unchanged``).
+    """
+    fields = ("title", "text", "source", "author", "url", "origin")
+    found = {f: count_controls(v) for f in fields if isinstance(v := getattr(article, f), str)}
+    removed = sum(found.values())
+    if not removed:
+        return article, 0
+    update: dict[str, object] = {}
+    for f, n in found.items():
+        if n:
+            value = strip_controls(getattr(article, f))
+            if f == "title":
+                value = normalize_whitespace(value).replace("\n", " ")
+            elif f == "text":
+                value = normalize_whitespace(value)
+            else:
+                value = " ".join(value.split())
+            update[f] = value if f in ("title", "text", "origin") else (value or None)
+    if update.get("title") == "":  # the title was nothing but escape codes
+        text = str(update.get("text", article.text))
+        update["title"] = text.split("\n", 1)[0][:100]
+    update["content_hash"] = ""
+    return article.model_copy(update=update), removed
 
 
 def _label(article: Article) -> str:
@@ -61,11 +110,13 @@ def ingest(
     progress: Callable[[IngestItem], None] | None = None,
     *,
     articles: Iterable[Article | IngestItem] | None = None,
+    chunk_progress: ChunkProgress | None = None,
 ) -> IngestReport:
     """Add or update the articles found in ``inputs``; skip those already stored unchanged.
 
     ``progress`` is called once per finished item, as it finishes (after its article is
-    committed); the report lists the items in input order.
+    committed); the report lists the items in input order. ``chunk_progress`` is called as
+    each article's chunks are embedded (see ``ChunkProgress``).
     ``articles`` replaces the loader (tests, or callers that build Articles themselves).
     """
     from agent.ingest.chunk import chunk_text
@@ -91,8 +142,8 @@ def ingest(
         nonlocal pending, pending_chunks
         if not pending:
             return
-        texts = [c.text for p in pending for c in p.chunks]
-        vectors = embedder.embed(texts)
+        vectors = _embed_reporting(embedder, pending, max(1, settings.embed_batch_size),
+                                   chunk_progress)
         batch, offset = [], 0
         for p in pending:
             batch.append((p.article, p.chunks, vectors[offset : offset + len(p.chunks)]))
@@ -115,7 +166,9 @@ def ingest(
                                        title=a.title, error=error))
             else:
                 emit(p.seq, IngestItem(input=_label(a), status=p.status, article_id=a.id,
-                                       title=a.title, chunks=len(p.chunks)))
+                                       title=a.title, chunks=len(p.chunks),
+                                       controls_removed=p.controls, truncated_at=p.truncated_at,
+                                       text_chars=None if p.truncated_at is None else len(a.text)))
         pending, pending_chunks = [], 0
 
     if articles is None:
@@ -132,7 +185,7 @@ def ingest(
             if isinstance(item, IngestItem):
                 emit(seq, item)
                 continue
-            a = item
+            a, controls = sanitize_article(item)
             h = content_hash(a)
             if not a.content_hash:
                 a = a.model_copy(update={"content_hash": h})
@@ -142,7 +195,8 @@ def ingest(
                                 title=a.title))
                 continue
             try:
-                chunks = chunk_text(a.id, a.text, settings.chunk_tokens, fits)
+                cap = settings.max_chunks_per_article or None
+                chunks = chunk_text(a.id, a.text, settings.chunk_tokens, fits, limit=cap)
             except (NewsAgentError, ValueError) as e:
                 emit(seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
                                      title=a.title, error=f"cannot chunk the article text: {e}"))
@@ -152,11 +206,39 @@ def ingest(
                                      title=a.title,
                                      error="the article has no text to index; check the input"))
                 continue
+            cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
             seen[a.id] = h
-            pending.append(_Pending(seq, a, chunks, "updated" if previous is not None else "added"))
+            pending.append(_Pending(seq, a, chunks, "updated" if previous is not None else "added",
+                                    controls, cut))
             pending_chunks += len(chunks)
             if pending_chunks >= flush_at:
                 flush()
     flush()
     done.sort(key=lambda d: d[0])
     return IngestReport(items=[item for _, item in done], seconds=time.perf_counter() - started)
+
+
+def _embed_reporting(embedder: Embedder, pending: list[_Pending], batch: int,
+                     chunk_progress: ChunkProgress | None) -> np.ndarray:
+    """The vectors of every pending chunk, in order, embedded ``batch`` at a time.
+
+    Why slices and not one call: one call over a few thousand chunks runs for minutes with no
+    sign of life. Slices keep chunks of one article together; the embedder still sorts each
+    slice by length, so padding stays low.
+    """
+    texts = [c.text for p in pending for c in p.chunks]
+    if chunk_progress is None:
+        return embedder.embed(texts)
+    owners = [(p, i + 1) for p in pending for i in range(len(p.chunks))]
+    parts = []
+    for lo in range(0, len(texts), batch):
+        for p, done in owners[lo : lo + batch]:
+            if done == 1:  # the article's first chunk: say it starts before the wait
+                chunk_progress(p.article, 0, len(p.chunks))
+        parts.append(embedder.embed(texts[lo : lo + batch]))
+        reported: dict[int, tuple[_Pending, int]] = {}
+        for p, done in owners[lo : lo + batch]:
+            reported[id(p)] = (p, done)
+        for p, done in reported.values():
+            chunk_progress(p.article, done, len(p.chunks))
+    return np.concatenate(parts) if parts else embedder.embed([])
