@@ -6,6 +6,7 @@ library built for another CPU dying with SIGILL) cannot be produced on demand on
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from pathlib import Path
@@ -120,6 +121,8 @@ def test_the_installed_library_is_the_portable_build() -> None:
     """What setup.sh builds by default: no AMX, no AVX-512; AVX2 where the CPU has it (x86-64-v3)."""
     features = cpu_features(system_info())
     assert not [f for f in features if f.startswith("AMX")], features
+    if os.environ.get("NEWSAGENT_LLAMA_CMAKE_ARGS"):
+        pytest.skip("built with custom NEWSAGENT_LLAMA_CMAKE_ARGS: only the no-AMX rule applies")
     if platform.machine() in {"x86_64", "AMD64"}:
         assert not [f for f in features if f.startswith("AVX512")], features
         flags = Path("/proc/cpuinfo").read_text().split()
