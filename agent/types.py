@@ -32,6 +32,9 @@ class Article(BaseModel):
     content_hash: str = ""
     ingested_at: datetime | None = None
     origin: str = ""  # the path, URL or feed entry it was loaded from
+    #: Problems found while loading that did not stop it (a date that could not be read), for
+    #: the ingest report; not stored and not serialised.
+    warnings: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
     @property
     def published_ts(self) -> int | None:
@@ -159,6 +162,8 @@ class IngestItem(BaseModel):
     title: str | None = None
     chunks: int = 0
     error: str | None = None
+    #: One line each: what was wrong with an input that was ingested anyway.
+    warnings: list[str] = Field(default_factory=list)
 
 
 class IngestReport(BaseModel):
@@ -190,10 +195,16 @@ class IngestReport(BaseModel):
     def chunks(self) -> int:
         return sum(i.chunks for i in self.items if i.status in ("added", "updated"))
 
+    @property
+    def warnings(self) -> int:
+        """Warning lines over all items (e.g. a published date that could not be read)."""
+        return sum(len(i.warnings) for i in self.items)
+
     def to_markdown(self) -> str:
+        warned = f", {self.warnings} warning(s)" if self.warnings else ""
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"failed {self.failed} ({self.chunks} chunks, {self.seconds:.1f}s)\n"
+            f"failed {self.failed}{warned} ({self.chunks} chunks, {self.seconds:.1f}s)\n"
         )
 
 
