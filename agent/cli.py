@@ -155,7 +155,8 @@ def _configure_logging(verbose: bool) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    root.setLevel(level)
+    elif verbose:  # -v given after the command, once logging was set up for the default
+        root.setLevel(level)
     from agent.quiet import quiet_libraries
 
     quiet_libraries(verbose=verbose)

@@ -84,7 +84,8 @@ def check_index(settings: Settings) -> Check:
         store = Store(settings, make_embedder(settings), create=False)
     except IndexNotFoundError:
         where = settings.chroma_url or str(settings.index_path)
-        return Check("index", True, f"no index yet at {where}", "add articles: agent ingest examples/articles")
+        fix = "add articles: agent ingest examples/articles"
+        return Check("index", True, f"no index yet at {where}", fix)
     stats = store.stats()
     n = stats.get("articles", 0)
     fix = "" if n else "add articles: agent ingest examples/articles"
