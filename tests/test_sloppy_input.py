@@ -8,7 +8,6 @@ CLI with real Chroma and MiniLM.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -182,6 +181,14 @@ def test_no_library_log_lines_by_default_and_all_of_them_with_v(tmp_path: Path) 
 
 
 def test_the_python_api_keeps_bm25s_quiet_too() -> None:
-    import agent.retrieve  # noqa: F401 - imports bm25s, which sets its own level
-
-    assert logging.getLogger("bm25s").getEffectiveLevel() > logging.INFO
+    """An application logging at INFO must not get bm25s's DEBUG lines (bm25s sets its own
+    logger to DEBUG when imported); one that logs at DEBUG still gets them."""
+    code = (
+        "import logging, sys; logging.basicConfig(level=getattr(logging, sys.argv[1]));"
+        "import agent.retrieve; print(logging.getLogger('bm25s').isEnabledFor(logging.DEBUG))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for level, enabled in (("INFO", "False"), ("DEBUG", "True")):
+        out = subprocess.run([sys.executable, "-c", code, level], capture_output=True, text=True,
+                             env=env, timeout=120, check=True)
+        assert out.stdout.strip() == enabled, (level, out.stdout, out.stderr)
