@@ -61,9 +61,9 @@ def format_passages(passages: Sequence[Passage]) -> str:
     model can tell this week's figure from last month's)."""
     blocks = []
     for i, p in enumerate(passages, start=1):
-        attrs = [f'id="{i}"', f'title="{_attr(p.title)}"']
+        attrs = [f'id="{i}"', f'title="{_attr(defang(p.title))}"']  # titles can carry attacks too
         if p.source:
-            attrs.append(f'source="{_attr(p.source)}"')
+            attrs.append(f'source="{_attr(defang(p.source))}"')
         attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
         body = neutralise(defang(p.text.strip()))  # instruction-like text never reaches the model
         blocks.append(f"<passage {' '.join(attrs)}>\n{body}\n</passage>")

@@ -8,6 +8,7 @@ one red line and exit with status 1; anything else is a bug and keeps its traceb
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from agent.errors import NewsAgentError
 from agent.safetext import term, visible
@@ -27,7 +29,68 @@ from agent.safetext import term, visible
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+#: Global option (parameter name) → the setting it overrides.
+GLOBAL_SETTINGS = {
+    "index": "index_path",
+    "chroma_url": "chroma_url",
+    "provider": "provider",
+    "model": "model",
+    "model_path": "model_path",
+    "base_url": "base_url",
+    "embedder": "embedder",
+    "threads": "threads",
+    "fetch_timeout": "fetch_timeout",
+    "max_fetch_bytes": "max_fetch_bytes",
+    "max_file_bytes": "max_file_bytes",
+}
+GLOBAL_PANEL = "Global options (also accepted before the command)"
+
+
+def _late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """A global option given after the command: record it like ``main`` does."""
+    source = ctx.get_parameter_source(param.name or "")
+    if ctx.resilient_parsing or getattr(source, "name", "") != "COMMANDLINE":
+        return value
+    root = ctx.find_root()
+    if param.name == "verbose":
+        root.params["verbose"] = bool(value)
+        _configure_logging(bool(value))
+    elif param.name in GLOBAL_SETTINGS:
+        root.ensure_object(dict)[GLOBAL_SETTINGS[param.name]] = value
+    return value
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """The ``agent`` group: every global option is also accepted after the command.
+
+    People type ``agent ask "..." --index DIR``; click only knows a group's options before the
+    subcommand. Rather than repeating the global option definitions in every command, each
+    command gets a copy of the group's own options (same names, types and help, under their
+    own help heading) when it is looked up; a copy stores its value where the group's callback
+    stores the one given before the command, so ``_agent(ctx)`` sees either (the one typed
+    last wins). A command's own option of the same name keeps precedence.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None or getattr(cmd, "_with_global_options", False):
+            return cmd
+        taken = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        names = {p.name for p in cmd.params}
+        for p in self.params:
+            if p.param_type_name != "option" or p.name in names or taken & {*p.opts, *p.secondary_opts}:
+                continue
+            late: Any = copy.copy(p)
+            late.expose_value = False
+            late.callback = _late_global
+            late.rich_help_panel = GLOBAL_PANEL
+            cmd.params.append(late)
+        setattr(cmd, "_with_global_options", True)  # noqa: B010 - a marker on a click object
+        return cmd
+
+
 app = typer.Typer(
+    cls=GlobalOptionsGroup,
     name="agent",
     help=(
         "newsagent: ingest news articles, ask questions with verified citations.\n\n"
@@ -82,6 +145,24 @@ def _is_bare_date(value: str) -> bool:
 
 
 # --- global options --------------------------------------------------------------------
+def _configure_logging(verbose: bool) -> None:
+    """Our messages at WARNING (DEBUG with -v); libraries' chatter only with -v.
+
+    bm25s logs "Building index from tokens" at DEBUG on every ask and sets its logger's level
+    itself; trafilatura warns "discarding data: None" about pages it extracts fine. Neither
+    means anything to the user, so below -v their loggers show errors only.
+    """
+    level = logging.DEBUG if verbose else logging.WARNING
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    elif verbose:  # -v given after the command, once logging was set up for the default
+        root.setLevel(level)
+    from agent.quiet import quiet_libraries
+
+    quiet_libraries(verbose=verbose)
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -106,11 +187,23 @@ def main(
         str | None, typer.Option("--embedder", help="local (offline MiniLM) | openai.")
     ] = None,
     threads: Annotated[int | None, typer.Option("--threads", help="CPU threads for llama.cpp.")] = None,
+    fetch_timeout: Annotated[
+        float | None,
+        typer.Option("--fetch-timeout", help="Seconds before a URL fetch gives up [15].", min=0.1),
+    ] = None,
+    max_fetch_bytes: Annotated[
+        int | None,
+        typer.Option("--max-fetch-bytes", help="Largest page or feed fetched, in bytes [10000000].", min=1),
+    ] = None,
+    max_file_bytes: Annotated[
+        int | None,
+        typer.Option("--max-file-bytes", help="Largest local file ingested, in bytes [20000000].", min=1),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    """Global options go before the command: `agent --index my_index ask ...`."""
-    overrides: dict[str, Any] = {
-        "index_path": index,
+    """Global options go before or after the command: `agent --index my_index ask ...`."""
+    given = {
+        "index": index,
         "chroma_url": chroma_url,
         "provider": provider,
         "model": model,
@@ -118,14 +211,12 @@ def main(
         "base_url": base_url,
         "embedder": embedder,
         "threads": threads,
+        "fetch_timeout": fetch_timeout,
+        "max_fetch_bytes": max_fetch_bytes,
+        "max_file_bytes": max_file_bytes,
     }
-    ctx.obj = {k: v for k, v in overrides.items() if v is not None}
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    # bm25s sets its own logger to DEBUG on import; keep its chatter out of normal output.
-    logging.getLogger("bm25s").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    ctx.obj = {GLOBAL_SETTINGS[k]: v for k, v in given.items() if v is not None}
+    _configure_logging(verbose)
 
 
 def _agent(ctx: typer.Context, **more: Any) -> Any:
@@ -203,6 +294,11 @@ def ingest(
             if item.truncated_at is not None and not as_json:
                 err_console.print(f"[yellow]note:[/yellow] {term(item.input)}: {term(item.note)}",
                                   highlight=False, soft_wrap=True)
+            for warning in [] if as_json else item.warnings:  # one line per problem, kept article
+                err_console.print(
+                    f"[yellow]warning:[/yellow] {term(item.input)}: {term(warning)}",
+                    highlight=False, soft_wrap=True,
+                )
 
         def chunk_progress(article: Article, done: int, total: int) -> None:
             # The per-article bar: a long article's chunks are minutes of embedding on a CPU.
@@ -224,6 +320,7 @@ def ingest(
             + (f", [yellow]truncated {report.truncated}[/yellow]" if report.truncated else "")
             + (f", {report.controls_removed} control character(s) removed"
                if report.controls_removed else "")
+            + (f", [yellow]{report.warnings} warning(s)[/yellow]" if report.warnings else "")
             + f" ({report.chunks} chunks in {report.seconds:.1f}s)"
         )
     if report.failed:
@@ -301,6 +398,45 @@ def ask(
         print_retrieval(console, answer.retrieval)
 
 
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for, in quotes.")],
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, help="Passages to return.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
+) -> None:
+    """The passages `ask` would give the model, without any model (retrieval only).
+
+    Examples:
+
+      agent search "flood damage estimate" -k 3
+    """
+    from rich.markup import escape
+
+    agent = _agent(ctx)
+    passages = _run(
+        lambda: agent.search(
+            query, k=k, source=source, since=_parse_date(since, "--since"),
+            until=_parse_date(until, "--until"),
+        )
+    )
+    if as_json:
+        for p in passages:
+            console.out(p.model_dump_json(), highlight=False)
+        return
+    for p in passages:
+        date = p.published.date().isoformat() if p.published else "undated"
+        console.print(
+            f"[bold]{p.article_id[:12]}[/bold] {date} · {escape(p.source or '')} · {escape(p.title)}",
+            highlight=False, soft_wrap=True,
+        )
+        console.print(f"  {escape(p.text)}", highlight=False, soft_wrap=True)
+    console.print(f"[dim]{len(passages)} passage(s)[/dim]")
+
+
 # --- manage ------------------------------------------------------------------------------
 @app.command("list")
 def list_articles(
@@ -308,7 +444,9 @@ def list_articles(
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", help="At most N articles.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="At most N articles (N ≥ 1).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
 ) -> None:
     """List indexed articles, newest first."""
@@ -381,11 +519,17 @@ def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
 
 
 @app.command()
-def config(ctx: typer.Context) -> None:
+def config(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the settings as one JSON object.")] = False,
+) -> None:
     """Print the effective settings (secrets masked) and where they can be set."""
     from agent.settings import CONFIG_FILES
 
     agent = _agent(ctx)
+    if as_json:
+        console.print_json(json.dumps(agent.settings.masked(), default=str))
+        return
     table = Table("setting", "value", box=None)
     for key, value in agent.settings.masked().items():
         table.add_row(key, str(value))

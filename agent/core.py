@@ -89,6 +89,8 @@ class Agent:
         **overrides: Any
             Any ``Settings`` field, winning over all of those: ``index_path`` (default
             ``./index``), ``chroma_url``, ``provider``, ``model``, ``base_url``, ``top_k``, ...
+            A keyword that is no setting raises ``InvalidArgumentError`` naming the closest one
+            (``Agent(index_dir=...)``: "did you mean 'index_path'?").
 
     Instantiate:
         .. code-block:: python
@@ -242,6 +244,9 @@ class Agent:
     """
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        from agent.settings import check_setting_names
+
+        check_setting_names(overrides)  # Agent(index_dir=...) must not quietly use ./index
         if settings is None:
             settings = Settings(**overrides)
         elif overrides:
@@ -260,6 +265,24 @@ class Agent:
         from agent.store import Store
 
         return Store(self.settings, self.embedder)
+
+    def _reading(self) -> Store:
+        """The store, for a read: opened without creating an index (``IndexNotFoundError``).
+
+        ``agent --index /tmp/typo stats`` used to create an empty index there and report it;
+        a read must say the index is missing instead. Once open (by a read or an ingest), the
+        same ``Store`` serves both.
+        """
+        cache = self.__dict__
+        if "store" not in cache:
+            from agent.store import Store, index_exists, missing_index_error
+
+            if index_exists(self.settings) is False:  # before loading the embedder
+                raise missing_index_error(self.settings)
+            with cache.setdefault("_build_lock", threading.RLock()):
+                if "store" not in cache:
+                    cache["store"] = Store(self.settings, self.embedder, create=False)
+        return self.store
 
     @_lazy
     def retriever(self) -> Retriever:
@@ -306,11 +329,15 @@ class Agent:
         limit: int | None = None,
     ) -> list[Article]:
         """Articles in the index, newest first, optionally filtered."""
-        return self.store.list_articles(source=source, since=since, until=until, limit=limit)
+        if limit is not None and limit < 1:
+            from agent.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"limit must be at least 1 (got {limit}); leave it out for all")
+        return self._reading().list_articles(source=source, since=since, until=until, limit=limit)
 
     def get(self, article_id: str) -> Article:
         """One article by id or unique id prefix (``ArticleNotFoundError`` otherwise)."""
-        return self.store.get_article(article_id)
+        return self._reading().get_article(article_id)
 
     def remove(self, article_id: str) -> bool:
         """Delete an article and its chunks; False when there was no such article.
@@ -319,7 +346,7 @@ class Agent:
         list`` shows ids shortened); a prefix that fits several articles raises
         ``ArticleNotFoundError`` rather than guessing which to delete.
         """
-        if self.store.remove(article_id):
+        if self._reading().remove(article_id):
             return True
         try:
             article = self.store.get_article(article_id)
@@ -331,7 +358,7 @@ class Agent:
 
     def stats(self) -> dict[str, Any]:
         """Counts of articles and chunks, sources, date range, embedder, location."""
-        return self.store.stats()
+        return self._reading().stats()
 
     # --- ask ---------------------------------------------------------------------------
     def search(
@@ -360,6 +387,7 @@ class Agent:
     ) -> TemporalRetrieval:
         from agent.temporal import retrieve_as_of
 
+        self._reading()
         return retrieve_as_of(
             self.retriever,
             query,
@@ -399,7 +427,7 @@ class Agent:
             raise InvalidArgumentError(
                 "the question is empty: ask something, e.g. agent.ask('What did the council approve?')"
             )
-        if self.store.count_articles() == 0:
+        if self._reading().count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )
@@ -456,7 +484,7 @@ class Agent:
         """
         from agent.summarize import summarize_article
 
-        a = article if isinstance(article, Article) else self.store.get_article(article)
+        a = article if isinstance(article, Article) else self._reading().get_article(article)
         return summarize_article(a, lambda: self.chat_model, self.settings, refresh=refresh)
 
     def brief(
@@ -480,6 +508,7 @@ class Agent:
         from agent.brief import make_briefing
 
         started = datetime.now(UTC)
+        self._reading()
         if since == "last":
             since = self.store.get_marker("last_briefing")
             if since is None:

@@ -104,9 +104,15 @@ def check_chat_model(settings: Settings) -> Check:
 
 def check_index(settings: Settings) -> Check:
     from agent.embed import make_embedder
+    from agent.errors import IndexNotFoundError
     from agent.store import Store
 
-    store = Store(settings, make_embedder(settings))
+    try:  # a check must not create the index it checks
+        store = Store(settings, make_embedder(settings), create=False)
+    except IndexNotFoundError:
+        where = settings.chroma_url or str(settings.index_path)
+        fix = "add articles: agent ingest examples/articles"
+        return Check("index", True, f"no index yet at {where}", fix)
     stats = store.stats()
     n = stats.get("articles", 0)
     fix = "" if n else "add articles: agent ingest examples/articles"

@@ -41,6 +41,14 @@ class EmptyIndexError(IndexError_):
     """The index holds no articles yet."""
 
 
+class IndexNotFoundError(EmptyIndexError):
+    """A read (list, show, stats, ask, search) named an index that does not exist.
+
+    Reads never create an index: ``agent --index /tmp/typo stats`` must say so, not report an
+    empty index it just made.
+    """
+
+
 class ArticleNotFoundError(IndexError_):
     """No article with the given id (or id prefix) is in the index."""
 

@@ -35,12 +35,14 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from agent.errors import InvalidArgumentError
+from agent.quiet import quiet
 from agent.settings import Settings
 from agent.store import SearchFilters, to_ts
 from agent.tokens import count_tokens
 from agent.types import Passage
 
 log = logging.getLogger(__name__)
+quiet("bm25s")  # it logs "Building index from tokens" at DEBUG on every question
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
 CANDIDATE_FACTOR = 3  # each side contributes this many × k candidates before fusion
@@ -326,8 +328,8 @@ class Retriever:
     def _disk_folder(self, version: int) -> Path | None:
         """An embedded (on-disk) index keeps a BM25 copy beside it, keyed by the store's version
         (which lives in Chroma, so it survives reopening); a remote Chroma is cached in memory."""
-        if self.settings.chroma_url:
-            return None
+        if self.settings.chroma_url or getattr(self.store, "read_only", False):
+            return None  # a read-only index keeps its BM25 copy in memory
         key = hashlib.sha256(
             f"{self.settings.collection}:{version}".encode()
         ).hexdigest()[:16]

@@ -11,7 +11,9 @@ reuse the descriptions.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +25,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from agent.errors import InvalidArgumentError
 
 
 def _physical_cores() -> int:
@@ -214,3 +218,35 @@ class Settings(BaseSettings):
         data["resolved_model"] = self.resolved_model
         data["resolved_context_tokens"] = self.resolved_context_tokens
         return data
+
+
+def setting_names() -> set[str]:
+    """Every keyword ``Settings(...)`` accepts: the field names and their aliases."""
+    names = set(Settings.model_fields)
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(a for a in alias.choices if isinstance(a, str))
+        elif isinstance(alias, str):
+            names.add(alias)
+    return names
+
+
+def check_setting_names(names: Iterable[str]) -> None:
+    """Raise ``InvalidArgumentError`` for a keyword that is no setting, naming the closest one.
+
+    Why: ``Settings`` ignores unknown keys (config files and the environment may carry keys of
+    other versions), so a misspelt ``Agent(index_dir=...)`` would silently use ``./index``.
+    Keywords given in code are checked here instead; config files keep their tolerance.
+    """
+    known = setting_names()
+    for name in names:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
+        if not close:  # "index_dir" is closer to "index_path" by its words than by its letters
+            words = set(name.lower().split("_"))
+            scored = sorted(known, key=lambda k: (-len(words & set(k.lower().split("_"))), k))
+            close = scored[:1] if words & set(scored[0].lower().split("_")) else []
+        hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
+        raise InvalidArgumentError(f"unknown setting {name!r}; {hint} (`agent config` lists them all)")

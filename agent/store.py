@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as dtime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -46,8 +47,8 @@ from agent.embed import Embedder, l2_normalise
 from agent.errors import (
     ArticleNotFoundError,
     EmbedderMismatchError,
-    EmptyIndexError,
     IndexError_,
+    IndexNotFoundError,
 )
 from agent.settings import Settings
 from agent.types import Article, Chunk, Passage
@@ -145,10 +146,32 @@ def parse_chroma_url(url: str) -> tuple[str, int, bool]:
     return parsed.hostname, parsed.port or (443 if ssl else 8000), ssl
 
 
-def _client(settings: Settings) -> Any:
+#: The file an embedded Chroma index keeps its records in: present iff the index exists.
+CHROMA_DB_FILE = "chroma.sqlite3"
+
+
+def index_exists(settings: Settings) -> bool | None:
+    """Whether the embedded index exists, without creating it; None for a Chroma server
+    (there the collections are looked up instead: ``Store(..., create=False)``)."""
+    if settings.chroma_url:
+        return None
+    return (settings.index_path / CHROMA_DB_FILE).is_file()
+
+
+def missing_index_error(settings: Settings) -> IndexNotFoundError:
+    where = settings.chroma_url or str(settings.index_path)
+    return IndexNotFoundError(
+        f"no index at {where}: check --index / --chroma-url, or add articles first "
+        "(`agent ingest examples/articles`)"
+    )
+
+
+def _client(settings: Settings, *, create: bool = True) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    if not create and index_exists(settings) is False:
+        raise missing_index_error(settings)  # opening a PersistentClient would create it
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         host, port, ssl = parse_chroma_url(settings.chroma_url)
@@ -162,10 +185,54 @@ def _client(settings: Settings) -> Any:
     path = settings.index_path
     if path.exists() and not path.is_dir():
         raise IndexError_(f"index path {path} is a file, not a folder; pass another --index")
+    if index_exists(settings) and not is_writable(path):
+        if create:
+            raise read_only_error(path)
+        path = read_only_snapshot(path)
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as e:
         raise IndexError_(f"cannot open the index at {path}: {e}") from e
+
+
+def is_writable(path: Path) -> bool:
+    """Whether an embedded index can be written: its folder and its database file.
+
+    ``os.access`` answers for the real user and also says no on a read-only file system.
+    """
+    db = path / CHROMA_DB_FILE
+    return os.access(path, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
+
+
+def read_only_error(path: Path) -> IndexError_:
+    return IndexError_(
+        f"the index at {path} is read-only: list, show, stats, ask and search work on it; to "
+        "ingest or remove, make it writable or copy it and pass the copy with --index"
+    )
+
+
+def read_only_snapshot(path: Path) -> Path:
+    """A private copy of a read-only index, removed when the process ends.
+
+    Why a copy: Chroma's embedded client writes to its SQLite file as it opens it (even with
+    migrations off), so it cannot open a read-only index at all ("attempt to write a readonly
+    database"). Reading a copy costs one file copy per process (about a second per few
+    hundred MB); every write to the store is refused (``Store.read_only``), so nothing is
+    ever written to the copy and lost.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    snapshot = Path(tempfile.mkdtemp(prefix="newsagent-readonly-"))
+    atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
+    try:
+        shutil.copytree(path, snapshot, dirs_exist_ok=True, ignore=shutil.ignore_patterns("bm25*"))
+    except OSError as e:
+        raise IndexError_(
+            f"cannot read the index at {path} ({e.strerror or e}); check its permissions"
+        ) from None
+    return snapshot
 
 
 def _clean_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,14 +262,18 @@ class Store:
 
     ``Store(settings, embedder)`` opens or creates the index and cleans up any write
     that a previous process left half-done. Pass ``create=False`` to open only an
-    existing index (``EmptyIndexError`` otherwise).
+    existing index (``IndexNotFoundError``, an ``EmptyIndexError``, otherwise): reads use it.
     """
 
     def __init__(self, settings: Settings, embedder: Embedder, *, create: bool = True) -> None:
         self.settings = settings
         self.embedder = embedder
         self.location = settings.chroma_url or str(settings.index_path)
-        self._client = _client(settings)
+        #: Opened from a read-only embedded index (through a private copy): writes are refused.
+        self.read_only = not settings.chroma_url and bool(index_exists(settings)) and (
+            not is_writable(settings.index_path)
+        )
+        self._client = _client(settings, create=create)
         try:
             self._max_batch = max(1, int(self._client.get_max_batch_size()))
         except Exception:
@@ -211,7 +282,8 @@ class Store:
         self._articles = self._open(f"{prefix}_articles", create, space="cosine")
         self._chunks = self._open(f"{prefix}_chunks", create, space="cosine")
         self._journal = self._open(f"{prefix}_journal", create, space="l2", journal=True)
-        self.recover()
+        if not self.read_only:  # reads skip uncommitted chunks anyway
+            self.recover()
 
     # -- opening -----------------------------------------------------------------------
 
@@ -222,9 +294,7 @@ class Store:
             col = self._client.get_collection(name, embedding_function=None)
         except NotFoundError:
             if not create:
-                raise EmptyIndexError(
-                    f"no index at {self.location}; run `agent ingest …` first"
-                ) from None
+                raise missing_index_error(self.settings) from None
             meta: dict[str, Any] = {"embedder": self.embedder.name}
             if not journal:
                 meta |= {"dim": int(self.embedder.dim), "version": 0}
@@ -250,7 +320,12 @@ class Store:
         col = self._client.get_collection(self._articles.name, embedding_function=None)
         return int((col.metadata or {}).get("version", 0))
 
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise read_only_error(self.settings.index_path)
+
     def _bump_version(self) -> None:
+        self._check_writable()
         col = self._client.get_collection(self._articles.name, embedding_function=None)
         meta = dict(col.metadata or {})
         meta["version"] = int(meta.get("version", 0)) + 1
@@ -263,6 +338,9 @@ class Store:
         return _parse_dt(value) if value else None
 
     def set_marker(self, name: str, when: datetime) -> None:
+        """Record a named moment; on a read-only index there is nowhere to keep it: skipped."""
+        if self.read_only:
+            return
         col = self._client.get_collection(self._articles.name, embedding_function=None)
         meta = dict(col.metadata or {})
         meta[f"marker_{name}"] = when.isoformat()
@@ -356,6 +434,7 @@ class Store:
         """
         if not items:
             return []
+        self._check_writable()
         ids: list[str] = []
         docs: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -422,6 +501,7 @@ class Store:
         """Delete an article (exact id) and all its chunks; False when it was not there."""
         if not self.article_hashes([article_id]):
             return False
+        self._check_writable()
         self._journal_add({article_id: ""})
         self._articles.delete(ids=[article_id])  # the commit point
         self._delete_chunks_except(article_id, None)

@@ -160,8 +160,8 @@ def summary_messages(article: Article, text: str, part: tuple[int, int] | None =
     prompt = load_prompt(PROMPT_NAME)
     part_attr = f' part="{part[0]} of {part[1]}"' if part else ""
     user = prompt.user.format(
-        title=_attr(article.title),
-        source=_attr(article.source or "unknown"),
+        title=_attr(defang(article.title)),  # a title or feed name can carry an attack too
+        source=_attr(defang(article.source or "unknown")),
         date=article.published.date().isoformat() if article.published else "unknown",
         part=part_attr,
         text=neutralise(defang(text.strip())),  # instruction-like text never reaches the model
@@ -770,7 +770,8 @@ def coverage_gaps(chunks: Sequence[Chunk], key_points: Sequence[KeyPoint]) -> li
 def coverage_messages(article: Article, text: str, part: str) -> list[BaseMessage]:
     """Fixed system prompt + one fenced part of the article (instruction-like text removed)."""
     prompt = load_prompt(COVERAGE_PROMPT_NAME)
-    user = prompt.user.format(title=_attr(article.title), part=part, text=neutralise(defang(text.strip())))
+    user = prompt.user.format(title=_attr(defang(article.title)), part=part,
+                              text=neutralise(defang(text.strip())))
     return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
 
 

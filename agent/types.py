@@ -33,6 +33,9 @@ class Article(BaseModel):
     content_hash: str = ""
     ingested_at: datetime | None = None
     origin: str = ""  # the path, URL or feed entry it was loaded from
+    #: Problems found while loading that did not stop it (a date that could not be read), for
+    #: the ingest report; not stored and not serialised.
+    warnings: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
     @property
     def published_ts(self) -> int | None:
@@ -170,6 +173,9 @@ class IngestItem(BaseModel):
     )
     text_chars: int | None = Field(None, description="The article text's length, when truncated.")
 
+    #: One line each: what was wrong with an input that was ingested anyway.
+    warnings: list[str] = Field(default_factory=list)
+
     @property
     def note(self) -> str | None:
         """One line about what ingest changed or left out of this article, if anything."""
@@ -226,12 +232,19 @@ class IngestReport(BaseModel):
         """Articles indexed only up to ``max_chunks_per_article``."""
         return sum(1 for i in self.items if i.truncated_at is not None)
 
+    @property
+    def warnings(self) -> int:
+        """Warning lines over all items (e.g. a published date that could not be read)."""
+        return sum(len(i.warnings) for i in self.items)
+
     def to_markdown(self) -> str:
         extra = ""
         if self.truncated:
             extra += f", {self.truncated} truncated"
         if self.controls_removed:
             extra += f", {self.controls_removed} control character(s) removed"
+        if self.warnings:
+            extra += f", {self.warnings} warning(s)"
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"failed {self.failed}{extra} ({self.chunks} chunks, {self.seconds:.1f}s)\n"

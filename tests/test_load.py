@@ -154,8 +154,12 @@ def test_folder_recursive_sorted_skips_hidden_and_unknown(tmp_path: Path) -> Non
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4 whatever")
     results = run([str(tmp_path)])
-    assert [r.title for r in results] == ["Ay", "Zed", "See"]  # a.txt, b/z.txt, c.md
-    assert all(isinstance(r, Article) for r in results)
+    assert [r.title for r in articles(results)] == ["Ay", "Zed", "See"]  # a.txt, b/z.txt, c.md
+    # The PDF is an article we cannot read: counted as failed, with the reason; the PNG is no
+    # article at all and is passed over.
+    failed = [r for r in results if isinstance(r, IngestItem)]
+    assert [(f.input, f.status) for f in failed] == [(str(tmp_path / "doc.pdf"), "failed")]
+    assert "PDF files are not supported yet" in (failed[0].error or "")
 
 
 def test_empty_folder_is_a_failure(tmp_path: Path) -> None:

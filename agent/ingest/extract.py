@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -157,16 +157,38 @@ def clean_text(text: str, title: str | None = None) -> str:
 # dates, URLs, ids
 
 
+#: A bare number of this many digits is a Unix time: seconds (9-10 digits) or milliseconds (13).
+_EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+#: A date up to this far ahead of now is a time zone or clock difference, not a wrong date.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def _from_epoch(seconds: float) -> datetime | None:
+    if seconds >= 1e11:  # milliseconds, as JavaScript and many exporters write them
+        seconds /= 1000
+    if seconds < 1e8:  # before 1973: a count or a year, not a publication time
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def parse_date(value: Any) -> datetime | None:
     """A timezone-aware datetime (UTC when none is given), or None if unparseable.
 
-    Accepts datetimes, ISO-8601 and the common human formats dateutil understands
-    ("March 3, 2026", "03 Mar 2026 10:00 GMT", RFC 822 as used in RSS).
+    Accepts datetimes, ISO-8601, Unix times (1700000000, "1700000000", milliseconds too) and
+    the common human formats dateutil understands ("March 3, 2026", "03 Mar 2026 10:00 GMT",
+    RFC 822 as used in RSS).
     """
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
         dt = value
+    elif isinstance(value, int | float):
+        return _from_epoch(float(value))
+    elif isinstance(value, str) and _EPOCH.match(value.strip()):
+        return _from_epoch(float(value.strip()))
     else:
         try:
             dt = date_parser.parse(str(value).strip())
@@ -175,6 +197,33 @@ def parse_date(value: Any) -> datetime | None:
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
         dt = dt.replace(tzinfo=UTC)
     return dt
+
+
+def read_date(value: Any, now: datetime | None = None) -> tuple[datetime | None, str | None]:
+    """A given publication date and, when it cannot be used, a one-line warning.
+
+    Why: a date that silently became ``null`` ("yesterday", "2026-13-45") or an article dated
+    2099 (first in every listing, outside every "this week") hides a data problem. The article
+    is kept either way, without the date; the warning says which value was dropped and why.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, datetime):
+        shown = value.isoformat()
+    else:
+        text = repr(value.strip() if isinstance(value, str) else value)
+        shown = text if len(text) <= 42 else f"{text[:40]}…"
+    dt = parse_date(value)
+    if dt is None:
+        return None, (
+            f"published date {shown} cannot be read (use e.g. 2026-03-14, an ISO date-time or Unix "
+            "seconds); kept the article without a date"
+        )
+    if dt > (now or datetime.now(UTC)) + FUTURE_SLACK:
+        return None, (
+            f"published date {shown} lies in the future; kept the article without a date"
+        )
+    return dt, None
 
 
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|cmpid|ocid)$", re.IGNORECASE)
@@ -241,10 +290,12 @@ def build_article(
     url: str | None = None,
     published: datetime | None = None,
     author: str | None = None,
+    warnings: list[str] | None = None,
 ) -> Article:
     """Assemble an Article with its content hash and ingestion time filled in."""
     title = normalize_whitespace(title).replace("\n", " ")
     return Article(
+        warnings=[w for w in warnings or [] if w],
         id=id,
         title=title,
         text=text,
@@ -413,6 +464,11 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     output is turned into blank-line separated paragraphs.
     """
     import trafilatura  # heavy import (lxml, htmldate): only when HTML is seen
+
+    from agent.quiet import quiet
+
+    for noisy in ("trafilatura", "htmldate", "courlan"):  # "discarding data: None" and the like
+        quiet(noisy)
 
     doc = trafilatura.bare_extraction(
         html,

@@ -11,6 +11,7 @@ Reading and fetching live here; what counts as article text lives in ``extract.p
 from __future__ import annotations
 
 import calendar
+import errno
 import json
 import os
 import re
@@ -41,8 +42,8 @@ from agent.ingest.extract import (
     extract_html,
     html_fragment_to_text,
     normalize_whitespace,
-    parse_date,
     parse_text_document,
+    read_date,
 )
 from agent.ingest.netguard import BlockedAddressError, guard_transport
 from agent.settings import Settings
@@ -55,6 +56,9 @@ JSONL_EXTS = {".jsonl"}
 FEED_EXTS = {".xml", ".rss", ".atom"}
 SUPPORTED_EXTS = TEXT_EXTS | MARKDOWN_EXTS | HTML_EXTS | JSONL_EXTS | FEED_EXTS
 SUPPORTED_HINT = "use .txt, .md, .html, .jsonl or an RSS/Atom feed"
+#: Found in a folder, these are articles we cannot read yet: each is reported as failed with
+#: the reason (other files, such as images, are not articles and are passed over).
+_REFUSED_EXTS = {".pdf"}
 
 MAX_REDIRECTS = 5
 MIN_ENTRY_WORDS = 50  # a feed entry shorter than this is a teaser, not an article
@@ -376,11 +380,25 @@ def _iter_input(raw: str, settings: Settings, fetcher: Fetcher) -> Iterator[Resu
         return
     path = Path(raw).expanduser()
     if not path.exists():
-        raise InputError("no such file or folder", "check the path")
+        raise _missing(path)
     if path.is_dir():
         yield from _from_folder(path, raw, settings, fetcher)
     else:
         yield from _from_file(path, settings, fetcher, explicit=True)
+
+
+def _missing(path: Path) -> InputError:
+    """Why ``path`` does not exist: a symlink loop and a dangling symlink each say so."""
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:  # Python < 3.13 reports a loop this way
+            return InputError("symlink loop (the link points back to itself)", "fix or remove the link")
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                return InputError("symlink loop (the link points back to itself)", "fix or remove the link")
+            return InputError(f"broken symlink to {os.readlink(path)}", "fix the link or give its target")
+    return InputError("no such file or folder", "check the path")
 
 
 # A folder's README/LICENSE describes the folder; it is not one of its articles.
@@ -395,7 +413,7 @@ def _from_folder(folder: Path, label: str, settings: Settings,
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         files.extend(
             Path(dirpath) / name for name in filenames
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_EXTS
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_EXTS | _REFUSED_EXTS
             and not _NOT_ARTICLES.match(name)
         )
     # Sorted by path components, so "a.txt" < "b/z.txt" < "c.md" like `ls -R` sorted.
@@ -472,6 +490,7 @@ def _from_text(text: str, path: Path, *, markdown: bool) -> Article:
     if not body:
         raise InputError("no article text after the title", "add the article body below the title")
     url = _http_url(doc.meta.get("url"))
+    published, date_warning = read_date(doc.meta.get("published"))
     return build_article(
         id=article_id(url=url, origin_key=f"file:{path.resolve()}"),
         title=title,
@@ -479,8 +498,9 @@ def _from_text(text: str, path: Path, *, markdown: bool) -> Article:
         origin=str(path),
         source=doc.meta.get("source") or (domain_of(url) if url else path.resolve().parent.name),
         url=url,
-        published=parse_date(doc.meta.get("published")),
+        published=published,
         author=doc.meta.get("author"),
+        warnings=[date_warning] if date_warning else None,
     )
 
 
@@ -535,7 +555,8 @@ def _jsonl_article(line: str, lineno: int, label: str, path: Path, origin_key: s
         raise InputError('"text" has no article text', fix)
     url = _http_url(obj.get("url"))
     key = str(obj["id"]) if obj.get("id") not in (None, "") else str(lineno)
-    published = parse_date(obj.get("published") or obj.get("date"))
+    given = obj.get("published")
+    published, date_warning = read_date(given if given not in (None, "") else obj.get("date"))
     return build_article(
         id=article_id(url=url, origin_key=origin_key, entry_key=key),
         title=title,
@@ -545,6 +566,7 @@ def _jsonl_article(line: str, lineno: int, label: str, path: Path, origin_key: s
         url=url,
         published=published,
         author=_str_field(obj, "author"),
+        warnings=[date_warning] if date_warning else None,
     )
 
 
@@ -669,12 +691,20 @@ def _struct_to_dt(value: Any) -> datetime | None:
         return None
 
 
+def _entry_date(entry: Any) -> tuple[datetime | None, str | None]:
+    """The entry's date as feedparser read it, else as we read its text; with a warning when
+    a date was given but cannot be read or lies in the future (see ``read_date``)."""
+    raw = entry.get("published") or entry.get("updated")
+    parsed = _struct_to_dt(entry.get("published_parsed")) or _struct_to_dt(entry.get("updated_parsed"))
+    if parsed is None:
+        return read_date(raw)
+    return read_date(parsed)
+
+
 def _feed_article(entry: Any, key: str, link: str | None, fetched: _EntryPage,
                   origin_key: str, label: str, source: str | None) -> Article:
     title = html_fragment_to_text(entry.get("title") or "").replace("\n", " ") or None
-    published = (_struct_to_dt(entry.get("published_parsed"))
-                 or _struct_to_dt(entry.get("updated_parsed"))
-                 or parse_date(entry.get("published") or entry.get("updated")))
+    published, date_warning = _entry_date(entry)
     author = entry.get("author") or None
     contents = entry.get("content") or []
     raw_entry = (contents[0].get("value") if contents else "") or entry.get("summary") or ""
@@ -711,4 +741,5 @@ def _feed_article(entry: Any, key: str, link: str | None, fetched: _EntryPage,
         url=link,
         published=published,
         author=author,
+        warnings=[date_warning] if date_warning else None,
     )

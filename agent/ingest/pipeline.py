@@ -163,10 +163,10 @@ def ingest(
             a = p.article
             if error is not None:
                 emit(p.seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
-                                       title=a.title, error=error))
+                                       title=a.title, warnings=a.warnings, error=error))
             else:
                 emit(p.seq, IngestItem(input=_label(a), status=p.status, article_id=a.id,
-                                       title=a.title, chunks=len(p.chunks),
+                                       title=a.title, warnings=a.warnings, chunks=len(p.chunks),
                                        controls_removed=p.controls, truncated_at=p.truncated_at,
                                        text_chars=None if p.truncated_at is None else len(a.text)))
         pending, pending_chunks = [], 0
@@ -192,18 +192,19 @@ def ingest(
             previous = seen[a.id] if a.id in seen else stored.get(a.id)
             if previous == h:
                 emit(seq, IngestItem(input=_label(a), status="unchanged", article_id=a.id,
-                                title=a.title))
+                                title=a.title, warnings=a.warnings))
                 continue
             try:
                 cap = settings.max_chunks_per_article or None
                 chunks = chunk_text(a.id, a.text, settings.chunk_tokens, fits, limit=cap)
             except (NewsAgentError, ValueError) as e:
                 emit(seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
-                                     title=a.title, error=f"cannot chunk the article text: {e}"))
+                                     title=a.title, warnings=a.warnings,
+                                     error=f"cannot chunk the article text: {e}"))
                 continue
             if not chunks:
                 emit(seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
-                                     title=a.title,
+                                     title=a.title, warnings=a.warnings,
                                      error="the article has no text to index; check the input"))
                 continue
             cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
