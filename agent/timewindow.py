@@ -45,7 +45,8 @@ Design choices (each rule's docstring says more):
 ``decade``, ``part`` (start/middle/end of a unit, early/mid/late March), ``rolling`` (the past N
 days/weeks/months, ending at ``as_of``), ``recent`` (a soft window: recently, lately, latest),
 ``since`` (open start .. as_of), ``before`` (.. an anchor), ``range`` (explicit from/between),
-``event`` (a named date or month: from it to as_of), and ``future``. Windows produced by :meth:`TimeWindow.widened` use ``week``, ``weeks``, ``quarter``,
+``event`` (a named date or month: from it to as_of), and ``future``. Windows produced by
+:meth:`TimeWindow.widened` use ``week``, ``weeks``, ``quarter``,
 ``year`` or ``recent``.
 """
 
