@@ -211,7 +211,7 @@ def ask(
     k: Annotated[int | None, typer.Option("-k", help="Passages to give the model.")] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Ask as of DATE: 'this week' means that week; later articles unused."),
+        typer.Option("--as-of", help="Ask as of DATE: 'this week' = the 7 days to it; nothing later used."),
     ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show the time window, filters and passages considered.")
@@ -226,7 +226,7 @@ def ask(
     Relative time is resolved against today, or against --as-of to replay a past day's news.
     Windows are whole days in the as-of time zone; nothing published after the as-of moment is used:
 
-    - "this week", "this past week", "the past week", "these days": the last 7 days and today
+    - "this week", "the past week", "these days", "the past few days": the last 7 days and today
     - "last week", "the previous week": the 7 days before those (8 to 14 days back)
     - "so far this week", "earlier this week", "since Monday": the calendar week, from Monday
     - "today", "yesterday", "on Monday", "last Monday", "this weekend", "last weekend": those days

@@ -605,8 +605,12 @@ def _h_so_far(m: re.Match[str], ctx: _Ctx) -> _Window:
 
 def _h_rolling(m: re.Match[str], ctx: _Ctx) -> _Window:
     """the past/last N hours|days|weeks|months|years: rolling, from local midnight N units back."""
-    _, n = _num(m.group("n"))  # vague counts take their upper end: "the past few days" = 5
+    lo, n = _num(m.group("n"))  # vague counts take their upper end: "the past couple of days" = 3
     unit = m.group("unit").lower()
+    if unit == "day" and lo != n and n >= 5:
+        # "the past few / several days" is how news readers say "this week": a missed article is
+        # worse than a wider window for so vague a phrase, so it is the rolling week (7 days back).
+        n = max(n, 7)
     today = ctx.today
     if unit == "hour":
         start = today - timedelta(days=max(1, -(-n // 24)))
