@@ -250,6 +250,10 @@ def retrieve_as_of(
             )
         else:
             passages = search(lo, hi)
+            if window.kind == "rolling":
+                # "this week" asked on a weekly report's day also holds last week's report (day
+                # 7 back): among equals, the newer one comes first, as the prompt asks the model.
+                passages = prefer_recent(passages)
             note += f'The question\'s "{window.phrase}" means {label}.\n'
         if not passages and window.kind in SOFT_KINDS:
             wider = window.widened()

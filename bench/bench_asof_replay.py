@@ -265,8 +265,8 @@ def main() -> None:
                 "cites_outside_unlabelled": bool(cited_out) and not labelled,
                 "text": answer.text,
             })  # fmt: skip
-            print(f"{len(scored)}/{len(sample)} {answer.status} gold-cited={scored[-1]['cites_gold']}",
-                  file=sys.stderr)  # fmt: skip
+            # the whole row, so a run cut short still leaves its scored answers in the log
+            print(f"{len(scored)}/{len(sample)} {json.dumps(scored[-1])}", file=sys.stderr)
         result["model_sample"] = {
             "model": agent.settings.resolved_model,
             "n": len(scored),
