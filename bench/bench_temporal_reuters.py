@@ -112,6 +112,8 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--out", type=Path, default=None, help="per-question JSON lines")
     ap.add_argument("--sample", type=int, default=0, help="ask only N questions, evenly spread")
+    ap.add_argument("--retrieval-only", action="store_true", help="no model: retrieval-level numbers only")
+    ap.add_argument("--index", type=Path, default=None, help="keep the index here; reused when it exists")
     ap.add_argument(
         "--aware-only", action="store_true", help="run only the time-aware pipeline (a third of the time)"
     )
@@ -146,7 +148,7 @@ def main() -> None:
                 "url": f"https://reuters21578.example/{r['newid']}",
             }
             f.write(json.dumps(row) + "\n")
-    overrides: dict[str, Any] = {"index_path": tmp / "index"}
+    overrides: dict[str, Any] = {"index_path": args.index or tmp / "index"}
     if args.model:
         overrides["model"] = args.model
     agent = Agent(**overrides)
@@ -160,6 +162,28 @@ def main() -> None:
             ("human", "{question}"),
         ]
     )
+    # Retrieval level, all questions, no model: is the gold report among the passages ``ask``
+    # would give the model, is anything published after the as-of moment, and does the window
+    # also hold another report of the same series (the rolling week holds day 7 back)?
+    level = []
+    for c in cases:
+        as_of = c["published"].replace(hour=23, minute=0, second=0)
+        gold_id = by_url[f"https://reuters21578.example/{c['newid']}"]
+        found = agent._retrieve(c["question"], None, None, None, None, None, as_of)
+        same = [o for o in cases if o["series"] == c["series"] and o is not c]
+        lo, hi = found.info.window_since, found.info.window_until
+        level.append({
+            "gold": any(p.article_id == gold_id for p in found.passages),
+            "gold_first": bool(found.passages) and found.passages[0].article_id == gold_id,
+            "after": any(p.published and p.published > as_of for p in found.passages),
+            "two_reports": bool(lo and hi and any(lo <= o["published"] < hi for o in same)),
+        })  # fmt: skip
+    keys = ("gold", "gold_first", "after", "two_reports")
+    retrieval = {key: round(sum(x[key] for x in level) / len(level), 3) for key in keys}
+    print(f"retrieval level: {json.dumps(retrieval)}", file=sys.stderr)
+    if args.retrieval_only:
+        print(json.dumps({"questions": len(cases), "retrieval": retrieval}, indent=2))
+        return
     model = agent.chat_model.bind(max_tokens=agent.settings.max_answer_tokens)
     canonical = prompt | model | StrOutputParser()
 
@@ -205,6 +229,7 @@ def main() -> None:
 
     result = {
         "questions": len(rows),
+        "retrieval_level_all_questions": retrieval,
         "articles_indexed": report.added,
         "model": agent.settings.resolved_model,
         "seconds": round(time.perf_counter() - t_start, 1),
