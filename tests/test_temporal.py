@@ -380,3 +380,25 @@ def test_real_model_answers_from_nearest_coverage_and_says_so(river: Agent) -> N
     for c in answer.citations:
         assert c.published is not None and c.published.date().isoformat() == "2022-06-12"
         assert river.get(c.article_id).text[c.start : c.end] == c.quote
+
+
+def test_seed_article_last_year_answers_from_its_may_2024_coverage(
+    seed_article: Path, tmp_path: Path
+) -> None:
+    """The issue's seed case: asked in June 2026, "last year" (2025) is empty and the May 2024
+    summit article, within a year of it, is the labelled closest coverage (real Chroma). The seed
+    file carries no date line, so the test writes a dated copy to its temporary folder."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    body = seed_article.read_text(encoding="utf-8")
+    (folder / "seed.txt").write_text(f"Title: Putin and Xi hold summit\nDate: 2024-05-16\n\n{body}", "utf-8")
+    a = Agent(index_path=tmp_path / "index")
+    assert a.ingest([str(folder)]).added == 1
+    found = a._retrieve("What was the trade volume between Russia and China last year?", None, None, None,
+                        None, None, datetime(2026, 6, 1, 12, tzinfo=UTC))  # fmt: skip
+    assert found.info.fallback == "nearest"
+    assert found.lead == (
+        "Nothing from 1 January 2025 – 31 December 2025; the closest coverage, from 16 May 2024, says:"
+    )
+    assert _dates(found.passages) == {"2024-05-16"}
+    assert any("240" in p.text for p in found.passages)
