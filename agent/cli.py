@@ -339,7 +339,7 @@ def ask(
     k: Annotated[int | None, typer.Option("-k", help="Passages to give the model.")] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Ask as of DATE: 'this week' means that week; later articles unused."),
+        typer.Option("--as-of", help="Ask as of DATE: 'this week' = the 7 days to it; nothing later used."),
     ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show the time window, filters and passages considered.")
@@ -351,8 +351,21 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, citing verbatim quotes.
 
-    Relative time ("this week", "yesterday", "in March", "recently") is resolved against
-    today, or against --as-of to replay a past day's news.
+    Relative time is resolved against today, or against --as-of to replay a past day's news.
+    Windows are whole days in the as-of time zone; nothing published after the as-of moment is used:
+
+    - "this week", "the past week", "these days", "the past few days": the last 7 days and today
+    - "last week", "the previous week": the 7 days before those (8 to 14 days back)
+    - "so far this week", "earlier this week", "since Monday": the calendar week, from Monday
+    - "today", "yesterday", "on Monday", "last Monday", "this weekend", "last weekend": those days
+    - "recently", "lately", "the latest": the last 14 days (widened when empty)
+    - "this month", "last month", "this year", "last year": calendar months and years
+    - "on January 6", "in March", "the March 2020 lockdown": the event, so coverage from that date on
+    - "since 1 March", "before 2020", "between 3 and 10 March": publication dates
+
+    When a window holds nothing relevant, the answer comes from the closest coverage within one
+    window length and its first sentence says so ("Nothing from …; the closest coverage, from …,
+    says: …"); with nothing near, the answer says so. --explain shows the reading used.
 
     Examples:
 

@@ -421,7 +421,7 @@ class Agent:
         """
         from agent.answer import answer_question, not_in_sources
         from agent.errors import EmptyIndexError, InvalidArgumentError
-        from agent.temporal import nothing_in_window_text, window_label
+        from agent.temporal import label_answer, nothing_in_window_text, window_label
 
         if not question.strip():
             raise InvalidArgumentError(
@@ -442,6 +442,8 @@ class Agent:
                 answer.text = nothing_in_window_text(label, found.nearest[0] if found.nearest else None)
             answer.retrieval = info
             return answer
+        if found.lead and on_text:
+            on_text(found.lead + " ")  # an answer from the nearest coverage says so first
         # A factory, not the model: with no relevant passages the model is never loaded.
         answer = answer_question(
             question,
@@ -452,7 +454,7 @@ class Agent:
             note=found.note,
         )
         answer.retrieval = found.info
-        return answer
+        return label_answer(answer, found)
 
     def chat(
         self,

@@ -66,6 +66,10 @@ def print_retrieval(console: Console, info: RetrievalInfo) -> None:
         lo = info.window_since.isoformat(timespec="minutes") if info.window_since else "…"
         hi = info.window_until.isoformat(timespec="minutes") if info.window_until else "…"
         console.print(f"  time phrase: {term(repr(info.time_phrase))} → [{lo}, {hi})")
+    if info.time_reading == "event":
+        console.print("  reading: event date (coverage published from that date on; mentions first)")
+    elif info.time_reading == "publication":
+        console.print("  reading: publication window")
     if info.fallback != "none":
         console.print(f"  fallback: {info.fallback}")
     console.print(f"  searched: {term(repr(info.query))}")

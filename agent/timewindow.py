@@ -17,8 +17,17 @@ Design choices (each rule's docstring says more):
   is a local midnight: a question asked at 01:30 UTC in New York is still asked "yesterday"
   locally, so "today" is the local day. Windows are returned tz-aware in that zone.
 * **Never past the asking day.** ``until`` is exclusive and capped at the end of ``as_of``'s
-  local day ("this week" asked on Wednesday = Monday 00:00 .. Thursday 00:00). Articles after
-  ``as_of`` are never used anyway (the caller caps at ``as_of`` itself).
+  local day ("so far this week" asked on Wednesday = Monday 00:00 .. Thursday 00:00). Articles
+  after ``as_of`` are never used anyway (the caller caps at ``as_of`` itself).
+* **Weeks roll.** "this week" / "the past week" / "these days" are days 0–7 back and "last week"
+  days 8–14 back, as weekly news roundups and quizzes use them; only "so far this week",
+  "earlier this week", "since Monday" and the weekend phrases are calendar weeks (see
+  :func:`_h_period`).
+* **Event dates are not publication windows.** "on January 6" or "the March 2020 lockdown"
+  (a date or month without since/before/until) names the event: the window is coverage from
+  that date to the asking day (``kind="event"``, the date itself in ``event_since/until``),
+  because articles about a day are mostly published on and after it. A time frame for the
+  reporting elsewhere in the question ("in the past week") wins over the event date.
 * **Future phrases** ("next week", "tomorrow", "in March 2027") get ``kind="future"`` and their
   literal, uncapped bounds. No article published by ``as_of`` can be *from* that window, so a
   caller should not filter on it; its :meth:`TimeWindow.widened` is the "recent" window ending
@@ -35,8 +44,9 @@ Design choices (each rule's docstring says more):
 ``kind`` is one of: ``day``, ``week``, ``weekend``, ``month``, ``quarter``, ``half``, ``year``,
 ``decade``, ``part`` (start/middle/end of a unit, early/mid/late March), ``rolling`` (the past N
 days/weeks/months, ending at ``as_of``), ``recent`` (a soft window: recently, lately, latest),
-``since`` (open start .. as_of), ``before`` (.. an anchor), ``range`` (explicit from/between), and
-``future``. Windows produced by :meth:`TimeWindow.widened` use ``week``, ``weeks``, ``quarter``,
+``since`` (open start .. as_of), ``before`` (.. an anchor), ``range`` (explicit from/between),
+``event`` (a named date or month: from it to as_of), and ``future``. Windows produced by
+:meth:`TimeWindow.widened` use ``week``, ``weeks``, ``quarter``,
 ``year`` or ``recent``.
 """
 
@@ -80,6 +90,10 @@ class TimeWindow:
     phrase: str
     kind: str
     as_of_end: datetime | None = None
+    event_since: datetime | None = None
+    event_until: datetime | None = None
+    """For ``kind="event"``: the date or month the question names (``since``/``until`` are then
+    the coverage window, from that date to the end of the asking day)."""
 
     def widened(self) -> TimeWindow | None:
         """The graceful fallback when the window holds nothing useful: a wider window, or None.
@@ -138,31 +152,35 @@ def resolve_time(
         raise ConfigError(f"week_start={week_start!r} is invalid: use 0 (Monday) .. 6 (Sunday)")
     local = as_of.replace(tzinfo=zone) if as_of.tzinfo is None else as_of.astimezone(zone)
     ctx = _Ctx(today=local.date(), week_start=week_start)
-    best: tuple[int, int, _Window, str] | None = None
-    best_rank: tuple[int, int, int] | None = None
+    found: list[tuple[int, int, _Window, str]] = []
     compared_only = False
     for rule in _RULES:
         for m in rule.pattern.finditer(question):
-            found = _apply(rule, m, question, ctx)
-            if found is None:
+            hit = _apply(rule, m, question, ctx)
+            if hit is None:
                 continue
-            start, end, win = found
+            start, end, win = hit
             if _is_comparison(rule, m, question):
                 compared_only = True
                 continue
-            # Longest phrase wins; among equals, the earliest.
-            rank = (end - start, -start, 0)
-            if best_rank is None or rank > best_rank:
-                best, best_rank = (start, end, win, question[start:end]), rank
-    if best is None and compared_only:
+            found.append((start, end, win, question[start:end]))
+    if not found and compared_only:
         # "Is demand higher than a year ago?" asks about now: no window, only the usual
         # recency preference. The baseline period is for the model to read, not to filter on.
         return None
-    if best is None:
-        found_fallback = _numeric_date_fallback(question, ctx)
-        if found_fallback is None:
+    if not found:
+        fallback = _numeric_date_fallback(question, ctx)
+        if fallback is None:
             return None
-        best = found_fallback
+        found.append(fallback)
+    # Longest phrase wins; among equals, the earliest.
+    best = max(found, key=lambda f: (f[1] - f[0], -f[0]))
+    if best[2].kind == "event":
+        # A time frame for the reporting ("in the past week") beats a date naming the event
+        # ("… about the January 6 attack"), unless it is part of the date's own phrase.
+        frames = [f for f in found if f[2].kind != "event" and (f[1] <= best[0] or f[0] >= best[1])]
+        if frames:
+            best = max(frames, key=lambda f: (f[1] - f[0], -f[0]))
     _, _, win, phrase = best
     return _finish(win, phrase, ctx, zone)
 
@@ -259,11 +277,20 @@ def _recent_year(today: date, month: int, day: int = 1) -> int | None:
 
 
 def _finish(win: _Window, phrase: str, ctx: _Ctx, zone: tzinfo) -> TimeWindow:
-    """Cap at the end of the asking day; a window starting after it is a ``future`` one."""
+    """Cap at the end of the asking day; a window starting after it is a ``future`` one.
+
+    An ``event`` window (a date or month naming what happened) becomes the coverage window from
+    that date to the end of the asking day, keeping the date itself in ``event_since/until``.
+    """
     cap = ctx.cap
     since, until, kind = win.since, win.until, win.kind
+    event_since = event_until = None
     if since is not None and since >= cap:
         kind = "future"
+    elif kind == "event":
+        assert since is not None and until is not None
+        event_since, event_until = _midnight(since, zone), _midnight(min(until, cap), zone)
+        until = cap
     elif until is None or until > cap:
         until = cap
     return TimeWindow(
@@ -272,6 +299,8 @@ def _finish(win: _Window, phrase: str, ctx: _Ctx, zone: tzinfo) -> TimeWindow:
         phrase=phrase.strip(),
         kind=kind,
         as_of_end=_midnight(cap, zone),
+        event_since=event_since,
+        event_until=event_until,
     )
 
 
@@ -427,7 +456,15 @@ def _apply(rule: _Rule, m: re.Match[str], question: str, ctx: _Ctx) -> tuple[int
         win = _Window(None, win.since, "before")
     elif prep in ("until", "till"):
         win = _Window(None, win.until, "before")
+    elif rule.name in _EVENT_RULES:
+        win = _Window(win.since, win.until, "event")
     return m.start(), m.end(), win
+
+
+# Rules whose phrase names a calendar date or month ("on January 6", "the March 2020 lockdown"):
+# without since/after/before/until it is the date of an event, not a time frame for the
+# reporting, and articles about a day are mostly published on and after it.
+_EVENT_RULES = frozenset({"date", "month"})
 
 
 # Words before a time phrase that make it the baseline of a comparison, not the period asked
@@ -529,27 +566,51 @@ def _unit_window(which: str, unit: str, ctx: _Ctx) -> _Window:
 def _h_period(m: re.Match[str], ctx: _Ctx) -> _Window:
     """this/last/next week|month|quarter|year, and the rolling "the past week" family.
 
-    "last week" is the previous *calendar* week: that is how news writers use it ("last week
-    the minister said …" in a Monday paper means Monday–Sunday before), and a calendar week is
-    what a reader checks an answer against. "the past week", "the last week", "this past week"
-    are rolling windows ending at as_of ("over the past week" includes today), day-aligned at
-    the local midnight seven days back, so they always contain as_of − 7 days.
+    Weeks are rolling, because that is how news readers, weekly roundups and news quizzes use
+    them: "this week", "this past week", "the past week", "the last week" are the seven days
+    before the asking day plus that day (days 0–7 back, day-aligned at the local midnight seven
+    days back, so they always contain as_of − 7 days); "last week" / "the previous week" are the
+    seven days before that (days 8–14 back). Measured on a weekly news quiz: the calendar reading
+    made "this week" one day long on a Monday and refused 4 of the first 15 questions whose
+    article was from the Sunday before. The calendar week is for the phrases that say so
+    ("so far this week", "earlier this week", "since Monday"). Months, quarters and years keep
+    their calendar meaning ("last month" = the previous calendar month); "the past month" is
+    rolling.
     """
     which = re.sub(r"\s+", " ", m.group("which").lower())
     unit = m.group("unit").lower()
     today = ctx.today
-    if which in ("the past", "past", "the last", "this past"):
-        if unit == "week":
+    if unit == "week":
+        if which in ("this", "the past", "past", "the last", "this past"):
             return _Window(today - timedelta(days=7), None, "rolling")
+        if which in ("last", "previous", "the previous"):
+            return _Window(today - timedelta(days=14), today - timedelta(days=7), "week")
+    if which in ("the past", "past", "the last", "this past"):
         months = {"month": 1, "quarter": 3, "year": 12}[unit]
         return _Window(_add_months(today, -months), None, "rolling")
     return _unit_window(which, unit, ctx)
 
 
+def _h_these_days(m: re.Match[str], ctx: _Ctx) -> _Window:
+    """these days: the same rolling week as "this week" (days 0–7 back)."""
+    return _Window(ctx.today - timedelta(days=7), None, "rolling")
+
+
+def _h_so_far(m: re.Match[str], ctx: _Ctx) -> _Window:
+    """so far this week/month/year, this week so far: the calendar unit up to and including today."""
+    unit = (m.group("sunit") or m.group("sunit2")).lower()
+    win = _unit_window("this", unit, ctx)
+    return _Window(win.since, ctx.cap, unit)
+
+
 def _h_rolling(m: re.Match[str], ctx: _Ctx) -> _Window:
     """the past/last N hours|days|weeks|months|years: rolling, from local midnight N units back."""
-    _, n = _num(m.group("n"))  # vague counts take their upper end: "the past few days" = 5
+    lo, n = _num(m.group("n"))  # vague counts take their upper end: "the past couple of days" = 3
     unit = m.group("unit").lower()
+    if unit == "day" and lo != n and n >= 5:
+        # "the past few / several days" is how news readers say "this week": a missed article is
+        # worse than a wider window for so vague a phrase, so it is the rolling week (7 days back).
+        n = max(n, 7)
     today = ctx.today
     if unit == "hour":
         start = today - timedelta(days=max(1, -(-n // 24)))
@@ -565,7 +626,7 @@ def _h_rolling(m: re.Match[str], ctx: _Ctx) -> _Window:
 
 
 def _h_recent(m: re.Match[str], ctx: _Ctx) -> _Window:
-    """recently/lately/latest/these days: the last RECENT_DAYS days (recent weeks: 4, months: 3)."""
+    """recently/lately/latest: the last RECENT_DAYS days (recent weeks: 4, months: 3)."""
     t = m.group("body").lower()
     days = 28 if "weeks" in t else 92 if "months" in t else RECENT_DAYS
     return _Window(ctx.today - timedelta(days=days), None, "recent")
@@ -855,9 +916,15 @@ _RULES: list[_Rule] = [
         rf"(?:the\s+)?(?:past|last|previous)\s+(?P<n>{NUM})\s+(?P<unit>hour|day|week|month|year)s?",
         _h_rolling,
     ),
+    _rule("these_days", r"these\s+days", _h_these_days),
+    _rule(
+        "so_far",
+        r"so\s+far\s+this\s+(?P<sunit>week|month|year)|this\s+(?P<sunit2>week|month|year)\s+so\s+far",
+        _h_so_far,
+    ),
     _rule(
         "recent",
-        r"recently|lately|(?:the\s+)?latest|these\s+days|of\s+late|nowadays|in\s+recent\s+(?:days|weeks|months|times)"
+        r"recently|lately|(?:the\s+)?latest|of\s+late|nowadays|in\s+recent\s+(?:days|weeks|months|times)"
         r"|recent\s+(?:days|weeks|months)|recent|currently|right\s+now|at\s+the\s+moment",
         _h_recent,
     ),
@@ -964,4 +1031,6 @@ def _numeric_date_fallback(question: str, ctx: _Ctx) -> tuple[int, int, _Window,
             win = _Window(None, win.since, "before")
         elif word == "until":
             win = _Window(None, win.until, "before")
+    if win.kind == "day":
+        win = _Window(win.since, win.until, "event")
     return start, end, win, question[start:end]

@@ -112,9 +112,16 @@ class RetrievalInfo(BaseModel):
     time_phrase: str | None = Field(None, description="The relative-time phrase found in the question.")
     window_since: datetime | None = Field(None, description="Start of the window the phrase resolved to.")
     window_until: datetime | None = Field(None, description="End (exclusive) of that window.")
-    fallback: Literal["none", "widened", "dropped", "nearest_only"] = Field(
+    time_reading: Literal["publication", "event"] | None = Field(
+        None,
+        description="publication: the phrase is when the reporting was published ('this week'); "
+        "event: a date or month naming the event ('on January 6'), so coverage from that date on.",
+    )
+    fallback: Literal["none", "widened", "dropped", "nearest", "nearest_only"] = Field(
         "none",
         description="widened/dropped: a soft window ('recently') found nothing and was relaxed; "
+        "nearest: a precise window had no coverage and the answer, labelled as such in its first "
+        "sentence, comes from the closest coverage within one window length; "
         "nearest_only: a precise window had no coverage, passages outside it were only reported.",
     )
     query: str = Field("", description="The text actually searched (the question minus its time phrase).")

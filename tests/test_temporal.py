@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -130,13 +131,39 @@ def test_replaying_a_past_day_never_uses_later_articles(agent: Agent) -> None:
     assert passages and max(_dates(passages)) <= "2026-05-06"
 
 
-def test_week_without_coverage_is_not_in_sources_without_a_model(agent: Agent) -> None:
+def test_week_without_coverage_nearby_is_not_in_sources_without_a_model(agent: Agent) -> None:
+    """Asked 15 June, "this week" (7-15 June) is empty and so is the week either side of it:
+    the refusal stays, naming where the nearest coverage is (19 May)."""
     with model_forbidden(agent):
-        answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-05-29"))
+        answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-06-15"))
     assert answer.status == "not_in_sources" and not answer.citations
     assert "nearest coverage" in answer.text and "2026-05-19" in answer.text
     assert answer.retrieval is not None and answer.retrieval.fallback == "nearest_only"
     assert answer.retrieval.time_phrase == "this week"
+
+
+def test_empty_week_next_to_coverage_answers_from_it_labelled(agent: Agent) -> None:
+    """Asked 29 May, "this week" (22-29 May) is empty; 19 May lies within a week of it, so the
+    passages come from that day only and the lead sentence says so."""
+    found = agent._retrieve("What is the average petrol price this week?", None, None, None, None, None,
+                            at("2026-05-29"))  # fmt: skip
+    assert found.info.fallback == "nearest"
+    assert found.passages and _dates(found.passages) == {"2026-05-19"}
+    assert found.lead == (
+        "Nothing from 22 May 2026 – 29 May 2026; the closest coverage, from 19 May 2026, says:"
+    )
+    assert "closest coverage, published 19 May 2026" in found.note
+
+
+def test_nearest_coverage_is_never_published_after_the_as_of_moment(agent: Agent) -> None:
+    """At 08:00 on 12 May the 12 May report (09:00) is not out yet: "yesterday" (11 May) is empty,
+    and the only coverage within a day of it is in the future of the question, so no answer."""
+    as_of = datetime(2026, 5, 12, 8, 0, tzinfo=UTC)
+    with model_forbidden(agent):
+        answer = agent.ask("What was the average petrol price yesterday?", as_of=as_of)
+    assert answer.status == "not_in_sources" and not answer.citations
+    assert answer.retrieval is not None and answer.retrieval.fallback == "nearest_only"
+    assert "2026-05-12" not in answer.text and "2026-05-05" in answer.text
 
 
 def test_nearest_coverage_message_does_not_place_an_undated_article() -> None:
@@ -213,3 +240,165 @@ def test_since_last_briefing_is_remembered_per_index(agent: Agent) -> None:
 
     with model_forbidden(agent), pytest.raises(NoArticlesError):
         agent.brief(since="last", until=datetime(2026, 5, 14, 23, 0, tzinfo=UTC))
+
+
+# --------------------------------------------------------------------------- nearest coverage
+# The issue's quiz case, names changed: a bill agreed on Sunday 12 June 2022 (a date-only
+# article), a follow-up on 20 June that names "the June 12 agreement", an older call for the
+# same cleanup (2 May, a different figure), and unrelated news on the same days.
+RIVER = [
+    ("river_bill.txt", "Senators agree on Harlow River cleanup bill", "2022-06-12",
+     "Senators from both parties announced an agreement on Sunday on a bill to clean up the Harlow "
+     "River. The bill would spend $3.2 billion over five years on sewage works and wetland "
+     "restoration, its sponsors said.\n\nThe agreement still needs votes in both chambers."),
+    ("river_followup.txt", "Harlow River cleanup bill clears Senate committee", "2022-06-20T14:00:00+00:00",
+     "The Senate environment committee approved the Harlow River cleanup bill on Monday, eight days "
+     "after the June 12 agreement between the parties. The committee left the bill's spending "
+     "unchanged and sent it to the full Senate."),
+    ("river_mayors.txt", "Mayors call for Harlow River cleanup", "2022-05-02T10:00:00+00:00",
+     "The mayors of eleven towns along the Harlow River asked Congress for $900 million to clean up "
+     "the river, saying sewage overflows had closed beaches for a third summer."),
+    ("awards.txt", "Stage awards honour The Long Road", "2022-06-12T23:30:00+00:00",
+     "The Long Road won best play at the national stage awards on Sunday night, and its lead actor "
+     "took the prize for best performance."),
+    ("bikes.txt", "Council approves new bike lanes", "2022-06-14T09:00:00+00:00",
+     "The city council approved 12 miles of protected bike lanes on Tuesday after a two-hour debate."),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def river(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    root = tmp_path_factory.mktemp("river")
+    folder = root / "articles"
+    folder.mkdir()
+    for name, title, day, text in RIVER:
+        header = f"Title: {title}\nSource: Valley Courier\nDate: {day}\n\n"
+        (folder / name).write_text(f"{header}{text}\n", "utf-8")
+    a = Agent(index_path=root / "index", model="qwen2.5-0.5b")
+    report = a.ingest([str(folder)])
+    assert report.failed == 0 and report.added == len(RIVER)
+    return a
+
+
+def _titles(passages: list[Passage]) -> set[str]:
+    return {p.title for p in passages}
+
+
+WEEK_EMPTY_LEAD = "Nothing from 13 June 2022 – 16 June 2022; the closest coverage, from 12 June 2022,"
+BILL_Q = "Senators announced an agreement on a river cleanup bill {when}: how much would it spend?"
+
+
+def test_this_week_asked_on_thursday_finds_sundays_article(river: Agent) -> None:
+    """Calendar "this week" on Thursday 16 June was 13-16 June and refused; rolling, it holds 12 June."""
+    found = river._retrieve(BILL_Q.format(when="this week"), None, None, None, None, None,
+                            datetime(2022, 6, 16, 12, tzinfo=UTC))  # fmt: skip
+    assert found.info.fallback == "none" and not found.lead
+    assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
+
+
+def test_empty_calendar_week_answers_from_nearest_day_only(river: Agent) -> None:
+    found = river._retrieve(BILL_Q.format(when="so far this week"), None, None, None, None, None,
+                            datetime(2022, 6, 16, 12, tzinfo=UTC))  # fmt: skip
+    assert found.info.fallback == "nearest"
+    assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
+    assert _dates(found.passages) == {"2022-06-12"}  # the one date the lead sentence names
+    assert found.lead.startswith(WEEK_EMPTY_LEAD)
+
+
+def test_nothing_near_the_window_keeps_the_refusal(river: Agent) -> None:
+    with model_forbidden(river):
+        answer = river.ask(BILL_Q.format(when="so far this week"), as_of=datetime(2022, 7, 20, tzinfo=UTC))
+    assert answer.status == "not_in_sources" and not answer.citations
+    assert answer.retrieval is not None and answer.retrieval.fallback == "nearest_only"
+    assert answer.text.startswith("The indexed articles have nothing on this from 18 July 2022 – 20 July")
+    assert "nearest coverage" in answer.text
+
+
+def test_event_date_searches_coverage_from_that_day_on(river: Agent) -> None:
+    """"agreed on June 12" names the event: the follow-up of 20 June (which mentions the date) is
+    found and ranked first; the May article, before the event, is not used."""
+    found = river._retrieve("What has happened to the river cleanup bill agreed on June 12?", None, None,
+                            None, None, None, datetime(2022, 7, 20, 12, tzinfo=UTC))  # fmt: skip
+    assert found.info.time_reading == "event"
+    assert found.passages and found.passages[0].title == "Harlow River cleanup bill clears Senate committee"
+    assert min(_dates(found.passages)) >= "2022-06-12"
+    assert "date of the event" in found.note
+    assert found.info.query == "What has happened to the river cleanup bill agreed on June 12?"
+
+
+@pytest.mark.parametrize(
+    ("question", "as_of"),
+    [
+        # 21:00 on 12 June in New York is already 13 June in UTC: "today" is the local 12 June
+        ("What did senators agree about the river cleanup today?", "2022-06-12T21:00:00-04:00"),
+        # "yesterday" in New York is 12 June 04:00 UTC .. 13 June 04:00 UTC; the article dated
+        # 12 June (stored as midnight UTC, 20:00 on the 11th there) belongs to that whole day
+        ("What did senators agree about the river cleanup yesterday?", "2022-06-13T09:00:00-04:00"),
+    ],
+)
+def test_date_only_article_belongs_to_its_whole_day_in_the_as_of_zone(
+    river: Agent, question: str, as_of: str
+) -> None:
+    moment = datetime.fromisoformat(as_of).astimezone(ZoneInfo("America/New_York"))
+    found = river._retrieve(question, None, None, None, None, None, moment)
+    assert found.info.fallback == "none"
+    assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
+    assert found.info.window_since is not None and found.info.window_since.date().isoformat() == "2022-06-12"
+
+
+def test_label_answer_prefixes_lead_or_falls_back_to_refusal() -> None:
+    from agent.temporal import TemporalRetrieval, label_answer
+    from agent.types import Answer, Citation, RetrievalInfo
+
+    near = Passage(chunk_id="c", article_id="a", title="Bill agreed", text="x", start=0, end=1,
+                   published=datetime(2022, 6, 12, tzinfo=UTC))  # fmt: skip
+    info = RetrievalInfo(as_of=datetime(2022, 6, 16, tzinfo=UTC), fallback="nearest")
+    found = TemporalRetrieval(passages=[near], info=info, nearest=[near], lead="Nothing from X; the closest "
+                              "coverage, from 12 June 2022, says:", window_text="X")  # fmt: skip
+    cited = Answer(question="q", text="It would spend $3.2 billion [1].", status="answered",
+                   citations=[Citation(n=1, article_id="a", title="Bill agreed", quote="x", start=0, end=1,
+                                       chunk_id="c")])  # fmt: skip
+    out = label_answer(cited, found)
+    assert out.status == "partial"
+    assert out.text == found.lead + " It would spend $3.2 billion [1]."
+    refusal = Answer(question="q", text="The articles do not say.", status="not_in_sources")
+    refused = label_answer(refusal, found)
+    assert refused.text.startswith("The indexed articles have nothing on this from X.")
+    assert "(2022-06-12), outside that period" in refused.text and found.info.fallback == "nearest_only"
+
+
+@pytest.mark.slow
+def test_real_model_answers_from_nearest_coverage_and_says_so(river: Agent) -> None:
+    """End to end (real Chroma, real 0.5B model): the empty calendar week is answered from the
+    12 June article, labelled in the first sentence, status partial, citations verbatim."""
+    answer = river.ask(BILL_Q.format(when="so far this week"), as_of=datetime(2022, 6, 16, 12, tzinfo=UTC))
+    assert answer.retrieval is not None and answer.retrieval.fallback == "nearest", answer
+    assert answer.status == "partial"
+    assert answer.text.startswith(WEEK_EMPTY_LEAD + " says:")
+    assert "3.2 billion" in answer.text
+    assert answer.citations
+    for c in answer.citations:
+        assert c.published is not None and c.published.date().isoformat() == "2022-06-12"
+        assert river.get(c.article_id).text[c.start : c.end] == c.quote
+
+
+def test_seed_article_last_year_answers_from_its_may_2024_coverage(
+    seed_article: Path, tmp_path: Path
+) -> None:
+    """The issue's seed case: asked in June 2026, "last year" (2025) is empty and the May 2024
+    summit article, within a year of it, is the labelled closest coverage (real Chroma). The seed
+    file carries no date line, so the test writes a dated copy to its temporary folder."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    body = seed_article.read_text(encoding="utf-8")
+    (folder / "seed.txt").write_text(f"Title: Putin and Xi hold summit\nDate: 2024-05-16\n\n{body}", "utf-8")
+    a = Agent(index_path=tmp_path / "index")
+    assert a.ingest([str(folder)]).added == 1
+    found = a._retrieve("What was the trade volume between Russia and China last year?", None, None, None,
+                        None, None, datetime(2026, 6, 1, 12, tzinfo=UTC))  # fmt: skip
+    assert found.info.fallback == "nearest"
+    assert found.lead == (
+        "Nothing from 1 January 2025 – 31 December 2025; the closest coverage, from 16 May 2024, says:"
+    )
+    assert _dates(found.passages) == {"2024-05-16"}
+    assert any("240" in p.text for p in found.passages)

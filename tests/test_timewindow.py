@@ -27,14 +27,14 @@ def _d(s: str) -> date:
 
 # (question, as_of, tz, week_start, expected since, expected until) — dates are local midnights.
 ROWS: list[tuple[str, str, str, int, str | None, str]] = [
-    # weeks, and where they start
-    ("Which head of state announced his resignation this week?", WED, "UTC", 0, "2026-06-15", "2026-06-18"),
-    ("What happened this week?", MON, "UTC", 0, "2026-06-15", "2026-06-16"),
-    ("What happened this week?", SUN, "UTC", 0, "2026-06-08", "2026-06-15"),
-    ("What happened this week?", SUN, "UTC", 6, "2026-06-14", "2026-06-15"),
-    ("Who won last week?", MON, "UTC", 0, "2026-06-08", "2026-06-15"),
-    ("Who won last week?", SUN, "UTC", 0, "2026-06-01", "2026-06-08"),
-    ("Who won last week?", WED, "UTC", 6, "2026-06-07", "2026-06-14"),
+    # weeks roll: "this week" = days 0-7 back, "last week" = days 8-14 back (week_start unused)
+    ("Which head of state announced his resignation this week?", WED, "UTC", 0, "2026-06-10", "2026-06-18"),
+    ("What happened this week?", MON, "UTC", 0, "2026-06-08", "2026-06-16"),
+    ("What happened this week?", SUN, "UTC", 0, "2026-06-07", "2026-06-15"),
+    ("What happened this week?", SUN, "UTC", 6, "2026-06-07", "2026-06-15"),
+    ("Who won last week?", MON, "UTC", 0, "2026-06-01", "2026-06-08"),
+    ("Who won last week?", SUN, "UTC", 0, "2026-05-31", "2026-06-07"),
+    ("Who won last week?", WED, "UTC", 6, "2026-06-03", "2026-06-10"),
     ("What happened in the past week?", WED, "UTC", 0, "2026-06-10", "2026-06-18"),
     ("What changed over the past 3 days?", WED, "UTC", 0, "2026-06-14", "2026-06-18"),
     ("What happened in the last two weeks?", WED, "UTC", 0, "2026-06-03", "2026-06-18"),
@@ -61,7 +61,7 @@ ROWS: list[tuple[str, str, str, int, str | None, str]] = [
     ("What happened last month?", "2026-01-10T12:00:00+00:00", "UTC", 0, "2025-12-01", "2026-01-01"),
     ("What happened this month?", JUL31_LATE, "UTC", 0, "2025-07-01", "2025-08-01"),
     ("What happened in the past month?", "2025-03-31T12:00:00+00:00", "UTC", 0, "2025-02-28", "2025-04-01"),
-    ("What happened on 29 February?", WED, "UTC", 0, "2024-02-29", "2024-03-01"),
+    ("What happened on 29 February?", WED, "UTC", 0, "2024-02-29", "2026-06-18"),
     ("What happened earlier this month?", WED, "UTC", 0, "2026-06-01", "2026-06-17"),
     # years and year boundaries
     ("What happened last year?", "2026-01-01T00:30:00+00:00", "UTC", 0, "2025-01-01", "2026-01-01"),
@@ -71,22 +71,22 @@ ROWS: list[tuple[str, str, str, int, str | None, str]] = [
     # time zones: boundaries are local midnights
     ("What happened today?", NY_LATE, "America/New_York", 0, "2026-06-14", "2026-06-15"),
     ("What happened yesterday?", NY_LATE, "America/New_York", 0, "2026-06-13", "2026-06-14"),
-    ("What happened this week?", NY_LATE, "America/New_York", 0, "2026-06-08", "2026-06-15"),
+    ("What happened this week?", NY_LATE, "America/New_York", 0, "2026-06-07", "2026-06-15"),
     ("What happened this month?", JUL31_LATE, "Europe/Berlin", 0, "2025-08-01", "2025-08-02"),
     ("What happened this year?", "2025-12-31T23:30:00+00:00", "Asia/Tokyo", 0, "2026-01-01", "2026-01-02"),
-    # month names: the most recent one not after as_of, or the named year
-    ("What happened in March?", WED, "UTC", 0, "2026-03-01", "2026-04-01"),
-    ("What happened in July?", WED, "UTC", 0, "2025-07-01", "2025-08-01"),
+    # month names (event reading): from the most recent such month, or the named year's, to as_of
+    ("What happened in March?", WED, "UTC", 0, "2026-03-01", "2026-06-18"),
+    ("What happened in July?", WED, "UTC", 0, "2025-07-01", "2026-06-18"),
     ("What happened in June?", WED, "UTC", 0, "2026-06-01", "2026-06-18"),
-    ("What happened in March 2025?", WED, "UTC", 0, "2025-03-01", "2025-04-01"),
+    ("What happened in March 2025?", WED, "UTC", 0, "2025-03-01", "2026-06-18"),
     ("What did the court rule in early March?", WED, "UTC", 0, "2026-03-01", "2026-03-11"),
     ("What happened in the last week of May?", WED, "UTC", 0, "2026-05-25", "2026-06-01"),
-    # explicit dates and ranges
-    ("What happened on 14 June?", "2026-06-10T12:00:00+00:00", "UTC", 0, "2025-06-14", "2025-06-15"),
-    ("What happened on June 14, 2024?", WED, "UTC", 0, "2024-06-14", "2024-06-15"),
-    ("How did stocks close on Friday, June 12?", WED, "UTC", 0, "2026-06-12", "2026-06-13"),
-    ("What happened on 2024-06-14?", WED, "UTC", 0, "2024-06-14", "2024-06-15"),
-    ("What was announced on 14.06.2024?", WED, "UTC", 0, "2024-06-14", "2024-06-15"),
+    # explicit dates (event reading: coverage from that day to as_of) and ranges (publication)
+    ("What happened on 14 June?", "2026-06-10T12:00:00+00:00", "UTC", 0, "2025-06-14", "2026-06-11"),
+    ("What happened on June 14, 2024?", WED, "UTC", 0, "2024-06-14", "2026-06-18"),
+    ("How did stocks close on Friday, June 12?", WED, "UTC", 0, "2026-06-12", "2026-06-18"),
+    ("What happened on 2024-06-14?", WED, "UTC", 0, "2024-06-14", "2026-06-18"),
+    ("What was announced on 14.06.2024?", WED, "UTC", 0, "2024-06-14", "2026-06-18"),
     ("What has happened since 1 March?", WED, "UTC", 0, "2026-03-01", "2026-06-18"),
     ("What happened after 3 March?", WED, "UTC", 0, "2026-03-04", "2026-06-18"),
     ("What happened between 3 and 10 March?", WED, "UTC", 0, "2026-03-03", "2026-03-11"),
@@ -129,14 +129,14 @@ def test_resolves_to_hand_computed_window(
     assert w.phrase and w.phrase.lower() in question.lower()
 
 
-def test_ago_and_past_week_are_different_windows() -> None:
-    """Calendar "last week" and rolling "the past week" are different windows."""
+def test_last_week_and_past_week_are_different_windows() -> None:
+    """"last week" (days 8-14 back) and "the past week" (days 0-7 back) do not overlap."""
     as_of = datetime.fromisoformat(WED)
     cal = resolve_time("What happened last week?", as_of)
     rolling = resolve_time("What happened in the past week?", as_of)
     assert cal is not None and rolling is not None
     assert (cal.kind, rolling.kind) == ("week", "rolling")
-    assert cal.since != rolling.since
+    assert cal.until == rolling.since
 
 
 NO_TIME = [
@@ -297,3 +297,155 @@ def test_strip_time_phrase(question: str, stripped: str) -> None:
 def test_strip_leaves_question_alone_when_phrase_absent() -> None:
     w = TimeWindow(None, None, "next year", "future")
     assert strip_time_phrase("Who won?", w) == "Who won?"
+
+
+# --------------------------------------------------------------------------- the phrase table
+# Every phrase of the README's table, asked at 10:00 UTC on each day of the week of Monday
+# 15 June 2026 .. Sunday 21 June 2026. Each row lists the expected [since, until) local dates
+# for Mon, Tue, Wed, Thu, Fri, Sat, Sun, worked out by hand on a calendar ("MM-DD..MM-DD",
+# 2026 unless a year is given). For event phrases the dates are the coverage window.
+WEEK_OF = [f"2026-06-{d}T10:00:00+00:00" for d in range(15, 22)]
+WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+ROLLING_WEEK = ["06-08..06-16", "06-09..06-17", "06-10..06-18", "06-11..06-19", "06-12..06-20",
+                "06-13..06-21", "06-14..06-22"]  # fmt: skip
+LAST_WEEK = ["06-01..06-08", "06-02..06-09", "06-03..06-10", "06-04..06-11", "06-05..06-12",
+             "06-06..06-13", "06-07..06-14"]  # fmt: skip
+WEEK_TO_DATE = ["06-15..06-16", "06-15..06-17", "06-15..06-18", "06-15..06-19", "06-15..06-20",
+                "06-15..06-21", "06-15..06-22"]  # fmt: skip
+MONTH_TO_DATE = ["06-01..06-16", "06-01..06-17", "06-01..06-18", "06-01..06-19", "06-01..06-20",
+                 "06-01..06-21", "06-01..06-22"]  # fmt: skip
+PHRASE_TABLE: list[tuple[str, str, list[str]]] = [
+    # (question, kind, expected per weekday)
+    ("What happened this week?", "rolling", ROLLING_WEEK),
+    ("What happened this past week?", "rolling", ROLLING_WEEK),
+    ("What happened in the past week?", "rolling", ROLLING_WEEK),
+    ("What happened over the last week?", "rolling", ROLLING_WEEK),
+    ("Who is in the news these days?", "rolling", ROLLING_WEEK),
+    ("What happened in the past few days?", "rolling", ROLLING_WEEK),
+    ("What happened over the past several days?", "rolling", ROLLING_WEEK),
+    ("What happened in the past couple of days?", "rolling",
+     ["06-12..06-16", "06-13..06-17", "06-14..06-18", "06-15..06-19", "06-16..06-20",
+      "06-17..06-21", "06-18..06-22"]),
+    ("Who won last week?", "week", LAST_WEEK),
+    ("Who won the previous week?", "week", LAST_WEEK),
+    ("What has happened so far this week?", "week", WEEK_TO_DATE),
+    ("What has happened this week so far?", "week", WEEK_TO_DATE),
+    ("What has she done since Monday?", "since", WEEK_TO_DATE),
+    ("What did he say earlier this week?", "week",
+     ["06-15..06-16", "06-15..06-16", "06-15..06-17", "06-15..06-18", "06-15..06-19",
+      "06-15..06-20", "06-15..06-21"]),
+    ("What happened this weekend?", "weekend",
+     ["06-13..06-15", "06-13..06-15", "06-13..06-15", "06-13..06-15", "06-13..06-15",
+      "06-20..06-21", "06-20..06-22"]),
+    ("What happened over the weekend?", "weekend",
+     ["06-13..06-15", "06-13..06-15", "06-13..06-15", "06-13..06-15", "06-13..06-15",
+      "06-20..06-21", "06-20..06-22"]),
+    ("What happened last weekend?", "weekend", ["06-13..06-15"] * 7),
+    ("What happened today?", "day",
+     ["06-15..06-16", "06-16..06-17", "06-17..06-18", "06-18..06-19", "06-19..06-20",
+      "06-20..06-21", "06-21..06-22"]),
+    ("What happened yesterday?", "day",
+     ["06-14..06-15", "06-15..06-16", "06-16..06-17", "06-17..06-18", "06-18..06-19",
+      "06-19..06-20", "06-20..06-21"]),
+    ("What happened the day before yesterday?", "day",
+     ["06-13..06-14", "06-14..06-15", "06-15..06-16", "06-16..06-17", "06-17..06-18",
+      "06-18..06-19", "06-19..06-20"]),
+    ("What did he say on Monday?", "day", ["06-15..06-16"] * 7),
+    ("What did he say last Monday?", "day", ["06-08..06-09"] + ["06-15..06-16"] * 6),
+    ("What did he say on Friday?", "day", ["06-12..06-13"] * 4 + ["06-19..06-20"] * 3),
+    ("What changed over the past 3 days?", "rolling",
+     ["06-12..06-16", "06-13..06-17", "06-14..06-18", "06-15..06-19", "06-16..06-20",
+      "06-17..06-21", "06-18..06-22"]),
+    ("What was decided two weeks ago?", "week", ["06-01..06-08"] * 7),
+    ("What did the bank say recently?", "recent",
+     ["06-01..06-16", "06-02..06-17", "06-03..06-18", "06-04..06-19", "06-05..06-20",
+      "06-06..06-21", "06-07..06-22"]),
+    ("What happened this month?", "month", MONTH_TO_DATE),
+    ("What has happened so far this month?", "month", MONTH_TO_DATE),
+    ("What happened last month?", "month", ["05-01..06-01"] * 7),
+    ("What happened in the past month?", "rolling",
+     ["05-15..06-16", "05-16..06-17", "05-17..06-18", "05-18..06-19", "05-19..06-20",
+      "05-20..06-21", "05-21..06-22"]),
+    ("What happened this year?", "year",
+     ["01-01..06-16", "01-01..06-17", "01-01..06-18", "01-01..06-19", "01-01..06-20",
+      "01-01..06-21", "01-01..06-22"]),
+    ("What happened last year?", "year", ["2025-01-01..2026-01-01"] * 7),
+    ("What has happened since 1 June?", "since", MONTH_TO_DATE),
+    ("What was said about the June 12 vote?", "event",
+     ["06-12..06-16", "06-12..06-17", "06-12..06-18", "06-12..06-19", "06-12..06-20",
+      "06-12..06-21", "06-12..06-22"]),
+    ("What did the hearings find about the March 2020 lockdown?", "event",
+     ["2020-03-01..2026-06-16", "2020-03-01..2026-06-17", "2020-03-01..2026-06-18",
+      "2020-03-01..2026-06-19", "2020-03-01..2026-06-20", "2020-03-01..2026-06-21",
+      "2020-03-01..2026-06-22"]),
+]  # fmt: skip
+
+
+def _span(text: str) -> tuple[date, date]:
+    a, b = text.split("..")
+    return (_d(a if len(a) == 10 else f"2026-{a}"), _d(b if len(b) == 10 else f"2026-{b}"))
+
+
+@pytest.mark.parametrize("weekday", range(7), ids=WEEKDAY_NAMES)
+@pytest.mark.parametrize(("question", "kind", "expected"), PHRASE_TABLE, ids=[r[0] for r in PHRASE_TABLE])
+def test_phrase_table_on_every_weekday(question: str, kind: str, expected: list[str], weekday: int) -> None:
+    as_of = datetime.fromisoformat(WEEK_OF[weekday])
+    assert as_of.weekday() == weekday  # the calendar fact the table relies on
+    w = resolve_time(question, as_of)
+    assert w is not None and w.since is not None and w.until is not None, question
+    assert (w.since.date(), w.until.date()) == _span(expected[weekday])
+    assert w.kind == kind
+    # never past the asking day, and every window contains something up to it
+    assert w.until.date() <= as_of.date() + timedelta(days=1) and w.since < w.until
+
+
+def test_this_week_holds_last_sundays_article_when_asked_on_thursday() -> None:
+    """The issue's quiz case: asked Thursday 16 June 2022, the article is from Sunday 12 June."""
+    w = resolve_time("Senators agreed on a river cleanup bill this week: how much would it spend?",
+                     datetime(2022, 6, 16, 12, tzinfo=UTC))  # fmt: skip
+    assert w is not None and w.since is not None and w.until is not None
+    assert w.since.date() <= date(2022, 6, 12) < w.until.date()
+
+
+@pytest.mark.parametrize(
+    ("question", "as_of", "event", "coverage_since"),
+    [
+        ("What did the hearings reveal about the January 6 attack?", "2022-07-14T12:00:00+00:00",
+         ("2022-01-06", "2022-01-07"), "2022-01-06"),
+        ("What did the hearings reveal about the January 6, 2021 attack?", "2022-07-14T12:00:00+00:00",
+         ("2021-01-06", "2021-01-07"), "2021-01-06"),
+        ("How did the March 2020 lockdown affect sales?", "2022-07-14T12:00:00+00:00",
+         ("2020-03-01", "2020-04-01"), "2020-03-01"),
+        ("What happened on 2024-06-14?", WED, ("2024-06-14", "2024-06-15"), "2024-06-14"),
+    ],
+)  # fmt: skip
+def test_event_dates_are_not_publication_windows(
+    question: str, as_of: str, event: tuple[str, str], coverage_since: str
+) -> None:
+    moment = datetime.fromisoformat(as_of)
+    w = resolve_time(question, moment)
+    assert w is not None and w.kind == "event"
+    assert w.event_since is not None and w.event_until is not None and w.since is not None
+    assert (w.event_since.date(), w.event_until.date()) == (_d(event[0]), _d(event[1]))
+    assert w.since.date() == _d(coverage_since)
+    assert w.until is not None and w.until.date() == moment.date() + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "kind"),
+    [
+        ("What was reported in the past week about the January 6 attack?", "in the past week", "rolling"),
+        ("What did the papers say yesterday about the March 2020 lockdown?", "yesterday", "day"),
+        ("What has been said since 1 March?", "since 1 March", "since"),
+        ("What happened before 14 June?", "before 14 June", "before"),
+    ],
+)  # fmt: skip
+def test_a_reporting_frame_beats_an_event_date(question: str, phrase: str, kind: str) -> None:
+    w = resolve_time(question, datetime.fromisoformat(WED))
+    assert w is not None and (w.phrase, w.kind) == (phrase, kind)
+    assert w.event_since is None
+
+
+def test_event_date_in_the_future_is_future() -> None:
+    w = resolve_time("What will happen on 1 July 2026?", datetime.fromisoformat(WED))
+    assert w is not None and w.kind == "future"
