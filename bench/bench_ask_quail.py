@@ -80,6 +80,7 @@ def main() -> None:
     from agent import Agent, Answer
     from agent.answer import UNREADABLE_TEXT
     from agent.errors import ModelError
+    from agent.evidence import UNVERIFIED_PREFIX
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
     questions = [json.loads(line) for line in (args.data / "quail_dev_news.jsonl").open()]
@@ -161,7 +162,11 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         options = q["options"]
         nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
-        picked = nei if answer.status == "not_in_sources" else pick(answer.text, options)
+        # an unverified answer is judged by the model's claim (without the "not confirmed"
+        # marker), so "a right answer shown as unverified" can be counted
+        shown = answer.text.removeprefix(UNVERIFIED_PREFIX)
+        picked = nei if answer.status == "not_in_sources" else pick(shown, options)
+        discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
         picked = -1 if error else picked
         canonical: dict | None = None
         if canonical_chain is not None:
@@ -185,6 +190,9 @@ def main() -> None:
             "citations": valid, "seconds": seconds, "canonical": canonical,
             "model": agent.settings.resolved_model, "commit": commit,
             "model_error": error, "unreadable": answer.text == UNREADABLE_TEXT,
+            "unsupported": answer.unsupported,
+            "discarded_correct": discarded is not None and discarded == q["gold_index"][0],
+            "sentence_ids": [c.sentence_ids for c in answer.citations],
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")

@@ -1,0 +1,103 @@
+"""agent.evidence: numbered sentences shown to the model, and verification of sentence ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agent.cite import NOT_ANSWERED_TEXT
+from agent.evidence import UNVERIFIED_PREFIX, Evidence, answer_schema, verify
+from agent.types import Passage
+
+SERIES = (
+    "“Lanternfall” is officially coming back. VistaStream announced Sunday that the hugely "
+    "popular Icelandic series is renewed for a second season.\n\nFilming starts in May in Reykjavik."
+)
+BUDGET = "The council approved the budget on Tuesday. It totals $412.6 million. The vote was 7-2."
+Q = "Which hugely popular series was just renewed for another season?"
+
+
+def passage(n: int, text: str, start: int, title: str) -> Passage:
+    return Passage(chunk_id=f"a{n}:0", article_id=f"a{n}", title=title, text=text, start=start,
+                   end=start + len(text), published=datetime(2026, 3, 1, tzinfo=UTC))
+
+
+EV = Evidence([passage(1, SERIES, 40, "Streaming news"), passage(2, BUDGET, 0, "Council budget")])
+
+
+def out(answer: str, citations: list[int], status: str = "answered") -> dict[str, object]:
+    return {"answer": answer, "status": status, "citations": citations}
+
+
+def test_ids_run_across_passages_and_the_prompt_shows_paragraphs() -> None:
+    assert EV.ids == [1, 2, 3, 4, 5, 6]
+    shown = EV.format()
+    assert "[1] “Lanternfall” is officially coming back.\n[2] VistaStream" in shown
+    assert "season.\n\n[3] Filming starts" in shown  # a blank line between paragraphs
+    assert "[4] The council approved" in shown and "[6] The vote was 7-2." in shown
+    assert answer_schema(EV.ids, ["answered"])["properties"]["citations"]["items"]["enum"] == EV.ids
+
+
+def test_the_name_in_the_sentence_before_verifies_and_the_quote_spans_both_sentences() -> None:
+    ans = verify(Q, out("Lanternfall [2].", [2]), EV)
+    assert ans.status == "answered" and ans.text == "Lanternfall [1]."
+    (c,) = ans.citations
+    assert c.sentence_ids == [1, 2]
+    assert c.quote == SERIES[: SERIES.index("\n\n")]
+    assert (c.start, c.end) == (40, 40 + len(c.quote))  # article offsets: verbatim by construction
+
+
+def test_an_unmarked_answer_uses_the_citations_list() -> None:
+    ans = verify("How big is the budget?", out("The budget totals $412.6 million.", [5]), EV)
+    assert ans.status == "answered" and ans.text == "The budget totals $412.6 million [1]."
+    assert ans.citations[0].quote == "It totals $412.6 million."
+
+
+def test_an_id_off_by_one_is_repointed_within_the_cited_passage() -> None:
+    ans = verify("How big is the budget?", out("The budget totals $412.6 million [6].", [6]), EV)
+    assert ans.status == "answered" and ans.citations[0].sentence_ids[-1] == 5
+
+
+def test_two_claims_one_verified_one_not_is_partial() -> None:
+    ans = verify("What did the council do?", out(
+        "The council approved the budget [4]. The mayor resigned in protest [4].", [4]), EV)
+    assert ans.status == "partial" and ans.text == "The council approved the budget [1]."
+    assert ans.unsupported == ["The mayor resigned in protest"]
+
+
+def test_markers_inside_one_sentence_make_one_claim() -> None:
+    ans = verify("What did the council do?", out(
+        "The council approved the budget [4] and it totals $412.6 million [5].", [4, 5]), EV)
+    assert ans.status == "answered" and len(ans.citations) == 1
+    assert ans.citations[0].sentence_ids == [4, 5]
+
+
+def test_a_wrong_number_is_unverified_beside_the_closest_sentence_never_cited() -> None:
+    ans = verify("How big is the budget?", out("The budget totals $500 million [5].", [5]), EV)
+    assert ans.status == "unverified" and ans.citations == []
+    assert ans.text == UNVERIFIED_PREFIX + "The budget totals $500 million."
+    assert ans.closest is not None and ans.closest.sentence_ids == [5] and ans.closest.n == 0
+
+
+def test_declines_and_guesses_without_a_sentence() -> None:
+    declined = verify(Q, out("The articles do not say which series.", [], "not_in_sources"), EV)
+    assert declined.status == "not_in_sources" and declined.text == "The articles do not say which series."
+    guess = verify(Q, out("Stormgate", [], "not_in_sources"), EV)
+    assert guess.status == "not_in_sources" and guess.text == NOT_ANSWERED_TEXT
+    assert guess.unsupported == ["Stormgate"]
+    nothing = verify("Who won the cup final?", out("Real Marlow won the final.", []), EV)
+    assert nothing.status == "not_in_sources" and nothing.unsupported == ["Real Marlow won the final."]
+    empty = verify(Q, out("", []), EV)
+    assert empty.status == "not_in_sources" and empty.text == NOT_ANSWERED_TEXT
+
+
+def test_unknown_or_malformed_ids_are_ignored() -> None:
+    ans = verify("How big is the budget?", out("It totals $412.6 million [99].", ["x", {"sentence": 5}, 99]), EV)  # type: ignore[list-item]
+    assert ans.status == "answered" and ans.citations[0].sentence_ids == [5]
+
+
+def test_an_old_passage_without_stored_offsets_is_segmented_on_the_fly() -> None:
+    p = passage(1, SERIES, 0, "t")
+    assert p.sentences == ""
+    assert len(Evidence([p]).ids) == 3
+    stored = p.model_copy(update={"sentences": "0+40,41+96;139+33"})
+    assert [Evidence([stored]).text_of(i) for i in (1, 3)] == [SERIES[:40], SERIES[139:172]]
