@@ -28,10 +28,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from agent.cite import NOT_ANSWERED_TEXT, is_decline
+from agent.cite import is_decline
+from agent.errors import InvalidArgumentError
 from agent.evidence import Evidence, verify
 from agent.evidence import neutralise as neutralise  # re-exported: article text can't close its fence
-from agent.errors import InvalidArgumentError
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage

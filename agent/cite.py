@@ -20,7 +20,6 @@ from typing import Any
 from agent.text.sentences import sentence_spans, sentence_texts
 from agent.types import Answer, AnswerStatus, Citation, Passage
 
-
 # A quote shorter than this (after trimming) can match almost anywhere, so it proves nothing.
 MIN_QUOTE_WORDS = 3
 MIN_QUOTE_CHARS = 12

@@ -251,7 +251,8 @@ def verify(
             return make(shown, "not_in_sources", unsupported=[] if is_decline(said) else unverified)
         prefer = [i for c in claims for i in c.ids]
         near = evidence.closest(said, question, prefer)
-        if not cited_any and (near is None or not (terms(said) - terms(question)) & terms(evidence.text_of(near))):
+        own = terms(said) - terms(question)
+        if not cited_any and (near is None or not own & terms(evidence.text_of(near))):
             # No sentence cited, and no shown sentence has a word of the claim beyond the
             # question's: nothing here says this. A decline, not an answer to show.
             return make(NOT_ANSWERED_TEXT, "not_in_sources", unsupported=unverified)
@@ -278,5 +279,6 @@ def verify(
         end = c.text[len(body):].strip() or "."
         out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
     new_text = " ".join(out)
-    status: AnswerStatus = "partial" if unverified or model_status in ("partial", "not_in_sources") else "answered"
+    unsure = unverified or model_status in ("partial", "not_in_sources")
+    status: AnswerStatus = "partial" if unsure else "answered"
     return make(new_text, status, citations, unverified)

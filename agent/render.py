@@ -13,7 +13,9 @@ from rich.text import Text
 
 from agent.types import Answer, Citation, RetrievalInfo
 
-_STATUS_STYLE = {"answered": "green", "partial": "yellow", "unverified": "yellow", "not_in_sources": "magenta"}
+_STATUS_STYLE = {
+    "answered": "green", "partial": "yellow", "unverified": "yellow", "not_in_sources": "magenta",
+}
 
 
 def print_answer(console: Console, answer: Answer) -> None:

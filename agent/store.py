@@ -4,8 +4,9 @@ Three collections share a prefix (``settings.collection``):
 
 * ``<prefix>_chunks``: one record per chunk (document = chunk text, metadata =
   article_id, n, start, end, title, source, url, published, published_ts,
-  content_hash, sentences = compact chunk-relative sentence offsets). Chunk ids are ``{article_id}:{hash8}:{n}``: two versions of an
-  article never share a chunk id, so a new version can be written beside the old.
+  content_hash, sentences = compact chunk-relative sentence offsets). Chunk ids are
+  ``{article_id}:{hash8}:{n}``: two versions of an article never share a chunk id, so a
+  new version can be written beside the old.
 * ``<prefix>_articles``: one record per article (document = cleaned text, metadata =
   the Article fields, embedding = normalised mean of its chunk vectors). **The
   article record is the commit point**: a chunk counts only if its content_hash is

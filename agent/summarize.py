@@ -35,6 +35,7 @@ from agent.cite import clean_quote, find_quote
 from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
+from agent.text.sentences import sentence_spans
 from agent.tokens import count_tokens
 from agent.types import (
     Article,

@@ -164,7 +164,8 @@ class Answer(BaseModel):
                 lines.append(f"    > {c.quote}")
         if self.closest is not None:
             c = self.closest
-            lines += ["", f"**Closest sentence** (not confirmed as the source): *{c.title}*", f"    > {c.quote}"]
+            lines += ["", f"**Closest sentence** (not confirmed as the source): *{c.title}*",
+                      f"    > {c.quote}"]
         return "\n".join(lines).rstrip() + "\n"
 
 

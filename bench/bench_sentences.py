@@ -174,7 +174,7 @@ def main() -> None:
     args = ap.parse_args()
     splitters = make_splitters()
 
-    print("1. hard cases (%d, invented)" % len(CASES))
+    print(f"1. hard cases ({len(CASES)}, invented)")
     for name, fn in splitters.items():
         right = tp = fp = fn_ = 0
         misses = []
@@ -192,7 +192,8 @@ def main() -> None:
                 misses.append(case.replace("\n", "\\n"))
         p = tp / (tp + fp) if tp + fp else 1.0
         r = tp / (tp + fn_) if tp + fn_ else 1.0
-        print(f"  {name:7s} cases right {right}/{len(CASES)}  boundary P {p:.3f} R {r:.3f}  (fp {fp}, fn {fn_})")
+        print(f"  {name:7s} cases right {right}/{len(CASES)}  boundary P {p:.3f} R {r:.3f}  "
+              f"(fp {fp}, fn {fn_})")
         for miss in misses:
             print(f"      miss: {miss[:110]}")
 
@@ -218,11 +219,13 @@ def main() -> None:
         union = set().union(*bounds.values())
         disputed = sorted(x for x in union if not all(x in b for b in bounds.values()))
         speed = "  ".join(f"{k} {1000 * secs[k] / max(1, counts[k]):.2f} ms/sent" for k in secs)
-        print(f"  {source:8s} docs {len(docs):3d} sentences(ours) {counts['ours']:5d}  disputed {len(disputed):4d}  {speed}")
+        print(f"  {source:8s} docs {len(docs):3d} sentences(ours) {counts['ours']:5d}  "
+              f"disputed {len(disputed):4d}  {speed}")
         if dump:
             for x in disputed:
                 who = ",".join(k for k, b in bounds.items() if x in b)
-                ctx = joined[max(0, x - 60): x].replace("\n", "⏎") + " ‖ " + joined[x: x + 40].replace("\n", "⏎")
+                before = joined[max(0, x - 60) : x].replace("\n", "⏎")
+                ctx = before + " ‖ " + joined[x : x + 40].replace("\n", "⏎")
                 dump.write(f"{source}\tcut-by:{who}\t{ctx}\n")
     if dump:
         dump.close()

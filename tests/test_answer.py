@@ -24,8 +24,8 @@ from agent.answer import (
     neutralise,
 )
 from agent.cite import NOT_ANSWERED_TEXT
-from agent.evidence import UNVERIFIED_PREFIX
 from agent.errors import ModelFileError
+from agent.evidence import UNVERIFIED_PREFIX
 from agent.prompting import load_prompt, parse_prompt
 from agent.settings import Settings
 from agent.types import Passage
@@ -400,7 +400,9 @@ FAITHFUL = {
     "status": "answered",
     "citations": [1],
 }
-UNCITED = {"answer": "Trade set a new record of $240 billion last year.", "status": "answered", "citations": []}
+UNCITED = {
+    "answer": "Trade set a new record of $240 billion last year.", "status": "answered", "citations": [],
+}
 
 
 def test_an_answer_citing_no_sentence_is_retried_once_with_the_reason() -> None:

@@ -91,7 +91,8 @@ def test_declines_and_guesses_without_a_sentence() -> None:
 
 
 def test_unknown_or_malformed_ids_are_ignored() -> None:
-    ans = verify("How big is the budget?", out("It totals $412.6 million [99].", ["x", {"sentence": 5}, 99]), EV)  # type: ignore[list-item]
+    messy: list[object] = ["x", {"sentence": 5}, 99]
+    ans = verify("How big is the budget?", out("It totals $412.6 million [99].", messy), EV)  # type: ignore[arg-type]
     assert ans.status == "answered" and ans.citations[0].sentence_ids == [5]
 
 

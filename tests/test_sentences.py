@@ -51,7 +51,8 @@ def test_offsets_round_trip_relative_to_a_chunk_start() -> None:
     sents = [Sentence(100, 120, 3), Sentence(121, 140, 3), Sentence(142, 150, 4)]
     encoded = encode_sentences(sents, base=100)
     assert encoded == "0+20,21+19;42+8"  # compact: Chroma metadata values must be scalars
-    assert decode_sentences(encoded, base=100) == [Sentence(100, 120, 0), Sentence(121, 140, 0), Sentence(142, 150, 1)]
+    back = [Sentence(100, 120, 0), Sentence(121, 140, 0), Sentence(142, 150, 1)]
+    assert decode_sentences(encoded, base=100) == back
     assert decode_sentences("") == []
     with pytest.raises(ValueError):
         decode_sentences("1-2")
@@ -80,3 +81,14 @@ def test_a_sentence_cut_across_chunks_is_clipped_to_each_chunk() -> None:
     for c in chunks:
         sents = chunk_sentences(c.text, c.sentences)
         assert len(sents) == 1 and (sents[0].start, sents[0].end) == (0, len(c.text))
+
+
+def test_summaries_take_a_figures_sentence_from_the_same_segmenter() -> None:
+    """summarize.sentence_with (a figure's evidence) uses this segmenter: "Mr." and "U.S." do
+    not cut the sentence, so the evidence is the whole sentence stating the figure."""
+    from agent.summarize import sentence_with
+
+    text = "The plan was drafted last year. Mr. Halvorsen said U.S. funding of $3.5 million was lost. He left."
+    a, b = sentence_with("$3.5 million", text) or (0, 0)
+    assert text[a:b] == "Mr. Halvorsen said U.S. funding of $3.5 million was lost."
+    assert sentence_with("$9 billion", text) is None

@@ -75,7 +75,8 @@ def test_a_number_must_be_in_the_shown_text_not_only_in_the_title_or_question() 
     j = check("The budget is $412.6 million.", q, text, 0)
     assert j.supported and j.span == (0, 1)  # the number's sentence joins the quote
     assert not check("The budget is $500 million.", q, text, 0).supported
-    assert not check("It passed 7 to 2.", "Did it pass 7 to 2?", text, 0, title="Budget passes 7 to 2").supported
+    title = "Budget passes 7 to 2"
+    assert not check("It passed 7 to 2.", "Did it pass 7 to 2?", text, 0, title=title).supported
 
 
 def test_a_date_must_be_in_the_shown_text() -> None:
@@ -129,7 +130,11 @@ def test_an_out_of_range_sentence_is_not_supported() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("It rose 3.5% to $1,200.", {"3.5", "1200"}), ("No figures.", set()), ("On 12/03 at 10:30.", {"12/03", "10:30"})],
+    [
+        ("It rose 3.5% to $1,200.", {"3.5", "1200"}),
+        ("No figures.", set()),
+        ("On 12/03 at 10:30.", {"12/03", "10:30"}),
+    ],
 )
 def test_numbers(text: str, expected: set[str]) -> None:
     assert numbers(text) == expected

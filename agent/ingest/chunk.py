@@ -17,9 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from agent.tokens import count_tokens
-from agent.types import Chunk
-
 from agent.text.sentences import (
     Sentence,
     Span,
@@ -28,6 +25,8 @@ from agent.text.sentences import (
     segment,
     sentence_spans,
 )
+from agent.tokens import count_tokens
+from agent.types import Chunk
 
 __all__ = ["chunk_text", "paragraph_spans", "sentence_spans", "word_spans"]
 
