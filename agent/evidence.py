@@ -72,7 +72,7 @@ class Evidence:
             for si in range(len(sents)):
                 self.shown.append(Shown(len(self.shown) + 1, pi, si))
         self.by_id = {s.id: s for s in self.shown}
-        self._first_id = {}
+        self._first_id: dict[int, int] = {}
         for s in self.shown:
             self._first_id.setdefault(s.passage, s.id)
 

@@ -25,7 +25,7 @@ figure, a dropped "not") and keeps answers a reader would accept from the same t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.cite import STOPWORDS, normalise, strip_markers
@@ -145,9 +145,9 @@ def judge(
     lo = hi = cited
     shown_terms = set(anchor_terms)
 
-    def holding(found: Callable[[set[str]], bool]) -> int | None:
-        """The nearest neighbour whose terms satisfy ``found``."""
-        return next((i for i in neighbours if found(terms(text[sentences[i].start : sentences[i].end]))),
+    def holding(wanted: set[str]) -> int | None:
+        """The nearest neighbour holding one of ``wanted``."""
+        return next((i for i in neighbours if wanted & terms(text[sentences[i].start : sentences[i].end])),
                     None)
 
     def take(i: int) -> None:
@@ -159,7 +159,7 @@ def judge(
     for num in sorted(numbers(claim)):
         if num in shown_terms:
             continue
-        holder = holding(lambda t, num=num: num in t)
+        holder = holding({num})
         if holder is None:
             return Judgement(False, reason=f"the number {num} is not in the cited text")
         take(holder)
@@ -169,7 +169,7 @@ def judge(
     for name in sorted(names(claim) - question_terms - title_terms):
         if name in shown_terms:
             continue
-        holder = holding(lambda t, name=name: name in t)
+        holder = holding({name})
         if holder is None:
             return Judgement(False, reason=f"the name '{name}' is not in the cited text or its context")
         take(holder)
@@ -179,7 +179,7 @@ def judge(
     # is not supported by a headline that says "summit").
     own = claim_terms - question_terms - _WEAK_STEMS - names(claim)
     if own and not own & shown_terms:
-        holder = holding(lambda t: bool(own & t))
+        holder = holding(own)
         if holder is None:
             return Judgement(False, reason="nothing the claim adds is in the cited text")
         take(holder)

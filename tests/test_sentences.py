@@ -88,7 +88,7 @@ def test_summaries_take_a_figures_sentence_from_the_same_segmenter() -> None:
     not cut the sentence, so the evidence is the whole sentence stating the figure."""
     from agent.summarize import sentence_with
 
-    text = "The plan was drafted last year. Mr. Halvorsen said U.S. funding of $3.5 million was lost. He left."
+    text = "The plan was drafted. Mr. Halvorsen said U.S. funding of $3.5 million was lost. He left."
     a, b = sentence_with("$3.5 million", text) or (0, 0)
     assert text[a:b] == "Mr. Halvorsen said U.S. funding of $3.5 million was lost."
     assert sentence_with("$9 billion", text) is None
