@@ -231,15 +231,19 @@ def verify(
                 c.support = (evidence.by_id[sid].passage, j.span[0], j.span[1], sid)
                 break
         if c.support is None and c.ids:
-            # The model's id may be off by a sentence or two (seen with the 1.5B): another
-            # sentence of a passage it cited that supports the claim is the citation instead.
+            # The model reads ids off the prompt and may miss by a sentence: another sentence
+            # of a passage it cited that supports the claim (nearest to a cited id first) is
+            # the citation instead. Support is judged exactly as for the id it gave.
             cited_passages = {evidence.by_id[i].passage for i in c.ids}
-            for s in evidence.shown:
-                if s.passage in cited_passages and s.id not in c.ids:
-                    j = evidence.judge(c.text, question, s.id)
-                    if j.supported and j.span is not None:
-                        c.support = (s.passage, j.span[0], j.span[1], s.id)
-                        break
+            nearby = sorted(
+                (s for s in evidence.shown if s.passage in cited_passages and s.id not in c.ids),
+                key=lambda s: min(abs(s.id - i) for i in c.ids),
+            )
+            for s in nearby:
+                j = evidence.judge(c.text, question, s.id)
+                if j.supported and j.span is not None:
+                    c.support = (s.passage, j.span[0], j.span[1], s.id)
+                    break
 
     verified = [c for c in claims if c.support is not None]
     unverified = [c.text for c in claims if c.support is None]

@@ -102,3 +102,13 @@ def test_an_old_passage_without_stored_offsets_is_segmented_on_the_fly() -> None
     assert len(Evidence([p]).ids) == 3
     stored = p.model_copy(update={"sentences": "0+40,41+96;139+33"})
     assert [Evidence([stored]).text_of(i) for i in (1, 3)] == [SERIES[:40], SERIES[139:172]]
+
+
+def test_repointing_prefers_the_sentence_nearest_the_cited_id() -> None:
+    text = ("Turnout was 61 percent in May. Officials praised it. Turnout was 61 percent again in "
+            "June. Officials left.")
+    ev = Evidence([passage(1, text, 0, "Election")])
+    ans = verify("What was turnout?", out("Turnout was 61 percent [4].", [4]), ev)
+    assert ans.status == "answered" and ans.citations[0].sentence_ids == [3]  # not the first one
+    ans = verify("What was turnout?", out("Turnout was 61 percent [2].", [2]), ev)
+    assert ans.citations[0].sentence_ids in ([1], [3])  # both one sentence away
