@@ -135,9 +135,10 @@ The first season drew 4 million viewers in its opening week, the streamer said.
 def test_ask_json_shows_sentence_ids_and_spans_with_the_real_model(index: str, tmp_path: Path) -> None:
     """The issue's first pattern end to end (invented names): real index, real embedder, the
     real default model (the 0.5B answers "VistaStream" here: a wrong pick the check rightly
-    lets through, since that name is in the cited sentence), `agent ask --json`. The answer is a name from the sentence before the one
-    that says "the series is renewed"; it must come back cited (or at worst marked unverified),
-    never hidden behind "the passages do not answer", and every citation is its sentences."""
+    lets through, since that name is in the cited sentence), `agent ask --json`. The answer is
+    a name from the sentence before the one that says "the series is renewed"; it must come
+    back cited (or at worst marked unverified), never hidden behind "the passages do not
+    answer", and every citation is its sentences."""
     article = tmp_path / "renewal.txt"
     article.write_text(RENEWAL, encoding="utf-8")
     code, out, _ = run("--index", index, "ingest", str(article), "--json")
