@@ -2,7 +2,8 @@
 
 Ours: hybrid retrieval (Chroma + BM25, fused, budgeted) → schema-constrained answer streamed
 from the local model → sentence-id verification (agent.evidence.verify). Timed per question:
-retrieval, time to first streamed answer token (≈ prompt evaluation), whole answer, and the verification step alone.
+retrieval, time to first streamed answer token (≈ prompt evaluation), whole answer, and the
+verification step alone.
 
 Canonical (what a LangChain tutorial user writes): Chroma dense top-4 → a plain
 ChatPromptTemplate → the same in-process model → StrOutputParser, streamed; no citations.
