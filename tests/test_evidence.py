@@ -112,3 +112,10 @@ def test_repointing_prefers_the_sentence_nearest_the_cited_id() -> None:
     assert ans.status == "answered" and ans.citations[0].sentence_ids == [3]  # not the first one
     ans = verify("What was turnout?", out("Turnout was 61 percent [2].", [2]), ev)
     assert ans.citations[0].sentence_ids in ([1], [3])  # both one sentence away
+
+
+def test_marker_spellings_a_model_may_use_for_sentence_ids() -> None:
+    for marked in ("It totals $412.6 million [Sentence 5].", "It totals $412.6 million [5, 6].",
+                   "It totals $412.6 million [4-5]."):
+        ans = verify("How big is the budget?", out(marked, []), EV)
+        assert ans.status == "answered" and 5 in ans.citations[0].sentence_ids, marked
