@@ -338,7 +338,8 @@ def _repair_number_quotes(
 # ---------------------------------------------------------------------------------------------
 
 _MARKER = re.compile(
-    r"(?P<ws>[ \t]*)\[\s*(?:(?:passages?|sentences?|ids?)\s*)?(?P<nums>\d+(?:\s*(?:,|;|-|\u2013|and)\s*\d+)*)\s*\]",
+    r"(?P<ws>[ \t]*)\[\s*(?:(?:passages?|sentences?|ids?)\s*)?"
+    r"(?P<nums>\d+(?:\s*(?:,|;|-|\u2013|and)\s*\d+)*)\s*\]",
     re.IGNORECASE,
 )
 _TRAILING_MARKERS = re.compile(r"(?:\s*\[[^\[\]]{1,30}\])+\s*$")
