@@ -193,6 +193,7 @@ def main() -> None:
             "unsupported": answer.unsupported,
             "discarded_correct": discarded is not None and discarded == q["gold_index"][0],
             "sentence_ids": [c.sentence_ids for c in answer.citations],
+            "model_calls": answer.usage.calls if answer.usage else None,  # 2+ = a retry ran
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
@@ -268,6 +269,13 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         "judges_agree": share([overlap_correct(r) == r["correct"] for r in rows]) if questions else None,
         "not_in_sources_rate_on_unanswerable": share([r["status"] == "not_in_sources" for r in unanswerable]),
         "not_in_sources_rate_on_answerable": share([r["status"] == "not_in_sources" for r in answerable]),
+        "unverified_rate": share([r["status"] == "unverified" for r in rows]),
+        # issue 15: right answers hidden or left unconfirmed (the judge picks the gold option
+        # from the discarded/unverified claims), and how often the feedback retry ran
+        "discarded_or_unverified_but_correct": sum(
+            bool(r.get("discarded_correct")) or (r["status"] == "unverified" and r["correct"]) for r in rows
+        ),
+        "retry_rate": share([r["model_calls"] >= 2 for r in rows if r.get("model_calls") is not None]),
         "model_errors": sum(bool(r.get("model_error") or r["picked"] == -1) for r in rows),
         "unreadable_replies": sum(bool(r.get("unreadable")) for r in rows),
         "citations_shown": len(cits),
