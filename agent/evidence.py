@@ -246,7 +246,10 @@ def verify(
                     break
 
     verified = [c for c in claims if c.support is not None]
-    unverified = [c.text for c in claims if c.support is None]
+    # "The articles do not say when." beside a cited claim says what is missing: it is kept
+    # in the text uncited (it claims nothing about the world), never listed as unverified.
+    missing = {c.text for c in claims if c.support is None and is_decline(c.text)}
+    unverified = [c.text for c in claims if c.support is None and c.text not in missing]
 
     if not verified:
         if model_status == "not_in_sources" or is_decline(said):
@@ -278,11 +281,13 @@ def verify(
     out: list[str] = []
     for c in claims:
         if c.support is None:
+            if c.text in missing and verified:
+                out.append(c.text if c.text[-1:] in ".!?" else c.text + ".")
             continue
         body = re.sub(r"([.!?]*)$", "", c.text).rstrip()
         end = c.text[len(body):].strip() or "."
         out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
     new_text = " ".join(out)
-    unsure = unverified or model_status in ("partial", "not_in_sources")
+    unsure = unverified or missing or model_status in ("partial", "not_in_sources")
     status: AnswerStatus = "partial" if unsure else "answered"
     return make(new_text, status, citations, unverified)

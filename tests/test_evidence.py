@@ -119,3 +119,10 @@ def test_marker_spellings_a_model_may_use_for_sentence_ids() -> None:
                    "It totals $412.6 million [4-5]."):
         ans = verify("How big is the budget?", out(marked, []), EV)
         assert ans.status == "answered" and 5 in ans.citations[0].sentence_ids, marked
+
+
+def test_a_sentence_saying_what_is_missing_stays_uncited_beside_the_cited_answer() -> None:
+    ans = verify("When and by how much did the council pass the budget?", out(
+        "The council approved the budget on Tuesday [4]. The articles do not say the margin.", [4]), EV)
+    assert ans.status == "partial" and ans.unsupported == []
+    assert ans.text == "The council approved the budget on Tuesday [1]. The articles do not say the margin."
