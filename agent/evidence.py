@@ -201,10 +201,14 @@ def verify(
     # The claims and the ids each cites.
     claims: list[_Claim] = []
     if _MARKER.search(text):
+        prev_end = 0
         for m in _MARKER.finditer(text):
             claim = _claim_before(text, m.start())
             ids = [n for n in _marker_numbers(m.group("nums")) if n in evidence.by_id]
-            if claims and claim.startswith(claims[-1].text):  # "X [1] and Y [2].": one sentence
+            between = text[prev_end : m.start()]
+            prev_end = m.end()
+            if claims and claim.startswith(claims[-1].text) and not re.search(r"[.!?](?:\s|$)", between):
+                # "X [1] and Y [2].": one sentence, one claim citing both
                 claims[-1].text = claim
                 claims[-1].ids.extend(i for i in ids if i not in claims[-1].ids)
             elif claim:

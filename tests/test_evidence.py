@@ -126,3 +126,11 @@ def test_a_sentence_saying_what_is_missing_stays_uncited_beside_the_cited_answer
         "The council approved the budget on Tuesday [4]. The articles do not say the margin.", [4]), EV)
     assert ans.status == "partial" and ans.unsupported == []
     assert ans.text == "The council approved the budget on Tuesday [1]. The articles do not say the margin."
+
+
+def test_two_sentences_starting_alike_stay_two_claims() -> None:
+    ans = verify("What did the council do?", out(
+        "The council approved the budget [4]. The council approved the budget of $412.6 million [5].",
+        [4, 5]), EV)
+    assert ans.status == "answered" and len(ans.citations) == 2
+    assert ans.text.count("[") == 2 and ans.text.startswith("The council approved the budget [1]. ")
