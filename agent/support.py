@@ -87,13 +87,25 @@ def numbers(text: str) -> set[str]:
 _CAPITAL = re.compile(r"(?<![\w'’])([A-Z][\w'’\-]*|[A-Z]{2,})")
 
 
-def names(text: str) -> set[str]:
-    """Stems of the capitalised words of ``text`` that are not stop words (its names)."""
+_SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(]*$")
+
+
+def names(text: str, known: set[str] | None = None) -> set[str]:
+    """Stems of the capitalised words of ``text`` that are not stop words (its names).
+
+    With ``known``, a word capitalised only because it starts a sentence ("Many residents
+    fled", "Lanternfall.") is a name only if it is in ``known`` (names of the title and the
+    passage); otherwise it is an ordinary word of the claim.
+    """
+    folded = normalise(strip_markers(text))[0]
     out = set()
-    for m in _CAPITAL.finditer(normalise(strip_markers(text))[0]):
+    for m in _CAPITAL.finditer(folded):
         w = m.group(1).casefold().strip("'’-")
-        if w and w not in STOPWORDS and w not in _WEAK and len(w) > 1:
-            out.add(_stem(w))
+        if not w or w in STOPWORDS or w in _WEAK or len(w) < 2:
+            continue
+        if known is not None and _SENTENCE_START.search(folded[: m.start()]) and _stem(w) not in known:
+            continue
+        out.add(_stem(w))
     return out
 
 
@@ -166,7 +178,9 @@ def judge(
 
     # Names: in the shown span, the title or the question; else the nearest neighbour holding it.
     title_terms = terms(title)
-    for name in sorted(names(claim) - question_terms - title_terms):
+    para_text = text[sentences[para[0]].start : sentences[para[-1]].end]
+    claim_names = names(claim, names(title) | names(para_text))
+    for name in sorted(claim_names - question_terms - title_terms):
         if name in shown_terms:
             continue
         holder = holding({name})
@@ -177,7 +191,7 @@ def judge(
     # What the claim adds beyond the question and its names must touch the shown text at least
     # once (the title is about the article's topic, not this fact: "the summit was cancelled"
     # is not supported by a headline that says "summit").
-    own = claim_terms - question_terms - _WEAK_STEMS - names(claim)
+    own = claim_terms - question_terms - _WEAK_STEMS - claim_names
     if own and not own & shown_terms:
         holder = holding(own)
         if holder is None:
