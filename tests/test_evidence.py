@@ -134,3 +134,30 @@ def test_two_sentences_starting_alike_stay_two_claims() -> None:
         [4, 5]), EV)
     assert ans.status == "answered" and len(ans.citations) == 2
     assert ans.text.count("[") == 2 and ans.text.startswith("The council approved the budget [1]. ")
+
+
+def test_property_every_quote_shown_is_the_article_text_at_its_span() -> None:
+    """Whatever ids and claims a model returns, a citation (or closest sentence) is the
+    article's own text at its span: over the example articles, random ids, claims made of
+    words of random sentences."""
+    import random
+    from pathlib import Path
+
+    from agent.ingest.chunk import chunk_text
+
+    rng = random.Random(5)
+    examples = Path(__file__).resolve().parents[1] / "examples" / "articles"
+    for path in sorted(examples.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        chunks = chunk_text(path.stem, text, max_tokens=120)
+        passages = [Passage(chunk_id=c.id, article_id=path.stem, title=path.stem, text=c.text,
+                            start=c.start, end=c.end, sentences=c.sentences) for c in chunks]
+        ev = Evidence(passages)
+        for _ in range(60):
+            sid = rng.choice(ev.ids)
+            words = ev.text_of(rng.choice(ev.ids)).split()
+            claim = " ".join(rng.sample(words, min(len(words), rng.randint(1, 8))))
+            ans = verify("What happened?", out(f"{claim} [{sid}].", [sid]), ev)
+            for c in ans.citations + ([ans.closest] if ans.closest else []):
+                assert text[c.start : c.end] == c.quote
+                assert c.sentence_ids and all(i in ev.ids for i in c.sentence_ids)
