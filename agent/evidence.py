@@ -25,15 +25,13 @@ from typing import Any
 
 from agent.cite import (
     _MARKER,
-    _SENTENCE_END,
     NOT_ANSWERED_TEXT,
-    _claim_before,
     _marker_numbers,
     is_decline,
     strip_markers,
 )
-from agent.support import Judgement, judge, terms
-from agent.text.sentences import Sentence, chunk_sentences
+from agent.support import Judgement, adds, judge, terms
+from agent.text.sentences import Sentence, chunk_sentences, sentence_spans
 from agent.types import Answer, AnswerStatus, Citation, Passage
 from agent.untrusted import defang
 
@@ -167,8 +165,37 @@ def _ids(values: Any, evidence: Evidence) -> list[int]:
     return out
 
 
-def _claims(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip() and s.strip() not in _STATUS_WORDS]
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\[\]]{1,30}\])+")
+
+
+def _split_claims(text: str, evidence: Evidence, listed: list[int]) -> list[_Claim]:
+    """The answer's sentences (the package's segmenter: "the U.S. Congress" is not cut) with
+    the ids of their markers; a marker opening a sentence ("… in May. [3] Then …") belongs to
+    the sentence before; a sentence without a valid marker gets the ``citations`` list."""
+    claims: list[_Claim] = []
+    for a, b in sentence_spans(text):
+        piece = text[a:b]
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and claims:
+            claims[-1].ids.extend(_valid(lead.group(), evidence, claims[-1].ids))
+            piece = piece[lead.end() :]
+        ids = _valid(piece, evidence, [])
+        claim = strip_markers(piece).strip()
+        if claim and claim not in _STATUS_WORDS:
+            claims.append(_Claim(claim, ids))
+    for c in claims:
+        if not c.ids:
+            c.ids = list(listed)
+    return claims
+
+
+def _valid(piece: str, evidence: Evidence, have: list[int]) -> list[int]:
+    out: list[int] = []
+    for m in _MARKER.finditer(piece):
+        for n in _marker_numbers(m.group("nums")):
+            if n in evidence.by_id and n not in have and n not in out:
+                out.append(n)
+    return out
 
 
 @dataclass
@@ -198,30 +225,7 @@ def verify(
                       unsupported=unsupported or [], closest=closest,
                       passages_considered=n_passages, model=model)
 
-    # The claims and the ids each cites.
-    claims: list[_Claim] = []
-    if _MARKER.search(text):
-        prev_end = 0
-        for m in _MARKER.finditer(text):
-            claim = _claim_before(text, m.start())
-            ids = [n for n in _marker_numbers(m.group("nums")) if n in evidence.by_id]
-            between = text[prev_end : m.start()]
-            prev_end = m.end()
-            if claims and claim.startswith(claims[-1].text) and not re.search(r"[.!?](?:\s|$)", between):
-                # "X [1] and Y [2].": one sentence, one claim citing both
-                claims[-1].text = claim
-                claims[-1].ids.extend(i for i in ids if i not in claims[-1].ids)
-            elif claim:
-                claims.append(_Claim(claim, ids))
-        marked = {c.text for c in claims}
-        for sent in _claims(strip_markers(text)):  # sentences left without a marker
-            if not any(sent.rstrip(".!?") in m or m in sent for m in marked):
-                claims.append(_Claim(sent, list(listed)))
-        for c in claims:
-            if not c.ids:
-                c.ids = list(listed)
-    else:
-        claims = [_Claim(s, list(listed)) for s in _claims(text)]
+    claims = _split_claims(text, evidence, listed)
     cited_any = any(c.ids for c in claims)
     said = strip_markers(text)
 
@@ -234,14 +238,18 @@ def verify(
             if j.supported and j.span is not None:
                 c.support = (evidence.by_id[sid].passage, j.span[0], j.span[1], sid)
                 break
-        if c.support is None and c.ids:
-            # The model reads ids off the prompt and may miss by a sentence: another sentence
-            # of a passage it cited that supports the claim (nearest to a cited id first) is
-            # the citation instead. Support is judged exactly as for the id it gave.
+        if c.support is None and c.ids and adds(c.text, question):
+            # The model reads ids off the prompt and may miss: another shown sentence that
+            # supports the claim is the citation instead — of a passage it cited first, nearest
+            # to a cited id first, then the other passages (measured on QuAIL n148_q9: "Wisconsin"
+            # for "What state does Paul Ryan represent?" cited a sentence of another passage
+            # while the one saying "Paul Ryan of Wisconsin" was shown). Support is judged exactly
+            # as for the id it gave; a claim with no word of its own beyond the question ("Yes.")
+            # is never moved, since almost any sentence about the question would "support" it.
             cited_passages = {evidence.by_id[i].passage for i in c.ids}
             nearby = sorted(
-                (s for s in evidence.shown if s.passage in cited_passages and s.id not in c.ids),
-                key=lambda s: min(abs(s.id - i) for i in c.ids),
+                (s for s in evidence.shown if s.id not in c.ids),
+                key=lambda s: (s.passage not in cited_passages, min(abs(s.id - i) for i in c.ids)),
             )
             for s in nearby:
                 j = evidence.judge(c.text, question, s.id)

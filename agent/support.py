@@ -206,3 +206,8 @@ def judge(
 
 
 _WEAK_STEMS = frozenset(_stem(w) for w in _WEAK)
+
+
+def adds(claim: str, question: str) -> set[str]:
+    """The claim's own content words: beyond the question's and plain answer words ("Yes")."""
+    return terms(strip_markers(claim)) - terms(question) - _WEAK_STEMS

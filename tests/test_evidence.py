@@ -61,7 +61,7 @@ def test_two_claims_one_verified_one_not_is_partial() -> None:
     ans = verify("What did the council do?", out(
         "The council approved the budget [4]. The mayor resigned in protest [4].", [4]), EV)
     assert ans.status == "partial" and ans.text == "The council approved the budget [1]."
-    assert ans.unsupported == ["The mayor resigned in protest"]
+    assert ans.unsupported == ["The mayor resigned in protest."]
 
 
 def test_markers_inside_one_sentence_make_one_claim() -> None:
@@ -161,3 +161,34 @@ def test_property_every_quote_shown_is_the_article_text_at_its_span() -> None:
             for c in ans.citations + ([ans.closest] if ans.closest else []):
                 assert text[c.start : c.end] == c.quote
                 assert c.sentence_ids and all(i in ev.ids for i in c.sentence_ids)
+
+
+def test_an_abbreviation_in_the_answer_does_not_cut_the_claim() -> None:
+    """Seen on QuAIL n170_q1: "... through the U.S. Congress [1]." came back as
+    "the U [1]. S [1]. Congress" when answers were split on every full stop."""
+    text = "Sanctions should move quickly through the U.S. Congress, lawmakers said."
+    ev = Evidence([passage(1, text, 0, "Sanctions")])
+    ans = verify("What did lawmakers say?", out(
+        "Sanctions should move quickly through the U.S. Congress [1].", [1]), ev)
+    assert ans.status == "answered"
+    assert ans.text == "Sanctions should move quickly through the U.S. Congress [1]."
+
+
+def test_a_marker_opening_the_next_sentence_belongs_to_the_one_before() -> None:
+    ans = verify("How big is the budget?", out("The budget totals $412.6 million. [5] It passed.", []), EV)
+    assert ans.citations and ans.citations[0].sentence_ids == [5]
+
+
+def test_a_claim_citing_the_wrong_passage_is_moved_to_the_shown_sentence_that_states_it() -> None:
+    """QuAIL n148_q9 (names changed): the answer was right and its sentence was shown, but the
+    model cited a sentence of another passage."""
+    ev = Evidence([
+        passage(1, "Speaker Hal Brenner met the president on Tuesday. Talks ran late.", 0, "Talks"),
+        passage(2, "But Speaker Hal Brenner of Ohio said the fix should be considered alone.", 0, "Fix"),
+    ])
+    q = "What state does Hal Brenner represent?"
+    ans = verify(q, out("Ohio [1].", [1]), ev)
+    assert ans.status == "answered" and ans.citations[0].article_id == "a2"
+    # a claim with nothing of its own beyond the question is never moved
+    ans = verify("Did Hal Brenner meet the president?", out("Yes [2].", [2]), ev)
+    assert ans.status == "unverified" and not ans.citations
