@@ -1,10 +1,12 @@
 """The answer step: passages + question → schema-constrained model output → verified ``Answer``.
 
-An LCEL chain: ``prompt (prompts/answer.md) | structured model call | cite.verify_citations``.
+An LCEL chain: ``prompt (prompts/answer.md) | structured model call | evidence.verify``.
 
-Why a JSON schema built per call: the citation ``passage`` field is an ``enum`` of exactly the
-passage numbers in this prompt, so the (grammar-constrained) model *cannot* cite a passage it
-wasn't given; ``answer`` comes first in the schema so its text streams first.
+Why a JSON schema built per call: the passages are shown as numbered sentences
+(``agent.evidence``) and the ``citations`` field is an ``enum`` of exactly the sentence ids in
+this prompt, so the (grammar-constrained) model *cannot* cite a sentence it wasn't shown, and it
+copies no quotes: the quote is the cited sentence itself. ``answer`` comes first in the schema so
+its text streams first.
 
 Why the system prompt is fixed: everything per-question (passages, question) goes in the user
 message, so a local llama.cpp model re-uses the evaluated system prefix from its KV cache.
@@ -26,73 +28,36 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from agent.cite import NOT_ANSWERED_TEXT, UNVERIFIED_TEXT, verify_citations
+from agent.cite import is_decline
 from agent.errors import InvalidArgumentError
+from agent.evidence import Evidence, verify
+from agent.evidence import neutralise as neutralise  # re-exported: article text can't close its fence
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage
-from agent.untrusted import defang
 from agent.usage import Usage, records_usage
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "answer"
 STATUSES = ["answered", "partial", "not_in_sources"]
-# Shown between a first answer that failed verification and the retry's streamed text.
-RETRY_NOTICE = "\n\n(That answer did not check out against its sources; asking again.)\n\n"
-
-_TAG_LIKE = re.compile(r"<(\s*/?\s*passage)", re.IGNORECASE)
+# Shown between a first answer that cited nothing and the retry's streamed text.
+RETRY_NOTICE = "\n\n(That answer cited no sentence of its sources; asking again.)\n\n"
 
 ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
 
 
-def neutralise(text: str) -> str:
-    """Make ``<passage``/``</passage`` inside article text inert (``<`` → ``‹``), so text can't
-    close its fence and pose as instructions outside it."""
-    return _TAG_LIKE.sub("\u2039\\1", text)
-
-
-def _attr(value: str) -> str:
-    return neutralise(value).replace('"', "'").replace("<", "\u2039").replace(">", "\u203a")
-
-
 def format_passages(passages: Sequence[Passage]) -> str:
-    """The numbered, fenced passages as they appear in the user message (dates included, so the
-    model can tell this week's figure from last month's)."""
-    blocks = []
-    for i, p in enumerate(passages, start=1):
-        attrs = [f'id="{i}"', f'title="{_attr(defang(p.title))}"']  # titles can carry attacks too
-        if p.source:
-            attrs.append(f'source="{_attr(defang(p.source))}"')
-        attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
-        body = neutralise(defang(p.text.strip()))  # instruction-like text never reaches the model
-        blocks.append(f"<passage {' '.join(attrs)}>\n{body}\n</passage>")
-    return "\n\n".join(blocks)
+    """The fenced passages as numbered sentences, as they appear in the user message."""
+    return Evidence(passages).format()
 
 
-def answer_schema(n_passages: int) -> dict[str, Any]:
-    """JSON schema for the model's output; ``passage`` can only be one of 1..n_passages."""
-    return {
-        "type": "object",
-        "properties": {
-            "answer": {"type": "string"},
-            "status": {"type": "string", "enum": STATUSES},
-            "citations": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "passage": {"type": "integer", "enum": list(range(1, n_passages + 1))},
-                        "quote": {"type": "string"},
-                    },
-                    "required": ["passage", "quote"],
-                    "additionalProperties": False,
-                },
-            },
-        },
-        "required": ["answer", "status", "citations"],
-        "additionalProperties": False,
-    }
+def answer_schema(ids: Sequence[int] | int) -> dict[str, Any]:
+    """JSON schema for the model's output; ``citations`` can only hold the sentence ids shown
+    (an int ``n`` means ids 1..n)."""
+    from agent.evidence import answer_schema as schema
+
+    return schema(list(range(1, ids + 1)) if isinstance(ids, int) else list(ids), STATUSES)
 
 
 def not_in_sources(question: str, n_searched: int, model: str = "") -> Answer:
@@ -143,16 +108,24 @@ class _TextStreamer:
 
 
 def retry_feedback(failed: Answer) -> str:
-    """What the model is told when none of its claims verified: which claims, and the rules
-    they broke most often (an invented date or number, a quote not copied exactly)."""
+    """What the model is told when its answer cited no sentence at all: the only failure a
+    retry is likely to fix (a claim its cited sentence does not support is shown as unverified
+    instead: asking again costs ~10 s and measured on QuAIL rarely changed the verdict)."""
     claims = "; ".join(f'"{c}"' for c in failed.unsupported[:3]) or "your answer"
     return (
-        f"These claims could not be checked against the passages: {claims}. Answer the same "
-        "question again. State only facts written in the passages: no date, year or number that "
-        "is not written there (keep \"Thursday\" or \"last week\" as the passage says it). For "
-        "each claim copy a quote exactly, character for character, from the passage you cite. "
-        'If the passages do not answer the question, set status to "not_in_sources".'
+        f"Your answer cited no sentence: {claims}. Answer the same question again. Put the id of "
+        "the sentence that states each fact in square brackets right after it, e.g. [4], and "
+        "list those ids in citations. State only facts written in the sentences. If the "
+        'sentences do not answer the question, set status to "not_in_sources".'
     )
+
+
+def needs_retry(raw: dict[str, Any]) -> bool:
+    """Retry only when it is likely to help: the model gave a real answer (not a decline, not
+    status not_in_sources) but cited no sentence id at all, so nothing of it could be checked."""
+    said = str(raw.get("answer") or "").strip()
+    cited = bool(raw.get("citations")) or bool(re.search(r"\[\s*\d", said))
+    return bool(said) and not cited and not is_decline(said) and raw.get("status") != "not_in_sources"
 
 
 def _model_name(model: BaseChatModel, settings: Settings) -> str:
@@ -180,7 +153,7 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
             raw = structured_call(
                 model,
                 messages,
-                answer_schema(len(x["passages"])),
+                answer_schema(x["evidence"].ids),
                 on_partial=_TextStreamer(on_text) if on_text else None,
                 max_tokens=settings.max_answer_tokens,
             )
@@ -193,19 +166,16 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
     def generate(x: dict[str, Any]) -> dict[str, Any] | None:
         return call(x, x["prompt"].to_messages())
 
-    def verify(x: dict[str, Any]) -> Answer:
+    def check(x: dict[str, Any]) -> Answer:
         if x["raw"] is None:
             return unreadable(x["question"], len(x["passages"]), name)
-        answer = verify_citations(x["question"], x["raw"], x["passages"], model=name)
-        bare_guess = answer.text == NOT_ANSWERED_TEXT and bool(answer.unsupported)
-        if answer.text != UNVERIFIED_TEXT and not bare_guess:
+        answer = verify(x["question"], x["raw"], x["evidence"], model=name)
+        if answer.citations or not needs_retry(x["raw"]):
             return answer
-        # Nothing the model claimed checked out (measured on QuAIL: it turned "Thursday" into
-        # an invented calendar date, or re-worded its quote). One retry, told why, in the same
-        # conversation so llama.cpp re-evaluates only the new turn; its answer is verified
-        # exactly like the first, and if it fails too the honest "could not be verified" stays.
-        # A bare guess (status not_in_sources, yet an answer with no quote) gets the same retry.
-        log.info("no claim verified; retrying once with feedback")
+        # An answer that cites no sentence id cannot be checked at all: one retry, told why, in
+        # the same conversation so llama.cpp re-evaluates only the new turn; its answer is
+        # verified exactly like the first, and if it fails too the first verdict stays.
+        log.info("the answer cited no sentence; retrying once with feedback")
         if x.get("on_text"):
             x["on_text"](RETRY_NOTICE)
         raw = call(
@@ -217,21 +187,23 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
             ],
         )
         if raw is None:
-            return answer  # the first answer's honest "could not be verified"
-        return verify_citations(x["question"], raw, x["passages"], model=name)
+            return answer
+        second = verify(x["question"], raw, x["evidence"], model=name)
+        return second if second.citations or not answer.text.startswith("The model's answer") else answer
 
     def fill(x: dict[str, Any]) -> dict[str, Any]:
         return {
-            "passages": format_passages(x["passages"]),
+            "passages": x["evidence"].format(),
             "question": x["question"],
             "note": x.get("note") or "",
         }
 
     render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(fill) | prompt)
     chain: Runnable[dict[str, Any], Answer] = (
-        RunnablePassthrough.assign(prompt=render)
+        RunnablePassthrough.assign(evidence=RunnableLambda(lambda x: Evidence(x["passages"])))
+        | RunnablePassthrough.assign(prompt=render)
         | RunnablePassthrough.assign(raw=RunnableLambda(generate))
-        | RunnableLambda(verify)
+        | RunnableLambda(check)
     )
     return chain
 

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agent.text.sentences import sentence_spans, sentence_texts
 from agent.types import Answer, AnswerStatus, Citation, Passage
 
 # A quote shorter than this (after trimming) can match almost anywhere, so it proves nothing.
@@ -277,17 +278,6 @@ _QUANTITY_STEMS = frozenset(("milli", "billi", "trill", "thous", "hundr", "perce
 MAX_REPAIRED_QUOTE_CHARS = 400
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of ``text`` (split after . ! ? and closing quotes, then space)."""
-    spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        spans.append((start, m.start() + len(m.group().rstrip())))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return spans
-
-
 def number_sentence(claim: str, passage_text: str) -> tuple[int, int] | None:
     """The span of the passage sentence that states every number of ``claim`` and shares a
     content word with it, or None (also when the claim states no number).
@@ -344,11 +334,12 @@ def _repair_number_quotes(
 
 
 # ---------------------------------------------------------------------------------------------
-# Markers: [1], [1][2], [1, 2], [1-3], [Passage 1]
+# Markers: [1], [1][2], [1, 2], [1-3], [Passage 1], [Sentence 4]
 # ---------------------------------------------------------------------------------------------
 
 _MARKER = re.compile(
-    r"(?P<ws>[ \t]*)\[\s*(?:passages?\s*)?(?P<nums>\d+(?:\s*(?:,|;|-|\u2013|and)\s*\d+)*)\s*\]",
+    r"(?P<ws>[ \t]*)\[\s*(?:(?:passages?|sentences?|ids?)\s*)?"
+    r"(?P<nums>\d+(?:\s*(?:,|;|-|\u2013|and)\s*\d+)*)\s*\]",
     re.IGNORECASE,
 )
 _TRAILING_MARKERS = re.compile(r"(?:\s*\[[^\[\]]{1,30}\])+\s*$")
@@ -389,7 +380,7 @@ def _attribute_unmarked(
 ) -> str:
     """Add markers to an answer the model wrote without any: each sentence gets the passage it
     copies ≥5 words from; if none does, verified quotes are attached at the end."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    sentences = sentence_texts(text.strip())
     out: list[str] = []
     marked = False
     for sent in sentences:

@@ -120,7 +120,7 @@ class Agent:
 
             answer = agent.ask("How much rain fell before the River Ash flood?")
             print(answer.to_markdown())
-            answer.status                       # "answered", "partial" or "not_in_sources"
+            answer.status                       # "answered", "partial", "unverified" or "not_in_sources"
             answer.citations[0].start, answer.citations[0].end  # the quote's span in the article
 
         .. code-block:: none

@@ -17,7 +17,9 @@ from rich.text import Text
 from agent.safetext import term, visible
 from agent.types import Answer, Citation, RetrievalInfo
 
-_STATUS_STYLE = {"answered": "green", "partial": "yellow", "not_in_sources": "magenta"}
+_STATUS_STYLE = {
+    "answered": "green", "partial": "yellow", "unverified": "yellow", "not_in_sources": "magenta",
+}
 
 
 def print_answer(console: Console, answer: Answer) -> None:
@@ -32,10 +34,20 @@ def print_answer(console: Console, answer: Answer) -> None:
     style = _STATUS_STYLE.get(answer.status, "default")
     if answer.status != "answered":
         console.print(f"[{style}]status: {answer.status}[/{style}]")
-    if answer.unsupported:
+    if answer.status == "unverified" and answer.closest is not None:
+        # the model's answer is shown above, marked; the reader judges it against this sentence
+        c = answer.closest
+        console.print()
+        console.print(f"[bold]Closest sentence[/bold] [dim](not confirmed as the source)[/dim] "
+                      f"[bold]{term(c.title)}[/bold]")
+        console.print(f"    [italic]“{term(c.quote)}”[/italic]", highlight=False)
+        ids = ",".join(str(i) for i in c.sentence_ids)
+        console.print(f"    [dim]article {c.article_id[:12]}, chars {c.start}–{c.end}, sentence {ids}[/dim]",
+                      highlight=False)
+    elif answer.unsupported:
         console.print(
-            f"[yellow]{len(answer.unsupported)} claim(s) dropped: no quote in the passages "
-            "supports them.[/yellow]"
+            f"[yellow]{len(answer.unsupported)} claim(s) dropped: no cited sentence supports "
+            "them.[/yellow]"
         )
     if not answer.citations:
         return
@@ -54,6 +66,8 @@ def print_sources(console: Console, citations: Sequence[Citation]) -> None:
         )
         console.print(f"    [italic]“{term(c.quote)}”[/italic]", highlight=False)
         loc = f"article {c.article_id[:12]}, chars {c.start}–{c.end}"
+        if c.sentence_ids:
+            loc += f", sentence{'s' if len(c.sentence_ids) > 1 else ''} {','.join(map(str, c.sentence_ids))}"
         console.print(f"    [dim]{term(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
 
 

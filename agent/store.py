@@ -4,8 +4,9 @@ Three collections share a prefix (``settings.collection``):
 
 * ``<prefix>_chunks``: one record per chunk (document = chunk text, metadata =
   article_id, n, start, end, title, source, url, published, published_ts,
-  content_hash). Chunk ids are ``{article_id}:{hash8}:{n}``: two versions of an
-  article never share a chunk id, so a new version can be written beside the old.
+  content_hash, sentences = compact chunk-relative sentence offsets). Chunk ids are
+  ``{article_id}:{hash8}:{n}``: two versions of an article never share a chunk id, so a
+  new version can be written beside the old.
 * ``<prefix>_articles``: one record per article (document = cleaned text, metadata =
   the Article fields, embedding = normalised mean of its chunk vectors). **The
   article record is the commit point**: a chunk counts only if its content_hash is
@@ -468,6 +469,10 @@ class Store:
                     "tokens": c.tokens, "title": article.title, "source": article.source,
                     "url": article.url, "published": published, "published_ts": published_ts,
                     "content_hash": h,
+                    # the chunk's sentences, segmented once at ingest (a compact string:
+                    # metadata values must be scalars); an old index without it is segmented
+                    # on the fly when read (agent.text.sentences.chunk_sentences)
+                    "sentences": c.sentences or None,
                 })
                 for c in chunks
             )
@@ -650,6 +655,7 @@ class Store:
                 source=meta.get("source"), url=meta.get("url"),
                 published=_parse_dt(meta.get("published")),
                 score=scores[i] if scores is not None else 0.0,
+                sentences=str(meta.get("sentences") or ""),
             ))
         return out
 

@@ -35,6 +35,7 @@ from agent.cite import clean_quote, find_quote
 from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
+from agent.text.sentences import sentence_spans
 from agent.tokens import count_tokens
 from agent.types import (
     Article,
@@ -270,16 +271,16 @@ def figure_candidates(text: str) -> list[str]:
 
 
 def sentence_with(value: str, text: str) -> tuple[int, int] | None:
-    """Span of the first sentence of ``text`` that contains ``value`` verbatim (case-folded)."""
+    """Span of the sentence of ``text`` (the package's segmenter, ``agent.text.sentences``)
+    holding the first verbatim (case-folded) occurrence of ``value``."""
     pos = text.lower().find(value.lower())
     if pos < 0:
         return None
-    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos))
-    start = 0 if start < 0 else start + 1
-    while start < pos and text[start].isspace():
-        start += 1
-    ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
-    end = min(ends) + 1 if ends else len(text)
+    start, end = pos, pos + len(value)
+    for a, b in sentence_spans(text):
+        if a <= pos < b:
+            start, end = a, max(b, end)
+            break
     if end - start > 400:  # a run-on sentence: keep a window around the value
         start, end = max(start, pos - 150), min(end, pos + len(value) + 150)
     return start, end

@@ -56,6 +56,11 @@ class Chunk(BaseModel):
     end: int
     text: str
     tokens: int = 0
+    sentences: str = Field(
+        "",
+        description="The chunk's sentences as chunk-relative offsets (agent.text.sentences."
+        "encode_sentences), segmented once at ingest.",
+    )
 
     @property
     def id(self) -> str:
@@ -75,6 +80,9 @@ class Passage(BaseModel):
     url: str | None = None
     published: datetime | None = None
     score: float = 0.0
+    sentences: str = Field(
+        "", description="Chunk-relative sentence offsets stored at ingest; empty for old indexes."
+    )
 
 
 class Citation(BaseModel):
@@ -90,9 +98,14 @@ class Citation(BaseModel):
     start: int = Field(description="Character offset of the quote in the article text.")
     end: int
     chunk_id: str
+    sentence_ids: list[int] = Field(
+        default_factory=list,
+        description="The ids of the shown sentences this quote is made of (the model cited the "
+        "first of them; the others are the context that carries the claim).",
+    )
 
 
-AnswerStatus = Literal["answered", "partial", "not_in_sources"]
+AnswerStatus = Literal["answered", "partial", "unverified", "not_in_sources"]
 
 
 class ConsideredPassage(BaseModel):
@@ -140,6 +153,11 @@ class Answer(BaseModel):
         default_factory=list,
         description="Claims the model made whose quotes could not be verified (not shown as cited).",
     )
+    closest: Citation | None = Field(
+        None,
+        description="status unverified: the shown sentence nearest the model's unconfirmed "
+        "answer, shown beside it for the reader to judge (never as its source).",
+    )
     passages_considered: int = 0
     model: str = ""
     retrieval: RetrievalInfo | None = None
@@ -155,6 +173,10 @@ class Answer(BaseModel):
                 where = f" <{md_url(c.url)}>" if c.url else ""
                 lines.append(f"[{c.n}] *{md_inline(c.title)}*{date}{where}")
                 lines.append(f"    > {md_inline(c.quote)}")
+        if self.closest is not None:
+            c = self.closest
+            lines += ["", f"**Closest sentence** (not confirmed as the source): *{md_inline(c.title)}*",
+                      f"    > {md_inline(c.quote)}"]
         return "\n".join(lines).rstrip() + "\n"
 
 

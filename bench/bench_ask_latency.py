@@ -1,8 +1,9 @@
 """End-to-end `ask` latency on the 2,225-article BBC index, against the canonical LangChain RAG.
 
 Ours: hybrid retrieval (Chroma + BM25, fused, budgeted) → schema-constrained answer streamed
-from the local model → quote verification. Timed per question: retrieval, time to first
-streamed answer token (≈ prompt evaluation), whole answer, and the verification step alone.
+from the local model → sentence-id verification (agent.evidence.verify). Timed per question:
+retrieval, time to first streamed answer token (≈ prompt evaluation), whole answer, and the
+verification step alone.
 
 Canonical (what a LangChain tutorial user writes): Chroma dense top-4 → a plain
 ChatPromptTemplate → the same in-process model → StrOutputParser, streamed; no citations.
@@ -83,7 +84,7 @@ def main() -> None:
 
     # time the verification step inside the real chain
     verify_times: list[float] = []
-    real_verify = answer_mod.verify_citations
+    real_verify = answer_mod.verify
 
     def timed_verify(*a: Any, **kw: Any) -> Any:
         t = time.perf_counter()
@@ -91,7 +92,7 @@ def main() -> None:
         verify_times.append(time.perf_counter() - t)
         return out
 
-    answer_mod.verify_citations = timed_verify  # type: ignore[assignment]
+    answer_mod.verify = timed_verify  # type: ignore[assignment]
 
     model = agent.chat_model
     model.invoke("Warm-up: say ok.", max_tokens=2)

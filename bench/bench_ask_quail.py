@@ -80,6 +80,7 @@ def main() -> None:
     from agent import Agent, Answer
     from agent.answer import UNREADABLE_TEXT
     from agent.errors import ModelError
+    from agent.evidence import UNVERIFIED_PREFIX
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
     questions = [json.loads(line) for line in (args.data / "quail_dev_news.jsonl").open()]
@@ -161,7 +162,11 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         options = q["options"]
         nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
-        picked = nei if answer.status == "not_in_sources" else pick(answer.text, options)
+        # an unverified answer is judged by the model's claim (without the "not confirmed"
+        # marker), so "a right answer shown as unverified" can be counted
+        shown = answer.text.removeprefix(UNVERIFIED_PREFIX)
+        picked = nei if answer.status == "not_in_sources" else pick(shown, options)
+        discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
         picked = -1 if error else picked
         canonical: dict | None = None
         if canonical_chain is not None:
@@ -185,6 +190,10 @@ def main() -> None:
             "citations": valid, "seconds": seconds, "canonical": canonical,
             "model": agent.settings.resolved_model, "commit": commit,
             "model_error": error, "unreadable": answer.text == UNREADABLE_TEXT,
+            "unsupported": answer.unsupported,
+            "discarded_correct": discarded is not None and discarded == q["gold_index"][0],
+            "sentence_ids": [c.sentence_ids for c in answer.citations],
+            "model_calls": answer.usage.calls if answer.usage else None,  # 2+ = a retry ran
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
@@ -260,6 +269,13 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         "judges_agree": share([overlap_correct(r) == r["correct"] for r in rows]) if questions else None,
         "not_in_sources_rate_on_unanswerable": share([r["status"] == "not_in_sources" for r in unanswerable]),
         "not_in_sources_rate_on_answerable": share([r["status"] == "not_in_sources" for r in answerable]),
+        "unverified_rate": share([r["status"] == "unverified" for r in rows]),
+        # issue 15: right answers hidden or left unconfirmed (the judge picks the gold option
+        # from the discarded/unverified claims), and how often the feedback retry ran
+        "discarded_or_unverified_but_correct": sum(
+            bool(r.get("discarded_correct")) or (r["status"] == "unverified" and r["correct"]) for r in rows
+        ),
+        "retry_rate": share([r["model_calls"] >= 2 for r in rows if r.get("model_calls") is not None]),
         "model_errors": sum(bool(r.get("model_error") or r["picked"] == -1) for r in rows),
         "unreadable_replies": sum(bool(r.get("unreadable")) for r in rows),
         "citations_shown": len(cits),

@@ -14,7 +14,11 @@ for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST"):
     os.environ.pop(var, None)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# ``../shared/data`` beside the checkout; a git worktree (``/work/wt/<name>``) finds it further up.
+SHARED_DATA = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
 SEED_ARTICLE = SHARED_DATA / "seed" / "putin_xi_summit_2024.txt"
 
 

@@ -35,12 +35,17 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "articles"
 FLOOD = EXAMPLES / "2026-03-12_millbrook_flood_followup.txt"
 LUMORA = EXAMPLES / "2026-03-10_lumora_q4_results.txt"
 RAIN_QUOTE = "94 millimetres of rain fell on the upper valley in the 36 hours before the flood"
+# the quote shown is the whole cited sentence (agent.evidence), which holds RAIN_QUOTE
+RAIN_SENTENCE = (
+    "The regional water authority confirmed that " + RAIN_QUOTE
+    + ", the wettest 36-hour period recorded there since measurements began in 1961."
+)
 MODEL_SECONDS = 0.6
 
 
 class SlowRainModel(ReplyingChatModel):
     """Takes ``MODEL_SECONDS`` (blocking, like a local model), then answers the rain question
-    citing whichever passage it was given that holds the rain figure."""
+    citing whichever numbered sentence it was shown that holds the rain figure."""
 
     @property
     def _llm_type(self) -> str:
@@ -49,14 +54,13 @@ class SlowRainModel(ReplyingChatModel):
     def reply(self, messages: list[BaseMessage]) -> str:
         time.sleep(MODEL_SECONDS)
         user = str(messages[-1].content)
-        ids = [m.group(1) for m in re.finditer(r'<passage id="(\d+)"[^>]*>(.*?)</passage>', user, re.S)]
-        bodies = re.findall(r'<passage id="\d+"[^>]*>(.*?)</passage>', user, re.S)
-        n = next(int(i) for i, body in zip(ids, bodies, strict=True) if RAIN_QUOTE in body)
+        n = next(int(m.group(1)) for m in re.finditer(r"^\[(\d+)\] (.*)$", user, re.M)
+                 if RAIN_QUOTE in m.group(2))
         return json.dumps(
             {
-                "answer": "94 millimetres of rain fell on the upper valley in the 36 hours before it [1].",
+                "answer": f"94 millimetres of rain fell on the upper valley in the 36 hours before it [{n}].",
                 "status": "answered",
-                "citations": [{"passage": n, "quote": RAIN_QUOTE}],
+                "citations": [n],
             }
         )
 
@@ -111,7 +115,7 @@ def test_aask_leaves_the_event_loop_free(flood_agent: Agent, monkeypatch: pytest
 
     answer, ticks, elapsed = asyncio.run(_ticks_while(flood_agent.aask(question)))
     assert isinstance(answer, Answer) and answer.status == "answered", answer
-    assert answer.citations and answer.citations[0].quote == RAIN_QUOTE
+    assert answer.citations and answer.citations[0].quote == RAIN_SENTENCE
     assert elapsed >= MODEL_SECONDS
     # ~30 ticks fit in the model's 0.6 s; a blocked loop gets none until the answer is back.
     assert ticks >= 10, f"the loop ticked only {ticks} times in {elapsed:.2f}s"
@@ -260,7 +264,8 @@ def test_results_round_trip_through_model_dump(flood_agent: Agent, monkeypatch: 
     answer = flood_agent.ask("How much rain fell before the River Ash flood?")
     again = Answer.model_validate(answer.model_dump())
     assert again.to_markdown() == answer.to_markdown() and "[1]" in again.to_markdown()
-    assert json.loads(answer.model_dump_json())["citations"][0]["quote"] == RAIN_QUOTE
+    dumped = json.loads(answer.model_dump_json())["citations"][0]
+    assert dumped["quote"] == RAIN_SENTENCE and dumped["sentence_ids"]
     report = flood_agent.ingest([str(FLOOD)])
     assert "unchanged 1" in report.to_markdown() and report.model_dump()["items"][0]["status"] == "unchanged"
 

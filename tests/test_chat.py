@@ -399,7 +399,7 @@ def test_ctrl_c_at_the_prompt_keeps_the_chat_and_ctrl_d_leaves() -> None:
 
 
 class RoutingModel(ScriptedModel):
-    """Answers the rewrite prompt and the answer prompt, citing the rain passage verbatim."""
+    """Answers the rewrite prompt and the answer prompt, citing the rain sentence by its id."""
 
     piece: int = 9
 
@@ -408,13 +408,13 @@ class RoutingModel(ScriptedModel):
         user = str(messages[-1].content)
         if "<history>" in user:
             return json.dumps({"question": "How much rain fell before the Millbrook flood?"})
-        bodies = re.findall(r'<passage id="(\d+)"[^>]*>(.*?)</passage>', user, re.S)
-        n = next((int(i) for i, body in bodies if RAIN_QUOTE in body), 1)
+        n = next((int(m.group(1)) for m in re.finditer(r"^\[(\d+)\] (.*)$", user, re.M)
+                  if RAIN_QUOTE in m.group(2)), 1)
         return json.dumps(
             {
-                "answer": "94 millimetres of rain fell in the 36 hours before the flood [1].",
+                "answer": f"94 millimetres of rain fell in the 36 hours before the flood [{n}].",
                 "status": "answered",
-                "citations": [{"passage": n, "quote": RAIN_QUOTE}],
+                "citations": [n],
             }
         )
 
@@ -431,7 +431,8 @@ def test_agent_chat_keeps_verified_citations(tmp_path: Path) -> None:
     for answer in (first, second):
         assert answer.status == "answered" and answer.citations
         c = answer.citations[0]
-        assert a.get(c.article_id).text[c.start : c.end] == c.quote == RAIN_QUOTE
+        # verbatim at its span; the quote is the whole cited sentence, which holds the figure
+        assert a.get(c.article_id).text[c.start : c.end] == c.quote and RAIN_QUOTE in c.quote
     assert session.history[1].standalone == "How much rain fell before the Millbrook flood?"
     assert sum("<history>" in str(m[-1].content) for m in model.calls) == 1
     session.reset()

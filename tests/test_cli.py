@@ -120,3 +120,43 @@ def test_python_dash_m_agent_runs_the_cli() -> None:
     cmd = [sys.executable, "-m", "agent", "--help"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "ingest" in out.stdout and "chat" in out.stdout
+
+
+RENEWAL = """Lanternfall returns for a second season
+
+“Lanternfall” is officially coming back. VistaStream announced Sunday that the hugely popular \
+Icelandic series is renewed for a second season. Filming starts in May near Reykjavik.
+
+The first season drew 4 million viewers in its opening week, the streamer said.
+"""
+
+
+@pytest.mark.slow
+def test_ask_json_shows_sentence_ids_and_spans_with_the_real_model(index: str, tmp_path: Path) -> None:
+    """The issue's first pattern end to end (invented names): real index, real embedder, the
+    real default model (the 0.5B answers "VistaStream" here: a wrong pick the check rightly
+    lets through, since that name is in the cited sentence), `agent ask --json`. The answer is
+    a name from the sentence before the one that says "the series is renewed"; it must come
+    back cited (or at worst marked unverified), never hidden behind "the passages do not
+    answer", and every citation is its sentences."""
+    article = tmp_path / "renewal.txt"
+    article.write_text(RENEWAL, encoding="utf-8")
+    code, out, _ = run("--index", index, "ingest", str(article), "--json")
+    assert code == 0, out
+    code, out, err = run("--index", index, "ask",
+                         "Which hugely popular series was just renewed for another season?", "--json")
+    if code != 0 and "model" in (out + err).lower() and "not installed" in (out + err).lower():
+        pytest.skip(f"local model unavailable: {out + err}")
+    assert code == 0, out + err
+    answer = json.loads(out)
+    assert answer["status"] in ("answered", "partial", "unverified"), out
+    assert "Lanternfall" in answer["text"], out
+    from agent import Agent
+
+    text = Agent(index_path=index).get(answer["citations"][0]["article_id"] if answer["citations"]
+                                       else answer["closest"]["article_id"]).text
+    for c in answer["citations"] + ([answer["closest"]] if answer["closest"] else []):
+        assert c["sentence_ids"], out
+        assert c["quote"] == text[c["start"] : c["end"]], out  # verbatim at its span
+    if answer["status"] != "unverified":
+        assert any("Lanternfall" in c["quote"] for c in answer["citations"]), out

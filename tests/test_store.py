@@ -272,3 +272,25 @@ def test_unreachable_server_and_bad_path(tmp_path: Path) -> None:
     afile.write_text("not a folder")
     with pytest.raises(IndexError_, match="is a file"):
         Store(Settings(chroma_url=None, index_path=afile, collection="abc"), HashEmbedder())
+
+
+def test_sentence_offsets_are_stored_with_chunks_and_old_chunks_stay_readable(store: Store) -> None:
+    """Real Chroma: the offsets segmented at ingest come back with each passage; a chunk
+    written by an older version (no ``sentences`` metadata) is still read, and segmented
+    on the fly when cited (agent.text.sentences.chunk_sentences)."""
+    from agent.ingest.chunk import chunk_text
+    from agent.text.sentences import chunk_sentences, segment
+
+    text = "The council met on Monday. It approved the budget.\n\nThe vote was 7-2."
+    article = make_article("s1", text)
+    chunks = chunk_text(article.id, text, max_tokens=500)
+    store.replace_article(article, chunks, store.embedder.embed([c.text for c in chunks]))
+    (p,) = list(store.iter_chunks({"article_ids": ["s1"]}))
+    assert p.sentences == chunks[0].sentences == "0+26,27+23;52+17"
+    assert [p.text[s.start : s.end] for s in chunk_sentences(p.text, p.sentences)][-1] == "The vote was 7-2."
+    # an index built before offsets were stored: the metadata key is simply absent
+    old = make_article("s0", text)
+    store.replace_article(old, [c.model_copy(update={"article_id": "s0", "sentences": ""}) for c in chunks],
+                          store.embedder.embed([c.text for c in chunks]))
+    (q,) = list(store.iter_chunks({"article_ids": ["s0"]}))
+    assert q.sentences == "" and chunk_sentences(q.text, q.sentences) == segment(q.text)

@@ -38,7 +38,7 @@ REPLY = json.dumps(
     {
         "answer": "Trade reached a record $240 billion [1].",
         "status": "answered",
-        "citations": [{"passage": 1, "quote": "new record of $240 billion"}],
+        "citations": [1],
     }
 )
 

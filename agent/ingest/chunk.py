@@ -4,7 +4,9 @@ Why spans and not copies: a citation quotes a chunk, and ``text[start:end] == ch
 is what lets the quote be located in the article. Why paragraphs first: a paragraph is
 the unit a reporter wrote as one thought, so retrieval returns whole thoughts; only a
 paragraph too long for the limit is cut at sentences, and only a sentence too long is
-cut at words (and a "word" too long — a pasted URL — at characters).
+cut at words (and a "word" too long — a pasted URL — at characters). Paragraphs and sentences
+come from ``agent.text.sentences`` (the package's one segmenter), and each chunk carries its
+sentences' offsets so citing uses exactly these sentences.
 
 ``fits`` is the embedder's veto: its word-piece tokenizer may count more tokens than
 cl100k, and a chunk it would silently truncate would be partly unsearchable.
@@ -16,104 +18,20 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby, islice
 
+from agent.text.sentences import (
+    Sentence,
+    Span,
+    encode_sentences,
+    paragraph_spans,
+    segment,
+    sentence_spans,
+)
 from agent.tokens import count_tokens
 from agent.types import Chunk
 
-Span = tuple[int, int]
+__all__ = ["chunk_text", "paragraph_spans", "sentence_spans", "word_spans"]
 
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _WORD = re.compile(r"\S+")
-
-# A sentence ends at . ! ? or … (possibly repeated), optionally followed by closing
-# quotes/brackets, then whitespace. A line break inside a paragraph also ends one.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|\n")
-
-# Words whose trailing period is not a sentence end.
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "sen", "rep", "gov",
-    "lt", "col", "capt", "cmdr", "sgt", "pres", "rev", "hon", "inc", "ltd", "co", "corp",
-    "bros", "vs", "etc", "no", "nos", "vol", "fig", "approx", "est", "dept", "univ",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
-    "a.m", "p.m", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "d.c", "ph.d", "cf", "al",
-}
-_LAST_WORD = re.compile(r"([\w.]+)\.$")
-
-
-def _trim(text: str, start: int, end: int) -> Span | None:
-    """``(start, end)`` shrunk to exclude surrounding whitespace; None if nothing is left."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
-
-
-def _cut(text: str, start: int, end: int, cuts: list[int]) -> list[Span]:
-    """Split ``[start, end)`` at the given cut positions into trimmed, non-empty spans."""
-    spans: list[Span] = []
-    prev = start
-    for pos in [*cuts, end]:
-        span = _trim(text, prev, pos)
-        if span:
-            spans.append(span)
-        prev = pos
-    return spans
-
-
-def paragraph_spans(text: str) -> list[Span]:
-    """Blank-line separated paragraphs as trimmed spans; they cover all non-space text."""
-    return _cut(text, 0, len(text), [m.start() for m in _PARAGRAPH_BREAK.finditer(text)])
-
-
-def _is_abbreviation(text: str, start: int, dot_end: int) -> bool:
-    """Whether the period ending at ``dot_end`` belongs to an abbreviation or an initial."""
-    m = _LAST_WORD.search(text, max(start, dot_end - 12), dot_end)
-    if not m:
-        return False
-    word = m.group(1)
-    if word.lower() in _ABBREVIATIONS:
-        return True
-    if len(word) == 1 and word.isupper():  # an initial: "J. K. Rowling"
-        return True
-    return bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word))  # dotted acronym: U.S.A.
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentences of ``text[start:end]`` as trimmed spans covering all its non-space text.
-
-    Handles closing quotes after the stop (``.”``), common abbreviations ("Mr.",
-    "U.S.", "Jan.") and initials; a stop followed by a lower-case word or a digit is
-    not taken as a sentence end ("3.5 million" never reaches here: no space follows).
-    """
-    return list(iter_sentence_spans(text, start, end))
-
-
-_NEXT_CHAR = re.compile(r"\s*(\S)")
-
-
-def iter_sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
-    """``sentence_spans``, found as they are consumed (a 5 MB paragraph is not scanned whole
-    when only its first chunks are wanted)."""
-    end = len(text) if end is None else end
-    prev = start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        if m.group() != "\n":
-            stop = m.group()
-            if stop.startswith(".") and stop.rstrip("\"'”’»)]") == "." and _is_abbreviation(
-                text, start, m.start() + 1
-            ):
-                continue
-            nxt = _NEXT_CHAR.match(text, m.end(), end)
-            if nxt and (nxt.group(1).islower()):
-                continue
-        span = _trim(text, prev, m.end())
-        if span:
-            yield span
-        prev = m.end()
-    span = _trim(text, prev, end)
-    if span:
-        yield span
 
 
 def word_spans(text: str, start: int, end: int) -> list[Span]:
@@ -189,7 +107,7 @@ class _Packer:
         return self.iter_pack(self._word_pieces(span))
 
     def _sentence_pieces(self, span: Span) -> Iterator[Span]:
-        for sentence in iter_sentence_spans(self.text, *span):
+        for sentence in sentence_spans(self.text, *span):
             if self.ok(sentence):
                 yield sentence
             else:
@@ -231,8 +149,24 @@ def chunk_text(
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
     spans = _Packer(text, max_tokens, fits).spans()
+    picked = list(islice(spans, limit) if limit is not None else spans)
+    # Sentences come from the one segmenter; a capped 5 MB article is segmented only as far as
+    # its indexed chunks reach (the prefix's sentences are the same, save the last one, clipped).
+    covered = text if not picked or picked[-1][1] >= len(text.rstrip()) else text[: picked[-1][1]]
+    sentences = segment(covered)
     return [
         Chunk(article_id=article_id, n=n, start=s, end=e, text=text[s:e],
-              tokens=count_tokens(text[s:e]))
-        for n, (s, e) in enumerate(islice(spans, limit) if limit is not None else spans)
+              tokens=count_tokens(text[s:e]), sentences=encode_sentences(_within(sentences, s, e), s))
+        for n, (s, e) in enumerate(picked)
     ]
+
+
+def _within(sentences: list[Sentence], start: int, end: int) -> list[Sentence]:
+    """The sentences inside ``[start, end)``, clipped to it (a sentence too long for one chunk
+    is cut at words: each chunk holds its piece)."""
+    out = []
+    for s in sentences:
+        a, b = max(s.start, start), min(s.end, end)
+        if a < b:
+            out.append(Sentence(a, b, s.paragraph))
+    return out

@@ -1,0 +1,305 @@
+"""Citations by sentence id: passages shown as numbered sentences, claims checked in context.
+
+Why ids and not quotes: the model used to copy a ~20-word quote per citation, character by
+character. That was most of its generation time (3.4 s of an answer on the 1.5B) and the main
+reason verification failed (a re-worded quote could not be found). Now every sentence shown to
+the model has an id, the answer's markers (``[4]``) and its ``citations`` field are sentence ids —
+an ``enum`` of exactly the ids shown, so a constrained model cannot cite anything else — and the
+quote the user sees *is* the cited sentence(s): ``passage.text[a:b]``, verbatim at its character
+span by construction.
+
+Each claim is then judged against its cited sentence *in context* (``agent.support.judge``). What
+the check cannot confirm is never shown as a cited fact, and never silently thrown away either:
+an answer none of whose claims check out gets status ``unverified`` and is shown marked ("The
+model's answer, not confirmed by the sources: …") beside the closest sentence. ``not_in_sources``
+stays for declines: the model said so, or it cited no sentence and no shown sentence has any
+word of its claim ("no sentence says this" is a checkable state now).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agent.cite import (
+    _MARKER,
+    NOT_ANSWERED_TEXT,
+    _marker_numbers,
+    is_decline,
+    strip_markers,
+)
+from agent.support import Judgement, adds, judge, terms
+from agent.text.sentences import Sentence, chunk_sentences, sentence_spans
+from agent.types import Answer, AnswerStatus, Citation, Passage
+from agent.untrusted import defang
+
+UNVERIFIED_PREFIX = "The model's answer, not confirmed by the sources: "
+_STATUS_WORDS = frozenset({"answered", "partial", "not_in_sources", "unverified"})
+_TAG_LIKE = re.compile(r"<(\s*/?\s*passage)", re.IGNORECASE)
+
+
+def neutralise(text: str) -> str:
+    """Make ``<passage``/``</passage`` inside article text inert (``<`` → ``‹``), so text can't
+    close its fence and pose as instructions outside it."""
+    return _TAG_LIKE.sub("\u2039\\1", text)
+
+
+def _attr(value: str) -> str:
+    return neutralise(value).replace('"', "'").replace("<", "\u2039").replace(">", "\u203a")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One sentence shown to the model: its id, its passage (index) and its index there."""
+
+    id: int
+    passage: int
+    index: int
+
+
+class Evidence:
+    """The passages of one question, segmented and numbered: what the model sees and cites."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = list(passages)
+        self.sentences: list[list[Sentence]] = [chunk_sentences(p.text, p.sentences) for p in self.passages]
+        self.shown: list[Shown] = []
+        for pi, sents in enumerate(self.sentences):
+            for si in range(len(sents)):
+                self.shown.append(Shown(len(self.shown) + 1, pi, si))
+        self.by_id = {s.id: s for s in self.shown}
+        self._first_id: dict[int, int] = {}
+        for s in self.shown:
+            self._first_id.setdefault(s.passage, s.id)
+
+    @property
+    def ids(self) -> list[int]:
+        return [s.id for s in self.shown]
+
+    def sentence_id(self, passage: int, index: int) -> int:
+        return self._first_id[passage] + index
+
+    def text_of(self, sid: int) -> str:
+        s = self.by_id[sid]
+        sent = self.sentences[s.passage][s.index]
+        return self.passages[s.passage].text[sent.start : sent.end]
+
+    def format(self) -> str:
+        """The fenced passages with one ``[id]`` per sentence, a blank line between paragraphs
+        (dates included, so the model can tell this week's figure from last month's)."""
+        blocks = []
+        for pi, p in enumerate(self.passages):
+            attrs = [f'title="{_attr(defang(p.title))}"']  # titles and feed names can carry attacks
+            if p.source:
+                attrs.append(f'source="{_attr(defang(p.source))}"')
+            attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
+            lines: list[str] = []
+            prev_para: int | None = None
+            for si, sent in enumerate(self.sentences[pi]):
+                if prev_para is not None and sent.paragraph != prev_para:
+                    lines.append("")
+                prev_para = sent.paragraph
+                body = " ".join(p.text[sent.start : sent.end].split())
+                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(defang(body))}")
+            blocks.append(f"<passage {' '.join(attrs)}>\n" + "\n".join(lines) + "\n</passage>")
+        return "\n\n".join(blocks)
+
+    def citation(self, n: int, passage: int, lo: int, hi: int) -> Citation:
+        """The article's own text of sentences ``lo..hi`` of ``passage``, numbered ``n``."""
+        p = self.passages[passage]
+        sents = self.sentences[passage]
+        a, b = sents[lo].start, sents[hi].end
+        return Citation(
+            n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source,
+            published=p.published, quote=p.text[a:b], start=p.start + a, end=p.start + b,
+            chunk_id=p.chunk_id, sentence_ids=[self.sentence_id(passage, i) for i in range(lo, hi + 1)],
+        )
+
+    def judge(self, claim: str, question: str, sid: int) -> Judgement:
+        s = self.by_id[sid]
+        p = self.passages[s.passage]
+        return judge(claim, question, s.index, self.sentences[s.passage], p.text, p.title)
+
+    def closest(self, claim: str, question: str, prefer: Sequence[int] = ()) -> int | None:
+        """The shown sentence sharing the most content words with the claim (then with the
+        question); a sentence the model cited wins a tie. None when no sentence shares any."""
+        want, asked = terms(claim), terms(question)
+        best: tuple[int, int, int] | None = None
+        best_id: int | None = None
+        for s in self.shown:
+            got = terms(self.text_of(s.id))
+            score = (len(want & got), len(asked & got), int(s.id in prefer))
+            if score[0] + score[1] and (best is None or score > best):
+                best, best_id = score, s.id
+        return best_id
+
+
+def answer_schema(ids: Sequence[int], statuses: Sequence[str]) -> dict[str, Any]:
+    """The model's output: ``answer`` first (it streams), then ``status``, then the ids of the
+    sentences it cites — an ``enum`` of exactly the ids shown."""
+    return {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string"},
+            "status": {"type": "string", "enum": list(statuses)},
+            "citations": {"type": "array", "items": {"type": "integer", "enum": list(ids)}},
+        },
+        "required": ["answer", "status", "citations"],
+        "additionalProperties": False,
+    }
+
+
+def _ids(values: Any, evidence: Evidence) -> list[int]:
+    out: list[int] = []
+    for v in values if isinstance(values, list) else []:
+        if isinstance(v, Mapping):  # {"sentence": 4} from a lenient server
+            v = v.get("sentence", v.get("id"))
+        try:
+            n = int(v)
+        except (TypeError, ValueError):
+            continue
+        if n in evidence.by_id and n not in out:
+            out.append(n)
+    return out
+
+
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\[\]]{1,30}\])+")
+
+
+def _split_claims(text: str, evidence: Evidence, listed: list[int]) -> list[_Claim]:
+    """The answer's sentences (the package's segmenter: "the U.S. Congress" is not cut) with
+    the ids of their markers; a marker opening a sentence ("… in May. [3] Then …") belongs to
+    the sentence before; a sentence without a valid marker gets the ``citations`` list."""
+    claims: list[_Claim] = []
+    for a, b in sentence_spans(text):
+        piece = text[a:b]
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and claims:
+            claims[-1].ids.extend(_valid(lead.group(), evidence, claims[-1].ids))
+            piece = piece[lead.end() :]
+        ids = _valid(piece, evidence, [])
+        claim = strip_markers(piece).strip()
+        if claim and claim not in _STATUS_WORDS:
+            claims.append(_Claim(claim, ids))
+    for c in claims:
+        if not c.ids:
+            c.ids = list(listed)
+    return claims
+
+
+def _valid(piece: str, evidence: Evidence, have: list[int]) -> list[int]:
+    out: list[int] = []
+    for m in _MARKER.finditer(piece):
+        for n in _marker_numbers(m.group("nums")):
+            if n in evidence.by_id and n not in have and n not in out:
+                out.append(n)
+    return out
+
+
+@dataclass
+class _Claim:
+    text: str
+    ids: list[int]
+    support: tuple[int, int, int, int] | None = None  # (passage, lo, hi, cited id)
+
+
+def verify(
+    question: str, output: Mapping[str, Any], evidence: Evidence, *, model: str = ""
+) -> Answer:
+    """The model's ``{"answer", "status", "citations": [ids]}`` → a verified ``Answer``.
+
+    Claims are the answer's sentences; a claim's ids are its ``[id]`` markers, or (unmarked) the
+    ``citations`` list. A claim is kept as cited when one of its ids — or, if none does, another
+    sentence of the passages it cited — supports it in context; its quote is those sentences.
+    """
+    text = str(output.get("answer") or "").strip()
+    model_status = str(output.get("status") or "answered")
+    listed = _ids(output.get("citations"), evidence)
+    n_passages = len(evidence.passages)
+
+    def make(text: str, status: AnswerStatus, citations: list[Citation] | None = None,
+             unsupported: list[str] | None = None, closest: Citation | None = None) -> Answer:
+        return Answer(question=question, text=text, status=status, citations=citations or [],
+                      unsupported=unsupported or [], closest=closest,
+                      passages_considered=n_passages, model=model)
+
+    claims = _split_claims(text, evidence, listed)
+    cited_any = any(c.ids for c in claims)
+    said = strip_markers(text)
+
+    if not claims or not cited_any and is_decline(said):
+        return make(said if is_decline(said) else NOT_ANSWERED_TEXT, "not_in_sources")
+
+    for c in claims:
+        for sid in c.ids:
+            j = evidence.judge(c.text, question, sid)
+            if j.supported and j.span is not None:
+                c.support = (evidence.by_id[sid].passage, j.span[0], j.span[1], sid)
+                break
+        if c.support is None and c.ids and adds(c.text, question):
+            # The model reads ids off the prompt and may miss: another shown sentence that
+            # supports the claim is the citation instead — of a passage it cited first, nearest
+            # to a cited id first, then the other passages (measured on QuAIL n148_q9: "Wisconsin"
+            # for "What state does Paul Ryan represent?" cited a sentence of another passage
+            # while the one saying "Paul Ryan of Wisconsin" was shown). Support is judged exactly
+            # as for the id it gave; a claim with no word of its own beyond the question ("Yes.")
+            # is never moved, since almost any sentence about the question would "support" it.
+            cited_passages = {evidence.by_id[i].passage for i in c.ids}
+            nearby = sorted(
+                (s for s in evidence.shown if s.id not in c.ids),
+                key=lambda s: (s.passage not in cited_passages, min(abs(s.id - i) for i in c.ids)),
+            )
+            for s in nearby:
+                j = evidence.judge(c.text, question, s.id)
+                if j.supported and j.span is not None:
+                    c.support = (s.passage, j.span[0], j.span[1], s.id)
+                    break
+
+    verified = [c for c in claims if c.support is not None]
+    # "The articles do not say when." beside a cited claim says what is missing: it is kept
+    # in the text uncited (it claims nothing about the world), never listed as unverified.
+    missing = {c.text for c in claims if c.support is None and is_decline(c.text)}
+    unverified = [c.text for c in claims if c.support is None and c.text not in missing]
+
+    if not verified:
+        if model_status == "not_in_sources" or is_decline(said):
+            # The model said the passages do not answer, and nothing it cited says otherwise.
+            shown = said if is_decline(said) else NOT_ANSWERED_TEXT
+            return make(shown, "not_in_sources", unsupported=[] if is_decline(said) else unverified)
+        prefer = [i for c in claims for i in c.ids]
+        near = evidence.closest(said, question, prefer)
+        own = terms(said) - terms(question)
+        if not cited_any and (near is None or not own & terms(evidence.text_of(near))):
+            # No sentence cited, and no shown sentence has a word of the claim beyond the
+            # question's: nothing here says this. A decline, not an answer to show.
+            return make(NOT_ANSWERED_TEXT, "not_in_sources", unsupported=unverified)
+        closest = None
+        if near is not None:
+            s = evidence.by_id[near]
+            closest = evidence.citation(0, s.passage, s.index, s.index)
+        return make(UNVERIFIED_PREFIX + said, "unverified", unsupported=unverified, closest=closest)
+
+    # Number the supporting spans in order of first use; rewrite the text with them.
+    numbers: dict[tuple[int, int, int], int] = {}
+    citations: list[Citation] = []
+    for c in verified:
+        assert c.support is not None
+        key = c.support[:3]
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            citations.append(evidence.citation(numbers[key], *key))
+    out: list[str] = []
+    for c in claims:
+        if c.support is None:
+            if c.text in missing and verified:
+                out.append(c.text if c.text[-1:] in ".!?" else c.text + ".")
+            continue
+        body = re.sub(r"([.!?]*)$", "", c.text).rstrip()
+        end = c.text[len(body):].strip() or "."
+        out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
+    new_text = " ".join(out)
+    unsure = unverified or missing or model_status in ("partial", "not_in_sources")
+    status: AnswerStatus = "partial" if unsure else "answered"
+    return make(new_text, status, citations, unverified)

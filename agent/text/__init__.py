@@ -1,0 +1,1 @@
+"""Text utilities shared by ingest, citing, summaries and briefings (one sentence segmenter)."""
