@@ -69,7 +69,7 @@ def test_known_settings_and_their_aliases_are_accepted(tmp_path: Path) -> None:
 # --- item 5: every flag an error message recommends exists ---------------------------------------
 
 #: Flags of other programs that messages tell people to run (pip, a Chroma server).
-OTHER_TOOLS = re.compile(r"(pip install|chroma run)[^;`)\n]*")
+OTHER_TOOLS = re.compile(r"(pip install|chroma run|scripts/setup\.sh)[^;`)\n]*")
 OTHER_TOOL_FLAGS = {"--force-reinstall", "--no-deps", "--path"}
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]")
 
@@ -128,6 +128,21 @@ SETTING_SAMPLES = {
     "embedder": "local", "threads": "2", "fetch_timeout": "42.5", "max_fetch_bytes": "1234567",
     "max_file_bytes": "7654321",
 }
+
+
+def test_every_setup_flag_a_message_recommends_exists() -> None:
+    """``bash scripts/setup.sh --rebuild-llama`` (the fix for a llama.cpp crash) must be an option
+    setup.sh really takes: its options are the patterns of its ``case "$arg"`` statement."""
+    script = (REPO / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    suggested: dict[str, str] = {}
+    for path in sorted((REPO / "agent").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"scripts/setup\.sh((?:\s+--[a-z][a-z0-9-]*)+)", source):
+            for flag in m.group(1).split():
+                suggested.setdefault(flag, str(path.relative_to(REPO)))
+    assert "--rebuild-llama" in suggested
+    for flag, where in suggested.items():
+        assert re.search(rf"^\s*{re.escape(flag)}\)", script, re.M), f"{flag} (suggested in {where})"
 
 
 def test_the_scan_finds_the_flags_that_were_missing() -> None:
