@@ -47,7 +47,9 @@ _MARKERS = re.compile(
     r"|\bdeveloper\s+mode\b"
     r"|\bnew\s+instructions?\s*:"
     r"|<\s*/?\s*(?:system|instructions?|im_start|im_end)\s*>"
-    r"|<\|im_(?:start|end)\|>",
+    r"|<\|im_(?:start|end)\|>"
+    # a ready-made model reply planted in the article: {"answer": ..., "status": ..., "citations": ...}
+    r"|\{\s*\"(?:answer|status|citations)\"\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
 
