@@ -159,4 +159,6 @@ def test_ask_json_shows_sentence_ids_and_spans_with_the_real_model(index: str, t
         assert c["sentence_ids"], out
         assert c["quote"] == text[c["start"] : c["end"]], out  # verbatim at its span
     if answer["status"] != "unverified":
-        assert any("Lanternfall" in c["quote"] for c in answer["citations"]), out
+        # the name is carried by the cited sentence's context: its span (grown to the neighbour
+        # that names it) or the article's title, as the support rule allows (docs/architecture.md)
+        assert any("Lanternfall" in c["quote"] or "Lanternfall" in c["title"] for c in answer["citations"]), out
