@@ -39,7 +39,7 @@ def print_answer(console: Console, answer: Answer) -> None:
         c = answer.closest
         console.print()
         console.print(f"[bold]Closest sentence[/bold] [dim](not confirmed as the source)[/dim] "
-                      f"[bold]{term(c.title)}[/bold]")
+                      f"[bold]{term(c.title)}[/bold]", highlight=False)
         console.print(f"    [italic]“{term(c.quote)}”[/italic]", highlight=False)
         ids = ",".join(str(i) for i in c.sentence_ids)
         console.print(f"    [dim]article {c.article_id[:12]}, chars {c.start}–{c.end}, sentence {ids}[/dim]",
@@ -62,7 +62,8 @@ def print_sources(console: Console, citations: Sequence[Citation]) -> None:
         date = c.published.date().isoformat() if c.published else "undated"
         src = f" · {term(c.source)}" if c.source else ""
         console.print(
-            f"[bold cyan][{c.n}][/bold cyan] [bold]{term(c.title)}[/bold] [dim]({date}{src})[/dim]"
+            f"[bold cyan][{c.n}][/bold cyan] [bold]{term(c.title)}[/bold] [dim]({date}{src})[/dim]",
+            highlight=False,
         )
         console.print(f"    [italic]“{term(c.quote)}”[/italic]", highlight=False)
         loc = f"article {c.article_id[:12]}, chars {c.start}–{c.end}"
