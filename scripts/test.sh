@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, real local models and real servers included (~15 min on 2 cores).
+# The whole test suite, real local models and real servers included (~21 min on 2 cores).
 # Extra arguments go to pytest, e.g.  bash scripts/test.sh -m "not slow"  for the quick part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
