@@ -59,6 +59,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=None, help="write per-question JSON lines here")
     ap.add_argument("--canonical", action="store_true", help="also score the canonical LangChain RAG")
+    ap.add_argument(
+        "--canonical-per-type", type=int, default=0, metavar="N",
+        help="with --canonical: put to the canonical RAG only the stratified sample of N per type "
+        "(the 72-question sample is N=8, seed 13), so a full run carries the comparison cheaply",
+    )
     ap.add_argument("--resume", action="store_true", help="keep the rows already in --out; ask the rest")
     ap.add_argument("--stop-after-minutes", type=float, default=0, help="end cleanly after this long")
     ap.add_argument("--report-only", action="store_true", help="summarise --out; no model, no index")
@@ -91,6 +96,15 @@ def main() -> None:
             by_type[q["question_type"]].append(q)
         rng = random.Random(args.seed)
         questions = [q for qs in by_type.values() for q in rng.sample(qs, min(args.per_type, len(qs)))]
+    canonical_ids: set[str] | None = None
+    if args.canonical and args.canonical_per_type:
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for q in all_questions.values():
+            groups[q["question_type"]].append(q)
+        rng_c = random.Random(args.seed)  # the same draw as --per-type N with this seed
+        canonical_ids = {
+            q["id"] for qs in groups.values() for q in rng_c.sample(qs, min(args.canonical_per_type, len(qs)))
+        }
     random.Random(args.seed).shuffle(questions)  # any prefix of the run is a random sample
     selected = {q["id"] for q in questions}
     rows: list[dict] = []
@@ -169,7 +183,8 @@ def main() -> None:
         discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
         picked = -1 if error else picked
         canonical: dict | None = None
-        if canonical_chain is not None:
+        best_similarity = agent.retriever.last_best_similarity if hasattr(agent, "retriever") else None
+        if canonical_chain is not None and (canonical_ids is None or q["id"] in canonical_ids):
             docs = agent.store.dense_search(agent.embedder.embed_query(q["question"]), 4)
             context = "\n\n".join(d.text for d in docs)
             text = canonical_chain.invoke({"context": context, "question": q["question"]})
@@ -194,6 +209,7 @@ def main() -> None:
             "discarded_correct": discarded is not None and discarded == q["gold_index"][0],
             "sentence_ids": [c.sentence_ids for c in answer.citations],
             "model_calls": answer.usage.calls if answer.usage else None,  # 2+ = a retry ran
+            "best_similarity": best_similarity,  # to calibrate a decline by retrieval score
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
@@ -288,6 +304,8 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         "seconds_asking_all_rows": round(sum(r["seconds"] for r in rows), 1),
         "total_seconds_this_run": round(total, 1),
         "canonical_accuracy_all": share([r["canonical"]["correct"] for r in rows if r["canonical"]]),
+        "canonical_questions": sum(1 for r in rows if r["canonical"]),
+        "newsagent_accuracy_on_canonical_questions": share([r["correct"] for r in rows if r["canonical"]]),
         "canonical_accuracy_answerable": share(
             [r["canonical"]["correct"] for r in answerable if r["canonical"]]
         ),
