@@ -36,9 +36,10 @@ from agent.timewindow import TimeWindow, resolve_time, strip_time_phrase
 from agent.types import Answer, ConsideredPassage, Passage, RetrievalInfo
 
 SOFT_KINDS = frozenset({"recent"})
-# Largest re-ordering bonus for the newest passage, in RRF score units. Adjacent RRF ranks differ
-# by ~0.0003 near the top (1/61 - 1/62), so 0.0008 moves a passage up two or three places at most.
-RECENCY_BONUS = 0.0008
+# Largest re-ordering bonus for the newest passage, in blended-score units (0-1, see
+# agent.retrieve.fuse_scores): 3 % of the best possible score reorders near-ties only, never a
+# clearly better match below a newer weak one.
+RECENCY_BONUS = 0.03
 
 
 @dataclass

@@ -17,8 +17,8 @@ from agent.retrieve import (
     Retriever,
     dedupe,
     fit_budget,
+    fuse_scores,
     is_relevant,
-    rrf_fuse,
     tokenize,
 )
 from agent.settings import Settings
@@ -249,13 +249,32 @@ def P(cid: str, text: str = "", **kw: object) -> Passage:
                    start=0, end=len(text or cid), **kw)  # type: ignore[arg-type]
 
 
-def test_rrf_fuse_order() -> None:
-    dense = [P("a:0"), P("b:0"), P("c:0")]
-    lexical = [P("c:0"), P("d:0"), P("a:0")]
-    fused = rrf_fuse([dense, lexical])
-    # a: 1/61 + 1/63, c: 1/63 + 1/61 (tie, a seen first), b: 1/62, d: 1/62
-    assert [p.chunk_id for p in fused] == ["a:0", "c:0", "b:0", "d:0"]
-    assert fused[0].score == pytest.approx(1 / 61 + 1 / 63)
+def test_fuse_scores_blends_scaled_scores() -> None:
+    dense = [P("a:0", score=0.9), P("b:0", score=0.7), P("c:0", score=0.5)]
+    lexical = [P("c:0", score=10.0), P("d:0", score=5.0), P("a:0", score=2.0)]
+    fused = fuse_scores(dense, lexical, dense_weight=0.4)
+    got = {p.chunk_id: p.score for p in fused}
+    # a: .4·1 + .6·.2, b: .4·.5, c: .4·0 + .6·1, d: .6·.5
+    assert got == pytest.approx({"a:0": 0.52, "b:0": 0.2, "c:0": 0.6, "d:0": 0.3})
+    assert [p.chunk_id for p in fused] == ["c:0", "a:0", "d:0", "b:0"]
+
+
+def test_fuse_scores_keeps_a_dominant_lexical_match_first() -> None:
+    """The case RRF lost: BM25's clear first (only it names the company) is absent from the
+    dense list, while the others sit mid-list in both rankings."""
+    dense = [P(f"x{i}:0", score=0.6 - 0.01 * i) for i in range(5)]
+    lexical = [P("gold:0", score=8.7), P("x3:0", score=4.7), P("x4:0", score=4.4)]
+    fused = fuse_scores(dense, lexical)
+    assert fused[0].chunk_id == "gold:0"  # RRF: gold 1/61 = .0164 < x3 1/64 + 1/62 = .0317
+    assert [p.chunk_id for p in fused[1:3]] == ["x3:0", "x0:0"]
+
+
+def test_fuse_scores_edge_cases() -> None:
+    assert fuse_scores([], []) == []
+    only_dense = fuse_scores([P("a:0", score=0.3)], [])
+    assert only_dense[0].score == pytest.approx(0.4)  # one candidate scales to 1
+    only_lexical = fuse_scores([], [P("b:0", score=3.0), P("c:0", score=1.5)])
+    assert [p.score for p in only_lexical] == pytest.approx([0.6, 0.3])
 
 
 def test_dedupe_drops_same_chunk_and_contained_text() -> None:

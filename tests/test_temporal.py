@@ -199,11 +199,13 @@ def test_no_time_phrase_prefers_recent_among_equals() -> None:
             published=datetime.fromisoformat(day).replace(tzinfo=UTC),
         )
 
-    equal = [p("2026-05-05", 0.0160), p("2026-05-19", 0.0160), p("2026-05-12", 0.0160)]
+    equal = [p("2026-05-05", 0.60), p("2026-05-19", 0.60), p("2026-05-12", 0.60)]
     assert [x.article_id for x in prefer_recent(equal)] == ["2026-05-19", "2026-05-12", "2026-05-05"]
     # a clearly better older passage keeps its place: a preference, not a cut
-    clear = [p("2026-05-05", 0.0164), p("2026-05-19", 0.0150)]
+    clear = [p("2026-05-05", 0.64), p("2026-05-19", 0.60)]
     assert [x.article_id for x in prefer_recent(clear)] == ["2026-05-05", "2026-05-19"]
+    near_tie = [p("2026-05-05", 0.62), p("2026-05-19", 0.60)]  # within the bonus: newer first
+    assert [x.article_id for x in prefer_recent(near_tie)] == ["2026-05-19", "2026-05-05"]
 
 
 @pytest.mark.slow
