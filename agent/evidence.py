@@ -113,9 +113,17 @@ class Evidence:
         sents = self.sentences[passage]
         a, b = sents[lo].start, sents[hi].end
         return Citation(
-            n=n, article_id=p.article_id, title=p.title, url=p.url, source=p.source,
-            published=p.published, quote=p.text[a:b], start=p.start + a, end=p.start + b,
-            chunk_id=p.chunk_id, sentence_ids=[self.sentence_id(passage, i) for i in range(lo, hi + 1)],
+            n=n,
+            article_id=p.article_id,
+            title=p.title,
+            url=p.url,
+            source=p.source,
+            published=p.published,
+            quote=p.text[a:b],
+            start=p.start + a,
+            end=p.start + b,
+            chunk_id=p.chunk_id,
+            sentence_ids=[self.sentence_id(passage, i) for i in range(lo, hi + 1)],
         )
 
     def judge(self, claim: str, question: str, sid: int) -> Judgement:
@@ -137,15 +145,25 @@ class Evidence:
         return best_id
 
 
+# At most this many cited ids. Without a cap the 1.5B sometimes counts on through the ids
+# ("[1, 5, 7, 10, 12, 13, …") until the token limit cuts the reply mid-JSON (QuAIL, 2026-12-02:
+# 1 of the first 63 answers lost that way); a claim needs one or two sentences, rarely more.
+MAX_CITED_SENTENCES = 4
+
+
 def answer_schema(ids: Sequence[int], statuses: Sequence[str]) -> dict[str, Any]:
     """The model's output: ``answer`` first (it streams), then ``status``, then the ids of the
-    sentences it cites — an ``enum`` of exactly the ids shown."""
+    sentences it cites — an ``enum`` of exactly the ids shown, at most ``MAX_CITED_SENTENCES``."""
     return {
         "type": "object",
         "properties": {
             "answer": {"type": "string"},
             "status": {"type": "string", "enum": list(statuses)},
-            "citations": {"type": "array", "items": {"type": "integer", "enum": list(ids)}},
+            "citations": {
+                "type": "array",
+                "items": {"type": "integer", "enum": list(ids)},
+                "maxItems": MAX_CITED_SENTENCES,
+            },
         },
         "required": ["answer", "status", "citations"],
         "additionalProperties": False,
@@ -206,9 +224,7 @@ class _Claim:
     support: tuple[int, int, int, int] | None = None  # (passage, lo, hi, cited id)
 
 
-def verify(
-    question: str, output: Mapping[str, Any], evidence: Evidence, *, model: str = ""
-) -> Answer:
+def verify(question: str, output: Mapping[str, Any], evidence: Evidence, *, model: str = "") -> Answer:
     """The model's ``{"answer", "status", "citations": [ids]}`` → a verified ``Answer``.
 
     Claims are the answer's sentences; a claim's ids are its ``[id]`` markers, or (unmarked) the
@@ -220,11 +236,23 @@ def verify(
     listed = _ids(output.get("citations"), evidence)
     n_passages = len(evidence.passages)
 
-    def make(text: str, status: AnswerStatus, citations: list[Citation] | None = None,
-             unsupported: list[str] | None = None, closest: Citation | None = None) -> Answer:
-        return Answer(question=question, text=text, status=status, citations=citations or [],
-                      unsupported=unsupported or [], closest=closest,
-                      passages_considered=n_passages, model=model)
+    def make(
+        text: str,
+        status: AnswerStatus,
+        citations: list[Citation] | None = None,
+        unsupported: list[str] | None = None,
+        closest: Citation | None = None,
+    ) -> Answer:
+        return Answer(
+            question=question,
+            text=text,
+            status=status,
+            citations=citations or [],
+            unsupported=unsupported or [],
+            closest=closest,
+            passages_considered=n_passages,
+            model=model,
+        )
 
     claims = _split_claims(text, evidence, listed)
     cited_any = any(c.ids for c in claims)
@@ -298,7 +326,7 @@ def verify(
                 out.append(c.text if c.text[-1:] in ".!?" else c.text + ".")
             continue
         body = re.sub(r"([.!?]*)$", "", c.text).rstrip()
-        end = c.text[len(body):].strip() or "."
+        end = c.text[len(body) :].strip() or "."
         out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
     new_text = " ".join(out)
     unsure = unverified or missing or model_status in ("partial", "not_in_sources")

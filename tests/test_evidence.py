@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from agent.cite import NOT_ANSWERED_TEXT
@@ -17,8 +18,15 @@ Q = "Which hugely popular series was just renewed for another season?"
 
 
 def passage(n: int, text: str, start: int, title: str) -> Passage:
-    return Passage(chunk_id=f"a{n}:0", article_id=f"a{n}", title=title, text=text, start=start,
-                   end=start + len(text), published=datetime(2026, 3, 1, tzinfo=UTC))
+    return Passage(
+        chunk_id=f"a{n}:0",
+        article_id=f"a{n}",
+        title=title,
+        text=text,
+        start=start,
+        end=start + len(text),
+        published=datetime(2026, 3, 1, tzinfo=UTC),
+    )
 
 
 EV = Evidence([passage(1, SERIES, 40, "Streaming news"), passage(2, BUDGET, 0, "Council budget")])
@@ -35,6 +43,19 @@ def test_ids_run_across_passages_and_the_prompt_shows_paragraphs() -> None:
     assert "season.\n\n[3] Filming starts" in shown  # a blank line between paragraphs
     assert "[4] The council approved" in shown and "[6] The vote was 7-2." in shown
     assert answer_schema(EV.ids, ["answered"])["properties"]["citations"]["items"]["enum"] == EV.ids
+
+
+def test_the_grammar_stops_a_runaway_list_of_ids() -> None:
+    """The embedded model's grammar allows at most MAX_CITED_SENTENCES ids, so a model counting
+    on through the ids cannot run the reply into the token limit."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    from agent.evidence import MAX_CITED_SENTENCES
+
+    schema = answer_schema(list(range(1, 30)), ["answered"])
+    gbnf = json_schema_to_gbnf(json.dumps(schema))
+    rule = next(line for line in gbnf.splitlines() if line.startswith("citations ::="))
+    assert rule.count("citations-item") == MAX_CITED_SENTENCES
 
 
 def test_the_name_in_the_sentence_before_verifies_and_the_quote_spans_both_sentences() -> None:
@@ -58,15 +79,21 @@ def test_an_id_off_by_one_is_repointed_within_the_cited_passage() -> None:
 
 
 def test_two_claims_one_verified_one_not_is_partial() -> None:
-    ans = verify("What did the council do?", out(
-        "The council approved the budget [4]. The mayor resigned in protest [4].", [4]), EV)
+    ans = verify(
+        "What did the council do?",
+        out("The council approved the budget [4]. The mayor resigned in protest [4].", [4]),
+        EV,
+    )
     assert ans.status == "partial" and ans.text == "The council approved the budget [1]."
     assert ans.unsupported == ["The mayor resigned in protest."]
 
 
 def test_markers_inside_one_sentence_make_one_claim() -> None:
-    ans = verify("What did the council do?", out(
-        "The council approved the budget [4] and it totals $412.6 million [5].", [4, 5]), EV)
+    ans = verify(
+        "What did the council do?",
+        out("The council approved the budget [4] and it totals $412.6 million [5].", [4, 5]),
+        EV,
+    )
     assert ans.status == "answered" and len(ans.citations) == 1
     assert ans.citations[0].sentence_ids == [4, 5]
 
@@ -105,8 +132,10 @@ def test_an_old_passage_without_stored_offsets_is_segmented_on_the_fly() -> None
 
 
 def test_repointing_prefers_the_sentence_nearest_the_cited_id() -> None:
-    text = ("Turnout was 61 percent in May. Officials praised it. Turnout was 61 percent again in "
-            "June. Officials left.")
+    text = (
+        "Turnout was 61 percent in May. Officials praised it. Turnout was 61 percent again in "
+        "June. Officials left."
+    )
     ev = Evidence([passage(1, text, 0, "Election")])
     ans = verify("What was turnout?", out("Turnout was 61 percent [4].", [4]), ev)
     assert ans.status == "answered" and ans.citations[0].sentence_ids == [3]  # not the first one
@@ -115,23 +144,34 @@ def test_repointing_prefers_the_sentence_nearest_the_cited_id() -> None:
 
 
 def test_marker_spellings_a_model_may_use_for_sentence_ids() -> None:
-    for marked in ("It totals $412.6 million [Sentence 5].", "It totals $412.6 million [5, 6].",
-                   "It totals $412.6 million [4-5]."):
+    for marked in (
+        "It totals $412.6 million [Sentence 5].",
+        "It totals $412.6 million [5, 6].",
+        "It totals $412.6 million [4-5].",
+    ):
         ans = verify("How big is the budget?", out(marked, []), EV)
         assert ans.status == "answered" and 5 in ans.citations[0].sentence_ids, marked
 
 
 def test_a_sentence_saying_what_is_missing_stays_uncited_beside_the_cited_answer() -> None:
-    ans = verify("When and by how much did the council pass the budget?", out(
-        "The council approved the budget on Tuesday [4]. The articles do not say the margin.", [4]), EV)
+    ans = verify(
+        "When and by how much did the council pass the budget?",
+        out("The council approved the budget on Tuesday [4]. The articles do not say the margin.", [4]),
+        EV,
+    )
     assert ans.status == "partial" and ans.unsupported == []
     assert ans.text == "The council approved the budget on Tuesday [1]. The articles do not say the margin."
 
 
 def test_two_sentences_starting_alike_stay_two_claims() -> None:
-    ans = verify("What did the council do?", out(
-        "The council approved the budget [4]. The council approved the budget of $412.6 million [5].",
-        [4, 5]), EV)
+    ans = verify(
+        "What did the council do?",
+        out(
+            "The council approved the budget [4]. The council approved the budget of $412.6 million [5].",
+            [4, 5],
+        ),
+        EV,
+    )
     assert ans.status == "answered" and len(ans.citations) == 2
     assert ans.text.count("[") == 2 and ans.text.startswith("The council approved the budget [1]. ")
 
@@ -150,8 +190,18 @@ def test_property_every_quote_shown_is_the_article_text_at_its_span() -> None:
     for path in sorted(examples.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         chunks = chunk_text(path.stem, text, max_tokens=120)
-        passages = [Passage(chunk_id=c.id, article_id=path.stem, title=path.stem, text=c.text,
-                            start=c.start, end=c.end, sentences=c.sentences) for c in chunks]
+        passages = [
+            Passage(
+                chunk_id=c.id,
+                article_id=path.stem,
+                title=path.stem,
+                text=c.text,
+                start=c.start,
+                end=c.end,
+                sentences=c.sentences,
+            )
+            for c in chunks
+        ]
         ev = Evidence(passages)
         for _ in range(60):
             sid = rng.choice(ev.ids)
@@ -168,8 +218,11 @@ def test_an_abbreviation_in_the_answer_does_not_cut_the_claim() -> None:
     "the U [1]. S [1]. Congress" when answers were split on every full stop."""
     text = "Sanctions should move quickly through the U.S. Congress, lawmakers said."
     ev = Evidence([passage(1, text, 0, "Sanctions")])
-    ans = verify("What did lawmakers say?", out(
-        "Sanctions should move quickly through the U.S. Congress [1].", [1]), ev)
+    ans = verify(
+        "What did lawmakers say?",
+        out("Sanctions should move quickly through the U.S. Congress [1].", [1]),
+        ev,
+    )
     assert ans.status == "answered"
     assert ans.text == "Sanctions should move quickly through the U.S. Congress [1]."
 
@@ -182,10 +235,12 @@ def test_a_marker_opening_the_next_sentence_belongs_to_the_one_before() -> None:
 def test_a_claim_citing_the_wrong_passage_is_moved_to_the_shown_sentence_that_states_it() -> None:
     """QuAIL n148_q9 (names changed): the answer was right and its sentence was shown, but the
     model cited a sentence of another passage."""
-    ev = Evidence([
-        passage(1, "Speaker Hal Brenner met the president on Tuesday. Talks ran late.", 0, "Talks"),
-        passage(2, "But Speaker Hal Brenner of Ohio said the fix should be considered alone.", 0, "Fix"),
-    ])
+    ev = Evidence(
+        [
+            passage(1, "Speaker Hal Brenner met the president on Tuesday. Talks ran late.", 0, "Talks"),
+            passage(2, "But Speaker Hal Brenner of Ohio said the fix should be considered alone.", 0, "Fix"),
+        ]
+    )
     q = "What state does Hal Brenner represent?"
     ans = verify(q, out("Ohio [1].", [1]), ev)
     assert ans.status == "answered" and ans.citations[0].article_id == "a2"
