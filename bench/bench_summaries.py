@@ -42,7 +42,16 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "frank" / "frank_summarization.jsonl"
+
+def _shared_data() -> Path:
+    """``../shared/data`` of the project, also from a git worktree (e.g. /work/wt/x → /work)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+DATA = _shared_data() / "frank" / "frank_summarization.jsonl"
 
 
 # --- ROUGE -------------------------------------------------------------------------------------
