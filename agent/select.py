@@ -250,6 +250,8 @@ def _cover(
             if not droppable:
                 break
             picked.remove(max(droppable, key=order.index))
+        if sum(cost[i] for i in picked) > budget and len(picked) > 1:
+            picked.remove(best)  # the budget wins: nothing else could give way
     return picked
 
 

@@ -244,7 +244,9 @@ def briefing_by_storylines(
     keys: list[ArticleKeys] = []
     tick("sentences", 0, len(articles))
     for i, a in enumerate(articles, start=1):
-        keys.append(article_keys(a, emb))
+        # Bag-of-words vectors pick key sentences as well as MiniLM does (bench/bench_select.py)
+        # at a fraction of the cost; MiniLM is kept for grouping, one vector per article.
+        keys.append(article_keys(a))
         tick("sentences", i, len(articles))
 
     tick("group", 0, 1)

@@ -46,7 +46,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=250)
     ap.add_argument("--budget", type=int, default=420)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--weights", default=None, help="position,centrality,info weights of MMR relevance")
     args = ap.parse_args()
+    if args.weights:
+        import agent.select as sel
+
+        sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
 
     from agent.embed import LocalMiniLMEmbedder
     from agent.select import bag_of_words, key_sentences
