@@ -1173,3 +1173,45 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
     res = runner.invoke(app, ["brief", "--since", "2030-01-01", "--until", "2030-01-31"])
     assert res.exit_code == 1
     assert "no articles published between 2030-01-01 and 2030-01-31" in res.output
+
+
+@pytest.mark.slow
+def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
+    """Real Chroma, MiniLM and the 0.5B model: the summit articles are one storyline and the
+    flood another, one call each; every citation is its article's own sentence; the repeated
+    briefing builds no model."""
+    from agent.core import Agent
+    from agent.errors import ModelFileError
+    from agent.ingest.pipeline import ingest
+    from agent.models import get_chat_model
+    from agent.text.sentences import sentence_spans
+    from tests.llama_server import FAST_MODEL, fast_model_path, model_cache_dir
+
+    try:
+        path = fast_model_path()
+    except ModelFileError as exc:
+        pytest.skip(f"the fast local model is not installed: {exc}")
+    st = Settings(cache_dir=tmp_path / "cache", index_path=tmp_path / "index", provider="local",
+                  model=FAST_MODEL, model_path=path)
+    agent = Agent(st)
+    report = ingest([], agent.store, agent.embedder, st, articles=[SUMMIT_A, SUMMIT_B, FLOOD])
+    assert report.failed == 0
+    model = get_chat_model(Settings(cache_dir=model_cache_dir(), model=FAST_MODEL))
+    model_label_name = model_label(st)
+    b = make_briefing(store=agent.store, retriever=agent.retriever, model=model, settings=st,
+                      embedder=agent.embedder)
+    print(b.to_markdown())
+    assert sorted(sorted(s.article_ids) for s in b.sections) == [["fl"], ["sa", "sb"]]
+    assert b.usage is not None and b.usage.calls == 2  # one call per storyline, no summaries
+    texts = {a.id: a.text for a in (SUMMIT_A, SUMMIT_B, FLOOD)}
+    for c in b.citations():
+        assert c.quote == texts[c.article_id][c.start : c.end]
+        assert (c.start, c.end) in set(sentence_spans(texts[c.article_id]))
+    again = make_briefing(
+        store=agent.store,
+        retriever=agent.retriever,
+        settings=st,
+        embedder=agent.embedder,
+        model=lambda: pytest.fail(f"model built for a cached briefing ({model_label_name})"),
+    )
+    assert again.sections == b.sections

@@ -79,12 +79,24 @@ def art(aid: str, title: str, text: str) -> Article:
     return Article(id=aid, title=title, text=text)
 
 
-SUMMIT_A = art("a", "Putin and Xi meet in Beijing", "Putin and Xi met in Beijing for a summit on trade and energy. "
-               "Trade between Russia and China reached a record $240 billion last year.")
-SUMMIT_B = art("b", "Xi hosts Putin for trade talks", "Xi hosted Putin in Beijing for talks on trade and energy. "
-               "Trade between Russia and China reached $230 billion last year, customs data show.")
-FLOOD = art("f", "River Ash floods Riverton", "The River Ash burst its banks in Riverton after heavy rain. "
-            "About 120 homes were flooded and 300 residents were evacuated.")
+SUMMIT_A = art(
+    "a",
+    "Putin and Xi meet in Beijing",
+    "Putin and Xi met in Beijing for a summit on trade and energy. "
+    "Trade between Russia and China reached a record $240 billion last year.",
+)
+SUMMIT_B = art(
+    "b",
+    "Xi hosts Putin for trade talks",
+    "Xi hosted Putin in Beijing for talks on trade and energy. "
+    "Trade between Russia and China reached $230 billion last year, customs data show.",
+)
+FLOOD = art(
+    "f",
+    "River Ash floods Riverton",
+    "The River Ash burst its banks in Riverton after heavy rain. "
+    "About 120 homes were flooded and 300 residents were evacuated.",
+)
 
 
 def test_cluster_merges_while_average_similarity_is_above_the_threshold() -> None:

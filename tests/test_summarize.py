@@ -656,3 +656,59 @@ def test_full_text_and_key_sentence_summaries_are_cached_apart(tmp_path: Path) -
     assert summarize_article(a, model, st) == ks and len(model.calls) == 2
     with pytest.raises(Exception, match="unknown summary method"):
         summarize_article(a, model, st, method="bogus")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_real_fast_model_key_sentence_summary(tmp_path: Path) -> None:
+    """The 0.5B model through the key-sentence path: one call, every citation a whole sentence
+    of the article, every unflagged figure written in its own cited sentence."""
+    from agent.errors import ModelFileError
+    from agent.models import get_chat_model
+    from agent.text.sentences import sentence_spans
+    from tests.llama_server import FAST_MODEL, model_cache_dir
+
+    try:
+        model = get_chat_model(Settings(cache_dir=model_cache_dir(), model=FAST_MODEL))
+    except ModelFileError as exc:
+        pytest.skip(f"the fast local model is not installed: {exc}")
+    a = make_article()
+    s = summarize_article(a, model, settings(tmp_path))
+    print(s.to_markdown(), s.usage)
+    assert s.usage is not None and s.usage.calls == 1
+    assert s.key_points and s.parts == 1
+    spans = set(sentence_spans(a.text))
+    for item in [*s.key_points, *s.key_figures, *s.dates_events]:
+        for c in item.citations:
+            assert c.quote == a.text[c.start : c.end] and (c.start, c.end) in spans
+    for f in s.key_figures:
+        if not f.flagged:
+            assert figure_check(f.value, f.citations[0].quote) is None
+
+
+# --- summarising ahead (after an ingest) ----------------------------------------------------------
+
+
+def test_summarize_ahead_reports_eta_and_ctrl_c_keeps_finished_work(tmp_path: Path) -> None:
+    from agent.models.structured import model_label
+    from agent.summarize_ahead import summarize_ahead
+
+    st = settings(tmp_path)
+    arts = [make_article(id=f"a{i}", content_hash=f"ahead-{i}") for i in range(3)]
+    calls = {"n": 0}
+
+    def respond(m: list[BaseMessage]) -> dict[str, Any]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the user presses Ctrl-C during the second summary
+        return id_reply(m)
+
+    model = fake(respond)
+    model.model_name = model_label(st)
+    ticks: list[tuple[int, int, float | None]] = []
+    report = summarize_ahead(arts, model, st, progress=lambda i, n, eta: ticks.append((i, n, eta)))
+    assert report.interrupted and report.summarised == 1 and ticks == [(1, 3, ticks[0][2])]
+    assert ticks[0][2] is not None and ticks[0][2] >= 0  # ETA from the one computed summary
+    # the next run skips the finished article (cache) and does the rest
+    again = summarize_ahead(arts, lambda: model, st)
+    assert (again.cached, again.summarised, again.interrupted) == (1, 2, False)
+    assert summarize_ahead(arts, lambda: pytest.fail("model built"), st).cached == 3
