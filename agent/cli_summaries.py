@@ -131,7 +131,14 @@ def brief(
 
       agent brief "Russia China trade" -n 5 --format md -o brief.md
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from agent.cli import _agent, _parse_date, _run, console
 
@@ -142,6 +149,7 @@ def brief(
     labels = {
         "select": "selecting articles",
         "summarise": "summarising",
+        "sentences": "choosing key sentences",
         "group": "grouping storylines",
         "write": "writing the briefing",
     }
@@ -150,6 +158,7 @@ def brief(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         disable=not sys.stderr.isatty(),
         transient=True,

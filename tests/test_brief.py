@@ -39,7 +39,7 @@ from agent.types import (
     KeyPoint,
     Passage,
 )
-from tests.test_summarize import FakeChatModel, fake
+from tests.test_summarize import fake
 
 # --- fakes ------------------------------------------------------------------------------------
 
@@ -1030,25 +1030,22 @@ def test_real_briefing_and_injection(
     assert flood_sections and flood_sections[0].article_ids == ["flood"]  # its own storyline
     data = json.loads(b.model_dump_json())
     assert data["articles"] and Briefing.model_validate(data) == b
-    assert {"select", "summarise", "group", "write"} <= set(steps)
+    assert {"select", "sentences", "group", "write"} <= set(steps)  # no per-article summary pass
 
-    # Cached: a second briefing does not summarise again. The model comes as a factory, as from
+    # Cached: the same briefing again makes no model call. The model comes as a factory, as from
     # Agent, so the cache is checked under the configured model's name before any model exists;
-    # the stand-in writer fails the test if it is ever asked to summarise an article.
-    def writer_only(messages: list[BaseMessage]) -> dict[str, Any]:
-        assert "<article" not in str(messages[-1].content), "summaries must come from the cache"
-        return writer_reply(messages)
-
+    # building the model fails the test.
     started = time.perf_counter()
-    make_briefing(
+    again = make_briefing(
         store=agent.store,
         retriever=agent.retriever,
-        model=lambda: FakeChatModel(respond=writer_only, calls=[]),
+        model=lambda: pytest.fail("a cached briefing built the model"),
         settings=st,
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 5, 31, tzinfo=UTC),
     )
-    print(f"cached briefing (fake writer) in {time.perf_counter() - started:.1f}s")
+    assert again.sections == b.sections
+    print(f"cached briefing in {time.perf_counter() - started:.1f}s")
 
     # Prompt injection: the article's "instructions" are summarised as text, not obeyed.
     evil = Article(id="evil", title="Harbour report", text=INJECTION, content_hash="evil-1")
