@@ -943,7 +943,10 @@ def _key_sentence_items(
     prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
     candidates = figure_candidates(defang(shown_text))
     schema = ss.schema(shown, candidates, enum_values=_grammar_backed(chat))
-    raw = structured_call(chat, messages, schema, max_tokens=_output_tokens(settings, prompt_tokens))
+    # Ids instead of quotes: a full reply is ~250-700 tokens, so a reply that rambles is cut at
+    # SUMMARY_MAX_TOKENS rather than at the 2,400 the full-text path may need.
+    max_tokens = min(SUMMARY_MAX_TOKENS, _output_tokens(settings, prompt_tokens))
+    raw = structured_call(chat, messages, schema, max_tokens=max_tokens)
     return ss.verify(raw, shown, verifier)
 
 

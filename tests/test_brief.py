@@ -1199,7 +1199,8 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
                       embedder=agent.embedder)
     print(b.to_markdown())
     assert sorted(sorted(s.article_ids) for s in b.sections) == [["fl"], ["sa", "sb"]]
-    assert b.usage is not None and b.usage.calls == 2  # one call per storyline, no summaries
+    # one call per storyline, no summaries; one more phrases the $240bn-vs-$230bn figure conflict
+    assert b.usage is not None and b.usage.calls == 2 + (1 if b.disagreements else 0)
     texts = {a.id: a.text for a in (SUMMIT_A, SUMMIT_B, FLOOD)}
     for c in b.citations():
         assert c.quote == texts[c.article_id][c.start : c.end]
