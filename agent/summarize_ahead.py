@@ -83,15 +83,3 @@ def summarize_ahead(
 
 
 __all__ = ["AheadReport", "summarize_ahead"]
-
-# --- for agent/core.py and agent/cli.py (the lead wires these in) ---------------------------------
-#
-#     def summarize_ahead(self, article_ids=None, *, progress=None) -> AheadReport:
-#         """Summarise new (uncached) articles now so later summaries/briefings read the cache."""
-#         from agent.summarize_ahead import summarize_ahead
-#         arts = ([self.store.get_article(i) for i in article_ids] if article_ids
-#                 else self.store.list_articles())
-#         return summarize_ahead(arts, lambda: self.chat_model, self.settings, progress=progress)
-#
-#     `agent ingest PATH --summarize`: after the ingest, call it on report.added ids with a rich
-#     Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) updated from progress().

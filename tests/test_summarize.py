@@ -712,3 +712,41 @@ def test_summarize_ahead_reports_eta_and_ctrl_c_keeps_finished_work(tmp_path: Pa
     again = summarize_ahead(arts, lambda: model, st)
     assert (again.cached, again.summarised, again.interrupted) == (1, 2, False)
     assert summarize_ahead(arts, lambda: pytest.fail("model built"), st).cached == 3
+
+
+def test_cli_ingest_summarize_caches_summaries_for_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``agent ingest DIR --summarize`` (real Chroma and embedder, a fake model): the new articles
+    are summarised right after the ingest, so a later ``summarize`` builds no model at all."""
+    from typer.testing import CliRunner
+
+    import agent.models
+    from agent.cli import app
+    from agent.core import Agent
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "summit.txt").write_text("Putin and Xi summit\n\n" + TEXT + "\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSAGENT_CACHE_DIR", str(tmp_path / "cache"))
+    from agent.models.structured import model_label
+
+    model = fake(id_reply)
+    model.model_name = model_label(Settings())  # what the real local model reports
+    monkeypatch.setattr(agent.models, "get_chat_model", lambda settings: model)
+    index = str(tmp_path / "index")
+    result = CliRunner().invoke(app, ["--index", index, "ingest", str(docs), "--summarize"])
+    assert result.exit_code == 0, result.output
+    assert "summarised 1, already cached 0" in result.output
+    assert len(model.calls) >= 1
+
+    def no_model(settings: Settings) -> BaseChatModel:
+        raise AssertionError("a cached summary must not build the model")
+
+    monkeypatch.setattr(agent.models, "get_chat_model", no_model)
+    a = Agent(index_path=index, cache_dir=tmp_path / "cache")
+    [article] = a.list()
+    summary = a.summarize(article.id)
+    assert summary.key_points and all(p.citations for p in summary.key_points)
+    again = CliRunner().invoke(app, ["--index", index, "ingest", str(docs), "--summarize"])
+    assert again.exit_code == 0 and "summarised" not in again.output  # nothing new: nothing to do
