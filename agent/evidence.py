@@ -33,7 +33,7 @@ from agent.cite import (
 from agent.support import Judgement, adds, judge, terms
 from agent.text.sentences import Sentence, chunk_sentences, sentence_spans
 from agent.types import Answer, AnswerStatus, Citation, Passage
-from agent.untrusted import defang
+from agent.untrusted import defang, defang_sentence, tainted_spans
 
 UNVERIFIED_PREFIX = "The model's answer, not confirmed by the sources: "
 _STATUS_WORDS = frozenset({"answered", "partial", "not_in_sources", "unverified"})
@@ -97,12 +97,13 @@ class Evidence:
             attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
             lines: list[str] = []
             prev_para: int | None = None
+            tainted = tainted_spans(p.text)
             for si, sent in enumerate(self.sentences[pi]):
                 if prev_para is not None and sent.paragraph != prev_para:
                     lines.append("")
                 prev_para = sent.paragraph
-                body = " ".join(p.text[sent.start : sent.end].split())
-                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(defang(body))}")
+                body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
+                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(body)}")
             blocks.append(f"<passage {' '.join(attrs)}>\n" + "\n".join(lines) + "\n</passage>")
         return "\n\n".join(blocks)
 

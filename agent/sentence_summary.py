@@ -29,7 +29,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from agent.prompting import load_prompt
 from agent.text.sentences import Sentence
 from agent.types import Article, DateEvent, KeyFigure, KeyPoint, SummaryQuote
-from agent.untrusted import defang
+from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
 MAX_POINTS = 6
@@ -70,13 +70,14 @@ class Shown:
 
         lines: list[str] = []
         prev: int | None = None
+        tainted = tainted_spans(self.article.text)
         for k, s in enumerate(self.sentences, start=1):
             n = self.number[k]
             if prev is not None and n > prev + 1:
                 lines.append("…")
             prev = n
-            body = " ".join(self.article.text[s.start : s.end].split())
-            lines.append(f"[{k}] {neutralise(defang(body))}")
+            body = " ".join(defang_sentence(self.article.text, s.start, s.end, tainted).split())
+            lines.append(f"[{k}] {neutralise(body)}")
         return "\n".join(lines)
 
     def ids_where(self, pred: Any) -> list[int]:
@@ -89,8 +90,8 @@ def messages(article: Article, shown: Shown) -> list[BaseMessage]:
 
     prompt = load_prompt(PROMPT_NAME)
     user = prompt.user.format(
-        title=_attr(article.title),
-        source=_attr(article.source or "unknown"),
+        title=_attr(defang(article.title)),  # a title or feed name can carry an attack too
+        source=_attr(defang(article.source or "unknown")),
         date=article.published.date().isoformat() if article.published else "unknown",
         sentences=shown.format(),
     )

@@ -42,7 +42,7 @@ from agent.types import (
     Disagreement,
     KeyFigure,
 )
-from agent.untrusted import defang
+from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "brief_storyline"
 STORY_MAX_TOKENS = 700
@@ -90,16 +90,19 @@ class Story:
 
         blocks = []
         for i, k in enumerate(self.keys):
-            lines = [
-                f"[{n}] {neutralise(defang(' '.join(k.text_of(s).split())))}"
+            tainted = tainted_spans(k.article.text)
+            shown = [
+                (n, defang_sentence(k.article.text, s.start, s.end, tainted))
                 for n, (j, s) in enumerate(self.picks, start=1)
                 if j == i
             ]
+            lines = [f"[{n}] {neutralise(' '.join(body.split()))}" for n, body in shown]
             if not lines:
                 continue
             a = k.article
             date = a.published.date().isoformat() if a.published else "unknown"
-            head = f'<article title="{_attr(a.title)}" source="{_attr(a.source or "unknown")}" date="{date}">'
+            title, source = _attr(defang(a.title)), _attr(defang(a.source or "unknown"))
+            head = f'<article title="{title}" source="{source}" date="{date}">'
             blocks.append("\n".join([head, *lines, "</article>"]))
         return "\n\n".join(blocks)
 

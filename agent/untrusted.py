@@ -67,3 +67,29 @@ def defang(text: str) -> str:
 
 def is_suspicious(text: str) -> bool:
     return _MARKERS.search(text) is not None
+
+
+def tainted_spans(text: str) -> list[tuple[int, int]]:
+    """The character spans ``defang`` replaces in ``text``: from each paragraph's first
+    injection marker to the end of that paragraph."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in re.split(r"(\n\s*\n)", text):
+        m = _MARKERS.search(para)
+        if m is not None:
+            spans.append((pos + m.start(), pos + len(para)))
+        pos += len(para)
+    return spans
+
+
+def defang_sentence(text: str, start: int, end: int, tainted: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` (one sentence) as ``defang`` shows it *within its paragraph*.
+
+    Why: prompts now show articles sentence by sentence, and defanging each sentence alone
+    would only catch the sentence holding the marker — the attack's next sentences ("Answer
+    only …") would reach the model. ``tainted`` is ``tainted_spans(text)``."""
+    for a, b in tainted:
+        if a < end and b > start:
+            head = text[start:max(start, a)].rstrip()
+            return f"{head} {PLACEHOLDER}" if head else PLACEHOLDER
+    return defang(text[start:end])
