@@ -38,6 +38,7 @@ from agent.errors import InvalidArgumentError, NewsAgentError, NoArticlesError
 from agent.prompting import load_prompt
 from agent.sentence_pairs import make_disagreement, minimal_pair, sentence_pair_conflicts
 from agent.settings import Settings
+from agent.storylines import cluster
 from agent.summarize import (
     ModelOrFactory,
     Note,
@@ -158,30 +159,6 @@ def select_articles(
 
 
 # --- grouping ----------------------------------------------------------------------------------
-
-
-def cluster(vectors: np.ndarray, threshold: float = STORY_THRESHOLD) -> list[list[int]]:
-    """Average-link agglomerative clustering on cosine similarity (rows L2-normalised): merge the
-    two most similar groups while their mean pairwise similarity is ≥ ``threshold``. Groups come
-    back largest first, ties by their first member (i.e. by selection rank)."""
-    n = len(vectors)
-    groups: list[list[int]] = [[i] for i in range(n)]
-    if n < 2:
-        return groups
-    sim = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
-    while len(groups) > 1:
-        best, pair = -2.0, (0, 0)
-        for a in range(len(groups)):
-            for b in range(a + 1, len(groups)):
-                s = float(sim[np.ix_(groups[a], groups[b])].mean())
-                if s > best:
-                    best, pair = s, (a, b)
-        if best < threshold:
-            break
-        a, b = pair
-        groups[a] = sorted(groups[a] + groups[b])
-        del groups[b]
-    return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
 def _embed(embedder: Any, texts: list[str]) -> np.ndarray:
@@ -503,13 +480,22 @@ def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a:
 
 
 def write_disagreements(
-    model: BaseChatModel,
+    model: BaseChatModel | None,
     conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]],
     titles: dict[str, str],
+    *,
+    call: Callable[[list[Any], dict[str, Any], int | None], dict[str, Any]] | None = None,
 ) -> list[Disagreement]:
     """The model phrases each candidate conflict, citing both sides; a disagreement survives only
-    if its claims cite notes from both articles, else the plain phrasing is used."""
+    if its claims cite notes from both articles, else the plain phrasing is used. ``call``
+    replaces ``structured_call(model, ...)`` (a briefing's cached calls)."""
     from agent.models.structured import structured_call
+
+    def ask(messages: list[Any], schema: dict[str, Any], max_tokens: int | None) -> dict[str, Any]:
+        if call is not None:
+            return call(messages, schema, max_tokens)
+        assert model is not None, "write_disagreements needs a model or a call"
+        return structured_call(model, messages, schema, max_tokens=max_tokens)
 
     if not conflicts:
         return []
@@ -544,7 +530,7 @@ def write_disagreements(
     by_id = {n.id: n for n in notes}
     out: list[Disagreement] = []
     try:
-        raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+        raw = ask(note_messages(notes, task), schema, WRITE_MAX_TOKENS)
         items = raw.get("disagreements") or []
     except NewsAgentError as exc:
         log.warning("could not phrase disagreements with the model (%s); using plain phrasing", exc)
@@ -838,7 +824,7 @@ def renumber_briefing(b: Briefing) -> Briefing:
 # --- the entry point ---------------------------------------------------------------------------
 
 
-@records_usage  # result.usage: tokens of all calls, the summaries' included
+@records_usage  # result.usage: tokens of all calls made (none when every reply was cached)
 def make_briefing(
     *,
     store: Any,
@@ -853,8 +839,48 @@ def make_briefing(
     progress: Progress | None = None,
     embedder: Any = None,
     refresh: bool = False,
+    method: str = "storylines",
 ) -> Briefing:
     """A cited briefing over up to ``max_articles`` articles (by topic, else newest in the window).
+
+    ``method="storylines"`` (default): articles are grouped into storylines model-free and each
+    storyline is written by one model call over its articles' key sentences, cited by id (no
+    per-article summary pass). ``progress(step, i, n)`` steps: ``select``, ``sentences`` (i of N
+    articles), ``group``, ``write`` (i of the calls). Replies are cached by their exact input,
+    so a repeated briefing makes no call and loads no model; ``refresh=True`` redoes them.
+    ``method="summaries"`` is the earlier design (summarise every article, write from the
+    summaries' key points), kept for comparison in bench/bench_summaries.py.
+    """
+    kw: dict[str, Any] = dict(
+        store=store, retriever=retriever, model=model, settings=settings, topic=topic, since=since,
+        until=until, source=source, max_articles=max_articles, progress=progress, embedder=embedder,
+        refresh=refresh,
+    )
+    if method == "summaries":
+        return briefing_from_summaries(**kw)
+    if method != "storylines":
+        raise InvalidArgumentError(f"unknown briefing method {method!r}; use 'storylines' or 'summaries'")
+    from agent.storyline_brief import briefing_by_storylines
+
+    return briefing_by_storylines(**kw)
+
+
+def briefing_from_summaries(
+    *,
+    store: Any,
+    retriever: Any,
+    model: ModelOrFactory,
+    settings: Settings,
+    topic: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    max_articles: int = 10,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    refresh: bool = False,
+) -> Briefing:
+    """The earlier briefing design: summarise every article, then write from the summaries.
 
     ``progress(step, i, n)`` is called with steps ``select``, ``summarise`` (i of N articles),
     ``group`` and ``write`` (i of the writing calls). ``model`` may be a factory (it is only
@@ -884,7 +910,9 @@ def make_briefing(
     for i, article in enumerate(articles, start=1):
         # A model object is passed as such (its own name keys the cache); a factory stays lazy.
         summarizer: ModelOrFactory = chat if chat is not None else get_model
-        summaries.append(summarize_article(article, summarizer, settings, refresh=refresh))
+        summaries.append(
+            summarize_article(article, summarizer, settings, refresh=refresh, method="full_text")
+        )
         tick("summarise", i, len(articles))
 
     emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
@@ -993,6 +1021,7 @@ __all__ = [
     "find_claim_conflicts",
     "find_conflicts",
     "group_storylines",
+    "briefing_from_summaries",
     "make_briefing",
     "no_articles_error",
     "parse_amount",

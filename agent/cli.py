@@ -253,12 +253,19 @@ def ingest(
         typer.Option("--max-chunks-per-article", min=0,
                      help="Index at most N chunks of one article (0 = no limit) [200]."),
     ] = None,
+    summarize_after: Annotated[
+        bool,
+        typer.Option("--summarize", help="Then summarise the added and updated articles, so later "
+                     "`summarize` and `brief` read the cache (Ctrl-C keeps the finished ones)."),
+    ] = False,
 ) -> None:
     """Add articles to the index. Unchanged articles are skipped; changed ones replaced.
 
     Examples:
 
       agent ingest examples/articles
+
+      agent ingest examples/articles --summarize   # summaries ready before the first briefing
 
       agent ingest notes.md https://example.com/news/story.html
 
@@ -323,8 +330,32 @@ def ingest(
             + (f", [yellow]{report.warnings} warning(s)[/yellow]" if report.warnings else "")
             + f" ({report.chunks} chunks in {report.seconds:.1f}s)"
         )
+    if summarize_after:
+        _summarize_new(agent, report, quiet=as_json)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _summarize_new(agent: Any, report: Any, *, quiet: bool) -> None:
+    """``ingest --summarize``: summarise what the ingest added or changed, with a bar and an ETA."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    ids = [i.article_id for i in report.items if i.status in ("added", "updated") and i.article_id]
+    if not ids:
+        return
+    with Progress(TextColumn("summarising"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err_console, disable=quiet, transient=True) as bar:
+        task = bar.add_task("", total=len(ids))
+        ahead = _run(lambda: agent.summarize_ahead(
+            ids, progress=lambda done, total, eta: bar.update(task, completed=done)))
+    if not quiet:
+        failed = f", [red]failed {len(ahead.failed)}[/red]" if ahead.failed else ""
+        stopped = " (interrupted: the finished ones are cached)" if ahead.interrupted else ""
+        err_console.print(f"summarised {ahead.summarised}, already cached {ahead.cached}{failed} "
+                          f"in {ahead.seconds:.0f}s{stopped}", highlight=False)
+        for article_id, why in ahead.failed:
+            err_console.print(f"[red]summary failed:[/red] {article_id[:12]}: {term(why)}",
+                              highlight=False, soft_wrap=True)
 
 
 # --- ask ---------------------------------------------------------------------------------

@@ -134,7 +134,14 @@ def brief(
 
       agent brief "Russia China trade" -n 5 --format md -o brief.md
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from agent.cli import _agent, _parse_date, _run, console
 
@@ -145,6 +152,7 @@ def brief(
     labels = {
         "select": "selecting articles",
         "summarise": "summarising",
+        "sentences": "choosing key sentences",
         "group": "grouping storylines",
         "write": "writing the briefing",
     }
@@ -153,6 +161,7 @@ def brief(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         disable=not sys.stderr.isatty(),
         transient=True,

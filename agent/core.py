@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from agent.embed import Embedder
     from agent.retrieve import Retriever
     from agent.store import Store
+    from agent.summarize_ahead import AheadReport
     from agent.temporal import TemporalRetrieval
 
 T = TypeVar("T")
@@ -477,6 +478,27 @@ class Agent:
         return ChatSession(self, source=source, since=since, until=until, as_of=as_of, k=k)
 
     # --- summarize and brief ----------------------------------------------------------------
+    def summarize_ahead(
+        self,
+        article_ids: Sequence[str] | None = None,
+        *,
+        progress: Callable[[int, int, float | None], None] | None = None,
+    ) -> AheadReport:
+        """Summarise articles now (default: every indexed article) so later ``summarize`` and
+        briefings read the cache. Cached ones cost nothing; Ctrl-C keeps the finished ones.
+
+        ``progress(done, total, eta_seconds)`` is called after each article. Returns an
+        ``AheadReport`` (summarised, cached, failed, interrupted)."""
+        from agent.summarize_ahead import summarize_ahead
+
+        store = self._reading()
+        articles = (
+            [store.get_article(i) for i in article_ids] if article_ids is not None else store.list_articles()
+        )
+        return summarize_ahead(
+            articles, lambda: self.chat_model, self.settings, progress=progress, embedder=self.embedder
+        )
+
     def summarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:
         """Structured summary of one article (id, id prefix or ``Article``).
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -53,6 +53,7 @@ from agent.usage import records_usage
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "summarize"
+KEY_PROMPT_NAME = "summarize_sentences"  # the common path: key sentences cited by id
 MERGE_PROMPT_NAME = "brief"
 COVERAGE_PROMPT_NAME = "key_points"
 COVERAGE_PARTS = 3  # a one-call summary must have a key point from each third of the article
@@ -64,6 +65,7 @@ MAX_KEY_POINTS = 7
 MIN_KEY_POINTS = 3
 
 ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
+SummaryMethod = Literal["key_sentences", "full_text"]
 
 _ARTICLE_TAG = re.compile(r"<(\s*/?\s*article)", re.IGNORECASE)
 _NOTE_TAG = re.compile(r"<(\s*/?\s*note)", re.IGNORECASE)
@@ -839,9 +841,12 @@ def model_name_of(model: BaseChatModel | None, settings: Settings) -> str:
     return label
 
 
-def prompt_version() -> str:
-    """What a summary records as its prompt: every file it may use (map, merge, coverage)."""
-    names = (PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
+def prompt_version(method: str = "key_sentences") -> str:
+    """What a summary records as its prompt: every file it may use (key sentences, then map,
+    merge, coverage for the full-text path), so either path's summaries are cached apart."""
+    names: tuple[str, ...] = (PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
+    if method == "key_sentences":
+        names = (KEY_PROMPT_NAME, *names)
     return "+".join(load_prompt(n).id for n in names)
 
 
@@ -852,11 +857,13 @@ def article_hash(article: Article) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cache_path(article: Article, model_label: str, settings: Settings) -> Path:
+def cache_path(
+    article: Article, model_label: str, settings: Settings, method: str = "key_sentences"
+) -> Path:
     """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>.json``; hashed when
     the name would be unreasonably long. Keyed by content, so an edited article is redone."""
     label = re.sub(r"[^A-Za-z0-9._@+-]+", "_", model_label).strip("_") or "model"
-    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version())
+    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version(method))
     name = f"{article_hash(article)}-{label}-{version}"
     if len(name) > 150:
         name = hashlib.sha256(name.encode()).hexdigest()
@@ -912,6 +919,38 @@ def _grammar_backed(model: BaseChatModel) -> bool:
     return isinstance(model, LocalChatModel)
 
 
+#: Tokens of key sentences a summary shows the model (see agent/select.py and the FRANK bench).
+KEY_SENTENCE_BUDGET = 420
+
+
+def _key_sentence_items(
+    article: Article, chat: BaseChatModel, settings: Settings, verifier: Verifier, embedder: Any
+) -> _Items | None:
+    """One call over the article's key sentences, cited by id; None when they do not fit one
+    call (a text the segmenter cannot split), which leaves the map-reduce path."""
+    from agent import sentence_summary as ss
+    from agent.models.structured import structured_call
+    from agent.select import key_sentences
+    from agent.text.sentences import segment
+
+    all_sentences = segment(article.text)
+    budget = min(KEY_SENTENCE_BUDGET, text_budget(settings))
+    key = key_sentences(article.text, embedder=embedder, budget_tokens=budget, sentences=all_sentences)
+    shown_text = " ".join(article.text[s.start : s.end] for s in key)
+    if not key or count_tokens(shown_text) > text_budget(settings):
+        return None
+    shown = ss.Shown(article, key, all_sentences)
+    messages = ss.messages(article, shown)
+    prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
+    candidates = figure_candidates(defang(shown_text))
+    schema = ss.schema(shown, candidates, enum_values=_grammar_backed(chat))
+    # Ids instead of quotes: a full reply is ~250-700 tokens, so a reply that rambles is cut at
+    # SUMMARY_MAX_TOKENS rather than at the 2,400 the full-text path may need.
+    max_tokens = min(SUMMARY_MAX_TOKENS, _output_tokens(settings, prompt_tokens))
+    raw = structured_call(chat, messages, schema, max_tokens=max_tokens)
+    return ss.verify(raw, shown, verifier)
+
+
 @records_usage  # result.usage: tokens of the calls made (zero for a cached summary)
 def summarize_article(
     article: Article,
@@ -919,10 +958,17 @@ def summarize_article(
     settings: Settings,
     *,
     refresh: bool = False,
+    embedder: Any = None,
+    method: SummaryMethod = "key_sentences",
 ) -> ArticleSummary:
     """A structured summary of ``article`` in which every key point, figure, event and quote is
     backed by a verified verbatim quote (``Citation.quote == article.text[start:end]``).
 
+    The model reads the article's key sentences (``agent.select``; ``embedder`` gives their
+    vectors, else bag-of-words) and cites them by id (``agent.sentence_summary``); only text
+    the segmenter cannot split into sentences that fit is summarised in parts (map-reduce).
+    ``method="full_text"`` is the earlier design (whole article, copied evidence quotes, a
+    coverage call per uncovered third), kept for comparison in bench/bench_summaries.py.
     ``model`` may be a zero-argument factory, so a cached summary never loads a model.
     Cached under ``settings.cache_dir / "summaries"``; ``refresh=True`` ignores the cache.
     """
@@ -933,7 +979,9 @@ def summarize_article(
         raise InvalidArgumentError(f"article {article.id!r} has no text to summarise; re-ingest it")
     label_model = model if isinstance(model, BaseChatModel) else None
     label = model_name_of(label_model, settings)
-    path = cache_path(article, label, settings)
+    if method not in ("key_sentences", "full_text"):
+        raise InvalidArgumentError(f"unknown summary method {method!r}; use 'key_sentences' or 'full_text'")
+    path = cache_path(article, label, settings, method)
     if not refresh:
         cached = load_cached(path, article)
         if cached is not None:
@@ -941,14 +989,19 @@ def summarize_article(
 
     chat = model if isinstance(model, BaseChatModel) else model()
     label = model_name_of(chat, settings)
-    path = cache_path(article, label, settings)
+    path = cache_path(article, label, settings, method)
 
     chunks = chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
     verifier = Verifier(article, chunks)
     budget = text_budget(settings)
-    fits = count_tokens(article.text) <= budget
-    spans = [(0, len(article.text))] if fits else split_parts(chunks, budget)
     parts: list[_Items] = []
+    key = None
+    if method == "key_sentences":
+        key = _key_sentence_items(article, chat, settings, verifier, embedder)
+    if key is not None:
+        parts.append(key)
+    fits = count_tokens(article.text) <= budget
+    spans = [] if parts else [(0, len(article.text))] if fits else split_parts(chunks, budget)
     for i, (start, end) in enumerate(spans, start=1):
         part = (i, len(spans)) if len(spans) > 1 else None
         messages = summary_messages(article, article.text[start:end], part)
@@ -961,7 +1014,9 @@ def summarize_article(
         parts.append(verify_items(raw, verifier))  # verified against the FULL article text
 
     extra_dropped = 0
-    if len(parts) == 1:
+    if key is not None:
+        items = parts[0]  # the key sentences already cover every third of the article
+    elif len(parts) == 1:
         items = parts[0]
         items.key_points = fill_coverage_gaps(items.key_points, chunks, verifier, chat)
     else:
@@ -985,7 +1040,7 @@ def summarize_article(
         dates_events=items.dates_events,
         quotes=items.quotes,
         model=label,
-        prompt_version=prompt_version(),
+        prompt_version=prompt_version(method),
         dropped=verifier.dropped + extra_dropped,
         parts=len(parts),
         generated_at=datetime.now(UTC),
@@ -1017,40 +1072,3 @@ __all__ = [
     "text_budget",
     "verify_items",
 ]
-
-# --- for agent/core.py (the lead pastes these into ``Agent``) -----------------------------------
-#
-#     def summarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:
-#         """A structured summary of one article (id, id prefix or ``Article``); every key point,
-#         figure, date and quote cites a verified verbatim quote. Cached on disk per content,
-#         model and prompt version; ``refresh=True`` redoes it. A cached summary loads no model."""
-#         from agent.summarize import summarize_article
-#
-#         a = article if isinstance(article, Article) else self.store.get_article(article)
-#         return summarize_article(a, lambda: self.chat_model, self.settings, refresh=refresh)
-#
-#     def brief(
-#         self,
-#         topic: str | None = None,
-#         *,
-#         since: datetime | None = None,
-#         until: datetime | None = None,
-#         source: str | None = None,
-#         max_articles: int = 10,
-#         progress: Callable[[str, int, int], None] | None = None,
-#         refresh: bool = False,
-#     ) -> Briefing:
-#         """A briefing over up to ``max_articles`` articles (about ``topic``, else the newest in
-#         the window): overview, one section per storyline, disagreements; every sentence cites
-#         verified quotes. ``progress(step, i, n)``: select / summarise / group / write.
-#         Raises ``NoArticlesError`` (a NewsAgentError) when nothing matches."""
-#         from agent.brief import make_briefing
-#
-#         return make_briefing(
-#             store=self.store, retriever=self.retriever, model=lambda: self.chat_model,
-#             settings=self.settings, topic=topic, since=since, until=until, source=source,
-#             max_articles=max_articles, progress=progress, embedder=self.embedder,
-#             refresh=refresh,
-#         )
-#
-# (imports for core.py: ``from agent.types import ArticleSummary, Briefing`` beside Answer.)

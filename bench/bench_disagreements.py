@@ -31,7 +31,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = next(
+    (p / "shared" / "data" for p in Path(__file__).resolve().parents[1:] if (p / "shared" / "data").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared" / "data",
+)  # ../shared/data, also from a git worktree
 REUTERS_TOPICS = ("money-supply", "cocoa", "coffee", "crude", "grain", "earn")
 
 

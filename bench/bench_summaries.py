@@ -18,6 +18,11 @@ ROUGE-N = clipped n-gram overlap F1, ROUGE-L = longest-common-subsequence F1 ove
 summary (not the sentence-split "Lsum"). Numbers are therefore comparable within this table,
 a little lower than ``rouge-score`` with Porter stemming.
 
+Each design runs in the same process on the same loaded model, side by side: summaries by
+``--methods`` (``key_sentences``, the current design, and ``full_text``, the earlier one),
+briefings by ``--brief-methods`` (``storylines`` and ``summaries``); median and p90 seconds
+and the load average are reported, since the machine may be shared.
+
 Run: ``.venv/bin/python bench/bench_summaries.py --limit 50 --brief 10`` (the full run takes
 long on a CPU: ~1 summary/minute with the 1.5B model); smoke: ``--limit 2 --brief 2``; only
 the timed briefing: ``--limit 10 --brief 10 --brief-only``.
@@ -42,7 +47,16 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "frank" / "frank_summarization.jsonl"
+
+def _shared_data() -> Path:
+    """``../shared/data`` of the project, also from a git worktree (e.g. /work/wt/x → /work)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+DATA = _shared_data() / "frank" / "frank_summarization.jsonl"
 
 
 # --- ROUGE -------------------------------------------------------------------------------------
@@ -105,12 +119,68 @@ def load_records(limit: int) -> list[dict[str, Any]]:
     return out
 
 
+def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
+    """Model-free cost of each design: prompt tokens (tiktoken) of the per-article summary call
+    (full text vs key sentences; full text may add coverage/merge calls, not counted), and of a
+    briefing over the first ``n_brief`` articles (summaries design: one summary call per article
+    plus at least one writing call per storyline and the overview; storylines: one call per
+    storyline)."""
+    from agent import sentence_summary as ss
+    from agent.embed import LocalMiniLMEmbedder
+    from agent.select import key_sentences
+    from agent.storylines import article_keys, group, pick
+    from agent.summarize import KEY_SENTENCE_BUDGET, summary_messages
+    from agent.text.sentences import segment
+    from agent.tokens import count_tokens
+
+    def tokens_of(messages: list[Any]) -> int:
+        return sum(count_tokens(str(m.content)) for m in messages)
+
+    old, new = [], []
+    for a in articles:
+        old.append(tokens_of(summary_messages(a, a.text)))
+        sents = segment(a.text)
+        key = key_sentences(a.text, budget_tokens=KEY_SENTENCE_BUDGET, sentences=sents)
+        new.append(tokens_of(ss.messages(a, ss.Shown(a, key, sents))))
+    out: dict[str, Any] = {
+        "articles": len(articles),
+        "summary_prompt_tokens_full_text_median": statistics.median(old),
+        "summary_prompt_tokens_key_sentences_median": statistics.median(new),
+        "summary_prompt_tokens_ratio": round(sum(old) / sum(new), 2),
+    }
+    if n_brief:
+        from agent.storyline_brief import Story, story_messages
+
+        sub = articles[:n_brief]
+        emb = LocalMiniLMEmbedder()
+        keys = [article_keys(a) for a in sub]
+        groups = group(keys, emb)
+        story_tokens = []
+        for g in groups:
+            gk = [keys[i] for i in g]
+            story = Story(gk, pick(gk), lambda a, s: None)  # type: ignore[arg-type, return-value]
+            story_tokens.append(tokens_of(story_messages(story)))
+        out["briefing_articles"] = len(sub)
+        out["storylines"] = len(groups)
+        out["briefing_storylines_calls"] = len(groups)
+        out["briefing_storylines_prompt_tokens"] = sum(story_tokens)
+        out["briefing_summaries_min_calls"] = len(sub) + len(groups) + 1
+        out["briefing_summaries_summary_prompt_tokens"] = sum(old[:n_brief])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, default=50, help="CNN/DM articles to summarise")
     ap.add_argument("--brief", type=int, default=10, help="articles in the timed briefing (0 = skip)")
     ap.add_argument("--model", default=None, help="model name (default: the settings' default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--methods", default="key_sentences,full_text",
+                    help="summary designs to run side by side (agent.summarize methods)")
+    ap.add_argument("--brief-methods", default="storylines,summaries",
+                    help="briefing designs to run side by side (agent.brief methods)")
+    ap.add_argument("--prompt-cost", action="store_true",
+                    help="model-free: prompt tokens and calls of each design on --limit articles, then exit")
     ap.add_argument("--brief-only", action="store_true",
                     help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
@@ -127,7 +197,6 @@ def main() -> None:
     records = load_records(args.limit)
     work = Path(tempfile.mkdtemp(prefix="bench_summaries_"))
     model_settings = Settings(**({"model": args.model} if args.model else {}))
-    model = get_chat_model(model_settings)  # loaded once, from the user's model cache
     st = Settings(cache_dir=work / "cache", index_path=work / "index",
                   **({"model": args.model} if args.model else {}))
 
@@ -140,63 +209,95 @@ def main() -> None:
                     url=rec.get("url"), published=base + timedelta(hours=i))
         articles.append(a.model_copy(update={"content_hash": content_hash(a)}))
 
-    ours: list[dict[str, float]] = []
-    systems: dict[str, list[dict[str, float]]] = {}
-    seconds: list[float] = []
-    kept = dropped = figures = flagged = 0
-    for rec, a in zip(records, articles, strict=True):
-        if args.brief_only:
-            break
-        started = time.perf_counter()
-        try:
-            s = summarize_article(a, model, st)
-        except Exception as exc:  # one failure must not sink the benchmark
-            print(f"  {a.id}: FAILED {exc}", flush=True)
-            continue
-        seconds.append(time.perf_counter() - started)
-        ours.append(rouge(s.summary, rec["reference_summary"]))
-        for name, text in (rec.get("system_summaries") or {}).items():
-            systems.setdefault(name, []).append(rouge(text, rec["reference_summary"]))
-        kept += len(s.key_points)
-        dropped += s.dropped
-        figures += len(s.key_figures)
-        flagged += sum(f.flagged for f in s.key_figures)
-        print(f"  {a.id[:24]}: {seconds[-1]:.0f}s, {len(s.key_points)} points, dropped {s.dropped}, "
-              f"R1 {ours[-1]['rouge1']:.2f}", flush=True)
-
+    if args.prompt_cost:
+        print(json.dumps(prompt_cost(articles, args.brief, st), indent=2))
+        return
+    model = get_chat_model(model_settings)  # loaded once, from the user's model cache
     result: dict[str, Any] = {
         "articles": len(records),
-        "summarised": len(ours),
         "model": model_settings.resolved_model,
-        "rouge_ours": mean_scores(ours),
-        "rouge_systems": {k: mean_scores(v) for k, v in systems.items()},
-        "key_points_kept": kept,
-        "items_dropped": dropped,
-        "key_point_keep_rate_lower_bound": round(kept / (kept + dropped), 3) if kept + dropped else None,
-        "dropped_per_article": round(dropped / len(ours), 2) if ours else None,
-        "figures": figures,
-        "figures_flagged_share": round(flagged / figures, 3) if figures else None,
-        "median_summary_seconds": round(statistics.median(seconds), 1) if seconds else None,
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "summaries": {},
     }
+    systems: dict[str, list[dict[str, float]]] = {}
+    for rec in records:
+        for name, text in (rec.get("system_summaries") or {}).items():
+            systems.setdefault(name, []).append(rouge(text, rec["reference_summary"]))
+    result["rouge_systems"] = {k: mean_scores(v) for k, v in systems.items()}
+    for method in [] if args.brief_only else args.methods.split(","):
+        ours: list[dict[str, float]] = []
+        seconds: list[float] = []
+        kept = dropped = figures = flagged = 0
+        prompt_tok: list[int] = []
+        completion_tok: list[int] = []
+        st_m = st.model_copy(update={"cache_dir": work / f"cache_{method}"})
+        for rec, a in zip(records, articles, strict=True):
+            started = time.perf_counter()
+            try:
+                s = summarize_article(a, model, st_m, method=method)
+            except Exception as exc:  # one failure must not sink the benchmark
+                print(f"  {method} {a.id}: FAILED {exc}", flush=True)
+                continue
+            seconds.append(time.perf_counter() - started)
+            ours.append(rouge(s.summary, rec["reference_summary"]))
+            kept += len(s.key_points)
+            dropped += s.dropped
+            if s.usage is not None:
+                prompt_tok.append(s.usage.prompt_tokens)
+                completion_tok.append(s.usage.completion_tokens)
+            figures += len(s.key_figures)
+            flagged += sum(f.flagged for f in s.key_figures)
+            print(f"  {method} {a.id[:24]}: {seconds[-1]:.0f}s, {len(s.key_points)} points, "
+                  f"dropped {s.dropped}, R1 {ours[-1]['rouge1']:.2f}, load {os.getloadavg()[0]:.1f}",
+                  flush=True)
+        ordered = sorted(seconds)
+        result["summaries"][method] = {
+            "summarised": len(ours),
+            "rouge_ours": mean_scores(ours),
+            "key_points_kept": kept,
+            "items_dropped": dropped,
+            "dropped_per_article": round(dropped / len(ours), 2) if ours else None,
+            "figures": figures,
+            "figures_flagged_share": round(flagged / figures, 3) if figures else None,
+            "median_summary_seconds": round(statistics.median(seconds), 1) if seconds else None,
+            "p90_summary_seconds": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1)
+            if ordered else None,
+            "seconds": [round(x, 1) for x in seconds],
+            "prompt_tokens_median": statistics.median(prompt_tok) if prompt_tok else None,
+            "completion_tokens_median": statistics.median(completion_tok) if completion_tok else None,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        }
 
-    if args.brief:
+    for bmethod in args.brief_methods.split(",") if args.brief else []:
         sub = articles[: args.brief]
-        brief_settings = Settings(cache_dir=work / "cache_brief", index_path=work / "index",
+        brief_settings = Settings(cache_dir=work / f"cache_brief_{bmethod}",
+                                  index_path=work / f"index_{bmethod}",
                                   **({"model": args.model} if args.model else {}))
         agent = Agent(brief_settings)
         ingest([], agent.store, agent.embedder, brief_settings, articles=sub)
         timings = []
+        usages: list[dict[str, int] | None] = []
         for label in ("cold", "cached"):
             started = time.perf_counter()
             b = make_briefing(store=agent.store, retriever=agent.retriever, model=model,
-                              settings=brief_settings, max_articles=len(sub))
+                              settings=brief_settings, max_articles=len(sub), embedder=agent.embedder,
+                              method=bmethod)
             timings.append(time.perf_counter() - started)
-            print(f"  briefing {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
+            usages.append(b.usage.model_dump(include={"prompt_tokens", "completion_tokens", "calls"})
+                          if b.usage else None)
+            print(f"  briefing {bmethod} {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
                   f"{len(b.citations())} citations, {len(b.disagreements)} disagreements, "
-                  f"dropped {b.dropped}", flush=True)
-        result["briefing_articles"] = len(sub)
-        result["briefing_cold_seconds"] = round(timings[0], 1)
-        result["briefing_cached_seconds"] = round(timings[1], 1)
+                  f"dropped {b.dropped}, load {os.getloadavg()[0]:.1f}", flush=True)
+        result[f"briefing_{bmethod}"] = {
+            "articles": len(sub),
+            "cold_seconds": round(timings[0], 1),
+            "cached_seconds": round(timings[1], 1),
+            "sections": len(b.sections),
+            "citations": len(b.citations()),
+            "dropped": b.dropped,
+            "usage_cold": usages[0],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        }
 
     print(json.dumps(result, indent=2))
     if args.json:

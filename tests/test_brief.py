@@ -27,6 +27,7 @@ from agent.brief import (
     write_disagreements,
 )
 from agent.errors import ModelError, NewsAgentError
+from agent.models.structured import model_label
 from agent.settings import Settings
 from agent.summarize import Note
 from agent.types import (
@@ -38,7 +39,7 @@ from agent.types import (
     KeyPoint,
     Passage,
 )
-from tests.test_summarize import FakeChatModel, fake
+from tests.test_summarize import fake
 
 # --- fakes ------------------------------------------------------------------------------------
 
@@ -197,10 +198,55 @@ def summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
     }
 
 
+def shown_sentences(user: str) -> list[tuple[int, str]]:
+    """The ``[id] sentence`` lines of a prompt that shows numbered sentences."""
+    return [(int(i), t) for i, t in re.findall(r"(?m)^\[(\d+)\] (.*)$", user)]
+
+
+def sentence_summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
+    """A plausible key-sentence summary: points cite the ids shown, figures their sentence."""
+    shown = shown_sentences(str(messages[-1].content))
+    figures = [
+        {"sentence": i, "value": m.group(), "unit": "USD", "what": "trade between Russia and China last year"}
+        for i, t in shown
+        if (m := re.search(r"\$\d+ billion", t))
+    ]
+    return {
+        "headline": shown[0][1][:60],
+        "summary": " ".join(t for _, t in shown[:2]),
+        "key_points": [{"text": t, "sources": [i]} for i, t in shown[:3]],
+        "people": [],
+        "organisations": [],
+        "places": [],
+        "key_figures": figures,
+        "dates_events": [],
+        "quotes": [],
+    }
+
+
+def storyline_reply(messages: list[BaseMessage]) -> dict[str, Any]:
+    """A storyline writer citing real sentence ids (one sentence per article's first line)."""
+    shown = shown_sentences(str(messages[-1].content))
+    figures = [
+        {"sentence": i, "value": m.group(), "unit": "USD", "what": "trade between Russia and China last year"}
+        for i, t in shown
+        if (m := re.search(r"\$\d+ billion", t))
+    ]
+    return {
+        "heading": "A storyline",
+        "sentences": [{"text": f"Reported: {t}", "sources": [i]} for i, t in shown[:3]],
+        "key_figures": figures,
+    }
+
+
 def writer_reply(messages: list[BaseMessage]) -> dict[str, Any]:
     """The briefing writer: cites real note ids (the schema's minItems/enum make an uncited
     sentence invalid output; resolve_sentences is tested for that separately)."""
     user = str(messages[-1].content)
+    if "section of the briefing as JSON" in user:
+        return storyline_reply(messages)
+    if "<article" in user and shown_sentences(user):
+        return sentence_summary_reply(messages)
     if "<article" in user:
         return summary_reply(messages)
     ids = re.findall(r'<note id="(S\d+)"', user)
@@ -639,7 +685,7 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
     assert [c.n for c in cites] == list(range(1, len(cites) + 1))
     for c in cites:
         assert c.quote == by_id[c.article_id].text[c.start : c.end]
-    assert ("summarise", 3, 3) in steps and steps[-1][0] == "write" and steps[-1][1] == steps[-1][2]
+    assert ("sentences", 3, 3) in steps and steps[-1][0] == "write" and steps[-1][1] == steps[-1][2]
     md = b.to_markdown()
     assert "## What the sources disagree on" in md and "## Sources" in md
     for c in cites:
@@ -718,7 +764,11 @@ def test_briefing_reports_conflicting_claims_and_drops_unsupported_numbers(tmp_p
 
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     b = make_briefing(
-        store=store, retriever=FakeRetriever(store), model=fake(writer), settings=settings(tmp_path)
+        store=store,
+        retriever=FakeRetriever(store),
+        model=fake(writer),
+        settings=settings(tmp_path),
+        method="summaries",  # the model-found claim conflicts belong to the summaries design
     )
     assert b.dropped == 3  # one per section (2) and the overview
     assert not any("9,999" in s.text for s in b.overview + [x for sec in b.sections for x in sec.sentences])
@@ -739,15 +789,100 @@ def test_briefing_reports_conflicting_claims_and_drops_unsupported_numbers(tmp_p
 
 
 def test_briefing_reuses_cached_summaries(tmp_path: Path) -> None:
+    """The earlier design: a second briefing reads the per-article summaries from the cache."""
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     st = settings(tmp_path)
     first = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=first, settings=st)
+    make_briefing(store=store, retriever=FakeRetriever(store), model=first, settings=st, method="summaries")
     summary_calls = sum(1 for c in first.calls if "<article" in str(c[-1].content))
     assert summary_calls == 3
     second = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=second, settings=st)
+    make_briefing(store=store, retriever=FakeRetriever(store), model=second, settings=st, method="summaries")
     assert not any("<article" in str(c[-1].content) for c in second.calls)
+
+
+def test_storyline_briefing_makes_one_call_per_storyline_and_none_when_repeated(tmp_path: Path) -> None:
+    """No per-article summary pass: the summit pair is one call, the flood another; the same
+    briefing again is read from the cache without building the model; refresh redoes it."""
+    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
+    st = settings(tmp_path)
+    first = fake(writer_reply)
+    first.model_name = model_label(st)  # the model the settings describe: a factory finds its cache
+    b = make_briefing(store=store, retriever=FakeRetriever(store), model=first, settings=st)
+    prompts = [str(c[-1].content) for c in first.calls]
+    stories = [p for p in prompts if "section of the briefing as JSON" in p]
+    assert len(stories) == 2 and not any("Summarise the article" in p for p in prompts)
+    summit = next(p for p in stories if SUMMIT_A.title in p)
+    assert SUMMIT_B.title in summit and FLOOD.title not in summit  # both summit articles, one call
+    again = make_briefing(
+        store=store, retriever=FakeRetriever(store), model=lambda: pytest.fail("model built"), settings=st
+    )
+    same = {"generated_at", "usage"}
+    assert again.model_dump(exclude=same) == b.model_dump(exclude=same)
+    redo = fake(writer_reply)
+    make_briefing(store=store, retriever=FakeRetriever(store), model=redo, settings=st, refresh=True)
+    assert len(redo.calls) == len(first.calls)
+
+
+def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped(tmp_path: Path) -> None:
+    """A number its cited sentences lack never reaches the briefing (the sentence is dropped and
+    counted); every citation is the article's own sentence."""
+
+    def writer(messages: list[BaseMessage]) -> dict[str, Any]:
+        shown = shown_sentences(str(messages[-1].content))
+        first = shown[0][0]
+        wrong = next((i for i, t in shown if "$230 billion" in t), None)  # a figure, not this one
+        return {
+            "heading": "Summit",
+            "sentences": [
+                {"text": "The leaders met.", "sources": [first]},
+                {"text": "Some 9,999 people were involved.", "sources": [first]},  # in no sentence
+            ],
+            "key_figures": (
+                [{"sentence": wrong, "value": "$240 billion", "unit": "USD", "what": "trade"}]
+                if wrong
+                else []
+            ),
+        }
+
+    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
+    b = make_briefing(
+        store=store, retriever=FakeRetriever(store), model=fake(writer), settings=settings(tmp_path)
+    )
+    said = [x.text for sec in b.sections for x in sec.sentences]
+    assert said.count("The leaders met.") == len(b.sections) and not any("9,999" in t for t in said)
+    assert b.dropped == len(b.sections)
+    for c in b.citations():
+        assert c.quote == store.get_article(c.article_id).text[c.start : c.end]
+
+
+def test_storyline_figure_is_recited_to_the_sentence_that_writes_it() -> None:
+    from agent.storyline_brief import Story, story_figures
+    from agent.storylines import article_keys
+
+    keys = [article_keys(SUMMIT_A), article_keys(SUMMIT_B)]
+    picks = [(i, s) for i, k in enumerate(keys) for s in k.sentences]
+    story = Story(keys, picks, lambda a, s: _span_cite(a, s.start, s.end))
+    k230 = next(k for k in story.ids if "$230 billion" in story.text_of(k))
+    figs = story_figures(
+        [
+            {"sentence": k230, "value": "$240 billion", "unit": "USD", "what": "trade"},
+            {"sentence": k230, "value": "$230 billion", "unit": "USD", "what": "trade"},
+            {"sentence": k230, "value": "$555 billion", "unit": "USD", "what": "invented"},
+        ],
+        story,
+    )
+    [f240] = figs["sa"]
+    assert "$240 billion" in f240.citations[0].quote and not f240.flagged
+    f230, f555 = figs["sb"]
+    assert "$230 billion" in f230.citations[0].quote and not f230.flagged
+    assert f555.flagged  # written nowhere: kept as unverified, never used for a conflict
+
+
+def _span_cite(a: Article, start: int, end: int) -> Citation:
+    quote = a.text[start:end]
+    return Citation(n=1, article_id=a.id, title=a.title, quote=quote, start=start, end=end, chunk_id=a.id)
+
 
 
 def test_topic_selects_by_retrieval_unique_articles(tmp_path: Path) -> None:
@@ -895,25 +1030,22 @@ def test_real_briefing_and_injection(
     assert flood_sections and flood_sections[0].article_ids == ["flood"]  # its own storyline
     data = json.loads(b.model_dump_json())
     assert data["articles"] and Briefing.model_validate(data) == b
-    assert {"select", "summarise", "group", "write"} <= set(steps)
+    assert {"select", "sentences", "group", "write"} <= set(steps)  # no per-article summary pass
 
-    # Cached: a second briefing does not summarise again. The model comes as a factory, as from
+    # Cached: the same briefing again makes no model call. The model comes as a factory, as from
     # Agent, so the cache is checked under the configured model's name before any model exists;
-    # the stand-in writer fails the test if it is ever asked to summarise an article.
-    def writer_only(messages: list[BaseMessage]) -> dict[str, Any]:
-        assert "<article" not in str(messages[-1].content), "summaries must come from the cache"
-        return writer_reply(messages)
-
+    # building the model fails the test.
     started = time.perf_counter()
-    make_briefing(
+    again = make_briefing(
         store=agent.store,
         retriever=agent.retriever,
-        model=lambda: FakeChatModel(respond=writer_only, calls=[]),
+        model=lambda: pytest.fail("a cached briefing built the model"),
         settings=st,
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 5, 31, tzinfo=UTC),
     )
-    print(f"cached briefing (fake writer) in {time.perf_counter() - started:.1f}s")
+    assert again.sections == b.sections
+    print(f"cached briefing in {time.perf_counter() - started:.1f}s")
 
     # Prompt injection: the article's "instructions" are summarised as text, not obeyed.
     evil = Article(id="evil", title="Harbour report", text=INJECTION, content_hash="evil-1")
@@ -1038,3 +1170,46 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
     res = runner.invoke(app, ["brief", "--since", "2030-01-01", "--until", "2030-01-31"])
     assert res.exit_code == 1
     assert "no articles published between 2030-01-01 and 2030-01-31" in res.output
+
+
+@pytest.mark.slow
+def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
+    """Real Chroma, MiniLM and the 0.5B model: the summit articles are one storyline and the
+    flood another, one call each; every citation is its article's own sentence; the repeated
+    briefing builds no model."""
+    from agent.core import Agent
+    from agent.errors import ModelFileError
+    from agent.ingest.pipeline import ingest
+    from agent.models import get_chat_model
+    from agent.text.sentences import sentence_spans
+    from tests.llama_server import FAST_MODEL, fast_model_path, model_cache_dir
+
+    try:
+        path = fast_model_path()
+    except ModelFileError as exc:
+        pytest.skip(f"the fast local model is not installed: {exc}")
+    st = Settings(cache_dir=tmp_path / "cache", index_path=tmp_path / "index", provider="local",
+                  model=FAST_MODEL, model_path=path)
+    agent = Agent(st)
+    report = ingest([], agent.store, agent.embedder, st, articles=[SUMMIT_A, SUMMIT_B, FLOOD])
+    assert report.failed == 0
+    model = get_chat_model(Settings(cache_dir=model_cache_dir(), model=FAST_MODEL))
+    model_label_name = model_label(st)
+    b = make_briefing(store=agent.store, retriever=agent.retriever, model=model, settings=st,
+                      embedder=agent.embedder)
+    print(b.to_markdown())
+    assert sorted(sorted(s.article_ids) for s in b.sections) == [["fl"], ["sa", "sb"]]
+    # one call per storyline, no summaries; one more phrases the $240bn-vs-$230bn figure conflict
+    assert b.usage is not None and b.usage.calls == 2 + (1 if b.disagreements else 0)
+    texts = {a.id: a.text for a in (SUMMIT_A, SUMMIT_B, FLOOD)}
+    for c in b.citations():
+        assert c.quote == texts[c.article_id][c.start : c.end]
+        assert (c.start, c.end) in set(sentence_spans(texts[c.article_id]))
+    again = make_briefing(
+        store=agent.store,
+        retriever=agent.retriever,
+        settings=st,
+        embedder=agent.embedder,
+        model=lambda: pytest.fail(f"model built for a cached briefing ({model_label_name})"),
+    )
+    assert again.sections == b.sections

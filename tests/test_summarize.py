@@ -79,6 +79,12 @@ class FakeChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
 
+def full_text(*args: Any, **kw: Any) -> ArticleSummary:
+    """The full-text path (whole article, copied evidence quotes): kept for text the segmenter
+    cannot split, and the baseline of bench/bench_summaries.py."""
+    return summarize_article(*args, method="full_text", **kw)
+
+
 def fake(respond: Callable[[list[BaseMessage]], dict[str, Any]]) -> FakeChatModel:
     return FakeChatModel(respond=respond, calls=[])
 
@@ -136,7 +142,7 @@ def settings(tmp_path: Path, **kw: Any) -> Settings:
 
 def test_verified_items_have_exact_article_spans(tmp_path: Path) -> None:
     a = make_article()
-    s = summarize_article(a, fake(lambda m: reply()), settings(tmp_path))
+    s = full_text(a, fake(lambda m: reply()), settings(tmp_path))
     assert s.dropped == 0
     assert len(s.key_points) == 3
     cites = s.citations()
@@ -166,7 +172,7 @@ def test_items_whose_evidence_is_not_in_the_article_are_dropped_and_counted(tmp_
             {"date": "June 1", "event": "Next summit", "evidence": "The next summit is on June 1."}
         ],
     )
-    s = summarize_article(make_article(), fake(lambda m: bad), settings(tmp_path))
+    s = full_text(make_article(), fake(lambda m: bad), settings(tmp_path))
     assert [k.text for k in s.key_points] == [k["text"] for k in reply()["key_points"]]
     assert all("moon" not in q.text for q in s.quotes) and len(s.quotes) == 1
     assert "Emmanuel Macron" not in s.people
@@ -192,7 +198,7 @@ def test_figure_whose_number_is_not_in_its_quote_is_flagged_not_dropped(tmp_path
             },
         ]
     )
-    s = summarize_article(make_article(), fake(lambda m: r), settings(tmp_path))
+    s = full_text(make_article(), fake(lambda m: r), settings(tmp_path))
     wrong, right = s.key_figures
     assert wrong.flagged and "250" in (wrong.flag_reason or "")
     assert not right.flagged
@@ -258,22 +264,22 @@ def test_second_call_uses_the_cache_and_refresh_redoes(tmp_path: Path) -> None:
     model = fake(lambda m: reply())
     model.model_name = model_label(st)  # the model the settings describe
     a = make_article()
-    first = summarize_article(a, lambda: model, st)
+    first = full_text(a, lambda: model, st)
     assert len(model.calls) == 1
-    path = cache_path(a, model_label(st), st)
+    path = cache_path(a, model_label(st), st, "full_text")
     assert path.is_file() and path.parent == st.cache_dir / "summaries"
-    again = summarize_article(a, model, st)
+    again = full_text(a, model, st)
     assert len(model.calls) == 1 and again == first
     # A factory is never called when the summary is cached (no model load).
-    assert summarize_article(a, lambda: pytest.fail("model loaded"), st) == first
-    summarize_article(a, model, st, refresh=True)
+    assert full_text(a, lambda: pytest.fail("model loaded"), st) == first
+    full_text(a, model, st, refresh=True)
     assert len(model.calls) == 2
     # Changed content → a different key → a new summary.
-    summarize_article(make_article(TEXT + "\n\nMore news.", content_hash="other"), model, st)
+    full_text(make_article(TEXT + "\n\nMore news.", content_hash="other"), model, st)
     assert len(model.calls) == 3
     # Another model → its own cache entry.
     other = fake(lambda m: reply())
-    summarize_article(a, other, st)
+    full_text(a, other, st)
     assert len(other.calls) == 1
 
 
@@ -348,7 +354,7 @@ def test_long_article_is_summarised_in_parts_and_merged_with_verified_citations(
 
     model = fake(respond)
     st = settings(tmp_path, n_ctx=2048)
-    s = summarize_article(a, model, st)
+    s = full_text(a, model, st)
     assert s.parts == len(seen_parts) > 1
     assert len(model.calls) == s.parts + 1
     assert s.dropped >= s.parts  # every part's invented point
@@ -368,7 +374,7 @@ def test_long_article_is_summarised_in_parts_and_merged_with_verified_citations(
 
 
 def test_markdown_and_json_round_trip(tmp_path: Path) -> None:
-    s = summarize_article(make_article(), fake(lambda m: reply()), settings(tmp_path))
+    s = full_text(make_article(), fake(lambda m: reply()), settings(tmp_path))
     md = s.to_markdown()
     assert md.startswith("# Putin and Xi hail")
     assert "## Key points" in md and "## Key figures" in md and "## Sources" in md
@@ -380,7 +386,7 @@ def test_markdown_and_json_round_trip(tmp_path: Path) -> None:
 
 def test_headline_is_cut_to_fifteen_words(tmp_path: Path) -> None:
     long = " ".join(f"word{i}" for i in range(30))
-    s = summarize_article(make_article(), fake(lambda m: reply(headline=long)), settings(tmp_path))
+    s = full_text(make_article(), fake(lambda m: reply(headline=long)), settings(tmp_path))
     assert len(s.headline.split()) == 15
 
 
@@ -535,3 +541,212 @@ def test_entities_go_where_a_reader_expects_them() -> None:
     assert orgs == ["Millbrook Town Council", "World Bank", "Environment Agency"]
     assert places == ["Millbrook", "a38 Bridge"]  # already there, not added twice
     assert sort_entities([], ["Harbour Road"], []) == ([], [], ["Harbour Road"])
+
+
+# --- the common path: key sentences cited by id --------------------------------------------------
+
+
+def shown_lines(messages: list[BaseMessage]) -> list[tuple[int, str]]:
+    return [(int(i), t) for i, t in re.findall(r"(?m)^\[(\d+)\] (.*)$", str(messages[-1].content))]
+
+
+def id_reply(messages: list[BaseMessage], **over: Any) -> dict[str, Any]:
+    """A key-sentence reply: points cite the shown ids, figures and quotes their sentence."""
+    shown = shown_lines(messages)
+    by_text = lambda s: next(i for i, t in shown if s in t)  # noqa: E731
+    base: dict[str, Any] = {
+        "headline": "Putin and Xi hail record trade",
+        "summary": "Putin and Xi met in Beijing. Trade hit a record.",
+        "key_points": [
+            {"text": "Trade hit a record $240 billion.", "sources": [by_text("$240 billion")]},
+            {"text": "Nuclear cooperation is growing.", "sources": [by_text("nuclear")]},
+            # the wrong id: the sentence stating the number must be added
+            {"text": "Food exports rose to $7.6 billion.", "sources": [by_text("Putin and Xi met")]},
+        ],
+        "people": ["Putin", "Xi"],
+        "organisations": [],
+        "places": ["Beijing"],
+        "key_figures": [
+            {"sentence": by_text("$240 billion"), "value": "$240 billion", "unit": "USD", "what": "trade"},
+            {"sentence": by_text("$240 billion"), "value": "$7.6 billion", "unit": "USD", "what": "food"},
+            {"sentence": by_text("$240 billion"), "value": "$9 billion", "unit": "USD", "what": "invented"},
+        ],
+        "dates_events": [{"date": "May 16, 2024", "event": "Summit", "sentence": by_text("May 16")}],
+        "quotes": [{"speaker": "Putin", "sentence": by_text("main partner")}],
+    }
+    base.update(over)
+    return base
+
+
+def test_key_sentence_summary_cites_whole_sentences_by_id(tmp_path: Path) -> None:
+    a = make_article()
+    model = fake(id_reply)
+    s = summarize_article(a, model, settings(tmp_path))
+    assert len(model.calls) == 1  # one call, no coverage or merge calls
+    prompt = str(model.calls[0][-1].content)
+    assert "[1] Putin and Xi met in Beijing on May 16, 2024." in prompt
+    from agent.text.sentences import sentence_spans
+
+    spans = set(sentence_spans(a.text))
+    for c in s.citations():
+        assert c.quote == a.text[c.start : c.end]
+        assert c.sentence_ids
+    for item in [*s.key_points, *s.key_figures, *s.dates_events]:
+        assert all((c.start, c.end) in spans for c in item.citations)  # whole sentences
+    # the food point cited the wrong sentence: the sentence stating $7.6 billion is cited too
+    food = next(k for k in s.key_points if "7.6" in k.text)
+    assert any("$7.6 billion" in c.quote for c in food.citations)
+    figs = {f.value: f for f in s.key_figures}
+    assert "$7.6 billion" in figs["$7.6 billion"].citations[0].quote and not figs["$7.6 billion"].flagged
+    assert not figs["$240 billion"].flagged and figs["$9 billion"].flagged
+    [q] = s.quotes
+    assert q.text.startswith("China is Russia") and q.text in a.text and q.speaker == "Putin"
+    assert s.prompt_version.startswith("summarize_sentences@")
+
+
+def test_key_point_stating_a_number_no_shown_sentence_states_is_dropped(tmp_path: Path) -> None:
+    def respond(m: list[BaseMessage]) -> dict[str, Any]:
+        r = id_reply(m)
+        r["key_points"].append({"text": "Some 9,999 tonnes were shipped.", "sources": [1]})
+        return r
+
+    s = summarize_article(make_article(), fake(respond), settings(tmp_path))
+    assert not any("9,999" in k.text for k in s.key_points) and s.dropped >= 1
+
+
+def _long_article() -> Article:
+    paras = [
+        " ".join(
+            f"{topic} report {i}: officials in the district said item {i} of the {topic} plan "
+            f"would cost {i * 3} million dollars and take {i + 1} years to finish."
+            for i in range(1, 9)
+        )
+        for topic in ("School", "Hospital", "Railway")
+    ]
+    return make_article("\n\n".join(paras), id="long-ks", title="District plans", content_hash="long-ks")
+
+
+def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: Path) -> None:
+    from agent.summarize import KEY_SENTENCE_BUDGET
+    from agent.tokens import count_tokens
+
+    a = _long_article()
+    def respond(m: list[BaseMessage]) -> dict[str, Any]:
+        points = [{"text": t, "sources": [i]} for i, t in shown_lines(m)[:3]]
+        return {"headline": "Plans", "summary": "Plans.", "key_points": points, "people": [],
+                "organisations": [], "places": [], "key_figures": [], "dates_events": [], "quotes": []}
+
+    model = fake(respond)
+    s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))
+    assert len(model.calls) == 1 and s.parts == 1  # no map-reduce
+    shown = shown_lines(model.calls[0])
+    assert count_tokens(" ".join(t for _, t in shown)) <= KEY_SENTENCE_BUDGET < count_tokens(a.text)
+    for topic in ("School", "Hospital", "Railway"):  # every third of the article is shown
+        assert any(t.startswith(topic) for _, t in shown)
+    assert all(c.quote == a.text[c.start : c.end] for c in s.citations())
+
+
+def test_full_text_and_key_sentence_summaries_are_cached_apart(tmp_path: Path) -> None:
+    st = settings(tmp_path)
+    a = make_article()
+    model = fake(lambda m: id_reply(m) if shown_lines(m) else reply())
+    ks = summarize_article(a, model, st)
+    ft = full_text(a, model, st)
+    assert len(model.calls) == 2 and ks.prompt_version != ft.prompt_version
+    assert summarize_article(a, model, st) == ks and len(model.calls) == 2
+    with pytest.raises(Exception, match="unknown summary method"):
+        summarize_article(a, model, st, method="bogus")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_real_fast_model_key_sentence_summary(tmp_path: Path) -> None:
+    """The 0.5B model through the key-sentence path: one call, every citation a whole sentence
+    of the article, every unflagged figure written in its own cited sentence."""
+    from agent.errors import ModelFileError
+    from agent.models import get_chat_model
+    from agent.text.sentences import sentence_spans
+    from tests.llama_server import FAST_MODEL, model_cache_dir
+
+    try:
+        model = get_chat_model(Settings(cache_dir=model_cache_dir(), model=FAST_MODEL))
+    except ModelFileError as exc:
+        pytest.skip(f"the fast local model is not installed: {exc}")
+    a = make_article()
+    s = summarize_article(a, model, settings(tmp_path))
+    print(s.to_markdown(), s.usage)
+    assert s.usage is not None and s.usage.calls == 1
+    assert s.key_points and s.parts == 1
+    spans = set(sentence_spans(a.text))
+    for item in [*s.key_points, *s.key_figures, *s.dates_events]:
+        for c in item.citations:
+            assert c.quote == a.text[c.start : c.end] and (c.start, c.end) in spans
+    for f in s.key_figures:
+        if not f.flagged:
+            assert figure_check(f.value, f.citations[0].quote) is None
+
+
+# --- summarising ahead (after an ingest) ----------------------------------------------------------
+
+
+def test_summarize_ahead_reports_eta_and_ctrl_c_keeps_finished_work(tmp_path: Path) -> None:
+    from agent.models.structured import model_label
+    from agent.summarize_ahead import summarize_ahead
+
+    st = settings(tmp_path)
+    arts = [make_article(id=f"a{i}", content_hash=f"ahead-{i}") for i in range(3)]
+    calls = {"n": 0}
+
+    def respond(m: list[BaseMessage]) -> dict[str, Any]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the user presses Ctrl-C during the second summary
+        return id_reply(m)
+
+    model = fake(respond)
+    model.model_name = model_label(st)
+    ticks: list[tuple[int, int, float | None]] = []
+    report = summarize_ahead(arts, model, st, progress=lambda i, n, eta: ticks.append((i, n, eta)))
+    assert report.interrupted and report.summarised == 1 and ticks == [(1, 3, ticks[0][2])]
+    assert ticks[0][2] is not None and ticks[0][2] >= 0  # ETA from the one computed summary
+    # the next run skips the finished article (cache) and does the rest
+    again = summarize_ahead(arts, lambda: model, st)
+    assert (again.cached, again.summarised, again.interrupted) == (1, 2, False)
+    assert summarize_ahead(arts, lambda: pytest.fail("model built"), st).cached == 3
+
+
+def test_cli_ingest_summarize_caches_summaries_for_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``agent ingest DIR --summarize`` (real Chroma and embedder, a fake model): the new articles
+    are summarised right after the ingest, so a later ``summarize`` builds no model at all."""
+    from typer.testing import CliRunner
+
+    import agent.models
+    from agent.cli import app
+    from agent.core import Agent
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "summit.txt").write_text("Putin and Xi summit\n\n" + TEXT + "\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSAGENT_CACHE_DIR", str(tmp_path / "cache"))
+    from agent.models.structured import model_label
+
+    model = fake(id_reply)
+    model.model_name = model_label(Settings())  # what the real local model reports
+    monkeypatch.setattr(agent.models, "get_chat_model", lambda settings: model)
+    index = str(tmp_path / "index")
+    result = CliRunner().invoke(app, ["--index", index, "ingest", str(docs), "--summarize"])
+    assert result.exit_code == 0, result.output
+    assert "summarised 1, already cached 0" in result.output
+    assert len(model.calls) >= 1
+
+    def no_model(settings: Settings) -> BaseChatModel:
+        raise AssertionError("a cached summary must not build the model")
+
+    monkeypatch.setattr(agent.models, "get_chat_model", no_model)
+    a = Agent(index_path=index, cache_dir=tmp_path / "cache")
+    [article] = a.list()
+    summary = a.summarize(article.id)
+    assert summary.key_points and all(p.citations for p in summary.key_points)
+    again = CliRunner().invoke(app, ["--index", index, "ingest", str(docs), "--summarize"])
+    assert again.exit_code == 0 and "summarised" not in again.output  # nothing new: nothing to do

@@ -290,13 +290,16 @@ def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
         }
     )
     settings = Settings(cache_dir=tmp_path)
-    first = summarize_article(
-        article, UsageFake(reply=reply, usage={"input_tokens": 300, "output_tokens": 40}), settings
+    first = summarize_article(  # the full-text design: its reply quotes evidence
+        article,
+        UsageFake(reply=reply, usage={"input_tokens": 300, "output_tokens": 40}),
+        settings,
+        method="full_text",
     )
     assert first.usage is not None and first.usage.calls >= 1 and first.usage.prompt_tokens >= 300
 
     # the same model (same cache key), now failing if called: the cache must answer
-    cached = summarize_article(article, UsageFake(reply=reply, fail=True), settings)
+    cached = summarize_article(article, UsageFake(reply=reply, fail=True), settings, method="full_text")
     assert cached.usage == Usage()
     assert cached == first  # the same summary: usage describes the call, not the summary
 
@@ -308,13 +311,32 @@ def test_a_briefing_counts_every_call_its_summaries_included(tmp_path: Any) -> N
     store = tb.FakeStore([tb.SUMMIT_A, tb.SUMMIT_B, tb.FLOOD])
     st = tb.settings(tmp_path)
     first = tb.fake(tb.writer_reply)
-    b = make_briefing(store=store, retriever=tb.FakeRetriever(store), model=first, settings=st)
+    b = make_briefing(
+        store=store, retriever=tb.FakeRetriever(store), model=first, settings=st, method="summaries"
+    )
     assert b.usage is not None and b.usage.calls == len(first.calls) > 3  # 3 summaries + writing
     assert b.usage.estimated and b.usage.prompt_tokens > 0 and b.usage.completion_tokens > 0
     assert b.usage.cost_usd is None  # a fake model: no known price
     second = tb.fake(tb.writer_reply)  # the summaries now come from the cache
-    again = make_briefing(store=store, retriever=tb.FakeRetriever(store), model=second, settings=st)
+    again = make_briefing(
+        store=store, retriever=tb.FakeRetriever(store), model=second, settings=st, method="summaries"
+    )
     assert again.usage is not None and again.usage.calls == len(second.calls) == len(first.calls) - 3
+
+
+def test_a_storyline_briefing_counts_its_calls_and_none_when_cached(tmp_path: Any) -> None:
+    from agent.brief import make_briefing
+    from tests import test_brief as tb
+
+    store = tb.FakeStore([tb.SUMMIT_A, tb.SUMMIT_B, tb.FLOOD])
+    st = tb.settings(tmp_path)
+    first = tb.fake(tb.writer_reply)
+    b = make_briefing(store=store, retriever=tb.FakeRetriever(store), model=first, settings=st)
+    # two storylines and the figure conflict's phrasing; no summary call
+    assert b.usage is not None and b.usage.calls == len(first.calls) == 3
+    second = tb.fake(tb.writer_reply)  # every reply now comes from the cache
+    again = make_briefing(store=store, retriever=tb.FakeRetriever(store), model=second, settings=st)
+    assert again.usage is not None and again.usage.calls == len(second.calls) == 0
 
 
 def test_cli_ask_shows_usage_with_the_flag_or_verbose_and_in_json(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,278 @@
+"""Key sentences of one article, chosen without the model: ``key_sentences(text, ...)``.
+
+Why: prompt evaluation is where a summary's time goes on the embedded model (~80 tokens/s for
+the 1.5B on 2 cores), and most of an article is detail a summary leaves out. Choosing a dozen
+sentences first means the model reads a few hundred tokens instead of the whole article, and
+one call covers a long article (no map-reduce passes in the common case).
+
+How a sentence is scored (all model-free, measured on FRANK CNN/DM by ``bench/bench_select.py``,
+see docs/benchmarks.md):
+
+- **position**: news puts the most important facts first (the lead), so earlier sentences weigh
+  more, with a slow decay so the middle of an article still counts;
+- **centrality**: similarity of the sentence's vector to the article's centroid — sentence
+  embeddings from the local embedder (``agent.embed``) when one is given, else bag-of-words
+  vectors (no model at all);
+- **information**: numbers and capitalised names (a cheap stand-in for named entities, no NER
+  model needed) mark sentences with checkable facts;
+- **redundancy** is removed by maximal marginal relevance (MMR): each pick trades its score
+  against its similarity to the sentences already picked.
+
+Every third of the article gets at least one sentence when it is long enough to matter, so a
+summary can cover the whole article (the model used to draw every key point from the opening
+paragraphs). Sentences come back in article order with their exact spans
+(``agent.text.sentences``), so a citation of a selected sentence is verbatim by construction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from agent.text.sentences import Sentence, segment
+from agent.tokens import count_tokens
+
+Method = Literal["lead", "centrality", "mmr"]
+
+#: Tokens of selected sentences one summary shows the model (measured: see docs/benchmarks.md).
+DEFAULT_BUDGET = 420
+DEFAULT_MAX_SENTENCES = 14
+MMR_LAMBDA = 0.7  # weight of relevance against redundancy
+W_POSITION, W_CENTRALITY, W_INFO = 0.45, 0.4, 0.15
+MIN_WORDS = 4  # "Advertisement", "Scroll down for video", bylines: never a key sentence
+_WORD = re.compile(r"[a-z0-9]+")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_NUMBER = re.compile(r"\d")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "they",
+        "his",
+        "her",
+        "their",
+        "we",
+        "you",
+        "i",
+        "not",
+        "no",
+        "said",
+        "says",
+        "will",
+        "would",
+        "could",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate sentence with the parts of its score (kept for the bench and for tests)."""
+
+    sentence: Sentence
+    position: float
+    centrality: float
+    info: float
+
+    def relevance(self) -> float:
+        return W_POSITION * self.position + W_CENTRALITY * self.centrality + W_INFO * self.info
+
+
+def words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def bag_of_words(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised term-frequency vectors (log-scaled, idf-weighted over ``texts``): the
+    model-free fallback for sentence vectors."""
+    docs = [Counter(words(t)) for t in texts]
+    df: Counter[str] = Counter(w for d in docs for w in d)
+    vocab = {w: i for i, w in enumerate(sorted(df))}
+    m = np.zeros((len(texts), max(1, len(vocab))), dtype=np.float32)
+    n = len(texts)
+    for r, d in enumerate(docs):
+        for w, c in d.items():
+            m[r, vocab[w]] = (1 + math.log(c)) * math.log(1 + n / df[w])
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.asarray(m / np.where(norms == 0, 1, norms), dtype=np.float32)
+
+
+def sentence_vectors(texts: Sequence[str], embedder: Any = None) -> np.ndarray:
+    """Unit vectors for ``texts``: the embedder's when given, else bag-of-words."""
+    if embedder is None or not texts:
+        return bag_of_words(texts)
+    v = np.asarray(embedder.embed(list(texts)), dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.asarray(v / np.where(norms == 0, 1, norms), dtype=np.float32)
+
+
+def info_score(sentence: str) -> float:
+    """0..1: has a number (0.5) and how many capitalised names beyond the first word (0.5)."""
+    names = len(_NAME.findall(sentence))
+    return 0.5 * bool(_NUMBER.search(sentence)) + 0.5 * min(1.0, names / 3)
+
+
+def score(texts: Sequence[str], sentences: Sequence[Sentence], vectors: np.ndarray) -> list[Scored]:
+    """Position, centrality and information of each sentence, each scaled to 0..1."""
+    n = len(sentences)
+    if n == 0:
+        return []
+    centroid = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(centroid)) or 1.0
+    cent = vectors @ (centroid / norm)
+    lo, hi = float(cent.min()), float(cent.max())
+    cent = (cent - lo) / (hi - lo) if hi > lo else np.ones(n)
+    return [
+        Scored(s, 1.0 / math.sqrt(1 + i), float(cent[i]), info_score(texts[i]))
+        for i, s in enumerate(sentences)
+    ]
+
+
+def _thirds(sentences: Sequence[Sentence], total: int) -> list[int]:
+    """Which third of the article (by character offset) each sentence starts in."""
+    return [min(2, 3 * s.start // max(1, total)) for s in sentences]
+
+
+def key_sentences(
+    text: str,
+    *,
+    embedder: Any = None,
+    method: Method = "mmr",
+    budget_tokens: int = DEFAULT_BUDGET,
+    max_sentences: int = DEFAULT_MAX_SENTENCES,
+    cover_thirds: bool = True,
+    sentences: Sequence[Sentence] | None = None,
+    vectors: np.ndarray | None = None,
+    lam: float = MMR_LAMBDA,
+    in_article_order: bool = True,
+) -> list[Sentence]:
+    """The article's key sentences in article order, at most ``max_sentences`` and about
+    ``budget_tokens`` tokens (a first sentence is always kept, however long).
+
+    ``method``: ``lead`` (the first sentences), ``centrality`` (most central first, no
+    redundancy removal) or ``mmr`` (position + centrality + information, redundancy removed —
+    the default, chosen on FRANK). ``sentences``/``vectors`` may be passed in when the caller
+    already has them (the bench, briefings that embed once). ``in_article_order=False``
+    returns them best first (how a briefing shares one budget across articles).
+    """
+    sents = [s for s in (sentences if sentences is not None else segment(text))]
+    texts = [" ".join(text[s.start : s.end].split()) for s in sents]
+    usable = [i for i, t in enumerate(texts) if len(t.split()) >= MIN_WORDS] or list(range(len(sents)))
+    if not usable:
+        return []
+    cost = [count_tokens(texts[i]) for i in range(len(sents))]
+    if in_article_order and sum(cost[i] for i in usable) <= budget_tokens and len(usable) <= max_sentences:
+        return [sents[i] for i in usable]  # the whole article fits: show all of it
+    if method == "lead":
+        order = usable
+    else:
+        vecs = (
+            vectors
+            if vectors is not None
+            else sentence_vectors([texts[i] for i in range(len(sents))], embedder)
+        )
+        sub = np.asarray(vecs[usable], dtype=np.float32)
+        scored = score([texts[i] for i in usable], [sents[i] for i in usable], sub)
+        if method == "centrality":
+            ranked = sorted(range(len(usable)), key=lambda j: -scored[j].centrality)
+        else:
+            ranked = mmr([s.relevance() for s in scored], sub, lam=lam, limit=max_sentences)
+        order = [usable[j] for j in ranked]
+    picked: list[int] = []
+    used = 0
+    for i in order:
+        if len(picked) >= max_sentences:
+            break
+        if picked and used + cost[i] > budget_tokens:
+            continue
+        picked.append(i)
+        used += cost[i]
+    if cover_thirds and method != "lead":
+        picked = _cover(picked, order, sents, len(text), cost, budget_tokens)
+    rank = {i: r for r, i in enumerate(order)}
+    return [sents[i] for i in (sorted(picked) if in_article_order else sorted(picked, key=rank.__getitem__))]
+
+
+def _cover(
+    picked: list[int], order: list[int], sents: Sequence[Sentence], total: int, cost: list[int], budget: int
+) -> list[int]:
+    """Add the best-ranked sentence of each third no pick comes from, dropping the lowest-ranked
+    picks of other thirds to stay within ``budget``."""
+    where = _thirds(sents, total)
+    picked = list(picked)
+    for third in range(3):
+        if any(where[i] == third for i in picked):
+            continue
+        best = next((i for i in order if where[i] == third and i not in picked), None)
+        if best is None:
+            continue
+        picked.append(best)
+        while sum(cost[i] for i in picked) > budget and len(picked) > 2:
+            # drop the worst-ranked pick whose third keeps another pick
+            droppable = [i for i in picked if i != best and sum(where[j] == where[i] for j in picked) > 1]
+            if not droppable:
+                break
+            picked.remove(max(droppable, key=order.index))
+        if sum(cost[i] for i in picked) > budget and len(picked) > 1:
+            picked.remove(best)  # the budget wins: nothing else could give way
+    return picked
+
+
+def mmr(relevance: Sequence[float], vectors: np.ndarray, *, lam: float = MMR_LAMBDA, limit: int) -> list[int]:
+    """Maximal marginal relevance: indices in pick order, each maximising
+    ``lam * relevance - (1 - lam) * (max similarity to the sentences already picked)``.
+    The full ranking is returned (``limit`` only bounds the quadratic part)."""
+    n = len(relevance)
+    rel = np.asarray(relevance, dtype=np.float32)
+    sim = vectors @ vectors.T if n else np.zeros((0, 0))
+    chosen: list[int] = []
+    best_sim = np.zeros(n, dtype=np.float32)
+    left = set(range(n))
+    while left and len(chosen) < max(limit, 1) * 2:
+        gain = {i: lam * rel[i] - (1 - lam) * best_sim[i] for i in left}
+        i = max(left, key=lambda j: (gain[j], -j))
+        chosen.append(i)
+        left.remove(i)
+        best_sim = np.maximum(best_sim, sim[i])
+    chosen.extend(sorted(left, key=lambda j: -rel[j]))
+    return chosen
+
+
+__all__ = ["Scored", "bag_of_words", "info_score", "key_sentences", "mmr", "score", "sentence_vectors"]

@@ -1,0 +1,365 @@
+"""Briefings by storyline: one model call per storyline over its key sentences, cited by id.
+
+The flow (``briefing_by_storylines``): select the window's articles → each article's key
+sentences (``agent.select``, model-free) → storylines (``agent.storylines``, model-free) → one
+call per storyline that sees its articles' key sentences numbered ``[1]``..``[m]`` and writes a
+heading, sentences and key figures, every citation an ``enum`` of the ids shown → checks →
+disagreements. No per-article summary pass: that was most of a briefing's time.
+
+What is checked, as before: a sentence must cite a shown id and may state only numbers its cited
+sentences (or their article's title/date) contain, else it is dropped and counted
+(``brief.resolve_sentences``); a figure's value must be written in its cited sentence (else the
+shown sentence that does write it is cited, else it is flagged and never used for a conflict).
+Disagreements: figures for the same measure with different numbers (``brief.find_conflicts``,
+phrased by the model with a plain fallback) and the model-free sentence pairs of each storyline
+(``agent.sentence_pairs``). Every citation is a whole sentence of its article, verbatim at its
+span by construction. The overview is the lead sentence of each storyline (no extra call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from agent.call_cache import CachedCalls
+from agent.prompting import load_prompt
+from agent.settings import Settings
+from agent.storylines import ArticleKeys, article_keys, group, pick
+from agent.text.sentences import Sentence
+from agent.types import (
+    Article,
+    ArticleSummary,
+    Briefing,
+    BriefingArticle,
+    BriefingSection,
+    BriefingSentence,
+    Citation,
+    Disagreement,
+    KeyFigure,
+)
+from agent.untrusted import defang, defang_sentence, tainted_spans
+
+PROMPT_NAME = "brief_storyline"
+STORY_MAX_TOKENS = 700
+MAX_STORY_FIGURES = 4
+MAX_OVERVIEW = 5
+
+Call = Callable[[list[BaseMessage], dict[str, Any], int | None], dict[str, Any]]
+
+
+class Story:
+    """One storyline's shown sentences: id ``k`` is ``picks[k - 1]`` = (article index into
+    ``keys``, sentence); ``notes`` are the same sentences as ``summarize.Note`` (id ``"k"``)
+    so the briefing's number check and id resolution apply unchanged."""
+
+    def __init__(
+        self,
+        keys: Sequence[ArticleKeys],
+        picks: Sequence[tuple[int, Sentence]],
+        cite: Callable[[Article, Sentence], Citation],
+    ):
+        from agent.summarize import Note
+
+        self.keys = list(keys)
+        self.picks = list(picks)
+        self.notes = [
+            Note(
+                str(k),
+                " ".join(self.keys[i].text_of(s).split()),
+                [cite(self.keys[i].article, s)],
+                self.keys[i].article.id,
+            )
+            for k, (i, s) in enumerate(self.picks, start=1)
+        ]
+
+    @property
+    def ids(self) -> list[int]:
+        return list(range(1, len(self.picks) + 1))
+
+    def text_of(self, k: int) -> str:
+        i, s = self.picks[k - 1]
+        return self.keys[i].text_of(s)
+
+    def format(self) -> str:
+        from agent.summarize import _attr, neutralise
+
+        blocks = []
+        for i, k in enumerate(self.keys):
+            tainted = tainted_spans(k.article.text)
+            shown = [
+                (n, defang_sentence(k.article.text, s.start, s.end, tainted))
+                for n, (j, s) in enumerate(self.picks, start=1)
+                if j == i
+            ]
+            lines = [f"[{n}] {neutralise(' '.join(body.split()))}" for n, body in shown]
+            if not lines:
+                continue
+            a = k.article
+            date = a.published.date().isoformat() if a.published else "unknown"
+            title, source = _attr(defang(a.title)), _attr(defang(a.source or "unknown"))
+            head = f'<article title="{title}" source="{source}" date="{date}">'
+            blocks.append("\n".join([head, *lines, "</article>"]))
+        return "\n\n".join(blocks)
+
+
+def story_messages(story: Story) -> list[BaseMessage]:
+    prompt = load_prompt(PROMPT_NAME)
+    return [
+        SystemMessage(content=prompt.system),
+        HumanMessage(content=prompt.user.format(articles=story.format())),
+    ]
+
+
+def story_schema(story: Story, figures: Sequence[str], *, enum_values: bool) -> dict[str, Any]:
+    """Heading, 1-5 cited sentences (fewer for a one-article storyline), key figures citing only
+    sentences that hold a figure (``maxItems`` 0 when none does)."""
+    from agent.summarize import _arr, _obj, _str
+
+    ids = story.ids
+    n_articles = len({i for i, _ in story.picks})
+    hi = max(1, min(len(ids), 3 if n_articles == 1 else 5))
+    sources = {"type": "array", "items": {"type": "integer", "enum": ids}, "minItems": 1, "maxItems": 3}
+    props: dict[str, Any] = {
+        "heading": _str("at most 8 words"),
+        "sentences": _arr(_obj({"text": _str(), "sources": sources}), 1, hi),
+    }
+    fig_ids = [k for k in ids if any(f.lower() in story.text_of(k).lower() for f in figures)] or ids
+    value = {"type": "string", "enum": list(figures)} if enum_values and figures else _str()
+    fig = _obj(
+        {"sentence": {"type": "integer", "enum": fig_ids}, "value": value, "unit": _str(), "what": _str()}
+    )
+    props["key_figures"] = _arr(fig, 0, MAX_STORY_FIGURES if figures else 0)
+    return _obj(props)
+
+
+def story_figures(raw: Any, story: Story) -> dict[str, list[KeyFigure]]:
+    """The reply's figures by article id, each citing a sentence that writes its value (else
+    flagged); a value seen twice in one article is kept once."""
+    from agent.summarize import _s, figure_check
+
+    out: dict[str, list[KeyFigure]] = {}
+    for f in raw if isinstance(raw, list) else []:
+        if not isinstance(f, dict):
+            continue
+        value = _s(f.get("value"))
+        try:
+            k = int(f.get("sentence") or 0)
+        except (TypeError, ValueError):
+            k = 0
+        if not value:
+            continue
+        if not 1 <= k <= len(story.picks) or figure_check(value, story.text_of(k)) is not None:
+            k = next((j for j in story.ids if value.lower() in story.text_of(j).lower()), k)
+        if not 1 <= k <= len(story.picks):
+            continue
+        note = story.notes[k - 1]
+        have = out.setdefault(note.article_id, [])
+        if any(x.value.lower() == value.lower() for x in have):
+            continue
+        reason = figure_check(value, story.text_of(k))
+        have.append(
+            KeyFigure(
+                value=value,
+                unit=_s(f.get("unit")),
+                what=_s(f.get("what")),
+                citations=list(note.citations),
+                flagged=reason is not None,
+                flag_reason=reason,
+            )
+        )
+    return out
+
+
+def write_story(
+    story: Story, call: Call, *, enum_values: bool
+) -> tuple[str, list[BriefingSentence], dict[str, list[KeyFigure]], int]:
+    """One storyline's heading, checked sentences, figures by article, and sentences dropped."""
+    from agent.brief import resolve_sentences
+    from agent.summarize import figure_candidates
+
+    shown = " ".join(story.text_of(k) for k in story.ids)
+    figures = figure_candidates(defang(shown))
+    raw = call(story_messages(story), story_schema(story, figures, enum_values=enum_values), STORY_MAX_TOKENS)
+    sentences, dropped = resolve_sentences(raw.get("sentences"), story.notes)
+    return (
+        " ".join(str(raw.get("heading") or "").split()),
+        sentences,
+        story_figures(raw.get("key_figures"), story),
+        dropped,
+    )
+
+
+def briefing_by_storylines(
+    *,
+    store: Any,
+    retriever: Any,
+    model: Any,
+    settings: Settings,
+    topic: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    max_articles: int = 10,
+    progress: Callable[[str, int, int], None] | None = None,
+    embedder: Any = None,
+    refresh: bool = False,
+) -> Briefing:
+    """See ``agent.brief.make_briefing`` (``method="storylines"``)."""
+    from agent.brief import (
+        MAX_CLAIM_CONFLICTS,
+        _same_pair,
+        find_conflicts,
+        renumber_briefing,
+        select_articles,
+        storyline_sentence_conflicts,
+        write_disagreements,
+    )
+    from agent.ingest.chunk import chunk_text
+    from agent.summarize import Verifier, _grammar_backed, model_name_of
+
+    def tick(step: str, i: int, n: int) -> None:
+        if progress is not None:
+            progress(step, i, n)
+
+    tick("select", 0, 1)
+    articles = select_articles(
+        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
+    )
+    tick("select", 1, 1)
+
+    chat: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
+
+    def get_model() -> BaseChatModel:
+        nonlocal chat
+        if chat is None:
+            chat = model()
+        return chat
+
+    label = model_name_of(chat, settings)
+    calls = CachedCalls(Path(settings.cache_dir) / "briefing_calls", label, get_model, refresh=refresh)
+
+    emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
+    keys: list[ArticleKeys] = []
+    tick("sentences", 0, len(articles))
+    for i, a in enumerate(articles, start=1):
+        # Bag-of-words vectors pick key sentences as well as MiniLM does (bench/bench_select.py)
+        # at a fraction of the cost; MiniLM is kept for grouping, one vector per article.
+        keys.append(article_keys(a))
+        tick("sentences", i, len(articles))
+
+    tick("group", 0, 1)
+    groups = group(keys, emb)
+    tick("group", 1, 1)
+
+    verifiers: dict[str, Verifier] = {}
+
+    def cite(article: Article, s: Sentence) -> Citation:
+        if article.id not in verifiers:
+            verifiers[article.id] = Verifier(
+                article, chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
+            )
+        return verifiers[article.id].citation((s.start, s.end))
+
+    enum_values = (
+        chat is not None and _grammar_backed(chat) or (chat is None and settings.provider == "local")
+    )
+    titles = {a.id: a.title for a in articles}
+    sections: list[BriefingSection] = []
+    figures: dict[str, list[KeyFigure]] = {}
+    dropped = 0
+    tick("write", 0, len(groups))
+    for n, g in enumerate(groups, start=1):
+        gk = [keys[i] for i in g]
+        story = Story(gk, pick(gk), cite)
+        if story.picks:
+            heading, sentences, figs, d = write_story(story, calls.call, enum_values=enum_values)
+            dropped += d
+            for aid, fs in figs.items():
+                figures.setdefault(aid, []).extend(fs)
+            if sentences:
+                sections.append(
+                    BriefingSection(
+                        heading=heading or gk[0].article.title,
+                        sentences=sentences,
+                        article_ids=[k.article.id for k in gk],
+                    )
+                )
+        tick("write", n, len(groups))
+
+    # Disagreements: figures of one measure with different numbers, then sentence pairs.
+    pseudo = [
+        ArticleSummary(
+            article_id=a.id,
+            title=a.title,
+            source=a.source,
+            url=a.url,
+            published=a.published,
+            headline=a.title,
+            summary="",
+            key_figures=figures.get(a.id, []),
+        )
+        for a in articles
+    ]
+    texts = {a.id: a.text for a in articles}
+    conflicts = find_conflicts(pseudo, emb, texts=texts) if emb is not None else []
+    disagreements: list[Disagreement] = []
+    if conflicts:
+        disagreements = write_disagreements(None, conflicts, titles, call=calls.call)
+    claim_conflicts: list[Disagreement] = []
+    for g in groups:
+        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
+        if len(g) < 2 or room <= 0:
+            continue
+        more = storyline_sentence_conflicts([articles[i] for i in g], settings, titles, conflicts, limit=room)
+        claim_conflicts += [d for d in more if not any(_same_pair(d, e) for e in claim_conflicts)]
+    disagreements += claim_conflicts
+
+    overview = (
+        [sec.sentences[0].model_copy(deep=True) for sec in sections[:MAX_OVERVIEW]]
+        if len(sections) > 1
+        else []
+    )
+    lead = sections[0].heading if sections else ""
+    title = f"Briefing: {topic}" if topic else (f"News briefing: {lead}" if lead else "News briefing")
+    if not topic and len(sections) > 1:
+        title += f" and {len(sections) - 1} more {'story' if len(sections) == 2 else 'stories'}"
+    briefing = Briefing(
+        title=title,
+        topic=topic,
+        since=since,
+        until=until,
+        generated_at=datetime.now(UTC),
+        model=model_name_of(chat, settings) if chat is not None else label,
+        prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt('brief').id}",
+        overview=overview,
+        sections=sections,
+        disagreements=disagreements,
+        articles=[
+            BriefingArticle(
+                article_id=a.id,
+                title=a.title,
+                source=a.source,
+                url=a.url,
+                published=a.published,
+                headline=a.title,
+            )
+            for a in articles
+        ],
+        dropped=dropped,
+    )
+    return renumber_briefing(briefing)
+
+
+__all__ = [
+    "Story",
+    "briefing_by_storylines",
+    "story_figures",
+    "story_messages",
+    "story_schema",
+    "write_story",
+]

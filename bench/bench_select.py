@@ -1,0 +1,144 @@
+"""Benchmark (model-free): which key-sentence selection keeps what a summary needs? FRANK CNN/DM.
+
+For each CNN/DM article in ../shared/data/frank/frank_summarization.jsonl (read in place), the
+article is segmented with the package's segmenter and sentences are selected by each variant of
+``agent.select.key_sentences``; the selection is scored against the human reference highlights:
+
+- ``F1@3``: ROUGE-1/2/L F1 of the top 3 sentences (an extractive summary the length of the
+  highlights — the classic "lead-3" comparison);
+- ``R@budget``: ROUGE-1/2 *recall* of the sentences a summary prompt would show (``--budget``
+  tokens, at most 14 sentences): how much of the reference the model can still see, next to the
+  whole article's recall (the ceiling) and the tokens shown.
+
+Variants: lead, centrality and MMR (position + centrality + numbers/names, redundancy removed),
+each with bag-of-words vectors and with MiniLM sentence embeddings (``agent.embed``).
+ROUGE is bench_summaries' (no stemming). Run: ``.venv/bin/python bench/bench_select.py``
+(~1-2 minutes for 250 articles, most of it embedding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_summaries import load_records, rouge, tokens  # noqa: E402
+
+
+def recall_n(pred: list[str], ref: list[str], n: int) -> float:
+    grams = lambda t: Counter(tuple(t[i : i + n]) for i in range(len(t) - n + 1))  # noqa: E731
+    gp, gr = grams(pred), grams(ref)
+    return sum((gp & gr).values()) / max(1, sum(gr.values()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--limit", type=int, default=250)
+    ap.add_argument("--budget", type=int, default=420)
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--weights", default=None, help="position,centrality,info weights of MMR relevance")
+    args = ap.parse_args()
+    if args.weights:
+        import agent.select as sel
+
+        sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
+
+    from agent.embed import LocalMiniLMEmbedder
+    from agent.select import bag_of_words, key_sentences
+    from agent.text.sentences import segment
+    from agent.tokens import count_tokens
+
+    records = load_records(args.limit)
+    emb = LocalMiniLMEmbedder()
+    variants: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("lead", "lead", "bow", {}),
+        ("centrality/bow", "centrality", "bow", {}),
+        ("centrality/minilm", "centrality", "minilm", {}),
+        ("mmr/bow", "mmr", "bow", {}),
+        ("mmr/minilm", "mmr", "minilm", {}),
+        ("mmr/minilm lam=0.5", "mmr", "minilm", {"lam": 0.5}),
+        ("mmr/minilm no-thirds", "mmr", "minilm", {"cover_thirds": False}),
+    ]
+    f1: dict[str, list[dict[str, float]]] = {v[0]: [] for v in variants}
+    rec1: dict[str, list[float]] = {v[0]: [] for v in variants}
+    rec2: dict[str, list[float]] = {v[0]: [] for v in variants}
+    shown: dict[str, list[int]] = {v[0]: [] for v in variants}
+    ceiling1, ceiling2, whole = [], [], []
+    embed_s = 0.0
+    for rec in records:
+        text = rec["article"]
+        sents = segment(text)
+        texts = [" ".join(text[s.start : s.end].split()) for s in sents]
+        started = time.perf_counter()
+        vecs = {"bow": bag_of_words(texts), "minilm": emb.embed(texts)}
+        embed_s += time.perf_counter() - started
+        ref = tokens(rec["reference_summary"])
+        art = tokens(text)
+        ceiling1.append(recall_n(art, ref, 1))
+        ceiling2.append(recall_n(art, ref, 2))
+        whole.append(count_tokens(text))
+        for name, method, kind, extra in variants:
+            top = key_sentences(
+                text,
+                method=method,
+                budget_tokens=10**6,
+                max_sentences=3,
+                cover_thirds=False,  # type: ignore[arg-type]
+                sentences=sents,
+                vectors=vecs[kind],
+                **{k: v for k, v in extra.items() if k != "cover_thirds"},
+            )
+            f1[name].append(rouge(" ".join(text[s.start : s.end] for s in top), rec["reference_summary"]))
+            picked = key_sentences(
+                text,
+                method=method,
+                budget_tokens=args.budget,  # type: ignore[arg-type]
+                sentences=sents,
+                vectors=vecs[kind],
+                **extra,
+            )
+            sel = " ".join(text[s.start : s.end] for s in picked)
+            p = tokens(sel)
+            rec1[name].append(recall_n(p, ref, 1))
+            rec2[name].append(recall_n(p, ref, 2))
+            shown[name].append(count_tokens(sel))
+
+    pct = lambda xs: round(100 * statistics.fmean(xs), 1)  # noqa: E731
+    result: dict[str, Any] = {
+        "articles": len(records),
+        "budget_tokens": args.budget,
+        "article_tokens_median": statistics.median(whole),
+        "whole_article_recall": {"r1": pct(ceiling1), "r2": pct(ceiling2)},
+        "embed_seconds_total": round(embed_s, 1),
+        "variants": {},
+    }
+    for name, *_ in variants:
+        scores = {k: pct([r[k] for r in f1[name]]) for k in ("rouge1", "rouge2", "rougeL")}
+        result["variants"][name] = {
+            "f1_at_3": scores,
+            "recall_at_budget": {"r1": pct(rec1[name]), "r2": pct(rec2[name])},
+            "tokens_shown_median": statistics.median(shown[name]),
+        }
+        print(
+            f"{name:24s} F1@3 {scores['rouge1']:5.1f}/{scores['rouge2']:5.1f}/{scores['rougeL']:5.1f}"
+            f"   R@{args.budget} {pct(rec1[name]):5.1f}/{pct(rec2[name]):5.1f}"
+            f"   shown {statistics.median(shown[name]):.0f} tok",
+            flush=True,
+        )
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
