@@ -18,6 +18,11 @@ see docs/benchmarks.md):
 - **redundancy** is removed by maximal marginal relevance (MMR): each pick trades its score
   against its similarity to the sentences already picked.
 
+Every sentence that states a distinct figure (money, a percentage, "1.5 million") is kept while
+the budget allows, in place of the lowest-ranked figure-free picks: a summary's key figures are
+checked against their quotes, and the lead-heavy ranking used to drop a figure stated in the
+middle ("$9.7 billion" in the seed article), so the model never saw it.
+
 Every third of the article gets at least one sentence when it is long enough to matter, so a
 summary can cover the whole article (the model used to draw every key point from the opening
 paragraphs). Sentences come back in article order with their exact spans
@@ -49,6 +54,13 @@ MIN_WORDS = 4  # "Advertisement", "Scroll down for video", bylines: never a key 
 _WORD = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _NUMBER = re.compile(r"\d")
+# A figure a summary would report: money, a percentage, or a number with a scale word.
+_FIGURE = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m)\b)?"
+    r"|\d[\d,.]*\s?(?:%|percent\b|per cent\b)"
+    r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion)\b",
+    re.IGNORECASE,
+)
 _STOP = frozenset(
     [
         "a",
@@ -178,6 +190,7 @@ def key_sentences(
     budget_tokens: int = DEFAULT_BUDGET,
     max_sentences: int = DEFAULT_MAX_SENTENCES,
     cover_thirds: bool = True,
+    keep_figures: bool = True,
     sentences: Sequence[Sentence] | None = None,
     vectors: np.ndarray | None = None,
     lam: float = MMR_LAMBDA,
@@ -226,6 +239,9 @@ def key_sentences(
         used += cost[i]
     if cover_thirds and method != "lead":
         picked = _cover(picked, order, sents, len(text), cost, budget_tokens)
+    if keep_figures and method != "lead":
+        where = _thirds(sents, len(text))
+        picked = _keep_figures(picked, order, texts, where, cost, budget_tokens, max_sentences)
     rank = {i: r for r, i in enumerate(order)}
     return [sents[i] for i in (sorted(picked) if in_article_order else sorted(picked, key=rank.__getitem__))]
 
@@ -255,6 +271,50 @@ def _cover(
     return picked
 
 
+def figures(sentence: str) -> set[str]:
+    """The distinct figures a sentence states, normalised ("$9.7 billion" → "$9.7billion")."""
+    return {re.sub(r"[\s,]", "", m.group(0).lower()).rstrip(".") for m in _FIGURE.finditer(sentence)}
+
+
+def _keep_figures(
+    picked: list[int],
+    order: list[int],
+    texts: Sequence[str],
+    where: list[int],
+    cost: list[int],
+    budget: int,
+    max_sentences: int,
+) -> list[int]:
+    """Add, best-ranked first, each sentence stating a figure no pick states yet; make room by
+    dropping the worst-ranked figure-free pick whose third keeps another pick. A figure that
+    cannot get room without breaking that rule or the budget is left out."""
+    picked = list(picked)
+    rank = {i: r for r, i in enumerate(order)}
+    seen = set().union(*(figures(texts[i]) for i in picked)) if picked else set()
+    for i in order:
+        new = figures(texts[i]) - seen
+        if i in picked or not new:
+            continue
+        trial = [*picked, i]
+
+        def over(t: list[int]) -> bool:
+            return sum(cost[j] for j in t) > budget or len(t) > max_sentences
+
+        while over(trial):
+            droppable = [
+                j
+                for j in trial
+                if j != i and not figures(texts[j]) and sum(where[x] == where[j] for x in trial) > 1
+            ]
+            if not droppable:
+                break
+            trial.remove(max(droppable, key=rank.__getitem__))
+        if not over(trial):
+            picked = trial
+            seen |= new
+    return picked
+
+
 def mmr(relevance: Sequence[float], vectors: np.ndarray, *, lam: float = MMR_LAMBDA, limit: int) -> list[int]:
     """Maximal marginal relevance: indices in pick order, each maximising
     ``lam * relevance - (1 - lam) * (max similarity to the sentences already picked)``.
@@ -275,4 +335,13 @@ def mmr(relevance: Sequence[float], vectors: np.ndarray, *, lam: float = MMR_LAM
     return chosen
 
 
-__all__ = ["Scored", "bag_of_words", "info_score", "key_sentences", "mmr", "score", "sentence_vectors"]
+__all__ = [
+    "Scored",
+    "bag_of_words",
+    "figures",
+    "info_score",
+    "key_sentences",
+    "mmr",
+    "score",
+    "sentence_vectors",
+]

@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=250)
     ap.add_argument("--budget", type=int, default=420)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--no-minilm", action="store_true", help="bag-of-words variants only (no embedding)")
     ap.add_argument("--weights", default=None, help="position,centrality,info weights of MMR relevance")
     args = ap.parse_args()
     if args.weights:
@@ -54,12 +55,12 @@ def main() -> None:
         sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
 
     from agent.embed import LocalMiniLMEmbedder
-    from agent.select import bag_of_words, key_sentences
+    from agent.select import bag_of_words, figures, key_sentences
     from agent.text.sentences import segment
     from agent.tokens import count_tokens
 
     records = load_records(args.limit)
-    emb = LocalMiniLMEmbedder()
+    emb = None if args.no_minilm else LocalMiniLMEmbedder()
     variants: list[tuple[str, str, str, dict[str, Any]]] = [
         ("lead", "lead", "bow", {}),
         ("centrality/bow", "centrality", "bow", {}),
@@ -68,11 +69,18 @@ def main() -> None:
         ("mmr/minilm", "mmr", "minilm", {}),
         ("mmr/minilm lam=0.5", "mmr", "minilm", {"lam": 0.5}),
         ("mmr/minilm no-thirds", "mmr", "minilm", {"cover_thirds": False}),
+        ("mmr/bow no-figures", "mmr", "bow", {"keep_figures": False}),
     ]
+    if args.no_minilm:
+        variants = [v for v in variants if v[2] != "minilm"]
     f1: dict[str, list[dict[str, float]]] = {v[0]: [] for v in variants}
     rec1: dict[str, list[float]] = {v[0]: [] for v in variants}
     rec2: dict[str, list[float]] = {v[0]: [] for v in variants}
     shown: dict[str, list[int]] = {v[0]: [] for v in variants}
+    # reference figures the selection lets the model see: figures of the highlights that the
+    # article states, kept / all (pooled over articles)
+    figs_kept: dict[str, int] = {v[0]: 0 for v in variants}
+    figs_all = 0
     ceiling1, ceiling2, whole = [], [], []
     embed_s = 0.0
     for rec in records:
@@ -80,7 +88,9 @@ def main() -> None:
         sents = segment(text)
         texts = [" ".join(text[s.start : s.end].split()) for s in sents]
         started = time.perf_counter()
-        vecs = {"bow": bag_of_words(texts), "minilm": emb.embed(texts)}
+        vecs = {"bow": bag_of_words(texts), "minilm": None if emb is None else emb.embed(texts)}
+        want = figures(" ".join(texts)) & figures(rec["reference_summary"])
+        figs_all += len(want)
         embed_s += time.perf_counter() - started
         ref = tokens(rec["reference_summary"])
         art = tokens(text)
@@ -94,9 +104,10 @@ def main() -> None:
                 budget_tokens=10**6,
                 max_sentences=3,
                 cover_thirds=False,  # type: ignore[arg-type]
+                keep_figures=False,
                 sentences=sents,
                 vectors=vecs[kind],
-                **{k: v for k, v in extra.items() if k != "cover_thirds"},
+                **{k: v for k, v in extra.items() if k not in ("cover_thirds", "keep_figures")},
             )
             f1[name].append(rouge(" ".join(text[s.start : s.end] for s in top), rec["reference_summary"]))
             picked = key_sentences(
@@ -112,12 +123,14 @@ def main() -> None:
             rec1[name].append(recall_n(p, ref, 1))
             rec2[name].append(recall_n(p, ref, 2))
             shown[name].append(count_tokens(sel))
+            figs_kept[name] += len(want & figures(sel))
 
     pct = lambda xs: round(100 * statistics.fmean(xs), 1)  # noqa: E731
     result: dict[str, Any] = {
         "articles": len(records),
         "budget_tokens": args.budget,
         "article_tokens_median": statistics.median(whole),
+        "reference_figures_in_article": figs_all,
         "whole_article_recall": {"r1": pct(ceiling1), "r2": pct(ceiling2)},
         "embed_seconds_total": round(embed_s, 1),
         "variants": {},
@@ -128,11 +141,13 @@ def main() -> None:
             "f1_at_3": scores,
             "recall_at_budget": {"r1": pct(rec1[name]), "r2": pct(rec2[name])},
             "tokens_shown_median": statistics.median(shown[name]),
+            "reference_figures_shown": round(figs_kept[name] / max(1, figs_all), 3),
         }
         print(
             f"{name:24s} F1@3 {scores['rouge1']:5.1f}/{scores['rouge2']:5.1f}/{scores['rougeL']:5.1f}"
             f"   R@{args.budget} {pct(rec1[name]):5.1f}/{pct(rec2[name]):5.1f}"
-            f"   shown {statistics.median(shown[name]):.0f} tok",
+            f"   shown {statistics.median(shown[name]):.0f} tok"
+            f"   ref figures {figs_kept[name]}/{figs_all}",
             flush=True,
         )
     print(json.dumps(result, indent=2))

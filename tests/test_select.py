@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.select import bag_of_words, info_score, key_sentences, mmr
+from agent.select import bag_of_words, figures, info_score, key_sentences, mmr
 from agent.storylines import article_keys, cluster, group, pick
 from agent.text.sentences import segment
 from agent.types import Article
@@ -54,6 +54,31 @@ def test_budget_bounds_the_selection_and_spans_are_verbatim() -> None:
     assert sum(count_tokens(text[s.start : s.end]) for s in sents) <= 60
     spans = {(s.start, s.end) for s in segment(text)}
     assert all((s.start, s.end) in spans for s in sents)
+
+
+def test_a_figure_stated_mid_article_is_kept_in_place_of_a_figure_free_pick() -> None:
+    """The seed-article case in invented words: the lead-weighted ranking filled the budget with
+    the opening and dropped the one sentence stating a figure, so no summary could report it."""
+    figure = "Exports of grain rose by 40% and reached $9.7 billion, the ministry said on Friday."
+    text = " ".join([LEAD, *FILLER[:5], figure, *FILLER[5:], LATE])
+    without = text_of(text, key_sentences(text, max_sentences=5, budget_tokens=10**6, keep_figures=False))
+    assert figure not in without  # the ranking alone leaves it out
+    got = text_of(text, key_sentences(text, max_sentences=5, budget_tokens=10**6))
+    assert figure in got and LEAD in got and len(got) == 5
+    assert any(text.index(t) > 2 * len(text) // 3 for t in got)  # third coverage survives
+    tight = key_sentences(text, budget_tokens=70)  # the budget still bounds the selection
+    from agent.tokens import count_tokens
+
+    assert sum(count_tokens(text[s.start : s.end]) for s in tight) <= 70
+
+
+def test_figures_are_money_percentages_and_scaled_numbers() -> None:
+    assert figures("Trade reached $240 billion, up 26.3% on 1.5 million tonnes.") == {
+        "$240billion",
+        "26.3%",
+        "1.5million",
+    }
+    assert figures("He was 45 and lived at number 12 in 2024.") == set()
 
 
 def test_info_score_counts_numbers_and_names() -> None:
