@@ -23,6 +23,14 @@ Each design runs in the same process on the same loaded model, side by side: sum
 briefings by ``--brief-methods`` (``storylines`` and ``summaries``); median and p90 seconds
 and the load average are reported, since the machine may be shared.
 
+With ``--langchain`` the same articles also go, on the same loaded model, to LangChain's own
+summarisation as its docs show it (the map-reduce summarise chain, written in LCEL with
+``langchain_core``; langchain-classic is not a dependency): split into ≤ 1,000-token pieces
+(tiktoken), "Write a concise summary of the following" per piece, then "distill into a final,
+consolidated summary" over the piece summaries, collapsing groups first when they exceed 1,000
+tokens. Per article: time and ROUGE of its summary; briefing: one map-reduce over the
+``--brief`` articles, timed (no citations, no figure check: the baseline a user compares with).
+
 Run: ``.venv/bin/python bench/bench_summaries.py --limit 50 --brief 10`` (the full run takes
 long on a CPU: ~1 summary/minute with the 1.5B model); smoke: ``--limit 2 --brief 2``; only
 the timed briefing: ``--limit 10 --brief 10 --brief-only``.
@@ -169,6 +177,43 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     return out
 
 
+# LangChain's summarisation prompts, as its map-reduce tutorial words them.
+LC_MAP = "Write a concise summary of the following:\n\n{context}"
+LC_REDUCE = (
+    "The following is a set of summaries:\n{docs}\n"
+    "Take these and distill it into a final, consolidated summary of the main themes."
+)
+LC_TOKEN_MAX = 1000
+
+
+def langchain_map_reduce(texts: list[str], model: Any, max_tokens: int = 400) -> str:
+    """The canonical LangChain map-reduce summary of ``texts`` (one article or many)."""
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from agent.tokens import count_tokens, encoding
+
+    enc = encoding()
+    pieces: list[str] = []
+    for text in texts:  # CharacterTextSplitter.from_tiktoken_encoder(chunk_size=1000) in effect
+        ids = enc.encode(text)
+        pieces += [enc.decode(ids[i : i + LC_TOKEN_MAX]) for i in range(0, len(ids), LC_TOKEN_MAX)]
+    llm = model.bind(max_tokens=max_tokens)
+    map_chain = ChatPromptTemplate.from_messages([("human", LC_MAP)]) | llm | StrOutputParser()
+    reduce_chain = ChatPromptTemplate.from_messages([("human", LC_REDUCE)]) | llm | StrOutputParser()
+    summaries = map_chain.batch([{"context": p} for p in pieces], config={"max_concurrency": 1})
+    while sum(count_tokens(x) for x in summaries) > LC_TOKEN_MAX and len(summaries) > 1:
+        groups: list[list[str]] = [[]]
+        for x in summaries:  # collapse: reduce groups that fit, then reduce the results
+            if groups[-1] and sum(count_tokens(y) for y in [*groups[-1], x]) > LC_TOKEN_MAX:
+                groups.append([])
+            groups[-1].append(x)
+        if len(groups) == len(summaries):
+            break  # each summary alone is over the limit: reduce them as they are
+        summaries = [reduce_chain.invoke({"docs": "\n\n".join(g)}) for g in groups]
+    return str(reduce_chain.invoke({"docs": "\n\n".join(summaries)}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, default=50, help="CNN/DM articles to summarise")
@@ -181,6 +226,8 @@ def main() -> None:
                     help="briefing designs to run side by side (agent.brief methods)")
     ap.add_argument("--prompt-cost", action="store_true",
                     help="model-free: prompt tokens and calls of each design on --limit articles, then exit")
+    ap.add_argument("--langchain", action="store_true",
+                    help="also run LangChain's map-reduce summarisation on the same articles and model")
     ap.add_argument("--brief-only", action="store_true",
                     help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
@@ -267,6 +314,34 @@ def main() -> None:
             "completion_tokens_median": statistics.median(completion_tok) if completion_tok else None,
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         }
+
+    if args.langchain and not args.brief_only:
+        lc_scores: list[dict[str, float]] = []
+        lc_seconds: list[float] = []
+        for rec in records:
+            started = time.perf_counter()
+            text = langchain_map_reduce([rec["article"]], model)
+            lc_seconds.append(time.perf_counter() - started)
+            lc_scores.append(rouge(text, rec["reference_summary"]))
+            print(f"  langchain {rec['id'][:24]}: {lc_seconds[-1]:.0f}s, R1 {lc_scores[-1]['rouge1']:.2f}, "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+        ordered = sorted(lc_seconds)
+        result["summaries"]["langchain_map_reduce"] = {
+            "summarised": len(lc_scores),
+            "rouge_ours": mean_scores(lc_scores),
+            "median_summary_seconds": round(statistics.median(lc_seconds), 1),
+            "p90_summary_seconds": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1),
+            "seconds": [round(x, 1) for x in lc_seconds],
+        }
+    if args.langchain and args.brief:
+        started = time.perf_counter()
+        langchain_map_reduce([rec["article"] for rec in records[: args.brief]], model)
+        result["briefing_langchain_map_reduce"] = {
+            "articles": min(args.brief, len(records)),
+            "cold_seconds": round(time.perf_counter() - started, 1),
+        }
+        lc_brief_s = result["briefing_langchain_map_reduce"]["cold_seconds"]
+        print(f"  briefing langchain: {lc_brief_s:.0f}s", flush=True)
 
     for bmethod in args.brief_methods.split(",") if args.brief else []:
         sub = articles[: args.brief]
