@@ -9,7 +9,8 @@ clear first (the one earnings table naming "Final Test Inc", BM25 8.7 against 4.
 but outside the dense top n scores 1/61 and loses to every passage that sits mid-list in both
 rankings (1/63 + 1/62). A convex blend of the two scores, each scaled to [0, 1] over its own
 candidates, keeps how *far* ahead a match is (Bruch et al., "An Analysis of Fusion Functions for
-Hybrid Retrieval", 2023). Measured, retrieval only (bench/bench_retrieval.py, bench/bench_asof_replay.py; docs/benchmarks.md):
+Hybrid Retrieval", 2023). Measured, retrieval only (bench/bench_retrieval.py and
+bench/bench_asof_replay.py; docs/benchmarks.md):
 Reuters as-of replay gold among the passages 0.935 → 1.000, QuAIL recall@k 0.767 → 0.800,
 SQuADShifts (held out, 600 questions) 0.875 → 0.902 and top-1 0.715 → 0.767.
 
