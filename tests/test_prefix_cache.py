@@ -2,12 +2,15 @@
 
 Unit tests use a fake ``Llama`` (a character tokenizer, a list of "KV cells", llama.cpp's state
 calls replaced) but llama-cpp-python's real chat-template handler, so the prompt capture is the
-real one.
+real one. The slow test runs three fresh processes on the real 0.5B model.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -372,3 +375,135 @@ def test_a_state_with_other_positions_is_not_trusted(
     store.save(prefix, short)
     assert prefix_cache.prepare(llm, messages, store).startswith("saved")
     assert llm.cells == prefix and llm.evaluated == prefix
+
+
+def test_a_failure_in_the_prefix_cache_never_fails_the_call(
+    tmp_path: Path, model_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from agent.models.local import LocalChatModel
+
+    def broken(*args: Any) -> str:
+        raise RuntimeError("llama_decode returned -3")
+
+    monkeypatch.setattr(prefix_cache, "prepare", broken)
+    model = LocalChatModel(model_path=str(model_file), prefix_cache_dir=str(tmp_path / "kv"))
+    llm = FakeLlama(model_file)
+    model._reuse_saved_prefix(llm, [_system(), _user("Hi")])
+    assert llm.n_tokens == 0 and llm._requires_eval
+    assert "prefix cache not used" in caplog.text
+
+    off = LocalChatModel(model_path=str(model_file))  # no folder: nothing is attempted
+    off._reuse_saved_prefix(llm, [_system(), _user("Hi")])
+
+
+# --- the setting -------------------------------------------------------------------------------
+
+
+def test_the_setting_reaches_the_local_model(
+    tmp_path: Path, model_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.models.local import LocalChatModel
+    from agent.models.structured import get_chat_model
+    from agent.settings import Settings
+
+    common = {"provider": "local", "model_path": model_file, "cache_dir": tmp_path / "cache"}
+    on = get_chat_model(Settings(**common))
+    assert isinstance(on, LocalChatModel) and on.prefix_cache_dir == str(tmp_path / "cache" / "kv")
+    off = get_chat_model(Settings(**common, prefix_cache=False))
+    assert isinstance(off, LocalChatModel) and off.prefix_cache_dir is None
+    monkeypatch.setenv("NEWSAGENT_PREFIX_CACHE", "0")
+    assert Settings().prefix_cache is False
+
+
+# --- for real: three fresh processes on the 0.5B -------------------------------------------------
+
+# Prints one JSON line: the answer, the prompt tokens llama.cpp evaluated (its own counter), the
+# prompt's length and the prefix cache's debug lines.
+_CHILD = r"""
+import json, logging, sys
+import llama_cpp
+from langchain_core.messages import HumanMessage, SystemMessage
+from agent.models.local import LocalChatModel
+from agent.prompting import load_prompt
+from agent.settings import Settings
+
+model_path, kv_dir, question, mode = sys.argv[1:5]
+lines = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().startswith("prefix cache"):
+            lines.append(record.getMessage())
+logger = logging.getLogger("agent.models.local")
+logger.setLevel(logging.DEBUG)
+logger.addHandler(Keep())
+model = LocalChatModel(
+    model_path=model_path, n_ctx=2048, n_threads=Settings().threads, max_tokens=24,
+    prefix_cache_dir=kv_dir or None,
+)
+messages = [SystemMessage(load_prompt("answer").system), HumanMessage(question)]
+if mode == "stream":
+    chunks = list(model.stream(messages))
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk  # the usage rides on one chunk, not necessarily the last
+    text, usage = str(total.content), total.usage_metadata
+else:
+    reply = model.invoke(messages)
+    text, usage = str(reply.content), reply.usage_metadata
+perf = llama_cpp.llama_perf_context(model._loaded().llm._ctx.ctx)
+print(json.dumps({"text": text, "n_p_eval": perf.n_p_eval, "prompt_tokens": usage["input_tokens"],
+                  "log": lines}))
+"""
+
+PASSAGE = (
+    '<passage id="1" date="2026-03-12">[1] Heavy rain flooded the harbour district on Tuesday. '
+    "[2] The council approved a 5% budget increase on Monday, citing road repairs.</passage>"
+)
+
+
+def _ask(model_path: Path, kv_dir: Path | None, question: str, mode: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(model_path), str(kv_dir or ""), question, mode],
+        capture_output=True, text=True, timeout=600, env=env, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.slow
+def test_a_new_process_restores_the_system_prompt_and_answers_the_same(tmp_path: Path) -> None:
+    from agent.errors import ModelFileError
+    from tests.llama_server import fast_model_path
+
+    try:
+        model_path = fast_model_path()
+    except ModelFileError as exc:
+        pytest.skip(f"the fast model is not installed: {exc}")
+    kv = tmp_path / "kv"
+    q1 = f"{PASSAGE}\n\nQuestion: What flooded on Tuesday?"
+    q2 = f"{PASSAGE}\n\nQuestion: What did the council approve?"
+
+    first = _ask(model_path, kv, q1, "invoke")
+    saved = [line for line in first["log"] if line.startswith("prefix cache: saved ")]
+    assert saved, first["log"]
+    n_prefix = int(saved[0].split()[3])
+    assert n_prefix >= 300  # the answer prompt's system message, ~465 tokens for Qwen
+    assert first["n_p_eval"] >= first["prompt_tokens"]  # nothing to reuse: all evaluated
+    assert len(list(kv.glob("*.bin"))) == 1
+
+    second = _ask(model_path, kv, q2, "stream")
+    restored = f"prefix cache: restored {n_prefix} tokens"
+    assert any(line.startswith(restored) for line in second["log"]), second["log"]
+    without = _ask(model_path, None, q2, "stream")
+    assert not without["log"]
+    assert second["prompt_tokens"] == without["prompt_tokens"]
+    # llama.cpp's own count of evaluated prompt tokens: the restored prefix was not evaluated
+    assert without["n_p_eval"] - second["n_p_eval"] == n_prefix, (second, without)
+    assert second["text"] == without["text"] and second["text"].strip()
+    print(
+        f"\nprompt tokens evaluated: first process {first['n_p_eval']} of {first['prompt_tokens']}, "
+        f"second {second['n_p_eval']} of {second['prompt_tokens']}, without the cache "
+        f"{without['n_p_eval']} of {without['prompt_tokens']}; prefix {n_prefix} tokens"
+    )
