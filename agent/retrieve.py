@@ -9,9 +9,10 @@ clear first (the one earnings table naming "Final Test Inc", BM25 8.7 against 4.
 but outside the dense top n scores 1/61 and loses to every passage that sits mid-list in both
 rankings (1/63 + 1/62). A convex blend of the two scores, each scaled to [0, 1] over its own
 candidates, keeps how *far* ahead a match is (Bruch et al., "An Analysis of Fusion Functions for
-Hybrid Retrieval", 2023). Measured, retrieval only (bench/fusion notes in docs/benchmarks.md):
+Hybrid Retrieval", 2023). Measured, retrieval only (bench/bench_retrieval.py and
+bench/bench_asof_replay.py; docs/benchmarks.md):
 Reuters as-of replay gold among the passages 0.935 → 1.000, QuAIL recall@k 0.767 → 0.800,
-SQuADShifts (held out, 600 questions) 0.875 → 0.900 and top-1 0.715 → 0.767.
+SQuADShifts (held out, 600 questions) 0.875 → 0.902 and top-1 0.715 → 0.767.
 
 Why a relevance gate: a retriever always returns *something*; without a floor the model is
 handed unrelated passages and (small models especially) answers anyway. When nothing clears the
@@ -417,7 +418,7 @@ class Retriever:
 
         best = max((p.score for p in dense), default=None)
         self.last_best_similarity = best
-        fused = dedupe(fuse_scores(dense, lexical))
+        fused = dedupe(fuse_scores(dense, lexical, DENSE_WEIGHT))
         if gate and not is_relevant(question, fused[: 3 * k], best):
             return []
         return fit_budget(fused, self.settings.resolved_context_tokens, k)

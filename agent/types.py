@@ -130,12 +130,14 @@ class RetrievalInfo(BaseModel):
         description="publication: the phrase is when the reporting was published ('this week'); "
         "event: a date or month naming the event ('on January 6'), so coverage from that date on.",
     )
-    fallback: Literal["none", "widened", "dropped", "nearest", "nearest_only"] = Field(
+    fallback: Literal["none", "widened", "dropped", "nearest", "nearest_only", "undated"] = Field(
         "none",
         description="widened/dropped: a soft window ('recently') found nothing and was relaxed; "
         "nearest: a precise window had no coverage and the answer, labelled as such in its first "
         "sentence, comes from the closest coverage within one window length; "
-        "nearest_only: a precise window had no coverage, passages outside it were only reported.",
+        "nearest_only: a precise window had no coverage, passages outside it were only reported; "
+        "undated: a precise window had no coverage and the best match has no publication date, so "
+        "the answer, labelled as such, comes from undated articles (never in a replay with as_of).",
     )
     query: str = Field("", description="The text actually searched (the question minus its time phrase).")
     filters: dict[str, str] = Field(default_factory=dict)

@@ -404,3 +404,56 @@ def test_seed_article_last_year_answers_from_its_may_2024_coverage(
     )
     assert _dates(found.passages) == {"2024-05-16"}
     assert any("240" in p.text for p in found.passages)
+
+
+# --- undated articles: the best match can be neither placed in a window nor ruled out ----------
+
+
+@pytest.fixture(scope="module")
+def undated_agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    """One undated article (a plain text file, as many users have) and one dated, unrelated one."""
+    folder = tmp_path_factory.mktemp("undated")
+    (folder / "council.txt").write_text(
+        "Council approves new bridge over the Wend\n\n"
+        "The town council on Tuesday approved a new footbridge over the river Wend, at a cost of "
+        "$4.2 million, after a two-hour debate. Work is due to start in the spring.\n",
+        encoding="utf-8",
+    )
+    (folder / "weather.txt").write_text(
+        "Title: Dry spell ends\nDate: 2026-05-05T09:00:00+00:00\n\n"
+        "Heavy rain ended a month-long dry spell across the county, forecasters said.\n",
+        encoding="utf-8",
+    )
+    agent = Agent(index_path=tmp_path_factory.mktemp("undated_index"))
+    agent.ingest([str(folder)])
+    return agent
+
+
+def test_an_undated_best_match_answers_a_time_phrase_labelled(undated_agent: Agent) -> None:
+    """"on Tuesday" asked of an undated article used to be refused ("has no publication date");
+    now its passages are used, the lead sentence says the article is undated, and the model is
+    told not to assume a date."""
+    found = undated_agent._retrieve(
+        "What did the council approve on Tuesday?", None, None, None, None, None, None
+    )
+    assert found.info.fallback == "undated"
+    assert found.passages and all(p.published is None for p in found.passages)
+    assert found.lead.startswith("Nothing from ") and "an undated article, says:" in found.lead
+    assert "do not assume when they were published" in found.note
+
+
+def test_a_replay_never_answers_from_an_undated_article(undated_agent: Agent) -> None:
+    """With an explicit as-of day an undated article could postdate it: a replay searches only
+    articles dated up to that day, so the refusal stays and no model is called."""
+    with model_forbidden(undated_agent):
+        answer = undated_agent.ask("What did the council approve on Tuesday?", as_of=at("2026-05-06"))
+    assert answer.status == "not_in_sources" and not answer.citations
+    assert answer.retrieval is not None and answer.retrieval.fallback == "none"
+
+
+def test_a_dated_best_match_outside_the_window_is_not_replaced_by_undated_text(agent: Agent) -> None:
+    """The undated rule is for an undated *best* match only: the petrol corpus is dated, so an
+    empty window far from its coverage keeps the refusal naming the nearest dated coverage."""
+    with model_forbidden(agent):
+        answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-06-15"))
+    assert answer.retrieval is not None and answer.retrieval.fallback == "nearest_only"

@@ -350,6 +350,7 @@ def _settings_key(settings: Settings) -> tuple[Any, ...]:
         settings.max_answer_tokens,
         settings.request_timeout,
         settings.max_retries,
+        settings.prefix_cache,
     )
 
 
@@ -373,6 +374,7 @@ def get_chat_model(settings: Settings) -> BaseChatModel:
                 max_tokens=settings.max_answer_tokens,
                 prompt_cache_bytes=0,
                 probe_cache_dir=str(settings.cache_dir),
+                prefix_cache_dir=str(settings.cache_dir / "kv") if settings.prefix_cache else None,
             )
         _MODEL_CACHE[key] = model
         return model

@@ -1,0 +1,382 @@
+"""The KV state of a system prompt, kept on disk so a new process does not evaluate it again.
+
+Why: a one-shot ``agent ask`` is a fresh process, and its answer prompt opens with the same system
+message every time: 427 Qwen tokens (with the user turn's header), ~4.6 s of prompt evaluation at
+the 1.5B's ~92 tokens/s on 2 cores. llama-cpp-python only re-uses a prompt prefix that is still in
+the KV cache of the *same* process. Here the state of that prefix (llama.cpp's
+``llama_state_seq_get_data`` for sequence 0: ~28 KB a token for the 1.5B, ~12 KB for the 0.5B,
+5.3 MB for its 427 tokens) is written to ``<cache_dir>/kv/<key>.bin`` the first time it is
+evaluated, and put back into an empty KV cache in the next process, which then evaluates only
+what follows the system message.
+
+How the prefix is found: the chat template is applied inside llama-cpp-python, so the prompt is
+captured from the Llama's own chat handler (``_PromptRecorder`` lends it the tokenizer and stops
+it at ``create_completion``). The prefix is the tokens that the real prompt and two probes
+(the same system message, then a user turn "x" or "y") have in common: the system message and
+the user turn's header, independent of any template's syntax.
+
+Why this is safe: ``Llama.generate`` compares the prompt's tokens with those in the KV cache and
+keeps only the matching leading tokens (``kv_cache_seq_rm`` of the rest), so a restored state
+that does not fit simply gets (partly) evaluated again. Every failure here, a corrupt or
+incompatible file, a full disk, a template this cannot capture, falls back to evaluating the
+whole prompt as before.
+
+One file per entry: a magic line, a JSON header (the tokens, the model's identity) and the state
+bytes, written to a temporary file and renamed, so a reader never sees half an entry. The folder
+keeps the newest ``MAX_ENTRIES`` entries (and at most ``MAX_BYTES``), so it cannot grow without
+bound when prompts change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import json
+import logging
+import os
+import struct
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the file layout changes: the identity (and so every key) changes with it
+MAGIC = b"newsagent-kv\n"
+MIN_PREFIX_TOKENS = 64  # a shorter prefix costs less to evaluate than a file round trip is worth
+MAX_ENTRIES = 8
+MAX_BYTES = 512 * 1024 * 1024  # 1.5B: ~13 MB for the answer prompt; ~115 MB for a full 4k context
+STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a process that died mid-write
+_PROBES = ("x", "y")
+
+
+def model_identity(model_path: str | Path, n_ctx: int, library_version: str) -> str:
+    """What a saved state depends on besides its tokens: the exact model file, the context size
+    and the llama.cpp build. A changed file (size or mtime) or an upgraded library gets new keys,
+    so an old state is never even tried against it."""
+    path = Path(model_path).resolve()
+    st = path.stat()
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "model": str(path),
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "n_ctx": int(n_ctx),
+            "llama_cpp": library_version,
+        },
+        sort_keys=True,
+    )
+
+
+def entry_key(identity: str, tokens: list[int]) -> str:
+    """sha256 of the identity and the exact token ids: two prompts share an entry only if llama.cpp
+    would have evaluated the very same tokens with the very same model."""
+    digest = hashlib.sha256(identity.encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(",".join(str(int(t)) for t in tokens).encode("ascii"))
+    return digest.hexdigest()
+
+
+def common_prefix_len(*sequences: list[int]) -> int:
+    """How many leading tokens all the sequences share."""
+    n = 0
+    for column in zip(*sequences, strict=False):
+        if any(t != column[0] for t in column[1:]):
+            break
+        n += 1
+    return n
+
+
+class PrefixStore:
+    """Saved prefix states of one model (``identity``) in one folder, keyed by their tokens."""
+
+    def __init__(
+        self,
+        folder: str | Path,
+        identity: str,
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
+        self.folder = Path(folder)
+        self.identity = identity
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+
+    def path_for(self, tokens: list[int]) -> Path:
+        return self.folder / f"{entry_key(self.identity, tokens)}.bin"
+
+    def load(self, tokens: list[int]) -> bytearray | None:
+        """The saved state for exactly these tokens, or None. A file that cannot be read back as
+        the entry it claims to be is deleted (it would fail the same way next time)."""
+        path = self.path_for(tokens)
+        try:
+            with open(path, "rb") as f:
+                state = self._read_entry(f, tokens)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.debug("prefix cache: cannot read %s: %s", path, exc)
+            return None
+        if state is None:
+            log.debug("prefix cache: %s is not a valid entry; deleting it", path)
+            self._unlink(path)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: pruning removes the least recently used first
+        return state
+
+    def _read_entry(self, f: Any, tokens: list[int]) -> bytearray | None:
+        if f.read(len(MAGIC)) != MAGIC:
+            return None
+        raw_len = f.read(4)
+        if len(raw_len) != 4:
+            return None
+        (header_len,) = struct.unpack("<I", raw_len)
+        try:
+            header = json.loads(f.read(header_len))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(header, dict) or header.get("identity") != self.identity:
+            return None
+        if header.get("tokens") != tokens:
+            return None
+        size = header.get("state_bytes")
+        if not isinstance(size, int) or size <= 0:
+            return None
+        state = bytearray(size)
+        if f.readinto(state) != size or f.read(1):
+            return None
+        return state
+
+    def save(self, tokens: list[int], state: bytes | bytearray | memoryview) -> Path | None:
+        """Write the entry atomically (temporary file + rename), then prune the folder.
+
+        No fsync: after a crash the worst case is a truncated file, which ``load`` rejects and
+        deletes. Returns the entry's path, or None when it could not be written."""
+        path = self.path_for(tokens)
+        header = json.dumps(
+            {"identity": self.identity, "tokens": [int(t) for t in tokens], "state_bytes": len(state)}
+        ).encode("utf-8")
+        tmp: str | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(MAGIC)
+                f.write(struct.pack("<I", len(header)))
+                f.write(header)
+                f.write(state)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.debug("prefix cache: cannot write %s: %s", path, exc)
+            if tmp is not None:
+                self._unlink(Path(tmp))
+            return None
+        self.prune(keep=path)
+        return path
+
+    def discard(self, tokens: list[int]) -> None:
+        self._unlink(self.path_for(tokens))
+
+    def prune(self, keep: Path | None = None) -> None:
+        """Keep the most recently used entries within ``max_entries`` and ``max_bytes`` (``keep``,
+        the entry just written, always stays); delete temporary files left by dead writers."""
+        now = time.time()
+        entries: list[tuple[float, int, Path]] = []
+        try:
+            listing = list(self.folder.iterdir())
+        except OSError:
+            return
+        for p in listing:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            if p.name.endswith(".tmp"):
+                if now - st.st_mtime > STALE_TEMP_SECONDS:
+                    self._unlink(p)
+            elif p.suffix == ".bin":
+                entries.append((st.st_mtime, st.st_size, p))
+        entries.sort(key=lambda e: (e[2] != keep, -e[0]))  # ``keep`` first, then newest first
+        total = 0
+        for count, (_mtime, size, p) in enumerate(entries, start=1):
+            total += size
+            if p != keep and (count > self.max_entries or total > self.max_bytes):
+                self._unlink(p)
+
+    @staticmethod
+    def _unlink(path: Path) -> None:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+# --- the prompt's tokens, as llama-cpp-python's chat handler makes them -------------------------
+
+
+class _Captured(Exception):
+    def __init__(self, tokens: Any) -> None:
+        super().__init__("prompt captured")
+        self.tokens = tokens
+
+
+class _NotLent(Exception):
+    """The chat handler asked the recorder for more than formatting a prompt needs."""
+
+
+class _PromptRecorder:
+    """Stands in for the ``Llama`` in a chat-handler call: lends the handler the tokenizer and
+    what formatting reads, and stops it at ``create_completion`` with the prompt's tokens. Nothing
+    that could evaluate a token is lent, so a handler of another shape (one that decodes images
+    itself) fails here and the cache is not used instead of doing real work twice."""
+
+    _LENT = frozenset(
+        {"tokenize", "detokenize", "token_bos", "token_eos", "verbose", "metadata", "n_ctx", "_model"}
+    )
+
+    def __init__(self, llm: Any) -> None:
+        self._llm = llm
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._LENT:
+            return getattr(self._llm, name)
+        raise _NotLent(name)
+
+    def create_completion(self, prompt: Any = None, **_kwargs: Any) -> Any:
+        raise _Captured(prompt)
+
+
+def _chat_handler(llm: Any) -> Any:
+    """The handler ``Llama.create_chat_completion`` would use (same lookup order)."""
+    from llama_cpp import llama_chat_format
+
+    return (
+        llm.chat_handler
+        or llm._chat_handlers.get(llm.chat_format)
+        or llama_chat_format.get_chat_completion_handler(llm.chat_format)
+    )
+
+
+def prompt_tokens(llm: Any, messages: list[dict[str, Any]]) -> list[int] | None:
+    """The token ids ``llm.create_chat_completion(messages=messages)`` would evaluate, or None
+    when the chat handler cannot be run without the model."""
+    try:
+        _chat_handler(llm)(llama=_PromptRecorder(llm), messages=messages)
+    except _Captured as captured:
+        tokens = captured.tokens
+        if isinstance(tokens, list) and all(isinstance(t, int) for t in tokens):
+            return tokens
+        return None  # a text prompt: create_completion would add BOS by its own rules
+    except Exception as exc:  # any handler failure means only: no prefix cache for this call
+        log.debug("prefix cache: cannot format the prompt without the model: %r", exc)
+    return None
+
+
+def system_prefix(llm: Any, messages: list[dict[str, Any]]) -> list[int] | None:
+    """The prompt's leading tokens that depend only on its system message, or None.
+
+    The tokens the real prompt shares with [system, user "x"] and [system, user "y"]: the two
+    probes part where the user's text begins, so this is the system message plus whatever the
+    template puts before a user's words, for any template. None when there is no system
+    message, the prefix is too short to be worth a file, or it is the whole prompt."""
+    first = messages[0] if messages else None
+    if not isinstance(first, dict) or first.get("role") != "system":
+        return None
+    full = prompt_tokens(llm, messages)
+    if full is None or len(full) >= int(llm.n_ctx()):  # create_completion would refuse it
+        return None
+    probes = [prompt_tokens(llm, [first, {"role": "user", "content": text}]) for text in _PROBES]
+    if any(p is None for p in probes):
+        return None
+    n = common_prefix_len(full, *[p for p in probes if p is not None])
+    if n < MIN_PREFIX_TOKENS or n >= len(full):
+        return None
+    return full[:n]
+
+
+# --- llama.cpp state --------------------------------------------------------------------------
+
+
+def _snapshot(llm: Any) -> memoryview | None:
+    """Sequence 0's KV cells as bytes (the technique of ``LocalChatModel.keeping_prompt_cache``)."""
+    import llama_cpp
+
+    ctx = llm._ctx.ctx
+    size = int(llama_cpp.llama_state_seq_get_size(ctx, 0))
+    if size <= 0:
+        return None
+    buf = (ctypes.c_uint8 * size)()
+    written = int(llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0))
+    return memoryview(buf)[:written] if written > 0 else None
+
+
+def _restore(llm: Any, tokens: list[int], state: bytearray) -> bool:
+    """Put ``state`` into the (empty) KV cache as the evaluated ``tokens``.
+
+    llama.cpp refuses a state of another model shape or cache type (``set_data`` returns 0); the
+    position check catches a state that loaded but does not hold exactly ``len(tokens)`` cells."""
+    import llama_cpp
+
+    ctx = llm._ctx.ctx
+    buf = (ctypes.c_uint8 * len(state)).from_buffer(state)
+    ok = int(llama_cpp.llama_state_seq_set_data(ctx, buf, len(state), 0)) == len(state)
+    if ok:
+        mem = llm._ctx.memory
+        ok = (
+            int(llama_cpp.llama_memory_seq_pos_min(mem, 0)) == 0
+            and int(llama_cpp.llama_memory_seq_pos_max(mem, 0)) == len(tokens) - 1
+        )
+    if not ok:
+        forget(llm)
+        return False
+    llm.input_ids[: len(tokens)] = tokens
+    llm.n_tokens = len(tokens)
+    llm._requires_eval = True  # logits are not in the state: generate decodes before sampling
+    return True
+
+
+def forget(llm: Any) -> None:
+    """Empty the KV cache and llama-cpp-python's view of it (after a failed restore)."""
+    llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+    llm.n_tokens = 0
+    llm._requires_eval = True
+
+
+def prepare(llm: Any, messages: list[dict[str, Any]], store: PrefixStore) -> str:
+    """Before a chat completion on an empty KV cache: restore the system prefix's saved state, or
+    evaluate the prefix now and save its state. Returns what was done, for the debug log.
+
+    Evaluating the prefix ahead costs nothing extra: ``generate`` then finds those tokens in the
+    cache and evaluates only the rest, exactly as after a restore. Saving after the call instead
+    would have meant cutting the cache back to the prefix (the next call re-evaluating what
+    followed it)."""
+    if int(llm.n_tokens) != 0:
+        return "skipped: the KV cache is in use"
+    if getattr(llm, "_is_recurrent", False) or getattr(llm, "_is_hybrid", False):
+        return "skipped: a recurrent model's state cannot be cut back to a prefix"
+    prefix = system_prefix(llm, messages)
+    if prefix is None:
+        return "skipped: no system prefix worth caching"
+    state = store.load(prefix)
+    if state is not None:
+        if _restore(llm, prefix, state):
+            return f"restored {len(prefix)} tokens from {store.path_for(prefix)}"
+        log.debug("prefix cache: llama.cpp refused %s; deleting it", store.path_for(prefix))
+        store.discard(prefix)
+    llm.eval(prefix)
+    snapshot = _snapshot(llm)
+    if snapshot is None:
+        return f"evaluated {len(prefix)} prefix tokens; llama.cpp gave no state to save"
+    saved = store.save(prefix, snapshot)
+    if saved is None:
+        return f"evaluated {len(prefix)} prefix tokens; could not save them"
+    return f"saved {len(prefix)} tokens to {saved}"
+
+
+def store_for(llm: Any, folder: str | Path) -> PrefixStore:
+    """The store for this loaded ``Llama`` (its file, context size and library build)."""
+    import llama_cpp
+
+    return PrefixStore(folder, model_identity(llm.model_path, llm.n_ctx(), llama_cpp.__version__))
