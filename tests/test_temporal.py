@@ -202,9 +202,9 @@ def test_no_time_phrase_prefers_recent_among_equals() -> None:
     equal = [p("2026-05-05", 0.60), p("2026-05-19", 0.60), p("2026-05-12", 0.60)]
     assert [x.article_id for x in prefer_recent(equal)] == ["2026-05-19", "2026-05-12", "2026-05-05"]
     # a clearly better older passage keeps its place: a preference, not a cut
-    clear = [p("2026-05-05", 0.64), p("2026-05-19", 0.60)]
+    clear = [p("2026-05-05", 0.75), p("2026-05-19", 0.60)]
     assert [x.article_id for x in prefer_recent(clear)] == ["2026-05-05", "2026-05-19"]
-    near_tie = [p("2026-05-05", 0.62), p("2026-05-19", 0.60)]  # within the bonus: newer first
+    near_tie = [p("2026-05-05", 0.65), p("2026-05-19", 0.60)]  # within the bonus: newer first
     assert [x.article_id for x in prefer_recent(near_tie)] == ["2026-05-19", "2026-05-05"]
 
 
