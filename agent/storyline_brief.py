@@ -266,7 +266,7 @@ def briefing_by_storylines(
         return verifiers[article.id].citation((s.start, s.end))
 
     enum_values = (
-        chat is not None and _grammar_backed(chat) or (chat is None and settings.provider == "local")
+        chat is not None and _grammar_backed(chat) or (chat is None and settings.resolved_provider == "local")
     )
     titles = {a.id: a.title for a in articles}
     sections: list[BriefingSection] = []
