@@ -385,8 +385,8 @@ def ask(
     Relative time is resolved against today, or against --as-of to replay a past day's news.
     Windows are whole days in the as-of time zone; nothing published after the as-of moment is used:
 
-    - "this week", "the past week", "these days", "the past few days": the last 7 days and today
-    - "last week", "the previous week": the 7 days before those (8 to 14 days back)
+    - "this week", "the past week", "these days", "the past few days": the last 7 days, today included
+    - "last week", "the previous week": the 7 days before those (7 to 13 days back)
     - "so far this week", "earlier this week", "since Monday": the calendar week, from Monday
     - "today", "yesterday", "on Monday", "last Monday", "this weekend", "last weekend": those days
     - "recently", "lately", "the latest": the last 14 days (widened when empty)

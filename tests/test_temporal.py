@@ -132,7 +132,7 @@ def test_replaying_a_past_day_never_uses_later_articles(agent: Agent) -> None:
 
 
 def test_week_without_coverage_nearby_is_not_in_sources_without_a_model(agent: Agent) -> None:
-    """Asked 15 June, "this week" (7-15 June) is empty and so is the week either side of it:
+    """Asked 15 June, "this week" (9-15 June) is empty and so is the week either side of it:
     the refusal stays, naming where the nearest coverage is (19 May)."""
     with model_forbidden(agent):
         answer = agent.ask("What is the average petrol price this week?", as_of=at("2026-06-15"))
@@ -143,14 +143,14 @@ def test_week_without_coverage_nearby_is_not_in_sources_without_a_model(agent: A
 
 
 def test_empty_week_next_to_coverage_answers_from_it_labelled(agent: Agent) -> None:
-    """Asked 29 May, "this week" (22-29 May) is empty; 19 May lies within a week of it, so the
+    """Asked 29 May, "this week" (23-29 May) is empty; 19 May lies within a week of it, so the
     passages come from that day only and the lead sentence says so."""
     found = agent._retrieve("What is the average petrol price this week?", None, None, None, None, None,
                             at("2026-05-29"))  # fmt: skip
     assert found.info.fallback == "nearest"
     assert found.passages and _dates(found.passages) == {"2026-05-19"}
     assert found.lead == (
-        "Nothing from 22 May 2026 – 29 May 2026; the closest coverage, from 19 May 2026, says:"
+        "Nothing from 23 May 2026 – 29 May 2026; the closest coverage, from 19 May 2026, says:"
     )
     assert "closest coverage, published 19 May 2026" in found.note
 

@@ -27,15 +27,15 @@ def _d(s: str) -> date:
 
 # (question, as_of, tz, week_start, expected since, expected until) — dates are local midnights.
 ROWS: list[tuple[str, str, str, int, str | None, str]] = [
-    # weeks roll: "this week" = days 0-7 back, "last week" = days 8-14 back (week_start unused)
-    ("Which head of state announced his resignation this week?", WED, "UTC", 0, "2026-06-10", "2026-06-18"),
-    ("What happened this week?", MON, "UTC", 0, "2026-06-08", "2026-06-16"),
-    ("What happened this week?", SUN, "UTC", 0, "2026-06-07", "2026-06-15"),
-    ("What happened this week?", SUN, "UTC", 6, "2026-06-07", "2026-06-15"),
-    ("Who won last week?", MON, "UTC", 0, "2026-06-01", "2026-06-08"),
-    ("Who won last week?", SUN, "UTC", 0, "2026-05-31", "2026-06-07"),
-    ("Who won last week?", WED, "UTC", 6, "2026-06-03", "2026-06-10"),
-    ("What happened in the past week?", WED, "UTC", 0, "2026-06-10", "2026-06-18"),
+    # weeks roll: "this week" = days 0-6 back, "last week" = days 7-13 back (week_start unused)
+    ("Which head of state announced his resignation this week?", WED, "UTC", 0, "2026-06-11", "2026-06-18"),
+    ("What happened this week?", MON, "UTC", 0, "2026-06-09", "2026-06-16"),
+    ("What happened this week?", SUN, "UTC", 0, "2026-06-08", "2026-06-15"),
+    ("What happened this week?", SUN, "UTC", 6, "2026-06-08", "2026-06-15"),
+    ("Who won last week?", MON, "UTC", 0, "2026-06-02", "2026-06-09"),
+    ("Who won last week?", SUN, "UTC", 0, "2026-06-01", "2026-06-08"),
+    ("Who won last week?", WED, "UTC", 6, "2026-06-04", "2026-06-11"),
+    ("What happened in the past week?", WED, "UTC", 0, "2026-06-11", "2026-06-18"),
     ("What changed over the past 3 days?", WED, "UTC", 0, "2026-06-14", "2026-06-18"),
     ("What happened in the last two weeks?", WED, "UTC", 0, "2026-06-03", "2026-06-18"),
     ("What was decided 2 weeks ago?", WED, "UTC", 0, "2026-06-01", "2026-06-08"),
@@ -71,7 +71,7 @@ ROWS: list[tuple[str, str, str, int, str | None, str]] = [
     # time zones: boundaries are local midnights
     ("What happened today?", NY_LATE, "America/New_York", 0, "2026-06-14", "2026-06-15"),
     ("What happened yesterday?", NY_LATE, "America/New_York", 0, "2026-06-13", "2026-06-14"),
-    ("What happened this week?", NY_LATE, "America/New_York", 0, "2026-06-07", "2026-06-15"),
+    ("What happened this week?", NY_LATE, "America/New_York", 0, "2026-06-08", "2026-06-15"),
     ("What happened this month?", JUL31_LATE, "Europe/Berlin", 0, "2025-08-01", "2025-08-02"),
     ("What happened this year?", "2025-12-31T23:30:00+00:00", "Asia/Tokyo", 0, "2026-01-01", "2026-01-02"),
     # month names (event reading): from the most recent such month, or the named year's, to as_of
@@ -130,7 +130,7 @@ def test_resolves_to_hand_computed_window(
 
 
 def test_last_week_and_past_week_are_different_windows() -> None:
-    """"last week" (days 8-14 back) and "the past week" (days 0-7 back) do not overlap."""
+    """"last week" (days 7-13 back) and "the past week" (days 0-6 back) do not overlap."""
     as_of = datetime.fromisoformat(WED)
     cal = resolve_time("What happened last week?", as_of)
     rolling = resolve_time("What happened in the past week?", as_of)
@@ -306,10 +306,10 @@ def test_strip_leaves_question_alone_when_phrase_absent() -> None:
 # 2026 unless a year is given). For event phrases the dates are the coverage window.
 WEEK_OF = [f"2026-06-{d}T10:00:00+00:00" for d in range(15, 22)]
 WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-ROLLING_WEEK = ["06-08..06-16", "06-09..06-17", "06-10..06-18", "06-11..06-19", "06-12..06-20",
-                "06-13..06-21", "06-14..06-22"]  # fmt: skip
-LAST_WEEK = ["06-01..06-08", "06-02..06-09", "06-03..06-10", "06-04..06-11", "06-05..06-12",
-             "06-06..06-13", "06-07..06-14"]  # fmt: skip
+ROLLING_WEEK = ["06-09..06-16", "06-10..06-17", "06-11..06-18", "06-12..06-19", "06-13..06-20",
+                "06-14..06-21", "06-15..06-22"]  # fmt: skip
+LAST_WEEK = ["06-02..06-09", "06-03..06-10", "06-04..06-11", "06-05..06-12", "06-06..06-13",
+             "06-07..06-14", "06-08..06-15"]  # fmt: skip
 WEEK_TO_DATE = ["06-15..06-16", "06-15..06-17", "06-15..06-18", "06-15..06-19", "06-15..06-20",
                 "06-15..06-21", "06-15..06-22"]  # fmt: skip
 MONTH_TO_DATE = ["06-01..06-16", "06-01..06-17", "06-01..06-18", "06-01..06-19", "06-01..06-20",

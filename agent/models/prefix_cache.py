@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agent.errors import NewsAgentError
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the file layout changes: the identity (and so every key) changes with it
@@ -216,13 +218,16 @@ class PrefixStore:
 # --- the prompt's tokens, as llama-cpp-python's chat handler makes them -------------------------
 
 
-class _Captured(Exception):
+class _Captured(NewsAgentError):
+    """Control flow, never escapes this module: carries the captured prompt tokens out of the
+    chat handler. A NewsAgentError like every exception class of the package."""
+
     def __init__(self, tokens: Any) -> None:
         super().__init__("prompt captured")
         self.tokens = tokens
 
 
-class _NotLent(Exception):
+class _NotLent(NewsAgentError):
     """The chat handler asked the recorder for more than formatting a prompt needs."""
 
 
