@@ -807,8 +807,10 @@ def test_storyline_briefing_makes_one_call_per_storyline_and_none_when_repeated(
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     st = settings(tmp_path)
     first = fake(writer_reply)
-    first.model_name = model_label(st)  # the model the settings describe: a factory finds its cache
-    b = make_briefing(store=store, retriever=FakeRetriever(store), model=first, settings=st)
+    first.model_name = model_label(st)  # the model the settings describe
+    # built lazily from the settings both times, as Agent does: the schema (and so the cache key)
+    # is decided from the settings' provider before any model exists
+    b = make_briefing(store=store, retriever=FakeRetriever(store), model=lambda: first, settings=st)
     prompts = [str(c[-1].content) for c in first.calls]
     stories = [p for p in prompts if "section of the briefing as JSON" in p]
     assert len(stories) == 2 and not any("Summarise the article" in p for p in prompts)
