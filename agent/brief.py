@@ -56,6 +56,7 @@ from agent.summarize import (
     summarize_article,
     summary_notes,
 )
+from agent.text.mentions import DATE, MONTHS
 from agent.types import (
     Article,
     ArticleSummary,
@@ -311,17 +312,6 @@ _NUMBER = re.compile(
     r"(?:\s*(thousand|million|billion|trillion|mn|bn|tn|k|m|b|t)\b)?",
     re.IGNORECASE,
 )
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"
-    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}}))?"
-    r"|(\d{4})-(\d{1,2})-(\d{1,2}))\b",
-    re.IGNORECASE,
-)
 
 
 def _numbers(text: str) -> list[tuple[str, float, float, bool]]:
@@ -364,10 +354,10 @@ def _mask_dates(text: str, dates: set[date]) -> str:
             y, mo, d = int(g[6]), int(g[7]), int(g[8])
         else:
             name, day, year = (g[0], g[1], g[2]) if g[0] else (g[4], g[3], g[5])
-            y, mo, d = (int(year) if year else None), _MONTHS.index(name[:3].lower()) + 1, int(day)
+            y, mo, d = (int(year) if year else None), MONTHS.index(name[:3].lower()) + 1, int(day)
         return any(x.month == mo and x.day == d and (y is None or x.year == y) for x in dates)
 
-    return _DATE.sub(lambda m: " " * len(m.group()) if same(m) else m.group(), text)
+    return DATE.sub(lambda m: " " * len(m.group()) if same(m) else m.group(), text)
 
 
 def unsupported_numbers(text: str, notes: Sequence[Note]) -> list[str]:

@@ -921,6 +921,8 @@ def _grammar_backed(model: BaseChatModel) -> bool:
 
 #: Tokens of key sentences a summary shows the model (see agent/select.py and the FRANK bench).
 KEY_SENTENCE_BUDGET = 420
+#: Reply cap of a key-sentence summary (headline, 3-4 cited points, names, quote speakers).
+KEY_SENTENCE_MAX_TOKENS = 500
 
 
 def _key_sentence_items(
@@ -943,12 +945,12 @@ def _key_sentence_items(
     messages = ss.messages(article, shown)
     prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
     candidates = figure_candidates(defang(shown_text))
-    schema = ss.schema(shown, candidates, enum_values=_grammar_backed(chat))
-    # Ids instead of quotes: a full reply is ~250-700 tokens, so a reply that rambles is cut at
-    # SUMMARY_MAX_TOKENS rather than at the 2,400 the full-text path may need.
-    max_tokens = min(SUMMARY_MAX_TOKENS, _output_tokens(settings, prompt_tokens))
+    schema = ss.schema(shown)
+    # Ids instead of quotes, figures and dates found without the model: a reply is ~150-300
+    # tokens, so one that rambles is cut at KEY_SENTENCE_MAX_TOKENS.
+    max_tokens = min(KEY_SENTENCE_MAX_TOKENS, _output_tokens(settings, prompt_tokens))
     raw = structured_call(chat, messages, schema, max_tokens=max_tokens)
-    return ss.verify(raw, shown, verifier)
+    return ss.verify(raw, shown, verifier, candidates)
 
 
 @records_usage  # result.usage: tokens of the calls made (zero for a cached summary)

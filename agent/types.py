@@ -400,9 +400,13 @@ class ArticleSummary(BaseModel):
     def to_markdown(self) -> str:
         date = f" · {self.published.date().isoformat()}" if self.published else ""
         src = f" · {md_inline(self.source)}" if self.source else ""
-        lines = [f"# {md_text(self.headline)}", "", f"*{md_inline(self.title)}*{src}{date}", "",
-                 md_text(self.summary.strip()), ""]
-        if self.key_points:
+        lines = [f"# {md_text(self.headline)}", "", f"*{md_inline(self.title)}*{src}{date}", ""]
+        cited_paragraph = bool(self.key_points) and self.summary == " ".join(k.text for k in self.key_points)
+        if cited_paragraph:  # the summary is its key points: one paragraph, each sentence cited
+            lines += [" ".join(f"{md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points), ""]
+        else:
+            lines += [md_text(self.summary.strip()), ""]
+        if self.key_points and not cited_paragraph:
             lines += ["## Key points", ""]
             lines += [f"- {md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points]
             lines.append("")

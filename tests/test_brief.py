@@ -204,23 +204,14 @@ def shown_sentences(user: str) -> list[tuple[int, str]]:
 
 
 def sentence_summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
-    """A plausible key-sentence summary: points cite the ids shown, figures their sentence."""
+    """A plausible key-sentence summary: points cite the ids shown."""
     shown = shown_sentences(str(messages[-1].content))
-    figures = [
-        {"sentence": i, "value": m.group(), "unit": "USD", "what": "trade between Russia and China last year"}
-        for i, t in shown
-        if (m := re.search(r"\$\d+ billion", t))
-    ]
     return {
         "headline": shown[0][1][:60],
-        "summary": " ".join(t for _, t in shown[:2]),
-        "key_points": [{"text": t, "sources": [i]} for i, t in shown[:3]],
+        "points": [{"text": t, "sources": [i]} for i, t in shown[:3]],
         "people": [],
         "organisations": [],
         "places": [],
-        "key_figures": figures,
-        "dates_events": [],
-        "quotes": [],
     }
 
 

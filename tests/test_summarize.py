@@ -551,13 +551,12 @@ def shown_lines(messages: list[BaseMessage]) -> list[tuple[int, str]]:
 
 
 def id_reply(messages: list[BaseMessage], **over: Any) -> dict[str, Any]:
-    """A key-sentence reply: points cite the shown ids, figures and quotes their sentence."""
+    """A key-sentence reply: points cite the shown ids, quotes their sentence."""
     shown = shown_lines(messages)
     by_text = lambda s: next(i for i, t in shown if s in t)  # noqa: E731
     base: dict[str, Any] = {
         "headline": "Putin and Xi hail record trade",
-        "summary": "Putin and Xi met in Beijing. Trade hit a record.",
-        "key_points": [
+        "points": [
             {"text": "Trade hit a record $240 billion.", "sources": [by_text("$240 billion")]},
             {"text": "Nuclear cooperation is growing.", "sources": [by_text("nuclear")]},
             # the wrong id: the sentence stating the number must be added
@@ -566,13 +565,6 @@ def id_reply(messages: list[BaseMessage], **over: Any) -> dict[str, Any]:
         "people": ["Putin", "Xi"],
         "organisations": [],
         "places": ["Beijing"],
-        "key_figures": [
-            {"sentence": by_text("$240 billion"), "value": "$240 billion", "unit": "USD", "what": "trade"},
-            {"sentence": by_text("$240 billion"), "value": "$7.6 billion", "unit": "USD", "what": "food"},
-            {"sentence": by_text("$240 billion"), "value": "$9 billion", "unit": "USD", "what": "invented"},
-        ],
-        "dates_events": [{"date": "May 16, 2024", "event": "Summit", "sentence": by_text("May 16")}],
-        "quotes": [{"speaker": "Putin", "sentence": by_text("main partner")}],
     }
     base.update(over)
     return base
@@ -596,22 +588,32 @@ def test_key_sentence_summary_cites_whole_sentences_by_id(tmp_path: Path) -> Non
     # the food point cited the wrong sentence: the sentence stating $7.6 billion is cited too
     food = next(k for k in s.key_points if "7.6" in k.text)
     assert any("$7.6 billion" in c.quote for c in food.citations)
+    # figures and dates are read from the shown sentences, not written by the model
     figs = {f.value: f for f in s.key_figures}
-    assert "$7.6 billion" in figs["$7.6 billion"].citations[0].quote and not figs["$7.6 billion"].flagged
-    assert not figs["$240 billion"].flagged and figs["$9 billion"].flagged
-    [q] = s.quotes
-    assert q.text.startswith("China is Russia") and q.text in a.text and q.speaker == "Putin"
+    for value in ("$240 billion", "$7.6 billion"):
+        assert value in figs[value].citations[0].quote and not figs[value].flagged
+        assert value in figs[value].what and figs[value].unit == "USD"
+    assert "May 16, 2024" in [d.date for d in s.dates_events]
+    # the summary paragraph is the kept points, each cited where it is shown
+    assert s.summary == " ".join(k.text for k in s.key_points)
+    md = s.to_markdown()
+    assert "Food exports rose to $7.6 billion. [" in md and "## Key points" not in md
+    assert 1 <= len(s.quotes) <= 2
+    q = next(q for q in s.quotes if q.text.startswith("China is Russia"))
+    # the quote and its speaker are read from the sentence: "…," the Russian president assured
+    assert q.text.startswith("China is Russia") and q.text in a.text and q.speaker == "the Russian president"
     assert s.prompt_version.startswith("summarize_sentences@")
 
 
 def test_key_point_stating_a_number_no_shown_sentence_states_is_dropped(tmp_path: Path) -> None:
     def respond(m: list[BaseMessage]) -> dict[str, Any]:
         r = id_reply(m)
-        r["key_points"].append({"text": "Some 9,999 tonnes were shipped.", "sources": [1]})
+        r["points"].append({"text": "Some 9,999 tonnes were shipped.", "sources": [1]})
         return r
 
     s = summarize_article(make_article(), fake(respond), settings(tmp_path))
     assert not any("9,999" in k.text for k in s.key_points) and s.dropped >= 1
+    assert "9,999" not in s.summary  # the summary is the kept points
 
 
 def _long_article() -> Article:
@@ -633,8 +635,7 @@ def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: 
     a = _long_article()
     def respond(m: list[BaseMessage]) -> dict[str, Any]:
         points = [{"text": t, "sources": [i]} for i, t in shown_lines(m)[:3]]
-        return {"headline": "Plans", "summary": "Plans.", "key_points": points, "people": [],
-                "organisations": [], "places": [], "key_figures": [], "dates_events": [], "quotes": []}
+        return {"headline": "Plans", "points": points, "people": [], "organisations": [], "places": []}
 
     model = fake(respond)
     s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))

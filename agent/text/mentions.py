@@ -1,0 +1,118 @@
+"""Dates and figures as an article writes them, and the words around a mention.
+
+Why one module: a summary lists an article's figures and dates without asking the model (the
+values are found here and cited to the sentence that writes them, so they are verbatim by
+construction), and the briefing's number check masks a note's own date with the same date
+pattern. One pattern each keeps the two from disagreeing about what a date is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+#: "March 5", "March 5th, 2026", "5 March 2026", "5th of March", "2026-03-05". Groups:
+#: (month, day, year) | (day, month, year) | (year, month, day).
+DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}}))?"
+    r"|(\d{4})-(\d{1,2})-(\d{1,2}))\b",
+    re.IGNORECASE,
+)
+#: A day named the way news reports name the day of an event ("on Tuesday", "last Friday").
+WEEKDAY = re.compile(
+    r"\b(?:on|last|next|this|early|late|since|until|by)\s+"
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?\b"
+)
+#: A month with its year ("March 2020", "in April last year" is left to the model).
+MONTH_YEAR = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{4}\b"
+)
+
+
+def date_mentions(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the dates ``text`` writes, in order, none overlapping: full dates first, then a
+    month with its year, then a named weekday ("on Tuesday")."""
+    taken: list[tuple[int, int]] = []
+    for pattern in (DATE, MONTH_YEAR, WEEKDAY):
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            if not any(a < y and x < b for x, y in taken):
+                taken.append((a, b))
+    yield from sorted(taken)
+
+
+def words_around(text: str, start: int, end: int, *, words: int = 9) -> str:
+    """The mention ``text[start:end]`` with up to ``words`` words of ``text`` either side, cut
+    at clause punctuation (";", ":") where one is near; "…" marks a cut inside the text.
+    Verbatim apart from runs of whitespace, so what a reader sees next to a figure is what the
+    article says."""
+    left = [m for m in re.finditer(r"\S+", text[:start])][-words:]
+    right = [m for m in re.finditer(r"\S+", text[end:])][:words]
+    lo = left[0].start() if left else start
+    for m in reversed(left[:-1]):  # the nearest clause break on the left, not the last word
+        if m.group().endswith((";", ":")):
+            lo = m.end()
+            break
+    hi = end + right[-1].end() if right else end
+    for m in right[1:]:
+        if m.group().endswith((";", ":")):
+            hi = end + m.end() - 1
+            break
+    lead = "… " if text[:lo].strip() else ""
+    tail = " …" if text[hi:].strip() else ""
+    body = " ".join(text[lo:hi].split())
+    if tail:
+        body = body.rstrip(" ;:,")
+    return f"{lead}{body}{tail}"
+
+
+
+
+_NAME = r"[A-Z][\w'\u2019.-]*(?:\s+(?:[A-Z][\w'\u2019.-]*|de|van|von|al|bin|da|le))*"
+_SPEECH = (
+    r"(?:said|says|told|added|explained|insisted|warned|declared|wrote|tweeted|assured|noted|stressed"
+    r"|stated|announced|claimed|argued|replied|continued)"
+)
+_SPEAKER = (
+    re.compile(rf"\b{_SPEECH}\s+({_NAME})"),  # "…," said Wang Yi
+    re.compile(rf"\b({_NAME})\s+(?:has\s+|had\s+)?{_SPEECH}\b"),  # Wang Yi said
+    re.compile(rf"\b[Aa]ccording to\s+({_NAME})"),
+)
+#: No name, but a description the sentence gives ("…," the Russian president assured).
+_DESCRIBED = re.compile(
+    rf"\b((?:the|a)\s+(?:[\w'\u2019-]+\s+){{0,3}}?[a-z][\w-]*"  # the Russian president
+    rf"|{_NAME}['\u2019]s\s+(?:[a-z-]+\s+){{0,2}}?[a-z][\w-]*)\s+{_SPEECH}\b"  # Lind's spokesman
+)
+_NOT_A_NAME = {
+    "the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "his", "her", "their", "but", "and",
+    "this", "that", "there", "officials", "police", "reports", "sources", "mr", "mrs", "ms", "dr",
+}
+
+
+def speaker_of(sentence: str, quote_start: int, quote_end: int) -> str:
+    """Who the sentence says spoke the quoted words at ``sentence[quote_start:quote_end]``, from
+    the attribution around them ("…," said Wang Yi; Wang Yi said; according to …), else the
+    description it gives ("the Russian president assured"), else "".
+    A pronoun ("he said") gives "": the name is in another sentence, and a guess is worse than
+    none. Found without the model, so a quote's speaker costs no generated tokens."""
+    outside = sentence[:quote_start] + " " * (quote_end - quote_start) + sentence[quote_end:]
+    for pattern in _SPEAKER:
+        for m in pattern.finditer(outside):
+            words = m.group(1).split()
+            while words and words[0].lower().strip(".") in _NOT_A_NAME:
+                words = words[1:]
+            name = " ".join(words).rstrip(".,'\u2019")
+            if name and not name.endswith(("'s", "\u2019s")):  # "said Putin's spokesman": not Putin
+                return name
+    m = _DESCRIBED.search(outside)
+    return m.group(1) if m else ""
+
+
+__all__ = ["DATE", "MONTHS", "MONTH_YEAR", "WEEKDAY", "date_mentions", "speaker_of", "words_around"]
