@@ -27,7 +27,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
-from agent.text.mentions import date_mentions, speaker_of, words_around
+from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
 from agent.text.sentences import Sentence
 from agent.types import Article, DateEvent, KeyFigure, KeyPoint, SummaryQuote
 from agent.untrusted import defang, defang_sentence, tainted_spans
@@ -39,7 +39,6 @@ MAX_FIGURES = 6
 MAX_DATES = 3
 MAX_QUOTES = 2
 MAX_SOURCES = 3
-_QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{12,}?)[\"”’']")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -195,18 +194,44 @@ def quotes_of(shown: Shown, v: Any) -> list[SummaryQuote]:
     out: list[SummaryQuote] = []
     for k in shown.ids:
         text = shown.text_of(k)
-        m = _QUOTED.search(text)
-        if m is None:
+        q = quoted_span(text)
+        if q is None:
             continue
         a, _ = shown.span(k)
-        c = v.citation((a + m.start(1), a + m.end(1)))
+        c = v.citation((a + q[0], a + q[1]))
         c = c.model_copy(update={"sentence_ids": [shown.number[k]]})
-        speaker = speaker_of(text, m.start(1), m.end(1))
+        speaker = speaker_of(text, *q)
         speaker = speaker if v.name_in_article(speaker) else ""
         out.append(SummaryQuote(text=c.quote, speaker=speaker, citations=[c]))
         if len(out) == MAX_QUOTES:
             break
     return out
+
+
+def fill_gaps(
+    key_points: list[KeyPoint], shown: Shown, gaps: Sequence[tuple[int, int]], v: Any, headline: str = ""
+) -> None:
+    """For each third of the article no point cites (``gaps``, from ``summarize.coverage_gaps``),
+    one shown sentence of that third as a key point, verbatim and cited to itself: the one
+    that says most of what the headline claims and the points do not (else the first).
+
+    Why: the 1.5B writes its 3-4 points from the opening sentences (on the seed article it
+    headlined the nuclear cooperation, in the middle, and left it out of every point). The
+    full-text path spent a model call per uncovered third; a key sentence of that third is
+    already chosen, so this costs nothing, and it backs the headline with a citation."""
+    said = set().union(*(_words(k.text) for k in key_points)) if key_points else set()
+    claim = _words(headline) - said
+    cited = {(c.start, c.end) for kp in key_points for c in kp.citations}
+    for start, end in gaps:
+        inside = [j for j in shown.ids if start <= shown.span(j)[0] < end and shown.span(j) not in cited]
+        if inside:
+            k = max(inside, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j))
+            text = " ".join(shown.text_of(k).split())
+            key_points.append(KeyPoint(text=text, citations=[_cite(shown, v, k)]))
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]{4,}", text.lower()))
 
 
 def _cite(shown: Shown, v: Any, k: int) -> Any:
@@ -277,5 +302,6 @@ def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = (
 
 
 __all__ = [
-    "PROMPT_NAME", "Shown", "dates_of", "figures_of", "messages", "quotes_of", "schema", "unit_of", "verify",
+    "PROMPT_NAME", "Shown", "dates_of", "figures_of", "fill_gaps", "messages", "quotes_of", "schema",
+    "unit_of", "verify",
 ]

@@ -30,6 +30,7 @@ from agent.call_cache import CachedCalls
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.storylines import ArticleKeys, article_keys, group, pick
+from agent.text.mentions import words_around
 from agent.text.sentences import Sentence
 from agent.types import (
     Article,
@@ -115,83 +116,68 @@ def story_messages(story: Story) -> list[BaseMessage]:
     ]
 
 
-def story_schema(story: Story, figures: Sequence[str], *, enum_values: bool) -> dict[str, Any]:
-    """Heading, 1-5 cited sentences (fewer for a one-article storyline), key figures citing only
-    sentences that hold a figure (``maxItems`` 0 when none does)."""
+def story_schema(story: Story) -> dict[str, Any]:
+    """Heading and 1-5 cited sentences (fewer for a one-article storyline): all the model
+    writes. Figures are read from the sentences (``story_figures``), as in a summary: the
+    model's figure list was ~30 % of a storyline's generated tokens and the values had to be
+    checked against the sentences anyway."""
     from agent.summarize import _arr, _obj, _str
 
     ids = story.ids
     n_articles = len({i for i, _ in story.picks})
     hi = max(1, min(len(ids), 3 if n_articles == 1 else 5))
     sources = {"type": "array", "items": {"type": "integer", "enum": ids}, "minItems": 1, "maxItems": 3}
-    props: dict[str, Any] = {
-        "heading": _str("at most 8 words"),
-        "sentences": _arr(_obj({"text": _str(), "sources": sources}), 1, hi),
-    }
-    fig_ids = [k for k in ids if any(f.lower() in story.text_of(k).lower() for f in figures)] or ids
-    value = {"type": "string", "enum": list(figures)} if enum_values and figures else _str()
-    fig = _obj(
-        {"sentence": {"type": "integer", "enum": fig_ids}, "value": value, "unit": _str(), "what": _str()}
+    return _obj(
+        {
+            "heading": _str("at most 8 words"),
+            "sentences": _arr(_obj({"text": _str(), "sources": sources}), 1, hi),
+        }
     )
-    props["key_figures"] = _arr(fig, 0, MAX_STORY_FIGURES if figures else 0)
-    return _obj(props)
 
 
-def story_figures(raw: Any, story: Story) -> dict[str, list[KeyFigure]]:
-    """The reply's figures by article id, each citing a sentence that writes its value (else
-    flagged); a value seen twice in one article is kept once."""
-    from agent.summarize import _s, figure_check
+def story_figures(story: Story) -> dict[str, list[KeyFigure]]:
+    """The figures each article's shown sentences write (money, percentages, counted
+    quantities; ``summarize.figure_candidates``), by article id, each citing the sentence that
+    writes it, with the words around it as what it measures; at most ``MAX_STORY_FIGURES``
+    an article. Verbatim by construction, so a conflict is between two numbers the articles
+    really print."""
+    from agent.sentence_summary import unit_of
+    from agent.summarize import figure_candidates, figure_check
 
     out: dict[str, list[KeyFigure]] = {}
-    for f in raw if isinstance(raw, list) else []:
-        if not isinstance(f, dict):
-            continue
-        value = _s(f.get("value"))
-        try:
-            k = int(f.get("sentence") or 0)
-        except (TypeError, ValueError):
-            k = 0
-        if not value:
-            continue
-        if not 1 <= k <= len(story.picks) or figure_check(value, story.text_of(k)) is not None:
-            k = next((j for j in story.ids if value.lower() in story.text_of(j).lower()), k)
-        if not 1 <= k <= len(story.picks):
-            continue
+    for k in story.ids:
+        text = story.text_of(k)
         note = story.notes[k - 1]
         have = out.setdefault(note.article_id, [])
-        if any(x.value.lower() == value.lower() for x in have):
-            continue
-        reason = figure_check(value, story.text_of(k))
-        have.append(
-            KeyFigure(
-                value=value,
-                unit=_s(f.get("unit")),
-                what=_s(f.get("what")),
-                citations=list(note.citations),
-                flagged=reason is not None,
-                flag_reason=reason,
+        for value in figure_candidates(defang(text)):
+            if len(have) >= MAX_STORY_FIGURES or any(x.value.lower() == value.lower() for x in have):
+                continue
+            at = text.lower().find(value.lower())
+            if at < 0:  # defanging changed the text around the value
+                continue
+            reason = figure_check(value, text)
+            have.append(
+                KeyFigure(
+                    value=value,
+                    unit=unit_of(value),
+                    what=words_around(text, at, at + len(value)),
+                    citations=list(note.citations),
+                    flagged=reason is not None,
+                    flag_reason=reason,
+                )
             )
-        )
-    return out
+    return {aid: figs for aid, figs in out.items() if figs}
 
 
 def write_story(
-    story: Story, call: Call, *, enum_values: bool
+    story: Story, call: Call
 ) -> tuple[str, list[BriefingSentence], dict[str, list[KeyFigure]], int]:
     """One storyline's heading, checked sentences, figures by article, and sentences dropped."""
     from agent.brief import resolve_sentences
-    from agent.summarize import figure_candidates
 
-    shown = " ".join(story.text_of(k) for k in story.ids)
-    figures = figure_candidates(defang(shown))
-    raw = call(story_messages(story), story_schema(story, figures, enum_values=enum_values), STORY_MAX_TOKENS)
+    raw = call(story_messages(story), story_schema(story), STORY_MAX_TOKENS)
     sentences, dropped = resolve_sentences(raw.get("sentences"), story.notes)
-    return (
-        " ".join(str(raw.get("heading") or "").split()),
-        sentences,
-        story_figures(raw.get("key_figures"), story),
-        dropped,
-    )
+    return " ".join(str(raw.get("heading") or "").split()), sentences, story_figures(story), dropped
 
 
 def briefing_by_storylines(
@@ -212,6 +198,7 @@ def briefing_by_storylines(
     """See ``agent.brief.make_briefing`` (``method="storylines"``)."""
     from agent.brief import (
         MAX_CLAIM_CONFLICTS,
+        MAX_CONFLICTS,
         _same_pair,
         find_conflicts,
         renumber_briefing,
@@ -220,7 +207,7 @@ def briefing_by_storylines(
         write_disagreements,
     )
     from agent.ingest.chunk import chunk_text
-    from agent.summarize import Verifier, _grammar_backed, model_name_of
+    from agent.summarize import Verifier, model_name_of
 
     def tick(step: str, i: int, n: int) -> None:
         if progress is not None:
@@ -265,9 +252,6 @@ def briefing_by_storylines(
             )
         return verifiers[article.id].citation((s.start, s.end))
 
-    enum_values = (
-        chat is not None and _grammar_backed(chat) or (chat is None and settings.resolved_provider == "local")
-    )
     titles = {a.id: a.title for a in articles}
     sections: list[BriefingSection] = []
     figures: dict[str, list[KeyFigure]] = {}
@@ -277,7 +261,7 @@ def briefing_by_storylines(
         gk = [keys[i] for i in g]
         story = Story(gk, pick(gk), cite)
         if story.picks:
-            heading, sentences, figs, d = write_story(story, calls.call, enum_values=enum_values)
+            heading, sentences, figs, d = write_story(story, calls.call)
             dropped += d
             for aid, fs in figs.items():
                 figures.setdefault(aid, []).extend(fs)
@@ -306,7 +290,11 @@ def briefing_by_storylines(
         for a in articles
     ]
     texts = {a.id: a.text for a in articles}
-    conflicts = find_conflicts(pseudo, emb, texts=texts) if emb is not None else []
+    conflicts: list[Any] = []
+    for g in groups:  # a figure conflict is between reports of one storyline, not across stories
+        if emb is not None and len(g) >= 2:
+            conflicts += find_conflicts([pseudo[i] for i in g], emb, texts=texts)
+    conflicts = conflicts[:MAX_CONFLICTS]
     disagreements: list[Disagreement] = []
     if conflicts:
         disagreements = write_disagreements(None, conflicts, titles, call=calls.call)

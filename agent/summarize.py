@@ -950,7 +950,10 @@ def _key_sentence_items(
     # tokens, so one that rambles is cut at KEY_SENTENCE_MAX_TOKENS.
     max_tokens = min(KEY_SENTENCE_MAX_TOKENS, _output_tokens(settings, prompt_tokens))
     raw = structured_call(chat, messages, schema, max_tokens=max_tokens)
-    return ss.verify(raw, shown, verifier, candidates)
+    items = ss.verify(raw, shown, verifier, candidates)
+    gaps = coverage_gaps(verifier.chunks, items.key_points)
+    ss.fill_gaps(items.key_points, shown, gaps, verifier, items.headline)
+    return items
 
 
 @records_usage  # result.usage: tokens of the calls made (zero for a cached summary)

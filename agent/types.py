@@ -401,14 +401,18 @@ class ArticleSummary(BaseModel):
         date = f" · {self.published.date().isoformat()}" if self.published else ""
         src = f" · {md_inline(self.source)}" if self.source else ""
         lines = [f"# {md_text(self.headline)}", "", f"*{md_inline(self.title)}*{src}{date}", ""]
-        cited_paragraph = bool(self.key_points) and self.summary == " ".join(k.text for k in self.key_points)
-        if cited_paragraph:  # the summary is its key points: one paragraph, each sentence cited
-            lines += [" ".join(f"{md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points), ""]
+        # A key-sentence summary's paragraph is its first key points: shown once, each cited;
+        # the points after them are key sentences from parts of the article it left out.
+        n = next((i for i in range(len(self.key_points), 0, -1)
+                  if self.summary == " ".join(k.text for k in self.key_points[:i])), 0)
+        if n:
+            cited = [f"{md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points[:n]]
+            lines += [" ".join(cited), ""]
         else:
             lines += [md_text(self.summary.strip()), ""]
-        if self.key_points and not cited_paragraph:
-            lines += ["## Key points", ""]
-            lines += [f"- {md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points]
+        if self.key_points[n:]:
+            lines += ["## Also in the article" if n else "## Key points", ""]
+            lines += [f"- {md_text(k.text)} {_cite_marks(k.citations)}" for k in self.key_points[n:]]
             lines.append("")
         for label, names in (
             ("People", self.people),

@@ -218,15 +218,9 @@ def sentence_summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
 def storyline_reply(messages: list[BaseMessage]) -> dict[str, Any]:
     """A storyline writer citing real sentence ids (one sentence per article's first line)."""
     shown = shown_sentences(str(messages[-1].content))
-    figures = [
-        {"sentence": i, "value": m.group(), "unit": "USD", "what": "trade between Russia and China last year"}
-        for i, t in shown
-        if (m := re.search(r"\$\d+ billion", t))
-    ]
     return {
         "heading": "A storyline",
         "sentences": [{"text": f"Reported: {t}", "sources": [i]} for i, t in shown[:3]],
-        "key_figures": figures,
     }
 
 
@@ -823,19 +817,15 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
 
     def writer(messages: list[BaseMessage]) -> dict[str, Any]:
         shown = shown_sentences(str(messages[-1].content))
+        if "section of the briefing as JSON" not in str(messages[-1].content):
+            return writer_reply(messages)  # the figure conflict's phrasing
         first = shown[0][0]
-        wrong = next((i for i, t in shown if "$230 billion" in t), None)  # a figure, not this one
         return {
             "heading": "Summit",
             "sentences": [
                 {"text": "The leaders met.", "sources": [first]},
                 {"text": "Some 9,999 people were involved.", "sources": [first]},  # in no sentence
             ],
-            "key_figures": (
-                [{"sentence": wrong, "value": "$240 billion", "unit": "USD", "what": "trade"}]
-                if wrong
-                else []
-            ),
         }
 
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
@@ -849,27 +839,23 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
         assert c.quote == store.get_article(c.article_id).text[c.start : c.end]
 
 
-def test_storyline_figure_is_recited_to_the_sentence_that_writes_it() -> None:
+def test_storyline_figures_are_read_from_the_sentences_that_write_them() -> None:
+    """No model: each article's figures are the values its shown sentences write, cited to that
+    sentence, with the words around them; nothing the sentences do not write can appear."""
     from agent.storyline_brief import Story, story_figures
     from agent.storylines import article_keys
 
     keys = [article_keys(SUMMIT_A), article_keys(SUMMIT_B)]
     picks = [(i, s) for i, k in enumerate(keys) for s in k.sentences]
     story = Story(keys, picks, lambda a, s: _span_cite(a, s.start, s.end))
-    k230 = next(k for k in story.ids if "$230 billion" in story.text_of(k))
-    figs = story_figures(
-        [
-            {"sentence": k230, "value": "$240 billion", "unit": "USD", "what": "trade"},
-            {"sentence": k230, "value": "$230 billion", "unit": "USD", "what": "trade"},
-            {"sentence": k230, "value": "$555 billion", "unit": "USD", "what": "invented"},
-        ],
-        story,
-    )
-    [f240] = figs["sa"]
-    assert "$240 billion" in f240.citations[0].quote and not f240.flagged
-    f230, f555 = figs["sb"]
-    assert "$230 billion" in f230.citations[0].quote and not f230.flagged
-    assert f555.flagged  # written nowhere: kept as unverified, never used for a conflict
+    figs = story_figures(story)
+    assert set(figs) == {"sa", "sb"}
+    assert "$240 billion" in [f.value for f in figs["sa"]]
+    assert "$230 billion" in [f.value for f in figs["sb"]]
+    for aid, fs in figs.items():
+        for f in fs:
+            assert f.value in f.citations[0].quote and f.value in f.what and not f.flagged
+            assert f.citations[0].article_id == aid
 
 
 def _span_cite(a: Article, start: int, end: int) -> Citation:

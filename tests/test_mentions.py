@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.sentence_summary import unit_of
-from agent.text.mentions import date_mentions, speaker_of, words_around
+from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
 
 
 def spans_text(text: str) -> list[str]:
@@ -72,8 +72,24 @@ def test_unit_of(value: str, unit: str) -> None:
     ],
 )
 def test_speaker_of_reads_the_attribution(sentence: str, speaker: str) -> None:
-    from agent.sentence_summary import _QUOTED
+    q = quoted_span(sentence)
+    assert q is not None
+    assert speaker_of(sentence, *q) == speaker
 
-    m = _QUOTED.search(sentence)
-    assert m is not None
-    assert speaker_of(sentence, m.start(1), m.end(1)) == speaker
+
+@pytest.mark.parametrize(
+    ("sentence", "quoted"),
+    [
+        ("\u201cChina is Russia\u2019s main partner,\u201d he said.", "China is Russia\u2019s main partner,"),
+        ('He called it "a very good deal for us" and left.', "a very good deal for us"),
+        ("She said \u2018we are not done yet\u2019 and smiled.", "we are not done yet"),
+        ("The club\u2019s \u201cfan\u201d zone and Putin\u2019s visit.", None),  # too short; apostrophes
+    ],
+)
+def test_quoted_span_keeps_apostrophes_inside(sentence: str, quoted: str | None) -> None:
+    q = quoted_span(sentence)
+    assert (sentence[q[0] : q[1]] if q else None) == quoted
+
+
+def test_a_weekday_beside_its_date_is_one_mention() -> None:
+    assert spans_text("The summit was held this Thursday, May 16, 2024, in Beijing.") == ["May 16, 2024"]

@@ -751,3 +751,45 @@ def test_cli_ingest_summarize_caches_summaries_for_later(
     assert summary.key_points and all(p.citations for p in summary.key_points)
     again = CliRunner().invoke(app, ["--index", index, "ingest", str(docs), "--summarize"])
     assert again.exit_code == 0 and "summarised" not in again.output  # nothing new: nothing to do
+
+
+def test_thirds_no_point_cites_get_a_key_sentence_of_their_own(tmp_path: Path) -> None:
+    """The model's points all come from the opening; each uncovered third adds one of its shown
+    sentences, verbatim and cited to itself (which one, by the headline's words, is checked on the
+    real seed article: tests/test_summarize.py::test_real_model_key_points_cover_...)."""
+    a = _long_article()
+
+    def respond(m: list[BaseMessage]) -> dict[str, Any]:
+        school = [(i, t) for i, t in shown_lines(m) if t.startswith("School")]
+        points = [{"text": f"Point {'ABC'[n]}.", "sources": [i]} for n, (i, _) in enumerate(school[:3])]
+        return {"headline": "District plans", "points": points, "people": [],
+                "organisations": [], "places": []}
+
+    s = summarize_article(a, fake(respond), settings(tmp_path, n_ctx=2048))
+    model_points, added = s.key_points[:3], s.key_points[3:]
+    assert s.summary == "Point A. Point B. Point C." and all(k.text.startswith("Point") for k in model_points)
+    assert [k.text.split()[0] for k in added] == ["Hospital", "Railway"]
+    for k in added:
+        [c] = k.citations
+        assert c.quote == a.text[c.start : c.end] and " ".join(c.quote.split()) == k.text
+    md = s.to_markdown()
+    assert "## Also in the article" in md and "## Key points" not in md
+
+
+def test_gap_filler_prefers_the_sentence_backing_the_headline() -> None:
+    from agent import sentence_summary as ss
+    from agent.summarize import Verifier
+    from agent.text.sentences import segment
+
+    text = ("Leaders met in the capital on Monday. Trade between the two rose sharply last year. "
+            "Officials also discussed a nuclear energy deal for new reactors. Talks end on Friday.")
+    a = make_article(text, id="gap", title="Leaders meet", content_hash="gap")
+    sents = segment(text)
+    shown = ss.Shown(a, sents, sents)
+    v = Verifier(a, [])
+    points: list[Any] = []
+    ss.fill_gaps(points, shown, [(sents[1].start, len(text))], v, headline="Nuclear energy deal agreed")
+    assert [p.text for p in points] == ["Officials also discussed a nuclear energy deal for new reactors."]
+    points = []
+    ss.fill_gaps(points, shown, [(sents[1].start, len(text))], v, headline="")
+    assert [p.text for p in points] == ["Trade between the two rose sharply last year."]  # else the first

@@ -43,7 +43,8 @@ def date_mentions(text: str) -> Iterator[tuple[int, int]]:
     for pattern in (DATE, MONTH_YEAR, WEEKDAY):
         for m in pattern.finditer(text):
             a, b = m.span()
-            if not any(a < y and x < b for x, y in taken):
+            near = 3 if pattern is WEEKDAY else 0  # "this Thursday, May 16": the date says it
+            if not any(a < y + near and x < b + near for x, y in taken):
                 taken.append((a, b))
     yield from sorted(taken)
 
@@ -73,6 +74,25 @@ def words_around(text: str, start: int, end: int, *, words: int = 9) -> str:
     return f"{lead}{body}{tail}"
 
 
+
+
+#: Words inside quotation marks: curly pairs, straight pairs, or single curly quotes whose
+#: closing mark is not an apostrophe ("Russia\u2019s" must not end a quote). 12+ characters, so
+#: a quoted title word or a scare quote is not a speaker's quote.
+_QUOTE = re.compile(
+    "\u201c([^\u201c\u201d]{12,}?)\u201d"
+    '|"([^"]{12,}?)"'
+    "|(?<!\\w)\u2018([^\u2018]{12,}?)\u2019(?!\\w)"
+)
+
+
+def quoted_span(text: str) -> tuple[int, int] | None:
+    """Span of the first quoted words in ``text`` (inside the marks), or None."""
+    m = _QUOTE.search(text)
+    if m is None:
+        return None
+    group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+    return m.start(group), m.end(group)
 
 
 _NAME = r"[A-Z][\w'\u2019.-]*(?:\s+(?:[A-Z][\w'\u2019.-]*|de|van|von|al|bin|da|le))*"
@@ -111,8 +131,10 @@ def speaker_of(sentence: str, quote_start: int, quote_end: int) -> str:
             name = " ".join(words).rstrip(".,'\u2019")
             if name and not name.endswith(("'s", "\u2019s")):  # "said Putin's spokesman": not Putin
                 return name
-    m = _DESCRIBED.search(outside)
-    return m.group(1) if m else ""
+    described = _DESCRIBED.search(outside)
+    return described.group(1) if described else ""
 
 
-__all__ = ["DATE", "MONTHS", "MONTH_YEAR", "WEEKDAY", "date_mentions", "speaker_of", "words_around"]
+__all__ = [
+    "DATE", "MONTHS", "MONTH_YEAR", "WEEKDAY", "date_mentions", "quoted_span", "speaker_of", "words_around",
+]
