@@ -34,7 +34,7 @@ from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
 MAX_POINTS = 4
-MAX_NAMES = 4
+MAX_NAMES = 3
 MAX_FIGURES = 6
 MAX_DATES = 3
 MAX_QUOTES = 2

@@ -920,7 +920,7 @@ def _grammar_backed(model: BaseChatModel) -> bool:
 
 
 #: Tokens of key sentences a summary shows the model (see agent/select.py and the FRANK bench).
-KEY_SENTENCE_BUDGET = 420
+KEY_SENTENCE_BUDGET = 380
 #: Reply cap of a key-sentence summary (headline, 3-4 cited points, names, quote speakers).
 KEY_SENTENCE_MAX_TOKENS = 500
 
