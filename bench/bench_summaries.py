@@ -315,6 +315,8 @@ def main() -> None:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         }
 
+    if args.json:  # kept if the run is stopped during the (long) comparisons below
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     if args.langchain and not args.brief_only:
         lc_scores: list[dict[str, float]] = []
         lc_seconds: list[float] = []
