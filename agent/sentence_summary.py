@@ -226,8 +226,20 @@ def fill_gaps(
         inside = [j for j in shown.ids if start <= shown.span(j)[0] < end and shown.span(j) not in cited]
         if inside:
             k = max(inside, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j))
-            text = " ".join(shown.text_of(k).split())
-            key_points.append(KeyPoint(text=text, citations=[_cite(shown, v, k)]))
+            _add(key_points, shown, v, k)
+            cited.add(shown.span(k))
+    # The headline is the one claim without a citation: when it says what no point says, the
+    # shown sentence that says most of it is added too (the 1.5B's points covered the summit's
+    # middle third with trade and left its headlined nuclear cooperation out).
+    claim = _words(headline) - set().union(*(_words(k.text) for k in key_points)) if key_points else set()
+    backing = [j for j in shown.ids if shown.span(j) not in cited and _words(shown.text_of(j)) & claim]
+    if backing:
+        _add(key_points, shown, v, max(backing, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j)))
+
+
+def _add(key_points: list[KeyPoint], shown: Shown, v: Any, k: int) -> None:
+    text = " ".join(shown.text_of(k).split())
+    key_points.append(KeyPoint(text=text, citations=[_cite(shown, v, k)]))
 
 
 def _words(text: str) -> set[str]:

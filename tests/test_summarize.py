@@ -29,7 +29,7 @@ from agent.summarize import (
     summary_messages,
     summary_schema,
 )
-from agent.types import Article, ArticleSummary
+from agent.types import Article, ArticleSummary, KeyPoint
 
 TRADE = (
     "\u201cChina is Russia\u2019s main partner in international trade,\u201d the Russian president "
@@ -776,6 +776,10 @@ def test_thirds_no_point_cites_get_a_key_sentence_of_their_own(tmp_path: Path) -
     assert "## Also in the article" in md and "## Key points" not in md
 
 
+def sents_text(text: str, sents: Any) -> list[str]:
+    return [text[x.start : x.end] for x in sents]
+
+
 def test_gap_filler_prefers_the_sentence_backing_the_headline() -> None:
     from agent import sentence_summary as ss
     from agent.summarize import Verifier
@@ -793,3 +797,11 @@ def test_gap_filler_prefers_the_sentence_backing_the_headline() -> None:
     points = []
     ss.fill_gaps(points, shown, [(sents[1].start, len(text))], v, headline="")
     assert [p.text for p in points] == ["Trade between the two rose sharply last year."]  # else the first
+    # no gap, but the headline claims what no point says: the sentence that says it is added
+    first = v.citation((sents[0].start, sents[0].end))
+    points = [KeyPoint(text="Leaders met in the capital.", citations=[first])]
+    ss.fill_gaps(points, shown, [], v, headline="Leaders agree nuclear energy deal")
+    assert [p.text for p in points][1:] == [" ".join(sents_text(text, sents)[2].split())]
+    points = points[:1]
+    ss.fill_gaps(points, shown, [], v, headline="Leaders met in the capital")
+    assert len(points) == 1  # the headline says nothing the points do not
