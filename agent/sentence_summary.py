@@ -81,6 +81,17 @@ class Shown:
             lines.append(f"[{k}] {neutralise(body)}")
         return "\n".join(lines)
 
+    def clean(self, sid: int) -> bool:
+        """Whether sentence ``sid`` reaches the model unchanged (no instruction-like text was
+        removed from it): only such a sentence may be shown to the reader without the model —
+        as a gap-filling key point, a figure, a date or a quote."""
+        if not hasattr(self, "_tainted"):
+            self._tainted = tainted_spans(self.article.text)
+        s = self.sentences[sid - 1]
+        raw = self.article.text[s.start : s.end]
+        shown = defang_sentence(self.article.text, s.start, s.end, self._tainted)
+        return " ".join(shown.split()) == " ".join(raw.split())
+
     def ids_where(self, pred: Any) -> list[int]:
         return [k for k in self.ids if pred(self.text_of(k))]
 
@@ -138,7 +149,7 @@ def figures_of(shown: Shown, figures: Sequence[str], v: Any) -> list[KeyFigure]:
 
     out: list[KeyFigure] = []
     for value in figures:
-        k = next((j for j in shown.ids if value.lower() in shown.text_of(j).lower()), None)
+        k = next((j for j in shown.ids if value.lower() in shown.text_of(j).lower() and shown.clean(j)), None)
         if k is None:
             continue
         text = shown.text_of(k)
@@ -175,7 +186,7 @@ def dates_of(shown: Shown, v: Any) -> list[DateEvent]:
     repeated in every report is not an event, so a date is listed once."""
     out: list[DateEvent] = []
     seen: set[str] = set()
-    for k in shown.ids:
+    for k in filter(shown.clean, shown.ids):
         text = shown.text_of(k)
         for a, b in date_mentions(text):
             date = " ".join(text[a:b].split())
@@ -192,7 +203,7 @@ def quotes_of(shown: Shown, v: Any) -> list[SummaryQuote]:
     """The first ``MAX_QUOTES`` shown sentences holding a direct quote: the quoted words,
     verbatim at their span, and the speaker the sentence names ("…," said X), else none."""
     out: list[SummaryQuote] = []
-    for k in shown.ids:
+    for k in filter(shown.clean, shown.ids):
         text = shown.text_of(k)
         q = quoted_span(text)
         if q is None:
@@ -223,7 +234,11 @@ def fill_gaps(
     claim = _words(headline) - said
     cited = {(c.start, c.end) for kp in key_points for c in kp.citations}
     for start, end in gaps:
-        inside = [j for j in shown.ids if start <= shown.span(j)[0] < end and shown.span(j) not in cited]
+        inside = [
+            j
+            for j in filter(shown.clean, shown.ids)
+            if start <= shown.span(j)[0] < end and shown.span(j) not in cited
+        ]
         if inside:
             k = max(inside, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j))
             _add(key_points, shown, v, k)
@@ -232,7 +247,11 @@ def fill_gaps(
     # shown sentence that says most of it is added too (the 1.5B's points covered the summit's
     # middle third with trade and left its headlined nuclear cooperation out).
     claim = _words(headline) - set().union(*(_words(k.text) for k in key_points)) if key_points else set()
-    backing = [j for j in shown.ids if shown.span(j) not in cited and _words(shown.text_of(j)) & claim]
+    backing = [
+        j
+        for j in filter(shown.clean, shown.ids)
+        if shown.span(j) not in cited and _words(shown.text_of(j)) & claim
+    ]
     if backing:
         _add(key_points, shown, v, max(backing, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j)))
 
