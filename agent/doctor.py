@@ -40,10 +40,14 @@ def check_tokenizer(settings: Settings) -> Check:
 def check_llama_cpp(settings: Settings) -> Check:
     import llama_cpp
 
+    from agent.models import cpu_backend
     from agent.models.llama_probe import describe_features, system_info
 
+    backend = cpu_backend.describe()
     features = describe_features(system_info())
-    return Check("llama.cpp", True, f"llama-cpp-python {llama_cpp.__version__}; CPU features: {features}")
+    return Check(
+        "llama.cpp", True, f"llama-cpp-python {llama_cpp.__version__}; {backend}; CPU features: {features}"
+    )
 
 
 def check_llama_runs(settings: Settings) -> Check:

@@ -282,6 +282,15 @@ def _ids(raw: Any, shown: Shown) -> list[int]:
     return out
 
 
+MAX_POINT_WORDS = 40  # the prompt asks for at most 16; a point this long has run on
+
+
+def _runs_on(text: str) -> bool:
+    """A point that is not one short sentence: the 1.5B sometimes keeps writing inside the string,
+    several sentences and even the JSON that should follow (``'sources':[3,4] ,``)."""
+    return len(text.split()) > MAX_POINT_WORDS or re.search(r"""["']sources["']\s*:""", text) is not None
+
+
 def _sentence(text: str) -> str:
     """A point as a sentence of the summary paragraph: the 1.5B often leaves off the full stop."""
     return text + "." if text and not text.endswith((".", "!", "?", '"', "\u201d", "'", "\u2019")) else text
@@ -304,7 +313,7 @@ def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = (
     for kp in raw.get("points") or raw.get("key_points") or []:
         text = _sentence(_s(kp.get("text")))
         ids = _ids(kp.get("sources"), shown)
-        if not text or not ids:
+        if not text or not ids or _runs_on(text):
             v.dropped += 1
             continue
         missing = _digits(text) - title_numbers - set().union(*(numbers_in(shown.text_of(k)) for k in ids))

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from agent.answer import answer_schema  # noqa: E402
-from agent.models import grammar_sampling  # noqa: E402
+from agent.models import cpu_backend, grammar_sampling  # noqa: E402
 from agent.models.registry import ensure_model  # noqa: E402
 from agent.settings import Settings  # noqa: E402
 
@@ -52,6 +52,7 @@ def bench(name: str, tokens: int, repeats: int) -> dict[str, Any]:
     import llama_cpp
 
     path = ensure_model(Settings(), name)
+    cpu_backend.activate()
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=4096, n_threads=2, n_batch=512, verbose=False)
     schema = answer_schema(3)
 

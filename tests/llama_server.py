@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 from platformdirs import user_cache_dir
 
+from agent.models import cpu_backend
 from agent.models.registry import ensure_model
 from agent.settings import Settings
 
@@ -94,6 +95,7 @@ def llama_server(
         "False",
     ]
     base_url = f"http://127.0.0.1:{port}/v1"
+    cpu_backend.activate()  # the server inherits GGML_BACKEND_PATH: its CPU backend
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:

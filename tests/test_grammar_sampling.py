@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agent.answer import answer_schema
-from agent.models import grammar_sampling
+from agent.models import cpu_backend, grammar_sampling
 from tests.llama_server import fast_model_path
 
 pytestmark = pytest.mark.slow
@@ -32,6 +32,7 @@ MESSAGES = [
 @pytest.fixture(scope="module")
 def llm() -> Any:
     llama_cpp = pytest.importorskip("llama_cpp")
+    cpu_backend.activate()
     return llama_cpp.Llama(
         model_path=str(fast_model_path()), n_ctx=1024, n_threads=2, n_batch=512, verbose=False
     )
@@ -82,6 +83,7 @@ def test_installing_does_not_keep_an_unloaded_model_alive() -> None:
     import weakref
 
     llama_cpp = pytest.importorskip("llama_cpp")
+    cpu_backend.activate()
     gc.disable()
     try:
         llm = llama_cpp.Llama(model_path=str(fast_model_path()), n_ctx=256, n_threads=2, verbose=False)

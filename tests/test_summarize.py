@@ -616,6 +616,24 @@ def test_key_point_stating_a_number_no_shown_sentence_states_is_dropped(tmp_path
     assert "9,999" not in s.summary  # the summary is the kept points
 
 
+def test_a_point_that_runs_on_into_json_or_many_sentences_is_dropped(tmp_path: Path) -> None:
+    """Seen with compact JSON on the 1.5B: a point string that went on through several sentences
+    and ended with the JSON that should have followed it (``'sources':[3,4,5] ,``)."""
+    run_on = " ".join(["Exports rose and officials said more would follow soon"] * 5)
+
+    def respond(m: list[BaseMessage]) -> dict[str, Any]:
+        r = id_reply(m)
+        r["points"][1:] = [
+            {"text": "Exports rose, he said: 'a good year','sources':[1] ,", "sources": [1]},
+            {"text": run_on, "sources": [1]},
+        ]
+        return r
+
+    s = summarize_article(make_article(), fake(respond), settings(tmp_path))
+    assert not any("sources" in k.text or k.text.startswith(run_on[:40]) for k in s.key_points)
+    assert s.dropped >= 2 and "sources" not in s.summary
+
+
 def _long_article() -> Article:
     paras = [
         " ".join(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import ModelError
+from agent.models import cpu_backend
 
 REBUILD_HINT = "re-run `bash scripts/setup.sh --rebuild-llama`"
 
@@ -36,6 +37,7 @@ _CHILD_CODE = r"""
 import json, sys
 import llama_cpp
 path, threads = sys.argv[1], int(sys.argv[2])
+llama_cpp.llama_backend_init()  # loads the CPU backend (GGML_BACKEND_PATH, set by the parent)
 info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
 llm = llama_cpp.Llama(model_path=path, n_ctx=256, n_batch=64, n_threads=threads,
                       n_threads_batch=threads, verbose=False)
@@ -76,6 +78,8 @@ def system_info() -> str:
     """llama.cpp's own description of the features its CPU backend was built with."""
     import llama_cpp
 
+    cpu_backend.activate()
+    llama_cpp.llama_backend_init()  # registers the CPU backend, whose features are listed
     return str(llama_cpp.llama_print_system_info().decode("utf-8", "replace"))
 
 
@@ -119,7 +123,9 @@ def build_key(model_path: str | Path) -> str:
 
 
 def probe_command(model_path: str | Path, n_threads: int) -> list[str]:
-    """The child that loads the model and evaluates a short prompt."""
+    """The child that loads the model and evaluates a short prompt (with this process's choice
+    of CPU backend: ``GGML_BACKEND_PATH`` is inherited)."""
+    cpu_backend.activate()
     return [sys.executable, "-c", _CHILD_CODE, str(model_path), str(n_threads)]
 
 

@@ -56,7 +56,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent.errors import ModelError, ModelFileError
-from agent.models import grammar_sampling, json_grammar, llama_probe, prefix_cache
+from agent.models import cpu_backend, grammar_sampling, json_grammar, llama_probe, prefix_cache
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,11 @@ def load_llama(
                 "llama-cpp-python is not installed; run `pip install 'llama-cpp-python[server]'` "
                 "or use an OpenAI-compatible server (--base-url)"
             ) from exc
-        log.info("loading %s (n_ctx=%d, threads=%d)", key[0], n_ctx, n_threads)
+        variant = cpu_backend.activate()
+        log.info(
+            "loading %s (n_ctx=%d, threads=%d, CPU backend %s)",
+            key[0], n_ctx, n_threads, variant.name if variant else "built in",
+        )
         try:
             llm = llama_cpp.Llama(
                 model_path=key[0],
