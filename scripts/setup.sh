@@ -9,9 +9,15 @@
 # llama-cpp-python has no wheel for this platform, so pip compiles llama.cpp. pip's default
 # is -march=native, which made the library die with "Illegal instruction" on a virtual machine
 # whose CPU advertises AMX but does not let programs use it, and pip's wheel cache hands the
-# same wheel back whatever the flags. So this script builds the wheel itself, with portable
-# flags, into a folder named by a hash of (version, flags, Python, arch) and installs that file:
-# a wheel built with other flags (native, say) is never picked up by accident.
+# same wheel back whatever the flags. So this script builds the wheel itself into a folder named
+# by a hash of (version, flags, Python, arch) and installs that file: a wheel built with other
+# flags (native, say) is never picked up by accident.
+#
+# On x86-64 the build has ggml's CPU code once per CPU family (GGML_BACKEND_DL +
+# GGML_CPU_ALL_VARIANTS: libggml-cpu-haswell.so, -zen4.so, ...), and agent/models/cpu_backend.py
+# picks the best one this CPU can run when a model loads (never AMX; AVX-512 only where the
+# kernel lists it): as fast as a native build, on any x86-64 CPU. It compiles ~13 minutes on 2
+# cores, once per machine (the wheel is cached in ~/.cache/newsagent/wheels).
 #
 # Faster on your own machine only, at your own risk (the wheel is then keyed to this CPU):
 #   NEWSAGENT_LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON -DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF" \
@@ -23,7 +29,7 @@ REBUILD=0
 for arg in "$@"; do
     case "$arg" in
         --rebuild-llama) REBUILD=1 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "setup.sh: unknown option '$arg' (try --rebuild-llama or --help)" >&2; exit 2 ;;
     esac
 done
@@ -41,27 +47,19 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 
 # --- llama.cpp build flags -------------------------------------------------------------------
-# Without OpenMP the build takes ~3.5 min instead of ~11, and 2 threads do not collapse when the
-# other core is busy. AVX2/FMA/F16C/BMI2 (x86-64-v3, every x86 CPU since 2013-2015) is the
-# baseline; a CPU without AVX2 gets plain SSE code. AVX-512 and AMX are never compiled in.
+# Without OpenMP the build is several times faster, and 2 threads do not collapse when the other
+# core is busy. x86-64: every CPU family's variant, chosen at run time (see the header). Other
+# architectures: GGML_NATIVE=OFF targets the architecture's baseline.
 COMMON="-DGGML_OPENMP=OFF -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF"
 ARCH=$(uname -m)
-cpu_has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }
 if [ -n "${NEWSAGENT_LLAMA_CMAKE_ARGS:-}" ]; then
     LLAMA_CMAKE_ARGS=$NEWSAGENT_LLAMA_CMAKE_ARGS
     LEVEL="custom"
 elif [ "$ARCH" = "x86_64" ] || [ "$ARCH" = "amd64" ]; then
-    NO_WIDE="-DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF \
--DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-    if cpu_has avx2 && cpu_has fma && cpu_has f16c && cpu_has bmi2; then
-        LEVEL="x86-64-v3 (AVX2 FMA F16C BMI2)"
-        LLAMA_CMAKE_ARGS="$COMMON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $NO_WIDE"
-    else
-        LEVEL="x86-64 (SSE only: this CPU has no AVX2)"
-        LLAMA_CMAKE_ARGS="$COMMON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF $NO_WIDE"
-    fi
+    LEVEL="x86-64, every CPU family (chosen at run time)"
+    # GGML_BACKEND_DIR: where the wheel installs the variants (llama_cpp/lib, beside libllama).
+    LLAMA_CMAKE_ARGS="$COMMON -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_BACKEND_DIR=llama_cpp/lib"
 else
-    # arm64 and others: with GGML_NATIVE=OFF ggml targets the architecture's baseline.
     LEVEL="$ARCH baseline"
     LLAMA_CMAKE_ARGS="$COMMON"
 fi
@@ -81,7 +79,7 @@ wheel_file() { ls "$WHEEL_DIR"/llama_cpp_python-*.whl 2>/dev/null | head -n1; }
 echo "==> llama.cpp build: $LEVEL"
 echo "    flags: $LLAMA_CMAKE_ARGS"
 if [ "$REBUILD" = 1 ] || [ -z "$(wheel_file)" ]; then
-    echo "==> building llama-cpp-python $LLAMA_VERSION (a few minutes on 2 cores, once per set of flags)"
+    echo "==> building llama-cpp-python $LLAMA_VERSION (~13 minutes on 2 cores, once per machine and set of flags)"
     rm -rf "$WHEEL_DIR.tmp"
     mkdir -p "$WHEEL_DIR.tmp"
     # --no-cache-dir: never take a wheel pip built earlier with other flags.

@@ -39,8 +39,9 @@ def test_strings_exclude_braces_and_control_characters_json_is_compact_nothing_e
 def test_a_schema_without_free_strings_only_loses_its_optional_spaces() -> None:
     schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
     library = json_grammar.library_gbnf(schema).splitlines()
+    compact = json_grammar.COMPACT_SPACE_RULE
     assert json_grammar.strict_gbnf(schema).splitlines() == [
-        json_grammar.COMPACT_SPACE_RULE if line == json_grammar.LIBRARY_SPACE_RULE else line for line in library
+        compact if line == json_grammar.LIBRARY_SPACE_RULE else line for line in library
     ]
 
 
@@ -70,7 +71,8 @@ def test_the_compact_grammar_accepts_compact_json_and_refuses_spaces() -> None:
         finally:
             llama_cpp.llama_sampler_free(sampler)
 
-    compact = json.dumps({"answer": "Yes [1].", "status": "answered", "citations": [1]}, separators=(",", ":"))
+    reply = {"answer": "Yes [1].", "status": "answered", "citations": [1]}
+    compact = json.dumps(reply, separators=(",", ":"))
     assert accepts(compact)
     assert not accepts(compact.replace('","', '", "'))
 

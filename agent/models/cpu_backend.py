@@ -71,9 +71,7 @@ def is_safe(score: int, flags: set[str] | None) -> bool:
     """Whether a variant with this score may run here. Pure: unit-tested without a library."""
     if score <= 0 or score & SCORE_AMX_INT8:
         return False
-    if score & SCORE_AVX512 and flags is not None and "avx512f" not in flags:
-        return False
-    return True
+    return not (score & SCORE_AVX512 and flags is not None and "avx512f" not in flags)
 
 
 def best_variant(variants: list[Variant], flags: set[str] | None) -> Variant | None:
