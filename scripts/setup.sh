@@ -57,8 +57,10 @@ if [ -n "${NEWSAGENT_LLAMA_CMAKE_ARGS:-}" ]; then
     LEVEL="custom"
 elif [ "$ARCH" = "x86_64" ] || [ "$ARCH" = "amd64" ]; then
     LEVEL="x86-64, every CPU family (chosen at run time)"
-    # GGML_BACKEND_DIR: where the wheel installs the variants (llama_cpp/lib, beside libllama).
-    LLAMA_CMAKE_ARGS="$COMMON -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_BACKEND_DIR=llama_cpp/lib"
+    # ggml installs the variants to CMAKE_INSTALL_BINDIR, relative to the wheel's root: put them
+    # in llama_cpp/lib beside libllama. (GGML_BACKEND_DIR would bake the build folder's absolute
+    # path into the library.)
+    LLAMA_CMAKE_ARGS="$COMMON -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DCMAKE_INSTALL_BINDIR=llama_cpp/lib"
 else
     LEVEL="$ARCH baseline"
     LLAMA_CMAKE_ARGS="$COMMON"

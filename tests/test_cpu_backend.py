@@ -64,6 +64,14 @@ def test_a_single_backend_build_is_left_alone(tmp_path: Path, monkeypatch: pytes
     assert cpu_backend.ENV_VAR not in __import__("os").environ
 
 
+def test_a_library_without_any_cpu_backend_is_named_with_the_fix(tmp_path: Path) -> None:
+    """Seen while building: the variants went to the build folder, libllama loaded, and every
+    model load failed with llama.cpp's "no backends are loaded"."""
+    (tmp_path / "libllama.so").write_bytes(b"")
+    with pytest.raises(ModelError, match="CPU backend is missing.*setup.sh --rebuild-llama"):
+        cpu_backend.activate(tmp_path)
+
+
 def test_variants_that_cannot_load_give_one_line_naming_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -116,6 +116,11 @@ def activate(lib_dir: Path | None = None) -> Variant | None:
         if key in _CHOSEN:
             return _CHOSEN[key]
         paths = variant_files(lib_dir)
+        if not paths and not any(lib_dir.glob("libggml-cpu.so*")):
+            raise ModelError(
+                f"llama.cpp's CPU backend is missing from {lib_dir} (a build whose per-CPU "
+                "libraries were installed elsewhere); re-run `bash scripts/setup.sh --rebuild-llama`"
+            )
         chosen: Variant | None = None
         if paths and not os.environ.get(ENV_VAR):
             chosen = best_variant(score_variants(paths), kernel_flags())
