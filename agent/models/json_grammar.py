@@ -36,13 +36,6 @@ STRICT_CHAR_RULE = (
 )
 
 
-# Whitespace between JSON tokens: the library allows one optional space everywhere; the model then
-# writes `{ "a": 1 } , {` and each of those spaces is a generated token. Compact JSON is the same
-# object in fewer tokens.
-LIBRARY_SPACE_RULE = 'space ::= " "?'
-COMPACT_SPACE_RULE = 'space ::= ""'
-
-
 class GrammarRuleChanged(ModelError):
     """llama-cpp-python's generated grammar no longer has the string rule we tighten."""
 
@@ -56,14 +49,10 @@ def library_gbnf(schema: dict[str, Any]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _strict_gbnf(schema_json: str) -> str:
-    lines = library_gbnf(json.loads(schema_json)).splitlines()
-    if LIBRARY_SPACE_RULE not in lines:
-        raise GrammarRuleChanged(
-            "llama-cpp-python's JSON whitespace rule changed; update agent/models/json_grammar.py"
-        )
-    lines = [COMPACT_SPACE_RULE if line == LIBRARY_SPACE_RULE else line for line in lines]
-    if not any(line.startswith("char ::=") for line in lines):  # no free strings (enums, numbers)
-        return "\n".join(lines)
+    gbnf = library_gbnf(json.loads(schema_json))
+    if "char ::=" not in gbnf:  # a schema without free strings (only enums, numbers, ...)
+        return gbnf
+    lines = gbnf.splitlines()
     if LIBRARY_CHAR_RULE not in lines:
         raise GrammarRuleChanged(
             "llama-cpp-python's JSON string rule changed; update agent/models/json_grammar.py"
