@@ -34,7 +34,9 @@ from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
 MAX_POINTS = 4
-MAX_NAMES = 3
+#: Names per list: the 1.5B pads every list to its limit ("Veep" as a place), and names were a
+#: quarter of a reply's tokens; two per list cut ~8 % of the reply (docs/benchmarks.md, session 11).
+MAX_NAMES = 2
 MAX_FIGURES = 6
 MAX_DATES = 3
 MAX_QUOTES = 2
