@@ -49,6 +49,8 @@ PROMPT_NAME = "brief_storyline"
 STORY_MAX_TOKENS = 700
 MAX_STORY_FIGURES = 4
 MAX_OVERVIEW = 5
+#: Sentences the model writes for a storyline of one article (see ``story_schema``).
+SINGLE_ARTICLE_SENTENCES = 2
 
 Call = Callable[[list[BaseMessage], dict[str, Any], int | None], dict[str, Any]]
 
@@ -117,15 +119,17 @@ def story_messages(story: Story) -> list[BaseMessage]:
 
 
 def story_schema(story: Story) -> dict[str, Any]:
-    """Heading and 1-5 cited sentences (fewer for a one-article storyline): all the model
+    """Heading and 1-5 cited sentences (at most 2 for a one-article storyline): all the model
     writes. Figures are read from the sentences (``story_figures``), as in a summary: the
     model's figure list was ~30 % of a storyline's generated tokens and the values had to be
-    checked against the sentences anyway."""
+    checked against the sentences anyway. A one-article storyline is one item of a digest (its
+    article's own summary has the points); the 1.5B always wrote the maximum, and two sentences
+    instead of three cut a 30-article briefing's generated tokens (docs/benchmarks.md)."""
     from agent.summarize import _arr, _obj, _str
 
     ids = story.ids
     n_articles = len({i for i, _ in story.picks})
-    hi = max(1, min(len(ids), 3 if n_articles == 1 else 5))
+    hi = max(1, min(len(ids), SINGLE_ARTICLE_SENTENCES if n_articles == 1 else 5))
     sources = {"type": "array", "items": {"type": "integer", "enum": ids}, "minItems": 1, "maxItems": 3}
     return _obj(
         {

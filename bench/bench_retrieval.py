@@ -11,7 +11,10 @@ Two corpora from ../shared/data, read in place:
 blend) for each run, ``rrf`` in the list runs reciprocal rank fusion instead, for comparison.
 The as-of replay (bench_asof_replay.py) is the third bench the weight was chosen on.
 
-Usage: .venv/bin/python bench/bench_retrieval.py [--weights rrf,0.3,0.4,0.5] [--squad 600]
+``--budgets 500,600,700`` also sweeps the passage budget (``context_tokens``) at the default weight:
+QuAIL recall and the median tokens of passages shown (prompt size is the local model's latency).
+
+Usage: .venv/bin/python bench/bench_retrieval.py [--weights rrf,0.3,0.4,0.5] [--squad 600] [--budgets 500,700]
 """
 
 from __future__ import annotations
@@ -55,10 +58,13 @@ def main() -> None:
     ap.add_argument("--weights", default="rrf,0.3,0.4,0.5,0.6")
     ap.add_argument("--squad", type=int, default=600, help="SQuADShifts questions (0 = skip)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--budgets", default="", help="also sweep the passage budget (tokens), e.g. 500,600,700: "
+                    "QuAIL recall and the tokens shown at the default fusion weight")
     args = ap.parse_args()
 
     import agent.retrieve as retrieve
     from agent import Agent
+    from agent.tokens import count_tokens
 
     work = Path(tempfile.mkdtemp(prefix="bench_retrieval_"))
     quail = DATA_ROOT / "quail_news"
@@ -92,6 +98,7 @@ def main() -> None:
         s_by_url = {a.url: a.id for a in sa.list(limit=100_000)}
 
     blend = retrieve.fuse_scores
+    default_weight = retrieve.DENSE_WEIGHT
     results: dict[str, Any] = {}
     for w in args.weights.split(","):
         if w == "rrf":
@@ -112,7 +119,23 @@ def main() -> None:
             row["squad_top1"] = round(sum(bool(ps) and ps[0].article_id == g for ps, g in pairs) / n, 3)
         results[w] = row
         print(w, row, flush=True)
-    summary = {"quail_questions": len(questions), "squad_questions": len(squad_qs), "runs": results}
+    retrieve.fuse_scores = blend
+    retrieve.DENSE_WEIGHT = default_weight
+    budgets: dict[str, Any] = {}
+    for b in [int(x) for x in args.budgets.split(",") if x]:
+        qb = Agent(index_path=work / "quail", context_tokens=b)
+        shown = [qb.search(q["question"]) for q in questions]
+        tokens = sorted(sum(count_tokens(p.text) for p in ps) for ps in shown)
+        pairs = zip(questions, shown, strict=True)
+        hits = sum(any(p.article_id == gold[q["text_id"]] for p in ps) for q, ps in pairs)
+        budgets[str(b)] = {
+            "quail_recall": round(hits / len(questions), 3),
+            "passages_median": sorted(len(ps) for ps in shown)[len(shown) // 2],
+            "tokens_median": tokens[len(tokens) // 2],
+        }
+        print("budget", b, budgets[str(b)], flush=True)
+    summary = {"quail_questions": len(questions), "squad_questions": len(squad_qs), "runs": results,
+               "budgets": budgets}
     print(json.dumps(summary, indent=2))
 
 

@@ -29,6 +29,7 @@ from agent.brief import (
 from agent.errors import ModelError, NewsAgentError
 from agent.models.structured import model_label
 from agent.settings import Settings
+from agent.storyline_brief import SINGLE_ARTICLE_SENTENCES
 from agent.summarize import Note
 from agent.types import (
     Article,
@@ -216,11 +217,14 @@ def sentence_summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
 
 
 def storyline_reply(messages: list[BaseMessage]) -> dict[str, Any]:
-    """A storyline writer citing real sentence ids (one sentence per article's first line)."""
-    shown = shown_sentences(str(messages[-1].content))
+    """A storyline writer citing real sentence ids: the first shown sentences, as many as the
+    schema allows (two for a one-article storyline, three otherwise)."""
+    user = str(messages[-1].content)
+    shown = shown_sentences(user)
+    n = SINGLE_ARTICLE_SENTENCES if user.count("<article ") == 1 else 3
     return {
         "heading": "A storyline",
-        "sentences": [{"text": f"Reported: {t}", "sources": [i]} for i, t in shown[:3]],
+        "sentences": [{"text": f"Reported: {t}", "sources": [i]} for i, t in shown[:n]],
     }
 
 
