@@ -30,6 +30,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from agent.cite import is_decline
 from agent.errors import InvalidArgumentError
+from agent.estimates import ESTIMATE_NOTE, asks_for_estimate
 from agent.evidence import Evidence, verify
 from agent.evidence import neutralise as neutralise  # re-exported: article text can't close its fence
 from agent.prompting import load_prompt
@@ -169,7 +170,8 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
     def check(x: dict[str, Any]) -> Answer:
         if x["raw"] is None:
             return unreadable(x["question"], len(x["passages"]), name)
-        answer = verify(x["question"], x["raw"], x["evidence"], model=name)
+        estimate = bool(x.get("estimate"))
+        answer = verify(x["question"], x["raw"], x["evidence"], model=name, estimate=estimate)
         if answer.citations or not needs_retry(x["raw"]):
             return answer
         # An answer that cites no sentence id cannot be checked at all: one retry, told why, in
@@ -188,14 +190,14 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
         )
         if raw is None:
             return answer
-        second = verify(x["question"], raw, x["evidence"], model=name)
+        second = verify(x["question"], raw, x["evidence"], model=name, estimate=estimate)
         return second if second.citations or not answer.text.startswith("The model's answer") else answer
 
     def fill(x: dict[str, Any]) -> dict[str, Any]:
         return {
             "passages": x["evidence"].format(),
             "question": x["question"],
-            "note": x.get("note") or "",
+            "note": (x.get("note") or "") + (ESTIMATE_NOTE if x.get("estimate") else ""),
         }
 
     render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(fill) | prompt)
@@ -239,6 +241,12 @@ def answer_question(
     chat_model = model if isinstance(model, BaseChatModel) else model()
     chain = build_answer_chain(settings, chat_model)
     answer = chain.invoke(
-        {"question": question, "passages": list(passages), "on_text": on_text, "note": note}
+        {
+            "question": question,
+            "passages": list(passages),
+            "on_text": on_text,
+            "note": note,
+            "estimate": asks_for_estimate(question),
+        }
     )
     return answer

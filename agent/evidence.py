@@ -30,6 +30,7 @@ from agent.cite import (
     is_decline,
     strip_markers,
 )
+from agent.estimates import ESTIMATE_PREFIX
 from agent.support import Judgement, adds, judge, terms
 from agent.text.sentences import Sentence, chunk_sentences, sentence_spans
 from agent.types import Answer, AnswerStatus, Citation, Passage
@@ -224,12 +225,23 @@ class _Claim:
     support: tuple[int, int, int, int] | None = None  # (passage, lo, hi, cited id)
 
 
-def verify(question: str, output: Mapping[str, Any], evidence: Evidence, *, model: str = "") -> Answer:
+def verify(
+    question: str,
+    output: Mapping[str, Any],
+    evidence: Evidence,
+    *,
+    model: str = "",
+    estimate: bool = False,
+) -> Answer:
     """The model's ``{"answer", "status", "citations": [ids]}`` → a verified ``Answer``.
 
     Claims are the answer's sentences; a claim's ids are its ``[id]`` markers, or (unmarked) the
     ``citations`` list. A claim is kept as cited when one of its ids — or, if none does, another
     sentence of the passages it cited — supports it in context; its quote is those sentences.
+
+    ``estimate`` (a duration question, ``agent.estimates``): the model was allowed a best guess,
+    so an unconfirmed claim is shown under ``ESTIMATE_PREFIX`` — never as a cited fact, never
+    dropped — and a decline sentence beside the guess is not read as the answer.
     """
     text = str(output.get("answer") or "").strip()
     model_status = str(output.get("status") or "answered")
@@ -262,6 +274,10 @@ def verify(question: str, output: Mapping[str, Any], evidence: Evidence, *, mode
         return make(said if is_decline(said) else NOT_ANSWERED_TEXT, "not_in_sources")
 
     for c in claims:
+        if is_decline(c.text):
+            # "The articles do not say how long it lasted." is about the sources, not the world:
+            # never a cited fact, even when a sentence shares its words ("the strike lasted …").
+            continue
         for sid in c.ids:
             j = evidence.judge(c.text, question, sid)
             if j.supported and j.span is not None:
@@ -291,6 +307,18 @@ def verify(question: str, output: Mapping[str, Any], evidence: Evidence, *, mode
     # in the text uncited (it claims nothing about the world), never listed as unverified.
     missing = {c.text for c in claims if c.support is None and is_decline(c.text)}
     unverified = [c.text for c in claims if c.support is None and c.text not in missing]
+
+    guesses = [c for c in claims if c.support is None and not is_decline(c.text)] if estimate else []
+    if not verified and guesses:
+        prefer = [i for c in guesses for i in c.ids]
+        near = prefer[0] if prefer else evidence.closest(said, question)
+        closest = None
+        if near is not None:
+            s = evidence.by_id[near]
+            closest = evidence.citation(0, s.passage, s.index, s.index)
+        guess = " ".join(_sentence(c.text) for c in guesses)
+        guessed = [c.text for c in guesses]
+        return make(ESTIMATE_PREFIX + guess, "unverified", unsupported=guessed, closest=closest)
 
     if not verified:
         if model_status == "not_in_sources" or is_decline(said):
@@ -323,12 +351,19 @@ def verify(question: str, output: Mapping[str, Any], evidence: Evidence, *, mode
     for c in claims:
         if c.support is None:
             if c.text in missing and verified:
-                out.append(c.text if c.text[-1:] in ".!?" else c.text + ".")
+                out.append(_sentence(c.text))
             continue
         body = re.sub(r"([.!?]*)$", "", c.text).rstrip()
         end = c.text[len(body) :].strip() or "."
         out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
+    if guesses:  # what is cited stands; the estimate beside it stays marked as one
+        out.append(ESTIMATE_PREFIX + " ".join(_sentence(c.text) for c in guesses))
     new_text = " ".join(out)
     unsure = unverified or missing or model_status in ("partial", "not_in_sources")
     status: AnswerStatus = "partial" if unsure else "answered"
     return make(new_text, status, citations, unverified)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending like a sentence."""
+    return text if text[-1:] in ".!?" else text + "."

@@ -55,6 +55,10 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--per-type", type=int, default=0, help="questions per type (0 = all 60)")
     ap.add_argument("--model", default=None)
+    ap.add_argument(
+        "--types", default="", metavar="T1,T2",
+        help="only these question types (e.g. Event_duration), after the --per-type draw",
+    )
     ap.add_argument("-k", type=int, default=None)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=None, help="write per-question JSON lines here")
@@ -85,6 +89,7 @@ def main() -> None:
     from agent import Agent, Answer
     from agent.answer import UNREADABLE_TEXT
     from agent.errors import ModelError
+    from agent.estimates import ESTIMATE_PREFIX, asks_for_estimate
     from agent.evidence import UNVERIFIED_PREFIX
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
@@ -96,6 +101,9 @@ def main() -> None:
             by_type[q["question_type"]].append(q)
         rng = random.Random(args.seed)
         questions = [q for qs in by_type.values() for q in rng.sample(qs, min(args.per_type, len(qs)))]
+    if args.types:
+        wanted = set(args.types.split(","))
+        questions = [q for q in questions if q["question_type"] in wanted]
     canonical_ids: set[str] | None = None
     if args.canonical and args.canonical_per_type:
         groups: dict[str, list[dict]] = defaultdict(list)
@@ -178,7 +186,8 @@ def main() -> None:
         nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
         # an unverified answer is judged by the model's claim (without the "not confirmed"
         # marker), so "a right answer shown as unverified" can be counted
-        shown = answer.text.removeprefix(UNVERIFIED_PREFIX)
+        # (and an estimate by its guess, without the "do not say" marker: agent.estimates)
+        shown = answer.text.removeprefix(UNVERIFIED_PREFIX).replace(ESTIMATE_PREFIX, "")
         picked = nei if answer.status == "not_in_sources" else pick(shown, options)
         discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
         picked = -1 if error else picked
@@ -210,6 +219,8 @@ def main() -> None:
             "sentence_ids": [c.sentence_ids for c in answer.citations],
             "model_calls": answer.usage.calls if answer.usage else None,  # 2+ = a retry ran
             "best_similarity": best_similarity,  # to calibrate a decline by retrieval score
+            "estimate": asks_for_estimate(q["question"]),  # a duration question: a guess allowed
+            "shown_estimate": ESTIMATE_PREFIX in answer.text,
         })
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
@@ -291,6 +302,13 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         "discarded_or_unverified_but_correct": sum(
             bool(r.get("discarded_correct")) or (r["status"] == "unverified" and r["correct"]) for r in rows
         ),
+        # of those, the labelled estimates of duration questions (agent.estimates): a guess the
+        # sources cannot confirm by nature, not a right claim the verifier failed to confirm
+        "of_which_labelled_estimates": sum(
+            bool(r.get("shown_estimate")) and r["status"] == "unverified" and r["correct"] for r in rows
+        ),
+        "estimates_shown": sum(bool(r.get("shown_estimate")) for r in rows),
+        "estimates_right": sum(bool(r.get("shown_estimate")) and r["correct"] for r in rows),
         "retry_rate": share([r["model_calls"] >= 2 for r in rows if r.get("model_calls") is not None]),
         "model_errors": sum(bool(r.get("model_error") or r["picked"] == -1) for r in rows),
         "unreadable_replies": sum(bool(r.get("unreadable")) for r in rows),

@@ -80,6 +80,16 @@ def test_a_number_must_be_in_the_shown_text_not_only_in_the_title_or_question() 
     assert not check("It passed 7 to 2.", "Did it pass 7 to 2?", text, 0, title=title).supported
 
 
+def test_a_number_word_is_a_number() -> None:
+    """"lasted two hours" is not supported by a sentence where something else lasted nine days;
+    "two" and "2" are the same number."""
+    text = "The strike had lasted nine days before the meeting. The talks ended with a deal."
+    q = "How long did the meeting last?"
+    j = check("The meeting lasted two hours.", q, text, 0)
+    assert not j.supported and "2" in j.reason
+    assert check("The strike had lasted 9 days.", "How long had the strike lasted?", text, 0).supported
+
+
 def test_a_date_must_be_in_the_shown_text() -> None:
     text = "The mayor resigned on Thursday. Her deputy takes over."
     assert check("The mayor resigned on Thursday.", "When did the mayor resign?", text, 0).supported
@@ -135,6 +145,7 @@ def test_an_out_of_range_sentence_is_not_supported() -> None:
         ("It rose 3.5% to $1,200.", {"3.5", "1200"}),
         ("No figures.", set()),
         ("On 12/03 at 10:30.", {"12/03", "10:30"}),
+        ("Two ministers and forty aides, one of them new.", {"2", "40"}),  # "one" is a pronoun too
     ],
 )
 def test_numbers(text: str, expected: set[str]) -> None:
