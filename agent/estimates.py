@@ -32,10 +32,11 @@ _ENDS_ON_DURATION = re.compile(
 ESTIMATE_PREFIX = "The sources do not say; the model's estimate, not confirmed by them: "
 
 ESTIMATE_NOTE = (
-    "This question asks how long something lasted or took. If a sentence states the duration, "
-    "answer with it and cite that sentence. If none states it, do not decline: give your best "
-    'estimate in one sentence that starts with "Probably" (for example "Probably about an '
-    'hour [3]."), cite the sentence it rests on, and set status to "partial".\n'
+    "This question asks how long something lasted or took. If a sentence states the duration or "
+    "the dates it ran between, answer with it and cite that sentence. If none does, do not "
+    'decline: write one sentence that starts with "Probably" and gives the duration (in minutes, '
+    "hours, days, months or years) that the passages make most likely, cite the sentence it rests "
+    'on, and set status to "partial".\n'
 )
 
 
