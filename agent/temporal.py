@@ -168,6 +168,11 @@ def label_answer(answer: Answer, found: TemporalRetrieval) -> Answer:
         answer.text = f"{found.lead} {answer.text.strip()}"
         answer.status = "partial"
         return answer
+    if answer.status == "unverified":
+        # Already marked as not confirmed (a duration estimate, a claim no sentence carries):
+        # hiding it behind the refusal would hide a plausible answer; the lead says where from.
+        answer.text = f"{found.lead} {answer.text.strip()}"
+        return answer
     answer.text = nothing_in_window_text(found.window_text, found.nearest[0] if found.nearest else None)
     answer.status = "not_in_sources"
     answer.citations = []

@@ -367,6 +367,12 @@ def test_label_answer_prefixes_lead_or_falls_back_to_refusal() -> None:
     refused = label_answer(refusal, found)
     assert refused.text.startswith("The indexed articles have nothing on this from X.")
     assert "(2022-06-12), outside that period" in refused.text and found.info.fallback == "nearest_only"
+    # an answer already marked as not confirmed is shown, labelled, not hidden behind the refusal
+    unsure = Answer(question="q", text="The sources do not say; the model's estimate, not confirmed by "
+                    "them: Probably two weeks.", status="unverified")  # fmt: skip
+    expected = f"{found.lead} {unsure.text}"
+    shown = label_answer(unsure, found)
+    assert shown.status == "unverified" and shown.text == expected
 
 
 @pytest.mark.slow
