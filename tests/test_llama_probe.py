@@ -118,14 +118,18 @@ def test_doctor_turns_a_crashing_child_into_the_message(
 
 
 def test_the_installed_library_is_the_portable_build() -> None:
-    """What setup.sh builds by default: no AMX, no AVX-512; AVX2 where the CPU has it (x86-64-v3)."""
+    """What setup.sh builds by default and cpu_backend loads: never AMX; AVX-512 only where the
+    kernel lists avx512f (the per-CPU variants, e.g. zen4 on an AVX-512 EPYC); AVX2 where the
+    CPU has it. (This test asserted "no AVX-512" before the per-CPU build and failed on the
+    first AVX-512 host after it.)"""
     features = cpu_features(system_info())
     assert not [f for f in features if f.startswith("AMX")], features
     if os.environ.get("NEWSAGENT_LLAMA_CMAKE_ARGS"):
         pytest.skip("built with custom NEWSAGENT_LLAMA_CMAKE_ARGS: only the no-AMX rule applies")
     if platform.machine() in {"x86_64", "AMD64"}:
-        assert not [f for f in features if f.startswith("AVX512")], features
         flags = Path("/proc/cpuinfo").read_text().split()
+        if "avx512f" not in flags:
+            assert not [f for f in features if f.startswith("AVX512")], features
         if "avx2" in flags:
             assert {"AVX2", "FMA", "F16C"} <= set(features), features
 
