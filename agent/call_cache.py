@@ -11,7 +11,6 @@ more than a fresh one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -20,6 +19,8 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
+
+from agent.text.hashing import sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class CachedCalls:
             sort_keys=True,
             default=str,
         )
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return sha256_hex(blob)
 
     def call(
         self, messages: list[BaseMessage], schema: dict[str, Any], max_tokens: int | None = None

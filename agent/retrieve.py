@@ -26,7 +26,6 @@ the corpus.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -48,6 +47,7 @@ from agent.errors import InvalidArgumentError
 from agent.quiet import quiet
 from agent.settings import Settings
 from agent.store import SearchFilters, to_ts
+from agent.text.hashing import short_hash
 from agent.tokens import count_tokens
 from agent.types import Passage
 
@@ -363,9 +363,7 @@ class Retriever:
         (which lives in Chroma, so it survives reopening); a remote Chroma is cached in memory."""
         if self.settings.chroma_url or getattr(self.store, "read_only", False):
             return None  # a read-only index keeps its BM25 copy in memory
-        key = hashlib.sha256(
-            f"{self.settings.collection}:{version}".encode()
-        ).hexdigest()[:16]
+        key = short_hash(f"{self.settings.collection}:{version}")
         return Path(self.settings.index_path) / "bm25" / key
 
     def lexical_index(self) -> LexicalIndex:

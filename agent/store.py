@@ -28,7 +28,6 @@ ourselves, and Chroma's default embedding function would try to download a model
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import socket
@@ -52,6 +51,7 @@ from agent.errors import (
     IndexNotFoundError,
 )
 from agent.settings import Settings
+from agent.text import hashing
 from agent.types import Article, Chunk, Passage
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -128,9 +128,7 @@ def content_hash(article: Article) -> str:
     """The article's hash, computed like ingest does when the loader left it empty."""
     if article.content_hash:
         return article.content_hash
-    parts = [article.title, article.text, article.url or "",
-             article.published.isoformat() if article.published else ""]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return hashing.content_hash(article.title, article.text, article.url, article.published)
 
 
 # --- client -----------------------------------------------------------------------------

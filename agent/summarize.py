@@ -18,7 +18,6 @@ already-summarised articles never re-runs them, and ``refresh=True`` forces a re
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -35,6 +34,7 @@ from agent.cite import clean_quote, find_quote
 from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
+from agent.text.hashing import sha256_hex
 from agent.text.sentences import sentence_spans
 from agent.tokens import count_tokens
 from agent.types import (
@@ -854,7 +854,7 @@ def article_hash(article: Article) -> str:
     if article.content_hash:
         return article.content_hash
     blob = json.dumps([article.title, article.text, article.url, str(article.published)])
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return sha256_hex(blob)
 
 
 def cache_path(
@@ -866,7 +866,7 @@ def cache_path(
     version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version(method))
     name = f"{article_hash(article)}-{label}-{version}"
     if len(name) > 150:
-        name = hashlib.sha256(name.encode()).hexdigest()
+        name = sha256_hex(name)
     return Path(settings.cache_dir) / "summaries" / f"{name}.json"
 
 

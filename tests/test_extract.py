@@ -12,7 +12,6 @@ from agent.ingest.extract import (
     build_article,
     canonical_url,
     clean_text,
-    content_hash,
     extract_html,
     html_fragment_to_text,
     is_junk_line,
@@ -23,6 +22,7 @@ from agent.ingest.extract import (
     strip_boilerplate,
     strip_markdown,
 )
+from agent.text.hashing import content_hash
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "putin_xi_summit_2024.txt"
 

@@ -25,6 +25,7 @@ from agent.models.registry import (
     verify,
 )
 from agent.settings import Settings
+from agent.text.hashing import sha256_file
 
 
 def make_parts(folder: Path, sizes: list[int]) -> tuple[list[Path], str, int]:
@@ -144,7 +145,7 @@ def test_concurrent_assemblers_do_not_corrupt(tmp_path: Path) -> None:
     with ctx.Pool(4) as pool:
         results = pool.map(_worker, [args] * 4)
     assert results == [str(dest)] * 4
-    assert asm.sha256_file(dest) == sha
+    assert sha256_file(dest) == sha
     assert asm.is_marked_verified(dest, sha, size)
     assert not list(dest.parent.glob("*.partial"))
 

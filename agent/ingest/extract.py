@@ -12,7 +12,6 @@ retrieved as if they were news, and a citation could quote them, so they go.
 
 from __future__ import annotations
 
-import hashlib
 import html as html_lib
 import re
 import unicodedata
@@ -25,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dateutil import parser as date_parser
 
+from agent.text.hashing import content_hash, short_hash
 from agent.types import Article
 
 # --------------------------------------------------------------------------------------
@@ -254,11 +254,6 @@ def domain_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def short_hash(value: str) -> str:
-    """First 16 hex digits of SHA-256: short enough to type, long enough not to collide."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
-
-
 def article_id(*, url: str | None = None, origin_key: str | None = None,
                entry_key: str | None = None) -> str:
     """The stable article id: from the canonical URL when known, else from where it came.
@@ -272,12 +267,6 @@ def article_id(*, url: str | None = None, origin_key: str | None = None,
     if entry_key:
         base = f"{base}#{entry_key}"
     return short_hash(base)
-
-
-def content_hash(title: str, text: str, url: str | None, published: datetime | None) -> str:
-    """SHA-256 over what a reader sees; any change means the stored copy is stale."""
-    parts = [title, text, url or "", published.isoformat() if published else ""]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def build_article(

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from agent.errors import ModelFileError
+from agent.text.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +50,6 @@ def marker_path(dest: Path) -> Path:
 
 def lock_path(dest: Path) -> Path:
     return dest.with_name(dest.name + LOCK_SUFFIX)
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, streamed in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            h.update(block)
-    return h.hexdigest()
 
 
 def is_marked_verified(dest: Path, sha256: str, size: int) -> bool:

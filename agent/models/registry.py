@@ -11,7 +11,6 @@ data-only wheels and nothing of theirs needs to run.
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,12 +21,12 @@ from pydantic import BaseModel
 
 from agent.errors import ConfigError, ModelFileError
 from agent.models.assemble import (
-    CHUNK,
     assemble,
     is_marked_verified,
     verify_file,
 )
 from agent.settings import Settings
+from agent.text.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -165,11 +164,7 @@ def _corrupt_packages(spec: ModelSpec) -> list[str]:
             continue
         if digest is None:
             continue
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while block := f.read(CHUNK):
-                h.update(block)
-        if h.hexdigest() != digest:
+        if sha256_file(path) != digest:
             bad.append(package)
     return bad
 

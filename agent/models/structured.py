@@ -21,7 +21,6 @@ retried once, then the next method is tried, then ``InvalidOutput`` (a ``ModelEr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -39,6 +38,7 @@ from agent.models.local import LocalChatModel
 from agent.models.openai import OpenAIChatModel, ProviderHTTPError, host_of, make_openai_chat
 from agent.models.registry import ensure_model, resolve_spec
 from agent.settings import Settings
+from agent.text.hashing import sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def _settings_key(settings: Settings) -> tuple[Any, ...]:
         str(settings.model_path or ""),
         str(settings.cache_dir),
         settings.base_url,
-        hashlib.sha256(key.encode()).hexdigest(),  # never keep the key itself in a cache key
+        sha256_hex(key),  # never keep the key itself in a cache key
         settings.n_ctx,
         settings.threads,
         settings.temperature,

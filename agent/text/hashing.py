@@ -1,0 +1,47 @@
+"""The package's hashes: SHA-256 of text (content hashes, ids, cache keys) and of files.
+
+Why one module: the article content hash was computed twice (at ingest and again by the store
+for an article a loader left unhashed), the 16-digit id hash three times, and a file's SHA-256
+in two places. The stored content hash is what an on-disk index compares to decide whether an
+article changed, so its formula must never drift between two copies: it lives here once.
+
+The formulas are fixed: changing one would make every re-ingest replace every article
+(``content_hash``) or orphan existing caches and BM25 copies (``sha256_hex``/``short_hash``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+#: Bytes read at a time when hashing a file (any size gives the same digest).
+FILE_BLOCK = 8 * 1024 * 1024
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of ``text`` (UTF-8), as 64 hex digits."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def short_hash(value: str) -> str:
+    """First 16 hex digits of SHA-256: short enough to type, long enough not to collide."""
+    return sha256_hex(value)[:16]
+
+
+def content_hash(title: str, text: str, url: str | None, published: datetime | None) -> str:
+    """SHA-256 over what a reader sees; any change means the stored copy is stale.
+
+    The stored index compares this value: the formula (fields joined by U+001F, UTF-8) is fixed.
+    """
+    parts = [title, text, url or "", published.isoformat() if published else ""]
+    return sha256_hex("\x1f".join(parts))
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, streamed in blocks, as 64 hex digits."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(FILE_BLOCK):
+            h.update(block)
+    return h.hexdigest()
