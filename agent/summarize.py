@@ -30,10 +30,11 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.cite import clean_quote, find_quote
+from agent.cite import find_quote
 from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
+from agent.text.fold import clean_quote
 from agent.text.hashing import sha256_hex
 from agent.text.sentences import sentence_spans
 from agent.tokens import count_tokens

@@ -28,7 +28,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.cite import STOPWORDS, normalise, strip_markers
+from agent.cite import STOPWORDS, strip_markers
+from agent.text.fold import normalise
 from agent.text.sentences import Sentence
 
 _WORD = re.compile(r"\d[\d.,:/]*\d|\d|[^\W\d_][\w'\-]*", re.UNICODE)

@@ -8,13 +8,12 @@ import pytest
 
 from agent.cite import (
     NOT_ANSWERED_TEXT,
-    clean_quote,
     find_quote,
     is_decline,
-    normalise,
     strip_markers,
     verify_citations,
 )
+from agent.text.fold import clean_quote, normalise
 from agent.types import Passage
 
 ARTICLE = (
