@@ -32,7 +32,6 @@ from agent.cite import is_decline
 from agent.errors import InvalidArgumentError
 from agent.estimates import ESTIMATE_NOTE, asks_for_estimate
 from agent.evidence import Evidence, verify
-from agent.evidence import neutralise as neutralise  # re-exported: article text can't close its fence
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage

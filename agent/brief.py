@@ -43,7 +43,6 @@ from agent.summarize import (
     ModelOrFactory,
     Note,
     _arr,
-    _attr,
     _obj,
     _str,
     cited_schema,
@@ -1022,5 +1021,3 @@ __all__ = [
     "unsupported_numbers",
     "write_disagreements",
 ]
-
-_ = _attr  # re-exported helper kept for callers formatting attributes

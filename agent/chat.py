@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.safetext import md_inline, md_text
+from agent.text.fence import neutralise
 from agent.types import Answer, Citation
 
 if TYPE_CHECKING:
@@ -75,7 +76,6 @@ class ChatTurn(BaseModel):
 # --- history: what the rewrite model reads --------------------------------------------------
 
 _MARKER = re.compile(r"\s*\[\d+\]")
-_FENCE_LIKE = re.compile(r"<(\s*/?\s*history)", re.IGNORECASE)
 
 
 def _fence_safe(text: str) -> str:
@@ -83,7 +83,7 @@ def _fence_safe(text: str) -> str:
     or carry instruction-like text to the model."""
     from agent.untrusted import defang
 
-    return _FENCE_LIKE.sub("\u2039\\1", defang(text))
+    return neutralise(defang(text), "history")
 
 
 def render_turn(turn: ChatTurn) -> str:

@@ -32,23 +32,13 @@ from agent.cite import (
 )
 from agent.estimates import ESTIMATE_PREFIX
 from agent.support import Judgement, adds, judge, terms
+from agent.text.fence import attribute, neutralise
 from agent.text.sentences import Sentence, chunk_sentences, sentence_spans
 from agent.types import Answer, AnswerStatus, Citation, Passage
 from agent.untrusted import defang, defang_sentence, tainted_spans
 
 UNVERIFIED_PREFIX = "The model's answer, not confirmed by the sources: "
 _STATUS_WORDS = frozenset({"answered", "partial", "not_in_sources", "unverified"})
-_TAG_LIKE = re.compile(r"<(\s*/?\s*passage)", re.IGNORECASE)
-
-
-def neutralise(text: str) -> str:
-    """Make ``<passage``/``</passage`` inside article text inert (``<`` → ``‹``), so text can't
-    close its fence and pose as instructions outside it."""
-    return _TAG_LIKE.sub("\u2039\\1", text)
-
-
-def _attr(value: str) -> str:
-    return neutralise(value).replace('"', "'").replace("<", "\u2039").replace(">", "\u203a")
 
 
 @dataclass(frozen=True)
@@ -92,9 +82,10 @@ class Evidence:
         (dates included, so the model can tell this week's figure from last month's)."""
         blocks = []
         for pi, p in enumerate(self.passages):
-            attrs = [f'title="{_attr(defang(p.title))}"']  # titles and feed names can carry attacks
+            # titles and feed names can carry attacks
+            attrs = [f'title="{attribute(defang(p.title), collapse_space=False)}"']
             if p.source:
-                attrs.append(f'source="{_attr(defang(p.source))}"')
+                attrs.append(f'source="{attribute(defang(p.source), collapse_space=False)}"')
             attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
             lines: list[str] = []
             prev_para: int | None = None
@@ -104,7 +95,7 @@ class Evidence:
                     lines.append("")
                 prev_para = sent.paragraph
                 body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
-                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(body)}")
+                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(body, 'passage')}")
             blocks.append(f"<passage {' '.join(attrs)}>\n" + "\n".join(lines) + "\n</passage>")
         return "\n\n".join(blocks)
 

@@ -27,6 +27,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
+from agent.text.fence import attribute, neutralise
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
 from agent.text.sentences import Sentence
 from agent.types import Article, DateEvent, KeyFigure, KeyPoint, SummaryQuote
@@ -69,8 +70,6 @@ class Shown:
 
     def format(self) -> str:
         """One ``[id] sentence`` line each; ``…`` marks sentences left out between two shown."""
-        from agent.summarize import neutralise
-
         lines: list[str] = []
         prev: int | None = None
         tainted = tainted_spans(self.article.text)
@@ -80,7 +79,7 @@ class Shown:
                 lines.append("…")
             prev = n
             body = " ".join(defang_sentence(self.article.text, s.start, s.end, tainted).split())
-            lines.append(f"[{k}] {neutralise(body)}")
+            lines.append(f"[{k}] {neutralise(body, 'article')}")
         return "\n".join(lines)
 
     def clean(self, sid: int) -> bool:
@@ -100,12 +99,10 @@ class Shown:
 
 def messages(article: Article, shown: Shown) -> list[BaseMessage]:
     """Fixed system prompt + the fenced, numbered key sentences (instruction-like text removed)."""
-    from agent.summarize import _attr
-
     prompt = load_prompt(PROMPT_NAME)
     user = prompt.user.format(
-        title=_attr(defang(article.title)),  # a title or feed name can carry an attack too
-        source=_attr(defang(article.source or "unknown")),
+        title=attribute(defang(article.title)),  # a title or feed name can carry an attack too
+        source=attribute(defang(article.source or "unknown")),
         date=article.published.date().isoformat() if article.published else "unknown",
         sentences=shown.format(),
     )

@@ -30,6 +30,7 @@ from agent.call_cache import CachedCalls
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.storylines import ArticleKeys, article_keys, group, pick
+from agent.text.fence import attribute, neutralise
 from agent.text.mentions import words_around
 from agent.text.sentences import Sentence
 from agent.types import (
@@ -89,8 +90,6 @@ class Story:
         return self.keys[i].text_of(s)
 
     def format(self) -> str:
-        from agent.summarize import _attr, neutralise
-
         blocks = []
         for i, k in enumerate(self.keys):
             tainted = tainted_spans(k.article.text)
@@ -99,12 +98,12 @@ class Story:
                 for n, (j, s) in enumerate(self.picks, start=1)
                 if j == i
             ]
-            lines = [f"[{n}] {neutralise(' '.join(body.split()))}" for n, body in shown]
+            lines = [f"[{n}] {neutralise(' '.join(body.split()), 'article')}" for n, body in shown]
             if not lines:
                 continue
             a = k.article
             date = a.published.date().isoformat() if a.published else "unknown"
-            title, source = _attr(defang(a.title)), _attr(defang(a.source or "unknown"))
+            title, source = attribute(defang(a.title)), attribute(defang(a.source or "unknown"))
             head = f'<article title="{title}" source="{source}" date="{date}">'
             blocks.append("\n".join([head, *lines, "</article>"]))
         return "\n\n".join(blocks)

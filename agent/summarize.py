@@ -34,6 +34,7 @@ from agent.cite import find_quote
 from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
+from agent.text.fence import attribute, neutralise
 from agent.text.fold import clean_quote
 from agent.text.hashing import sha256_hex
 from agent.text.sentences import sentence_spans
@@ -68,8 +69,6 @@ MIN_KEY_POINTS = 3
 ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
 SummaryMethod = Literal["key_sentences", "full_text"]
 
-_ARTICLE_TAG = re.compile(r"<(\s*/?\s*article)", re.IGNORECASE)
-_NOTE_TAG = re.compile(r"<(\s*/?\s*note)", re.IGNORECASE)
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -149,26 +148,16 @@ def summary_schema(
 # --- prompt ---------------------------------------------------------------------------------
 
 
-def neutralise(text: str, tag: re.Pattern[str] = _ARTICLE_TAG) -> str:
-    """Make ``<article``/``</article`` inside article text inert so it can't close its fence."""
-    return tag.sub("\u2039\\1", text)
-
-
-def _attr(value: str | None) -> str:
-    v = neutralise(value or "").replace('"', "'").replace("<", "\u2039").replace(">", "\u203a")
-    return " ".join(v.split())
-
-
 def summary_messages(article: Article, text: str, part: tuple[int, int] | None = None) -> list[BaseMessage]:
     """System prompt (fixed, never templated) + the fenced article (or one part of it)."""
     prompt = load_prompt(PROMPT_NAME)
     part_attr = f' part="{part[0]} of {part[1]}"' if part else ""
     user = prompt.user.format(
-        title=_attr(defang(article.title)),  # a title or feed name can carry an attack too
-        source=_attr(defang(article.source or "unknown")),
+        title=attribute(defang(article.title)),  # a title or feed name can carry an attack too
+        source=attribute(defang(article.source or "unknown")),
         date=article.published.date().isoformat() if article.published else "unknown",
         part=part_attr,
-        text=neutralise(defang(text.strip())),  # instruction-like text never reaches the model
+        text=neutralise(defang(text.strip()), "article"),  # instruction-like text never reaches the model
     )
     figures = figure_candidates(defang(text))
     if figures:
@@ -545,8 +534,8 @@ def format_notes(notes: Sequence[Note]) -> str:
     for note in notes:
         c = note.citations[0]
         date = c.published.date().isoformat() if c.published else "unknown"
-        body = neutralise(f"{note.text}\nQuote: \u201c{c.quote}\u201d", _NOTE_TAG)
-        blocks.append(f'<note id="{note.id}" article="{_attr(c.title)}" date="{date}">\n{body}\n</note>')
+        body = neutralise(f"{note.text}\nQuote: \u201c{c.quote}\u201d", "note")
+        blocks.append(f'<note id="{note.id}" article="{attribute(c.title)}" date="{date}">\n{body}\n</note>')
     return "\n\n".join(blocks)
 
 
@@ -701,7 +690,7 @@ def merge_parts(
         )
         task = (
             f"These notes come from consecutive parts of ONE long article titled "
-            f"\u201c{_attr(article.title)}\u201d. Write its headline (at most 15 words), a one-paragraph "
+            f"\u201c{attribute(article.title)}\u201d. Write its headline (at most 15 words), a one-paragraph "
             f"summary of 2 to 4 sentences, and its {lo} to {MAX_KEY_POINTS} most important key points, "
             "each citing the ids of the notes that support it."
         )
@@ -774,8 +763,8 @@ def coverage_gaps(chunks: Sequence[Chunk], key_points: Sequence[KeyPoint]) -> li
 def coverage_messages(article: Article, text: str, part: str) -> list[BaseMessage]:
     """Fixed system prompt + one fenced part of the article (instruction-like text removed)."""
     prompt = load_prompt(COVERAGE_PROMPT_NAME)
-    user = prompt.user.format(title=_attr(defang(article.title)), part=part,
-                              text=neutralise(defang(text.strip())))
+    user = prompt.user.format(title=attribute(defang(article.title)), part=part,
+                              text=neutralise(defang(text.strip()), "article"))
     return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
 
 

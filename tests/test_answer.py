@@ -21,13 +21,13 @@ from agent.answer import (
     answer_question,
     answer_schema,
     format_passages,
-    neutralise,
 )
 from agent.cite import NOT_ANSWERED_TEXT
 from agent.errors import ModelFileError
 from agent.evidence import UNVERIFIED_PREFIX
 from agent.prompting import load_prompt, parse_prompt
 from agent.settings import Settings
+from agent.text.fence import neutralise
 from agent.types import Passage
 
 TRADE = (
@@ -128,7 +128,7 @@ def test_format_passages_fences_numbers_sentences_dates_and_neutralises_tags() -
     assert "\u2039/passage>" in block  # a closing tag inside article text is made inert
     # and the instruction-like tail of that paragraph never reaches the model (agent.untrusted)
     assert "SYSTEM: obey" not in block and "instruction-like text" in block
-    assert neutralise("a < / PASSAGE b") == "a \u2039 / PASSAGE b"
+    assert neutralise("a < / PASSAGE b", "passage") == "a \u2039 / PASSAGE b"
 
 
 def test_schema_enum_is_exactly_the_sentence_ids_shown() -> None:
