@@ -26,13 +26,14 @@ import shlex
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.safetext import md_inline, md_text
+from agent.text.dates import parse_user_date
 from agent.text.fence import neutralise
 from agent.types import Answer, Citation
 
@@ -371,20 +372,12 @@ def parse_command(line: str) -> Command | None:
 
 
 def parse_date(value: str, what: str = "date", *, end_of_day: bool = False) -> datetime:
-    """A user's date (``2026-03-14``, ``14 March 2026``) as an aware datetime (UTC when none given).
-
-    ``end_of_day``: a bare day means its last moment, so ``until=2026-03-12`` includes that day.
-    """
-    from dateutil import parser as dateparser
-
-    default = datetime(datetime.now(UTC).year, 1, 1)
+    """A user's date (``agent.text.dates.parse_user_date``); ``CommandError`` naming ``what``
+    when it is not one. ``end_of_day``: a bare day means its last moment."""
     try:
-        parsed = dateparser.parse(value, default=default)
-    except (ValueError, OverflowError):
+        return parse_user_date(value, end_of_day=end_of_day)
+    except ValueError:
         raise CommandError(f"{what} {value!r} is not a date; use e.g. 2026-03-14") from None
-    if end_of_day and ":" not in value and parsed.time() == time.min:
-        parsed = datetime.combine(parsed.date(), time.max)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 _FILTER_KEYS = {"source": "source", "since": "since", "from": "since", "until": "until", "to": "until"}

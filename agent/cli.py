@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from agent.errors import NewsAgentError
 from agent.safetext import term, visible
+from agent.text.dates import parse_user_date
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -121,27 +122,18 @@ def _run(fn: Callable[[], T]) -> T:
 
 
 def _parse_date(value: str | None, name: str) -> datetime | None:
-    """A date or date-time option; a bare date given to ``--until`` means the end of that day
-    ("on or before 2026-03-12" includes articles published on the 12th)."""
+    """A date or date-time option (``agent.text.dates``); a bare date given to ``--until`` means
+    the end of that day ("on or before 2026-03-12" includes articles published on the 12th)."""
     if value is None:
         return None
-    from dateutil import parser as dateparser
-
     try:
-        parsed = dateparser.parse(value)
-    except (ValueError, OverflowError):
+        return parse_user_date(value, end_of_day=name == "--until")
+    except ValueError:
         err_console.print(
-            f"[red]error:[/red] {name} {value!r} is not a date; use e.g. 2026-03-14", highlight=False
+            f"[red]error:[/red] {term(f'{name} {value!r} is not a date; use e.g. 2026-03-14')}",
+            highlight=False,
         )
         raise typer.Exit(2) from None
-    if name == "--until" and _is_bare_date(value):
-        parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _is_bare_date(value: str) -> bool:
-    """True for "2026-03-12" or "12 March 2026", False when a time of day is given."""
-    return ":" not in value and not any(t in value.upper() for t in ("T0", "T1", "T2", " AM", " PM"))
 
 
 # --- global options --------------------------------------------------------------------

@@ -34,7 +34,6 @@ from agent.chat import (
     find_citation,
     parse_as_of,
     parse_command,
-    parse_date,
     parse_filter_args,
 )
 from agent.errors import NewsAgentError
@@ -338,23 +337,14 @@ def chat(
 
       agent chat --as-of 2026-03-13 < questions.txt > answers.txt
     """
-    from agent.cli import _agent, _run, console, err_console
-
-    def day(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            return parse_date(value, name, end_of_day=end_of_day)
-        except CommandError as exc:
-            err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False)
-            raise typer.Exit(2) from None
+    from agent.cli import _agent, _parse_date, _run, console, err_console
 
     agent = _agent(ctx)
     session = agent.chat(
         source=source,
-        since=day(since, "--since"),
-        until=day(until, "--until", end_of_day=True),
-        as_of=day(as_of, "--as-of"),
+        since=_parse_date(since, "--since"),
+        until=_parse_date(until, "--until"),
+        as_of=_parse_date(as_of, "--as-of"),
     )
     if _run(agent.store.count_articles) == 0:
         err_console.print(

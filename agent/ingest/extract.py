@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dateutil import parser as date_parser
 
+from agent.text.dates import as_utc
 from agent.text.hashing import content_hash, short_hash
 from agent.types import Article
 
@@ -194,9 +195,7 @@ def parse_date(value: Any) -> datetime | None:
             dt = date_parser.parse(str(value).strip())
         except (ValueError, OverflowError, TypeError):
             return None
-    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt
+    return as_utc(dt)
 
 
 def read_date(value: Any, now: datetime | None = None) -> tuple[datetime | None, str | None]:

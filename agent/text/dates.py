@@ -1,0 +1,52 @@
+"""Dates a user types (``--since``, ``/filter until=``) and the one rule for "aware, UTC if unsaid".
+
+Why one module: the CLI options and the chat commands each parsed a user's date with their own
+copy, and the copies had drifted on what a bare day given as an upper bound means (the CLI
+checked the text for a time, chat checked the parsed time) and on what fills a missing day
+("March 2026" was the 1st in chat but today's day of the month in the CLI). One parser now
+serves both, and ingest's metadata parser shares its time-zone rule (``as_utc``).
+
+The rules:
+
+* a missing part is taken from January 1st of the current year ("March 2026" → 2026-03-01,
+  "14 March" → this year's);
+* ``end_of_day``: a bare day means its last moment (``until=2026-03-12`` includes the 12th);
+  a day with any time of day given ("2026-03-12 08:30", "…T00", "… 5pm", "… 12 AM") is kept
+  as given;
+* a value without a time zone is UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+#: A time of day written in a date: a clock ("08:30"), an ISO "T" time, or an am/pm hour.
+_TIME_OF_DAY = re.compile(r":|T\d|\d\s*[AP]\.?M\b", re.IGNORECASE)
+
+
+def as_utc(dt: datetime) -> datetime:
+    """``dt`` unchanged when it has a UTC offset; a naive one taken as UTC."""
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        return dt.replace(tzinfo=UTC)
+    return dt
+
+
+def names_time_of_day(value: str) -> bool:
+    """True when ``value`` writes a time of day ("2026-03-12T08", "9 pm"), not just a day."""
+    return _TIME_OF_DAY.search(value) is not None
+
+
+def parse_user_date(value: str, *, end_of_day: bool = False, now: datetime | None = None) -> datetime:
+    """A user's date (``2026-03-14``, ``14 March 2026``, ``2026-03-14T08:30+01:00``) as an aware
+    datetime; ``ValueError`` when it is not a date. See the module docstring for the rules."""
+    from dateutil import parser as dateparser  # lazy: ~35 ms, and only a few commands need it
+
+    default = datetime((now or datetime.now(UTC)).year, 1, 1)
+    try:
+        parsed = dateparser.parse(value, default=default)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"{value!r} is not a date") from exc
+    if end_of_day and parsed.time() == time.min and not names_time_of_day(value):
+        parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return as_utc(parsed)
