@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -50,12 +49,12 @@ from agent.summarize import (
     model_name_of,
     note_messages,
     notes_budget,
-    numbers_in,
     resolve_sources,
     summarize_article,
     summary_notes,
 )
 from agent.text.mentions import DATE, MONTHS
+from agent.text.numbers import amount, has_value, parse_amount, stated_numbers, values_in
 from agent.types import (
     Article,
     ArticleSummary,
@@ -179,34 +178,6 @@ def group_storylines(
 
 # --- disagreements -----------------------------------------------------------------------------
 
-_SCALE = {
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "mn": 1e6,
-    "m": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "b": 1e9,
-    "trillion": 1e12,
-    "tn": 1e12,
-    "t": 1e12,
-}
-_AMOUNT = re.compile(
-    r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(thousand|million|billion|trillion|mn|bn|tn|k|m|b|t)?\b", re.IGNORECASE
-)
-
-
-def parse_amount(value: str) -> float | None:
-    """``"$240 billion"`` → 2.4e11, ``"40%"`` → 40.0, ``"1.5 times"`` → 1.5; None without a number."""
-    m = _AMOUNT.search(value)
-    if not m:
-        return None
-    number = float(m.group(1).replace(",", ""))
-    scale = (m.group(2) or "").lower()
-    return number * _SCALE.get(scale, 1.0)
-
-
 def _unit_class(f: KeyFigure) -> str:
     v = f"{f.value} {f.unit}".lower()
     if "%" in v or "percent" in v or "per cent" in v:
@@ -232,13 +203,12 @@ def _verified_text(s: ArticleSummary) -> str:
 def _states_number(value: str, text: str) -> bool:
     """Whether ``text`` states the (first) number of a figure ``value``, compared by value:
     "230 homes" in "from the initial 230 to 312"; "$240 billion" in "240bn"."""
-    m = _AMOUNT.search(value)
-    if not m:
+    found = amount(value)
+    if found is None:
         return False
-    raw = float(m.group(1).replace(",", ""))
-    scaled = raw * _SCALE.get((m.group(2) or "").lower(), 1.0)
-    have = _values_in([text])
-    return _has_value(have, raw) or _has_value(have, scaled)
+    raw, scaled = found
+    have = values_in([text])
+    return has_value(have, raw) or has_value(have, scaled)
 
 
 def find_conflicts(
@@ -304,44 +274,6 @@ def find_conflicts(
 
 # --- numbers a sentence may state ----------------------------------------------------------------
 
-# A number not glued to a word ("S3", "A38", "Q4" are labels) or inside another number; an
-# ordinal suffix; a scale word ("$18.4 million", "240bn").
-_NUMBER = re.compile(
-    r"(?<![\w.,])(\d+(?:,\d{3})*(?:\.\d+)?)(?:(st|nd|rd|th)\b)?"
-    r"(?:\s*(thousand|million|billion|trillion|mn|bn|tn|k|m|b|t)\b)?",
-    re.IGNORECASE,
-)
-
-
-def _numbers(text: str) -> list[tuple[str, float, float, bool]]:
-    """(as written, value, value × scale word, is an ordinal) for each number in ``text``."""
-    out = []
-    for m in _NUMBER.finditer(text):
-        raw = float(m.group(1).replace(",", ""))
-        scale = _SCALE.get((m.group(3) or "").lower(), 1.0)
-        out.append((m.group().strip(), raw, raw * scale, bool(m.group(2))))
-    return out
-
-
-def _values_in(texts: Iterable[str]) -> list[float]:
-    """Every number the texts state: as written, scaled ("18.4 million" → 18.4 and 1.84e7), and
-    spelled out ("two")."""
-    out: set[float] = set()
-    for t in texts:
-        for _, raw, scaled, _ in _numbers(t):
-            out |= {raw, scaled}
-        for n in numbers_in(t):
-            try:
-                out.add(float(n))
-            except ValueError:
-                continue
-    return sorted(out)
-
-
-def _has_value(values: Sequence[float], v: float) -> bool:
-    return any(math.isclose(v, x, rel_tol=1e-9, abs_tol=1e-9) for x in values)
-
-
 def _mask_dates(text: str, dates: set[date]) -> str:
     """``text`` with every date that is one of ``dates`` ("March 5", "5 March 2026",
     "2026-03-05") blanked out: a note's own date may be stated without being in its text."""
@@ -367,13 +299,13 @@ def unsupported_numbers(text: str, notes: Sequence[Note]) -> list[str]:
     cited notes' own dates ("on March 5" citing a note dated 2026-03-05) and years."""
     cites = [c for n in notes for c in n.citations]
     dates = {c.published.date() for c in cites if c.published}
-    support = _values_in([n.text for n in notes] + [c.quote for c in cites] + [c.title for c in cites])
+    support = values_in([n.text for n in notes] + [c.quote for c in cites] + [c.title for c in cites])
     support = sorted(set(support) | {float(d.year) for d in dates})
     bad = []
-    for token, raw, scaled, ordinal in _numbers(_mask_dates(text, dates)):
+    for token, raw, scaled, ordinal in stated_numbers(_mask_dates(text, dates)):
         if ordinal and raw <= SMALL_ORDINAL:
             continue
-        if not (_has_value(support, raw) or _has_value(support, scaled)):
+        if not (has_value(support, raw) or has_value(support, scaled)):
             bad.append(token)
     return bad
 
@@ -734,13 +666,13 @@ def _claim_revised(
     if ta is None or tb is None or ta == tb:
         return False
     (early, early_claim), (late, late_claim) = ((na, ca), (nb, cb)) if ta < tb else ((nb, cb), (na, ca))
-    early_values = [v for _, v, _, _ in _numbers(early_claim)]
-    late_values = [v for _, v, _, _ in _numbers(late_claim)]
-    if not early_values or all(_has_value(early_values, v) for v in late_values):
+    early_values = [v for _, v, _, _ in stated_numbers(early_claim)]
+    late_values = [v for _, v, _, _ in stated_numbers(late_claim)]
+    if not early_values or all(has_value(early_values, v) for v in late_values):
         return False  # the later claim states no other number: a conflict about something else
     later_text = texts.get(late.article_id) or "\n".join([late.text] + [c.quote for c in late.citations])
-    have = _values_in([later_text, late_claim])
-    return all(_has_value(have, v) for v in early_values)
+    have = values_in([later_text, late_claim])
+    return all(has_value(have, v) for v in early_values)
 
 
 def _same_pair(x: Disagreement, y: Disagreement) -> bool:
@@ -1013,7 +945,6 @@ __all__ = [
     "briefing_from_summaries",
     "make_briefing",
     "no_articles_error",
-    "parse_amount",
     "renumber_briefing",
     "resolve_sentences",
     "select_articles",

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agent.text.fold import clean_quote, normalise
+from agent.text.numbers import plain_number
 from agent.text.sentences import sentence_spans, sentence_texts
 from agent.types import Answer, AnswerStatus, Citation, Passage
 
@@ -181,7 +182,7 @@ def key_terms(text: str) -> set[str]:
     terms: set[str] = set()
     for w in _TERM.findall(folded):
         if w[0].isdigit():
-            terms.add(w.replace(",", ""))
+            terms.add(plain_number(w))
         elif w not in STOPWORDS and len(w) > 2:
             terms.add(w[:5])
     return terms

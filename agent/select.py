@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from agent.text.numbers import figures
 from agent.text.sentences import Sentence, segment
 from agent.tokens import count_tokens
 
@@ -54,13 +55,6 @@ MIN_WORDS = 4  # "Advertisement", "Scroll down for video", bylines: never a key 
 _WORD = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _NUMBER = re.compile(r"\d")
-# A figure a summary would report: money, a percentage, or a number with a scale word.
-_FIGURE = re.compile(
-    r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m)\b)?"
-    r"|\d[\d,.]*\s?(?:%|percent\b|per cent\b)"
-    r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion)\b",
-    re.IGNORECASE,
-)
 _STOP = frozenset(
     [
         "a",
@@ -269,11 +263,6 @@ def _cover(
         if sum(cost[i] for i in picked) > budget and len(picked) > 1:
             picked.remove(best)  # the budget wins: nothing else could give way
     return picked
-
-
-def figures(sentence: str) -> set[str]:
-    """The distinct figures a sentence states, normalised ("$9.7 billion" → "$9.7billion")."""
-    return {re.sub(r"[\s,]", "", m.group(0).lower()).rstrip(".") for m in _FIGURE.finditer(sentence)}
 
 
 def _keep_figures(

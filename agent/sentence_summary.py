@@ -29,6 +29,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from agent.prompting import load_prompt
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
+from agent.text.numbers import digits_in, numbers_in
 from agent.text.sentences import Sentence
 from agent.types import Article, DateEvent, KeyFigure, KeyPoint, SummaryQuote
 from agent.untrusted import defang, defang_sentence, tainted_spans
@@ -42,7 +43,6 @@ MAX_FIGURES = 6
 MAX_DATES = 3
 MAX_QUOTES = 2
 MAX_SOURCES = 3
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class Shown:
@@ -295,17 +295,11 @@ def _sentence(text: str) -> str:
     return text + "." if text and not text.endswith((".", "!", "?", '"', "\u201d", "'", "\u2019")) else text
 
 
-def _digits(text: str) -> set[str]:
-    from agent.summarize import _norm_number
-
-    return {_norm_number(m.group()) for m in _DIGITS.finditer(text)}
-
-
 def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = ()) -> Any:
     """The model's items kept only where their sentence ids check out (``v`` is the article's
     ``summarize.Verifier``: it makes the citations and counts what is dropped). The summary is
     the kept points, so a point dropped for an unstated number leaves the summary too."""
-    from agent.summarize import _headline, _Items, _names, _s, numbers_in
+    from agent.summarize import _headline, _Items, _names, _s
 
     title_numbers = numbers_in(shown.article.title)
     key_points: list[KeyPoint] = []
@@ -315,7 +309,7 @@ def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = (
         if not text or not ids or _runs_on(text):
             v.dropped += 1
             continue
-        missing = _digits(text) - title_numbers - set().union(*(numbers_in(shown.text_of(k)) for k in ids))
+        missing = digits_in(text) - title_numbers - set().union(*(numbers_in(shown.text_of(k)) for k in ids))
         for n in sorted(missing):  # a number the cited sentences do not state: cite the one that does
             extra = next((k for k in shown.ids if n in numbers_in(shown.text_of(k))), None)
             if extra is None:

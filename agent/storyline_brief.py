@@ -32,6 +32,7 @@ from agent.settings import Settings
 from agent.storylines import ArticleKeys, article_keys, group, pick
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import words_around
+from agent.text.numbers import figure_candidates
 from agent.text.sentences import Sentence
 from agent.types import (
     Article,
@@ -140,12 +141,12 @@ def story_schema(story: Story) -> dict[str, Any]:
 
 def story_figures(story: Story) -> dict[str, list[KeyFigure]]:
     """The figures each article's shown sentences write (money, percentages, counted
-    quantities; ``summarize.figure_candidates``), by article id, each citing the sentence that
+    quantities; ``agent.text.numbers.figure_candidates``), by article id, each citing the sentence that
     writes it, with the words around it as what it measures; at most ``MAX_STORY_FIGURES``
     an article. Verbatim by construction, so a conflict is between two numbers the articles
     really print."""
     from agent.sentence_summary import unit_of
-    from agent.summarize import figure_candidates, figure_check
+    from agent.summarize import figure_check
 
     out: dict[str, list[KeyFigure]] = {}
     for k in story.ids:

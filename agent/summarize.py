@@ -37,6 +37,7 @@ from agent.settings import Settings
 from agent.text.fence import attribute, neutralise
 from agent.text.fold import clean_quote
 from agent.text.hashing import sha256_hex
+from agent.text.numbers import digits_in, figure_candidates, number_words_in, numbers_in
 from agent.text.sentences import sentence_spans
 from agent.tokens import count_tokens
 from agent.types import (
@@ -182,41 +183,6 @@ def text_budget(settings: Settings) -> int:
 
 # --- verification ---------------------------------------------------------------------------
 
-_UNITS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
-]  # fmt: skip
-_TENS = {
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "sixty": "60",
-    "seventy": "70",
-    "eighty": "80",
-    "ninety": "90",
-}
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS)} | _TENS
-_NUMBER_WORDS.update({"hundred": "100", "thousand": "1000", "dozen": "12", "half": "0.5"})
-_NUM = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def _norm_number(token: str) -> str:
-    """``1,200`` → ``1200``; ``1.50`` → ``1.5``; ``07`` → ``7`` (a decimal comma is rare in news)."""
-    t = token.replace(",", "")
-    if "." in t:
-        t = t.rstrip("0").rstrip(".")
-    return t.lstrip("0") or "0"
-
-
-def numbers_in(text: str) -> set[str]:
-    """Every number in ``text``, normalised; spelled-out small numbers count too."""
-    found = {_norm_number(m.group()) for m in _NUM.finditer(text)}
-    for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _NUMBER_WORDS:
-            found.add(_NUMBER_WORDS[word])
-    return found
-
 
 def figure_check(value: str, quote: str) -> str | None:
     """None when every number in ``value`` appears in ``quote``; else why the figure is flagged.
@@ -224,9 +190,7 @@ def figure_check(value: str, quote: str) -> str | None:
     ``$240 billion`` matches "a new record of $240 billion" and "240bn"; "40%" matches
     "40 percent"; "1.5 times" matches "increased 1.5 times".
     """
-    wanted = {_norm_number(m.group()) for m in _NUM.finditer(value)}
-    if not wanted:
-        wanted = {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", value.lower()) if w in _NUMBER_WORDS}
+    wanted = digits_in(value) or number_words_in(value)
     if not wanted:
         return f"{value!r} contains no number"
     have = numbers_in(quote)
@@ -234,32 +198,6 @@ def figure_check(value: str, quote: str) -> str | None:
     if missing:
         return f"the number {', '.join(missing)} does not appear in the quoted passage"
     return None
-
-
-_FIGURE = re.compile(
-    r"(?:[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|bn|m)\b)?)"
-    r"|(?:\b\d[\d,]*(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b|times\b|"
-    r"(?:trillion|billion|million|thousand)(?:\s(?:dollars|euros|pounds|people|tonnes|barrels))?\b|"
-    r"(?:mm|millimetres|millimeters|centimetres|metres|meters|kilometres|kilometers|miles|km|"
-    r"tonnes|tons|litres|liters|barrels|people|homes|houses|jobs|votes|workers|residents|"
-    r"deaths|patients|students|firefighters|officers|troops|cars|vehicles|units)\b))",
-    re.IGNORECASE,
-)
-MAX_FIGURE_CANDIDATES = 24
-
-
-def figure_candidates(text: str) -> list[str]:
-    """Money amounts, percentages, multiples and counted quantities written in ``text``.
-
-    Found deterministically, so the model only has to say what each measures: measured on the
-    seed article, the 1.5B model left out two of its three dollar figures when asked to find
-    them itself, and repeated another.
-    """
-    seen: dict[str, str] = {}
-    for m in _FIGURE.finditer(text):
-        value = " ".join(m.group().split()).rstrip(".,")
-        seen.setdefault(value.lower(), value)
-    return list(seen.values())[:MAX_FIGURE_CANDIDATES]
 
 
 def sentence_with(value: str, text: str) -> tuple[int, int] | None:
@@ -1056,7 +994,6 @@ __all__ = [
     "merge_parts",
     "model_name_of",
     "note_messages",
-    "numbers_in",
     "renumber",
     "resolve_sources",
     "split_parts",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from agent.cite import STOPWORDS, strip_markers
 from agent.text.fold import normalise
+from agent.text.numbers import plain_number, token_number
 from agent.text.sentences import Sentence
 
 _WORD = re.compile(r"\d[\d.,:/]*\d|\d|[^\W\d_][\w'\-]*", re.UNICODE)
@@ -66,33 +67,11 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(folded)
 
 
-def _number(tok: str) -> str:
-    return tok.replace(",", "").rstrip(".")
-
-
-# Number words are numbers: "the talks lasted two hours" is not supported by "the strike lasted
-# nine days" (it was, when only digits were checked). "one" is left out — it is as often a
-# pronoun ("one of the ministers") as a count.
-_COUNTS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
-_TENS = ("thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_NUMBER_WORDS = {w: str(n) for n, w in enumerate(_COUNTS, start=2)} | {
-    w: str(10 * n) for n, w in enumerate(_TENS, start=3)
-}
-
-
-def _as_number(tok: str) -> str | None:
-    """The number a token stands for ("12,000" → "12000", "two" → "2"), else None."""
-    if tok[0].isdigit():
-        return _number(tok)
-    return _NUMBER_WORDS.get(tok)
-
-
 def terms(text: str) -> set[str]:
     """Content-word stems and numbers of ``text`` (stop words and negations left out)."""
     out: set[str] = set()
     for t in _tokens(text):
-        num = _as_number(t)
+        num = token_number(t)
         if num is not None:
             out.add(num)
         elif t not in STOPWORDS and t not in _NEGATION and len(t) > 2:
@@ -102,7 +81,7 @@ def terms(text: str) -> set[str]:
 
 def numbers(text: str) -> set[str]:
     """The numbers of ``text``, digits or number words, each as digits."""
-    return {n for n in map(_as_number, _tokens(text)) if n is not None}
+    return {n for n in map(token_number, _tokens(text)) if n is not None}
 
 
 _CAPITAL = re.compile(r"(?<![\w'’])([A-Z][\w'’\-]*|[A-Z]{2,})")
@@ -136,7 +115,7 @@ def negated(text: str, about: set[str]) -> bool:
     for i, t in enumerate(toks):
         if t in _NEGATION:
             window = toks[i + 1 : i + 1 + NEGATION_WINDOW + 1]
-            if any(_stem(w) in about or _number(w) in about for w in window):
+            if any(_stem(w) in about or plain_number(w) in about for w in window):
                 return True
     return False
 

@@ -55,7 +55,8 @@ def main() -> None:
         sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
 
     from agent.embed import LocalMiniLMEmbedder
-    from agent.select import bag_of_words, figures, key_sentences
+    from agent.select import bag_of_words, key_sentences
+    from agent.text.numbers import figures
     from agent.text.sentences import segment
     from agent.tokens import count_tokens
 

@@ -21,7 +21,6 @@ from agent.brief import (
     find_conflicts,
     make_briefing,
     minimal_pair_conflicts,
-    parse_amount,
     resolve_sentences,
     unsupported_numbers,
     write_disagreements,
@@ -31,6 +30,7 @@ from agent.models.structured import model_label
 from agent.settings import Settings
 from agent.storyline_brief import SINGLE_ARTICLE_SENTENCES
 from agent.summarize import Note
+from agent.text.numbers import parse_amount
 from agent.types import (
     Article,
     ArticleSummary,

@@ -22,13 +22,13 @@ from agent.settings import Settings
 from agent.summarize import (
     cache_path,
     figure_check,
-    numbers_in,
     sort_entities,
     split_parts,
     summarize_article,
     summary_messages,
     summary_schema,
 )
+from agent.text.numbers import numbers_in
 from agent.types import Article, ArticleSummary, KeyPoint
 
 TRADE = (
