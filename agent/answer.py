@@ -128,21 +128,13 @@ def needs_retry(raw: dict[str, Any]) -> bool:
     return bool(said) and not cited and not is_decline(said) and raw.get("status") != "not_in_sources"
 
 
-def _model_name(model: BaseChatModel, settings: Settings) -> str:
-    for attr in ("model_name", "model"):
-        value = getattr(model, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    return settings.resolved_model
-
-
 def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dict[str, Any], Answer]:
     """``chain.invoke({"question": str, "passages": list[Passage], "on_text": callable|None})``
     → verified ``Answer``. Requires at least one passage (``answer_question`` handles none)."""
-    from agent.models.structured import InvalidOutput, structured_call
+    from agent.models.structured import InvalidOutput, reported_name, structured_call
 
     prompt = load_prompt(PROMPT_NAME).chat_template()
-    name = _model_name(model, settings)
+    name = reported_name(model) or settings.resolved_model
 
     def call(x: dict[str, Any], messages: list[BaseMessage]) -> dict[str, Any] | None:
         """The model's validated JSON, or None when its reply could not be read (both attempts

@@ -46,7 +46,6 @@ from agent.summarize import (
     _str,
     cited_schema,
     fit_notes,
-    model_name_of,
     note_messages,
     notes_budget,
     resolve_sources,
@@ -807,6 +806,7 @@ def briefing_from_summaries(
     ``group`` and ``write`` (i of the writing calls). ``model`` may be a factory (it is only
     built once articles were found). Summaries come from the on-disk cache when present.
     """
+    from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
 
     def tick(step: str, i: int, n: int) -> None:
         if progress is not None:

@@ -211,7 +211,8 @@ def briefing_by_storylines(
         write_disagreements,
     )
     from agent.ingest.chunk import chunk_text
-    from agent.summarize import Verifier, model_name_of
+    from agent.models.structured import model_name_of
+    from agent.summarize import Verifier
 
     def tick(step: str, i: int, n: int) -> None:
         if progress is not None:

@@ -747,28 +747,6 @@ def fill_coverage_gaps(
 # --- cache ----------------------------------------------------------------------------------
 
 
-def model_name_of(model: BaseChatModel | None, settings: Settings) -> str:
-    """The label a summary records (and its cache key uses) for ``model``.
-
-    The settings' label (e.g. ``qwen2.5-1.5b (local)``) whenever ``model`` is the model those
-    settings describe, so the cache can be checked before any model is loaded (``model=None``);
-    otherwise the model object's own name (e.g. a model passed in directly).
-    """
-    from agent.models.structured import model_label
-
-    try:
-        label = model_label(settings)
-    except Exception:  # an unknown local model name: still a usable label
-        label = settings.resolved_model
-    if model is None:
-        return label
-    for attr in ("model_name", "model"):
-        value = getattr(model, attr, None)
-        if isinstance(value, str) and value:
-            return label if settings.resolved_model in value else value
-    return label
-
-
 def prompt_version(method: str = "key_sentences") -> str:
     """What a summary records as its prompt: every file it may use (key sentences, then map,
     merge, coverage for the full-text path), so either path's summaries are cached apart."""
@@ -906,7 +884,7 @@ def summarize_article(
     Cached under ``settings.cache_dir / "summaries"``; ``refresh=True`` ignores the cache.
     """
     from agent.ingest.chunk import chunk_text
-    from agent.models.structured import structured_call
+    from agent.models.structured import model_name_of, structured_call
 
     if not article.text.strip():
         raise InvalidArgumentError(f"article {article.id!r} has no text to summarise; re-ingest it")
@@ -992,7 +970,6 @@ __all__ = [
     "figure_check",
     "format_notes",
     "merge_parts",
-    "model_name_of",
     "note_messages",
     "renumber",
     "resolve_sources",

@@ -50,7 +50,8 @@ def summarize_ahead(
     embedder: Any = None,
 ) -> AheadReport:
     """Summarise every article not yet cached; one failure is reported and the rest go on."""
-    from agent.summarize import cache_path, model_name_of, summarize_article
+    from agent.models.structured import model_name_of
+    from agent.summarize import cache_path, summarize_article
 
     report = AheadReport(total=len(articles))
     started = time.perf_counter()

@@ -389,3 +389,32 @@ def model_label(settings: Settings) -> str:
     if settings.model_path is not None:
         return f"{Path(settings.model_path).name} (local)"
     return f"{resolve_spec(settings.model).name} (local)"
+
+
+def reported_name(model: Any) -> str | None:
+    """The name a chat model object reports (its ``model_name``, else ``model`` attribute)."""
+    for attr in ("model_name", "model"):
+        value = getattr(model, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def model_name_of(model: BaseChatModel | None, settings: Settings) -> str:
+    """The label a summary or briefing records (and a summary's cache key uses) for ``model``.
+
+    The settings' label (``model_label``, e.g. ``qwen2.5-1.5b (local)``) whenever ``model`` is
+    the model those settings describe, so the cache can be checked before any model is loaded
+    (``model=None``); otherwise the model object's own name (e.g. a model passed in directly).
+    An answer records ``reported_name`` instead (the bare API model name for a remote model).
+    """
+    try:
+        label = model_label(settings)
+    except Exception:  # an unknown local model name: still a usable label
+        label = settings.resolved_model
+    if model is None:
+        return label
+    name = reported_name(model)
+    if name is None:
+        return label
+    return label if settings.resolved_model in name else name
