@@ -420,7 +420,7 @@ class Agent:
         ``on_text`` receives the answer text as it streams. When nothing relevant is found the
         model is not called and ``status`` is ``not_in_sources``.
         """
-        from agent.answer import answer_question, not_in_sources
+        from agent.answer.ask import answer_question, not_in_sources
         from agent.errors import EmptyIndexError, InvalidArgumentError
         from agent.temporal import label_answer, nothing_in_window_text, window_label
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
-from agent.cite import STOPWORDS
 from agent.text.sentences import sentence_spans
+from agent.text.stopwords import STOPWORDS
 from agent.types import Article, Citation, Disagreement, DisagreementClaim
 
 PAIR_MIN_SIMILARITY = 0.6  # difflib ratio over the two sentences' word sequences

@@ -30,7 +30,6 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.cite import find_quote
 from agent.errors import InvalidArgumentError
 from agent.prompting import Prompt, load_prompt
 from agent.settings import Settings
@@ -38,6 +37,7 @@ from agent.text.fence import attribute, neutralise
 from agent.text.fold import clean_quote
 from agent.text.hashing import sha256_hex
 from agent.text.numbers import digits_in, figure_candidates, number_words_in, numbers_in
+from agent.text.quotes import find_quote
 from agent.text.sentences import sentence_spans
 from agent.tokens import count_tokens
 from agent.types import (

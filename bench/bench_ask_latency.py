@@ -1,7 +1,7 @@
 """End-to-end `ask` latency on the 2,225-article BBC index, against the canonical LangChain RAG.
 
 Ours: hybrid retrieval (Chroma + BM25, fused, budgeted) → schema-constrained answer streamed
-from the local model → sentence-id verification (agent.evidence.verify). Timed per question:
+from the local model → sentence-id verification (agent.answer.evidence.verify). Timed per question:
 retrieval, time to first streamed answer token (≈ prompt evaluation), whole answer, and the
 verification step alone.
 
@@ -57,7 +57,7 @@ def main() -> None:
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
 
-    import agent.answer as answer_mod
+    import agent.answer.ask as answer_mod
     from agent import Agent
 
     rows = [json.loads(line) for line in args.data.open()]

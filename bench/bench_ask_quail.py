@@ -87,10 +87,10 @@ def main() -> None:
         print(f"re-asking {len(again)} questions", file=sys.stderr)
 
     from agent import Agent, Answer
-    from agent.answer import UNREADABLE_TEXT
+    from agent.answer.ask import UNREADABLE_TEXT
+    from agent.answer.estimates import ESTIMATE_PREFIX, asks_for_estimate
+    from agent.answer.evidence import UNVERIFIED_PREFIX
     from agent.errors import ModelError
-    from agent.estimates import ESTIMATE_PREFIX, asks_for_estimate
-    from agent.evidence import UNVERIFIED_PREFIX
 
     articles = [json.loads(line) for line in (args.data / "quail_dev_news_articles.jsonl").open()]
     questions = [json.loads(line) for line in (args.data / "quail_dev_news.jsonl").open()]
@@ -186,7 +186,7 @@ def main() -> None:
         nei = next((j for j, o in enumerate(options) if o.lower().startswith("not enough information")), 3)
         # an unverified answer is judged by the model's claim (without the "not confirmed"
         # marker), so "a right answer shown as unverified" can be counted
-        # (and an estimate by its guess, without the "do not say" marker: agent.estimates)
+        # (and an estimate by its guess, without the "do not say" marker: agent.answer.estimates)
         shown = answer.text.removeprefix(UNVERIFIED_PREFIX).replace(ESTIMATE_PREFIX, "")
         picked = nei if answer.status == "not_in_sources" else pick(shown, options)
         discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
@@ -248,7 +248,7 @@ def wilson(xs: list[bool], z: float = 1.96) -> list[float]:
 
 def overlap_pick(answer: str, options: list[str], nei: int) -> int | None:
     """The option sharing the most content words with the answer (F1), None if none shares any."""
-    from agent.cite import STOPWORDS
+    from agent.text.stopwords import STOPWORDS
 
     def words(text: str) -> set[str]:
         return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1}
@@ -302,7 +302,7 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         "discarded_or_unverified_but_correct": sum(
             bool(r.get("discarded_correct")) or (r["status"] == "unverified" and r["correct"]) for r in rows
         ),
-        # of those, the labelled estimates of duration questions (agent.estimates): a guess the
+        # of those, the labelled estimates of duration questions (agent.answer.estimates): a guess the
         # sources cannot confirm by nature, not a right claim the verifier failed to confirm
         "of_which_labelled_estimates": sum(
             bool(r.get("shown_estimate")) and r["status"] == "unverified" and r["correct"] for r in rows

@@ -23,7 +23,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agent.answer import answer_schema  # noqa: E402
+from agent.answer.ask import answer_schema  # noqa: E402
 from agent.models import cpu_backend, grammar_sampling  # noqa: E402
 from agent.models.registry import ensure_model  # noqa: E402
 from agent.settings import Settings  # noqa: E402

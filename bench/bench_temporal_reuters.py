@@ -125,7 +125,7 @@ def main() -> None:
     from langchain_core.prompts import ChatPromptTemplate
 
     from agent import Agent
-    from agent.answer import answer_question
+    from agent.answer.ask import answer_question
 
     records = [json.loads(line) for line in args.data.open()]
     cases = build_cases(records)

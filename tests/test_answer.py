@@ -15,16 +15,16 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from agent.answer import (
+from agent.answer.ask import (
     RETRY_NOTICE,
     UNREADABLE_TEXT,
     answer_question,
     answer_schema,
     format_passages,
 )
-from agent.cite import NOT_ANSWERED_TEXT
+from agent.answer.declines import NOT_ANSWERED_TEXT
+from agent.answer.evidence import UNVERIFIED_PREFIX
 from agent.errors import ModelFileError
-from agent.evidence import UNVERIFIED_PREFIX
 from agent.prompting import load_prompt, parse_prompt
 from agent.settings import Settings
 from agent.text.fence import neutralise

@@ -35,7 +35,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "articles"
 FLOOD = EXAMPLES / "2026-03-12_millbrook_flood_followup.txt"
 LUMORA = EXAMPLES / "2026-03-10_lumora_q4_results.txt"
 RAIN_QUOTE = "94 millimetres of rain fell on the upper valley in the 36 hours before the flood"
-# the quote shown is the whole cited sentence (agent.evidence), which holds RAIN_QUOTE
+# the quote shown is the whole cited sentence (agent.answer.evidence), which holds RAIN_QUOTE
 RAIN_SENTENCE = (
     "The regional water authority confirmed that " + RAIN_QUOTE
     + ", the wettest 36-hour period recorded there since measurements began in 1961."

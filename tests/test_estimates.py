@@ -1,4 +1,4 @@
-"""agent.estimates: duration questions may get a labelled best guess, never a cited one."""
+"""agent.answer.estimates: duration questions may get a labelled best guess, never a cited one."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from langchain_core.messages import BaseMessage
 
-from agent.answer import answer_question
-from agent.cite import NOT_ANSWERED_TEXT
-from agent.estimates import ESTIMATE_NOTE, ESTIMATE_PREFIX, asks_for_estimate
-from agent.evidence import Evidence, verify
+from agent.answer.ask import answer_question
+from agent.answer.declines import NOT_ANSWERED_TEXT
+from agent.answer.estimates import ESTIMATE_NOTE, ESTIMATE_PREFIX, asks_for_estimate
+from agent.answer.evidence import Evidence, verify
 from agent.settings import Settings
 from agent.types import Passage
 from tests.fakes import ReplyingChatModel

@@ -1,12 +1,12 @@
-"""agent.evidence: numbered sentences shown to the model, and verification of sentence ids."""
+"""agent.answer.evidence: numbered sentences shown to the model, and verification of sentence ids."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
-from agent.cite import NOT_ANSWERED_TEXT
-from agent.evidence import UNVERIFIED_PREFIX, Evidence, answer_schema, verify
+from agent.answer.declines import NOT_ANSWERED_TEXT
+from agent.answer.evidence import UNVERIFIED_PREFIX, Evidence, answer_schema, verify
 from agent.types import Passage
 
 SERIES = (
@@ -50,7 +50,7 @@ def test_the_grammar_stops_a_runaway_list_of_ids() -> None:
     on through the ids cannot run the reply into the token limit."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-    from agent.evidence import MAX_CITED_SENTENCES
+    from agent.answer.evidence import MAX_CITED_SENTENCES
 
     schema = answer_schema(list(range(1, 30)), ["answered"])
     gbnf = json_schema_to_gbnf(json.dumps(schema))

@@ -235,7 +235,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def baseline(lab: Any) -> Any:
     """The trade question answered from the seed passage alone: the behaviour to keep."""
-    from agent.answer import answer_question
+    from agent.answer.ask import answer_question
 
     agent, model, seed_id, _, texts, trade = lab
     ans = answer_question(QUESTION, trade, model, agent.settings)
@@ -247,7 +247,7 @@ def baseline(lab: Any) -> Any:
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
 def test_ask_is_unchanged_by_the_attacks(lab: Any, baseline: Any, hostile: Hostile) -> None:
-    from agent.answer import answer_question
+    from agent.answer.ask import answer_question
 
     agent, model, seed_id, ids, texts, trade = lab
     attack = list(agent.store.iter_chunks({"article_ids": [ids[hostile.name]]}))

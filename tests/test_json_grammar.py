@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent.answer import answer_schema
+from agent.answer.ask import answer_schema
 from agent.models import cpu_backend, json_grammar
 from agent.models.local import LocalChatModel
 from tests.llama_server import fast_model_path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from agent.cite import NOT_ANSWERED_TEXT
+from agent.answer.declines import NOT_ANSWERED_TEXT
 from agent.render import print_answer
 from agent.types import Answer, Citation
 

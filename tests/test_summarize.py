@@ -16,7 +16,6 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.cite import find_quote
 from agent.ingest.chunk import chunk_text
 from agent.settings import Settings
 from agent.summarize import (
@@ -29,6 +28,7 @@ from agent.summarize import (
     summary_schema,
 )
 from agent.text.numbers import numbers_in
+from agent.text.quotes import find_quote
 from agent.types import Article, ArticleSummary, KeyPoint
 
 TRADE = (

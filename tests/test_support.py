@@ -1,4 +1,4 @@
-"""agent.support.judge: a claim is supported by its cited sentence read in context.
+"""agent.answer.support.judge: a claim is supported by its cited sentence read in context.
 
 The first three tests are the issue's three measured patterns (names invented): the answer is a
 name the article gives once — in the sentence before, in the headline, or a few sentences
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.support import judge, names, negated, numbers, terms
+from agent.answer.support import judge, names, negated, numbers, terms
 from agent.text.sentences import segment
 
 SERIES = (

@@ -16,7 +16,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import RunnableLambda
 from typer.testing import CliRunner
 
-from agent.answer import answer_question
+from agent.answer.ask import answer_question
 from agent.settings import Settings
 from agent.tokens import count_tokens
 from agent.types import Answer, Article

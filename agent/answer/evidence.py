@@ -8,7 +8,7 @@ an ``enum`` of exactly the ids shown, so a constrained model cannot cite anythin
 quote the user sees *is* the cited sentence(s): ``passage.text[a:b]``, verbatim at its character
 span by construction.
 
-Each claim is then judged against its cited sentence *in context* (``agent.support.judge``). What
+Each claim is then judged against its cited sentence *in context* (``agent.answer.support.judge``). What
 the check cannot confirm is never shown as a cited fact, and never silently thrown away either:
 an answer none of whose claims check out gets status ``unverified`` and is shown marked ("The
 model's answer, not confirmed by the sources: …") beside the closest sentence. ``not_in_sources``
@@ -23,15 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.cite import (
-    _MARKER,
-    NOT_ANSWERED_TEXT,
-    _marker_numbers,
-    is_decline,
-    strip_markers,
-)
-from agent.estimates import ESTIMATE_PREFIX
-from agent.support import Judgement, adds, judge, terms
+from agent.answer.declines import NOT_ANSWERED_TEXT, is_decline
+from agent.answer.estimates import ESTIMATE_PREFIX
+from agent.answer.markers import MARKER, marker_numbers, strip_markers
+from agent.answer.support import Judgement, adds, judge, terms
 from agent.text.fence import attribute, neutralise
 from agent.text.sentences import Sentence, chunk_sentences, sentence_spans
 from agent.types import Answer, AnswerStatus, Citation, Passage
@@ -202,8 +197,8 @@ def _split_claims(text: str, evidence: Evidence, listed: list[int]) -> list[_Cla
 
 def _valid(piece: str, evidence: Evidence, have: list[int]) -> list[int]:
     out: list[int] = []
-    for m in _MARKER.finditer(piece):
-        for n in _marker_numbers(m.group("nums")):
+    for m in MARKER.finditer(piece):
+        for n in marker_numbers(m.group("nums")):
             if n in evidence.by_id and n not in have and n not in out:
                 out.append(n)
     return out
@@ -230,7 +225,7 @@ def verify(
     ``citations`` list. A claim is kept as cited when one of its ids — or, if none does, another
     sentence of the passages it cited — supports it in context; its quote is those sentences.
 
-    ``estimate`` (a duration question, ``agent.estimates``): the model was allowed a best guess,
+    ``estimate`` (a duration question, ``agent.answer.estimates``): the model was allowed a best guess,
     so an unconfirmed claim is shown under ``ESTIMATE_PREFIX`` — never as a cited fact, never
     dropped — and a decline sentence beside the guess is not read as the answer.
     """

@@ -1,14 +1,10 @@
-"""What is left of quote-citing: finding a model's quote in a text, citation markers, declines.
+"""Finding a quote a model copied in the article's own text: ``find_quote``.
 
-Answers cite sentence ids now (``agent.evidence``); the quote-based verifier that lived here
-(``verify_citations``) had no caller outside its own tests and is gone. What remains is used:
-``find_quote`` locates a quote the model copies (the summary verifier checks quoted evidence
-with it; forgiving about typography, never about words: the quote reported is the article's own
-text), the
-``[n]`` marker grammar answers are parsed with, ``STOPWORDS`` for the lexical support check, and
-``is_decline`` for telling "the passages do not say" from an answer.
-
-Everything here is pure and fast so it can be tested exhaustively without a model.
+Models copy text imperfectly (curly vs straight quotes, collapsed whitespace, a decorative
+"...", a clause silently dropped), so matching is forgiving about *typography* but never about
+words, and the span returned is always into the original text: the quote a reader is shown is
+``article.text[start:end]``, never the model's copy. Used by the summary verifier (quoted
+evidence); answers cite sentence ids and need no quote matching (``agent.answer.evidence``).
 """
 
 from __future__ import annotations
@@ -121,77 +117,3 @@ def _find_pieces(quote: str, passage_text: str) -> tuple[int, int] | None:
     if not pieces or (len(pieces) < 2 and not inserted) or (inserted and matched < MIN_WORDS_WITH_INSERTS):
         return None
     return starts[pieces[0][0]], ends[pieces[-1][1] - 1]
-
-
-# ---------------------------------------------------------------------------------------------
-# Stop words: the words a lexical check of "about the same thing" ignores (agent.support)
-# ---------------------------------------------------------------------------------------------
-
-STOPWORDS = frozenset(
-    (
-        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from",
-        "with", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do",
-        "does", "did", "not", "no", "it", "its", "this", "that", "these", "those", "there", "their",
-        "they", "them", "he", "she", "his", "her", "him", "we", "our", "you", "your", "i", "me", "my",
-        "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "than", "then", "so",
-        "such", "also", "very", "more", "most", "less", "least", "over", "under", "about", "into",
-        "after", "before", "during", "while", "said", "says", "say", "will", "would", "could",
-        "should", "can", "may", "might", "must", "just", "only", "other", "some", "any", "each", "all",
-        "both", "one",
-    )
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# Markers: [1], [1][2], [1, 2], [1-3], [Passage 1], [Sentence 4]
-# ---------------------------------------------------------------------------------------------
-
-_MARKER = re.compile(
-    r"(?P<ws>[ \t]*)\[\s*(?:(?:passages?|sentences?|ids?)\s*)?"
-    r"(?P<nums>\d+(?:\s*(?:,|;|-|\u2013|and)\s*\d+)*)\s*\]",
-    re.IGNORECASE,
-)
-
-
-def _marker_numbers(nums: str) -> list[int]:
-    """``"1, 2"`` → [1, 2]; ``"1-3"`` → [1, 2, 3] (ranges capped so "1-999" can't explode)."""
-    out: list[int] = []
-    for part in re.split(r"\s*(?:,|;|and)\s*", nums):
-        bounds = re.split(r"\s*[-\u2013]\s*", part)
-        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
-            lo, hi = int(bounds[0]), int(bounds[1])
-            if lo <= hi <= lo + 20:
-                out.extend(range(lo, hi + 1))
-                continue
-        out.extend(int(b) for b in bounds if b.isdigit())
-    return out
-
-
-def strip_markers(text: str) -> str:
-    """The text with every citation marker removed (for answers that end up uncited)."""
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
-
-
-# ---------------------------------------------------------------------------------------------
-# Declines: an answer that says the sources lack the answer
-# ---------------------------------------------------------------------------------------------
-
-NOT_ANSWERED_TEXT = "The passages found do not answer this question."
-
-_DECLINE_NEGATION = re.compile(
-    r"\b(?:not|no|nothing|none|neither|nor|cannot|unclear|unknown)\b|n't\b", re.IGNORECASE
-)
-_ABOUT_SOURCES = re.compile(
-    r"\b(?:passages?|articles?|sources?|texts?|information|details?|mention\w*|say\w*|said|"
-    r"stat\w*|provid\w*|contain\w*|specif\w*|report\w*|indicat\w*)\b",
-    re.IGNORECASE,
-)
-
-
-def is_decline(text: str) -> bool:
-    """Whether ``text`` says the sources lack the answer ("The passages do not say …") rather
-    than answering: a negation *and* a word about the sources. "No" or "None" alone is not one —
-    as an answer to a yes/no or who question it is a claim."""
-    return bool(text) and bool(_DECLINE_NEGATION.search(text)) and bool(_ABOUT_SOURCES.search(text))
-
-

@@ -3,7 +3,7 @@
 An LCEL chain: ``prompt (prompts/answer.md) | structured model call | evidence.verify``.
 
 Why a JSON schema built per call: the passages are shown as numbered sentences
-(``agent.evidence``) and the ``citations`` field is an ``enum`` of exactly the sentence ids in
+(``agent.answer.evidence``) and the ``citations`` field is an ``enum`` of exactly the sentence ids in
 this prompt, so the (grammar-constrained) model *cannot* cite a sentence it wasn't shown, and it
 copies no quotes: the quote is the cited sentence itself. ``answer`` comes first in the schema so
 its text streams first.
@@ -28,10 +28,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from agent.cite import is_decline
+from agent.answer.declines import is_decline
+from agent.answer.estimates import ESTIMATE_NOTE, asks_for_estimate
+from agent.answer.evidence import Evidence, verify
 from agent.errors import InvalidArgumentError
-from agent.estimates import ESTIMATE_NOTE, asks_for_estimate
-from agent.evidence import Evidence, verify
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage
@@ -55,7 +55,7 @@ def format_passages(passages: Sequence[Passage]) -> str:
 def answer_schema(ids: Sequence[int] | int) -> dict[str, Any]:
     """JSON schema for the model's output; ``citations`` can only hold the sentence ids shown
     (an int ``n`` means ids 1..n)."""
-    from agent.evidence import answer_schema as schema
+    from agent.answer.evidence import answer_schema as schema
 
     return schema(list(range(1, ids + 1)) if isinstance(ids, int) else list(ids), STATUSES)
 

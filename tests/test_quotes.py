@@ -1,15 +1,13 @@
-"""Quote finding, citation markers and declines: pure logic, no model."""
+"""Quote finding (agent.text.quotes), the [n] marker grammar and declines (agent.answer): pure logic."""
 
 from __future__ import annotations
 
 import pytest
 
-from agent.cite import (
-    find_quote,
-    is_decline,
-    strip_markers,
-)
+from agent.answer.declines import is_decline
+from agent.answer.markers import strip_markers
 from agent.text.fold import clean_quote, normalise
+from agent.text.quotes import find_quote
 
 ARTICLE = (
     "Summit in Beijing\n\n"

@@ -28,10 +28,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.cite import STOPWORDS, strip_markers
+from agent.answer.markers import strip_markers
 from agent.text.fold import normalise
 from agent.text.numbers import plain_number, token_number
 from agent.text.sentences import Sentence
+from agent.text.stopwords import STOPWORDS
 
 _WORD = re.compile(r"\d[\d.,:/]*\d|\d|[^\W\d_][\w'\-]*", re.UNICODE)
 _NEGATION = frozenset(("not", "no", "never", "nor", "none", "neither", "nobody", "nothing", "without",
