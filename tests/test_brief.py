@@ -1114,8 +1114,8 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
     import typer
     from typer.testing import CliRunner
 
-    import agent.cli as cli
-    from agent.cli_summaries import brief, summarize
+    import agent.cli.summaries as summaries
+    from agent.cli.summaries import brief, summarize
     from agent.summarize import summarize_article
 
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
@@ -1131,7 +1131,7 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
                 store=store, retriever=FakeRetriever(store), model=model, settings=st, topic=topic, **kw
             )
 
-    monkeypatch.setattr(cli, "_agent", lambda ctx, **more: StubAgent())
+    monkeypatch.setattr(summaries, "make_agent", lambda ctx, **more: StubAgent())
     app = typer.Typer()
     app.command()(summarize)
     app.command()(brief)

@@ -38,7 +38,7 @@ from agent.chat import (
     parse_filter_args,
     render_turn,
 )
-from agent.cli_chat import ChatRepl
+from agent.cli.chat import ChatRepl
 from agent.tokens import count_tokens
 from tests.fakes import ForbiddenModel, ReplyingChatModel
 

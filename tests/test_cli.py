@@ -103,7 +103,7 @@ def test_installed_console_script_runs() -> None:
 
 
 def test_until_a_bare_date_includes_that_whole_day_and_a_time_is_kept() -> None:
-    from agent.cli import _parse_date
+    from agent.cli.common import parse_date_option as _parse_date
 
     end = _parse_date("2026-03-12", "--until")
     assert end is not None and (end.day, end.hour, end.minute) == (12, 23, 59)

@@ -19,7 +19,8 @@ import typer
 from typer.testing import CliRunner
 
 from agent import Agent
-from agent.cli import GLOBAL_SETTINGS, app
+from agent.cli import app
+from agent.cli.app import GLOBAL_SETTINGS
 from agent.errors import IndexNotFoundError, InvalidArgumentError
 
 REPO = Path(__file__).resolve().parents[1]

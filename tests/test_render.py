@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from agent.answer.declines import NOT_ANSWERED_TEXT
-from agent.render import print_answer
+from agent.cli.render import print_answer
 from agent.types import Answer, Citation
 
 

@@ -200,7 +200,7 @@ def plain(printed: str) -> str:
 def test_answer_sources_and_retrieval_render_inert() -> None:
     from datetime import UTC, datetime
 
-    from agent.render import print_answer, print_retrieval, streaming
+    from agent.cli.render import print_answer, print_retrieval, streaming
     from agent.types import Answer, ConsideredPassage, RetrievalInfo
 
     answer = Answer(question="q", text="The model echoed \x1b]0;OWNED\x07 it [1].",
@@ -222,7 +222,7 @@ def test_answer_sources_and_retrieval_render_inert() -> None:
 def test_chat_open_and_summary_and_briefing_render_inert(tmp_path: Path) -> None:
     from markdown_it import MarkdownIt
 
-    from agent.cli_summaries import OutputFormat, _emit
+    from agent.cli.render import OutputFormat, emit
     from agent.types import (
         ArticleSummary,
         Briefing,
@@ -249,7 +249,7 @@ def test_chat_open_and_summary_and_briefing_render_inert(tmp_path: Path) -> None
     for obj in (summary, briefing):
         for fmt in (OutputFormat.rich, OutputFormat.md):
             console, out = terminal()
-            _emit(obj, fmt, None, console)
+            emit(obj, fmt, None, console)
             assert_terminal_safe(out.getvalue())
         md = obj.to_markdown()
         assert "\x1b" not in md and "\x07" not in md
@@ -258,12 +258,12 @@ def test_chat_open_and_summary_and_briefing_render_inert(tmp_path: Path) -> None
         assert 'href="javascript' not in html and "href=\"http://evil.example" not in html
         assert "&lt;" in html  # the markup is shown as text
         written = tmp_path / f"{type(obj).__name__}.md"
-        _emit(obj, OutputFormat.md, written, Console(file=io.StringIO()))
+        emit(obj, OutputFormat.md, written, Console(file=io.StringIO()))
         assert "\x1b" not in written.read_text(encoding="utf-8")
 
 
 def test_chat_open_shows_the_article_text_inert() -> None:
-    from agent.cli_chat import ChatRepl
+    from agent.cli.chat import ChatRepl
     from agent.types import Answer, Article
 
     cite = hostile_citation()

@@ -63,7 +63,7 @@ def test_not_a_date_is_a_value_error_and_a_command_error_in_chat() -> None:
 
 
 def test_cli_and_chat_read_until_the_same_way() -> None:
-    from agent.cli import _parse_date
+    from agent.cli.common import parse_date_option as _parse_date
 
     for value in ("2026-03-12", "2026-03-12 5pm", "2026-03-12T00", "12 March 2026 08:15"):
         assert _parse_date(value, "--until") == parse_date(value, "until", end_of_day=True)

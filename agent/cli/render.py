@@ -1,21 +1,26 @@
-"""Rich terminal rendering of answers, shared by `agent ask` and the `agent chat` loop.
+"""Rich terminal rendering of answers, summaries and briefings, shared by `agent ask`,
+`agent summarize`/`brief` and the `agent chat` loop (so chat does not import another command).
 
 Every article- or model-derived string goes through ``agent.safetext``: ``term`` inside markup,
-``visible`` inside ``Text`` objects, so no escape sequence reaches the terminal.
+``visible`` inside ``Text`` objects, so no escape sequence reaches the terminal. Only the CLI
+renders for a terminal, hence its place in ``agent.cli``; it imports no other CLI module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
+from rich.markdown import Markdown
 from rich.spinner import Spinner
 from rich.text import Text
 
 from agent.safetext import term, visible
-from agent.types import Answer, Citation, RetrievalInfo
+from agent.types import Answer, ArticleSummary, Briefing, Citation, RetrievalInfo
 
 _STATUS_STYLE = {
     "answered": "green", "partial": "yellow", "unverified": "yellow", "not_in_sources": "magenta",
@@ -116,3 +121,29 @@ def streaming(console: Console, status: str = "thinking…") -> Iterator[Callabl
             live.update(Text(visible("".join(streamed)), style="dim"))
 
         yield on_text
+
+
+class OutputFormat(StrEnum):
+    """How a summary or briefing is printed."""
+
+    md = "md"
+    json = "json"
+    rich = "rich"
+
+
+def emit(obj: ArticleSummary | Briefing, fmt: OutputFormat, output: Path | None, console: Console) -> None:
+    """Print a summary or briefing as Markdown, JSON or a rich view, or write it to ``output``."""
+    text = obj.model_dump_json(indent=2) + "\n" if fmt is OutputFormat.json else obj.to_markdown()
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        Console(stderr=True).print(f"[dim]wrote {output}[/dim]", highlight=False)
+        return
+    # to_markdown() already escaped article-derived text for Markdown; on a terminal, any
+    # control character left (an old index, a model's echo) is shown, not executed.
+    if fmt is OutputFormat.rich:
+        console.print(Markdown(visible(text)))
+    elif fmt is OutputFormat.json:
+        console.print_json(text)
+    else:
+        console.out(visible(text), highlight=False, end="")

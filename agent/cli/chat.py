@@ -1,10 +1,10 @@
 """``agent chat``: the terminal conversation loop (the logic it drives is ``agent/chat.py``).
 
-Registered in agent/cli.py with ``app.command()(chat)``. On a terminal, lines are read with
+A plain command function; agent/cli/app.py registers it. On a terminal, lines are read with
 prompt_toolkit (editing, up-arrow history, Tab completes slash commands); when stdin is not a
 terminal, plain ``input()`` reads them, so ``agent chat < questions.txt`` works. Answers stream
 and are then printed verified, with their sources, by the same code as ``agent ask``
-(agent/render.py). Ctrl-C stops the answer being made and keeps the conversation; Ctrl-D or
+(agent/cli/render.py). Ctrl-C stops the answer being made and keeps the conversation; Ctrl-D or
 ``/exit`` leaves with status 0.
 """
 
@@ -36,6 +36,8 @@ from agent.chat import (
     parse_command,
     parse_filter_args,
 )
+from agent.cli.common import console, err_console, make_agent, parse_date_option, run
+from agent.cli.render import OutputFormat, emit, print_answer, print_sources, streaming
 from agent.errors import NewsAgentError
 from agent.safetext import term, visible
 
@@ -109,8 +111,6 @@ class ChatRepl:
         return True
 
     def ask(self, question: str) -> None:
-        from agent.render import print_answer, streaming
-
         with sigint_recorded() as check, streaming(self.console) as on_text:
 
             def on_text_checked(delta: str) -> None:
@@ -150,8 +150,6 @@ class ChatRepl:
         )
 
     def cmd_sources(self, arg: str) -> None:
-        from agent.render import print_sources
-
         answer = self.session.last_answer
         if answer is None:
             self.console.print("no answer yet: ask a question first")
@@ -183,16 +181,12 @@ class ChatRepl:
         self.console.print(f"[dim]{term(c.url) + ' · ' if c.url else ''}{loc}[/dim]", highlight=False)
 
     def cmd_summarize(self, arg: str) -> None:
-        from agent.cli_summaries import OutputFormat, _emit
-
         ref = article_ref(arg, self.session.last_answer)
         with self.console.status("summarising…", spinner="dots"):
             summary = self.session.agent.summarize(ref)
-        _emit(summary, OutputFormat.rich, None, self.console)
+        emit(summary, OutputFormat.rich, None, self.console)
 
     def cmd_brief(self, arg: str) -> None:
-        from agent.cli_summaries import OutputFormat, _emit
-
         s = self.session
         until = s.until
         if s.as_of is not None:  # as of a past day, later articles are not news yet
@@ -200,7 +194,7 @@ class ChatRepl:
             until = min(until, end_of_day) if until else end_of_day
         with self.console.status("writing the briefing…", spinner="dots"):
             briefing = s.agent.brief(arg or None, since=s.since, until=until, source=s.source)
-        _emit(briefing, OutputFormat.rich, None, self.console)
+        emit(briefing, OutputFormat.rich, None, self.console)
 
     def cmd_filter(self, arg: str) -> None:
         changes = parse_filter_args(arg)
@@ -281,6 +275,8 @@ def sigint_recorded() -> Iterator[Callable[[], None]]:
 
 def _slash_completer() -> Any:
     """Tab completes ``/commands`` (only at the start of the line)."""
+    # prompt_toolkit is imported only for an interactive chat: ~120 ms measured, which every
+    # other command and `agent --help` would pay at the top of this module.
     from prompt_toolkit.completion import Completer, Completion
 
     class SlashCompleter(Completer):
@@ -297,7 +293,7 @@ def _slash_completer() -> Any:
 
 def _terminal_reader() -> Callable[[ChatRepl], str]:
     """prompt_toolkit line editing with in-memory history (questions are not written to disk)."""
-    from prompt_toolkit import PromptSession
+    from prompt_toolkit import PromptSession  # lazy, as in _slash_completer
     from prompt_toolkit.history import InMemoryHistory
 
     prompt: PromptSession[str] = PromptSession(
@@ -337,16 +333,14 @@ def chat(
 
       agent chat --as-of 2026-03-13 < questions.txt > answers.txt
     """
-    from agent.cli import _agent, _parse_date, _run, console, err_console
-
-    agent = _agent(ctx)
+    agent = make_agent(ctx)
     session = agent.chat(
         source=source,
-        since=_parse_date(since, "--since"),
-        until=_parse_date(until, "--until"),
-        as_of=_parse_date(as_of, "--as-of"),
+        since=parse_date_option(since, "--since"),
+        until=parse_date_option(until, "--until"),
+        as_of=parse_date_option(as_of, "--as-of"),
     )
-    if _run(agent.store.count_articles) == 0:
+    if run(agent.store.count_articles) == 0:
         err_console.print(
             "[red]error:[/red] the index is empty: add articles first, e.g. `agent ingest examples/articles`",
             highlight=False,

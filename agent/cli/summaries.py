@@ -1,31 +1,42 @@
-"""``agent summarize`` and ``agent brief``: typer command functions the main app registers.
+"""``agent summarize`` and ``agent brief``: one article's cited summary, and a briefing over several.
 
-Registered in agent/cli.py with ``app.command()(summarize)`` and ``app.command()(brief)``; each
-gets its ``Agent`` from ``agent.cli._agent(ctx)`` (so global options apply) and calls one
-``Agent`` method, then renders Markdown, JSON or a rich terminal view.
+Plain command functions; agent/cli/app.py registers them. Each gets its ``Agent`` from the global
+options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON or a rich view
+(``agent.cli.render.emit``, shared with the chat's /summarize and /brief).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from enum import StrEnum
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
-from agent.safetext import visible
-from agent.types import ArticleSummary, Briefing
+from agent.cli.common import console, make_agent, parse_date_option, run
+from agent.cli.render import OutputFormat, emit
+from agent.core import Agent
+from agent.errors import IngestError
 
-
-class OutputFormat(StrEnum):
-    """How a summary or briefing is printed."""
-
-    md = "md"
-    json = "json"
-    rich = "rich"
+#: What ``brief`` shows on its bar for each step ``Agent.brief`` reports.
+BRIEF_STEPS = {
+    "select": "selecting articles",
+    "summarise": "summarising",
+    "sentences": "choosing key sentences",
+    "group": "grouping storylines",
+    "write": "writing the briefing",
+}
 
 
 def _looks_like_input(target: str) -> bool:
@@ -33,27 +44,8 @@ def _looks_like_input(target: str) -> bool:
     return target.startswith(("http://", "https://")) or Path(target).expanduser().exists()
 
 
-def _emit(obj: ArticleSummary | Briefing, fmt: OutputFormat, output: Path | None, console: Console) -> None:
-    text = obj.model_dump_json(indent=2) + "\n" if fmt is OutputFormat.json else obj.to_markdown()
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        Console(stderr=True).print(f"[dim]wrote {output}[/dim]", highlight=False)
-        return
-    # to_markdown() already escaped article-derived text for Markdown; on a terminal, any
-    # control character left (an old index, a model's echo) is shown, not executed.
-    if fmt is OutputFormat.rich:
-        console.print(Markdown(visible(text)))
-    elif fmt is OutputFormat.json:
-        console.print_json(text)
-    else:
-        console.out(visible(text), highlight=False, end="")
-
-
-def _resolve_article_id(agent: Any, target: str) -> str:
+def _resolve_article_id(agent: Agent, target: str) -> str:
     """Ingest ``target`` when it is a path/URL and return its article id; else ``target`` as is."""
-    from agent.errors import IngestError
-
     if not _looks_like_input(target):
         return target
     report = agent.ingest([target])
@@ -92,14 +84,12 @@ def summarize(
 
       agent summarize https://example.com/news/story.html --format json
     """
-    from agent.cli import _agent, _run, console
-
-    agent = _agent(ctx)
+    agent = make_agent(ctx)
     fmt = OutputFormat(format)
     err = Console(stderr=True)
-    with err.status("summarising…", spinner="dots") if sys.stderr.isatty() else _null():
-        summary = _run(lambda: agent.summarize(_resolve_article_id(agent, target), refresh=refresh))
-    _emit(summary, fmt, output, console)
+    with err.status("summarising…", spinner="dots") if sys.stderr.isatty() else contextlib.nullcontext():
+        summary = run(lambda: agent.summarize(_resolve_article_id(agent, target), refresh=refresh))
+    emit(summary, fmt, output, console)
 
 
 def brief(
@@ -134,28 +124,12 @@ def brief(
 
       agent brief "Russia China trade" -n 5 --format md -o brief.md
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeRemainingColumn,
+    agent = make_agent(ctx)
+    since_dt: datetime | Literal["last"] | None = (
+        "last" if since == "last" else parse_date_option(since, "--since")
     )
-
-    from agent.cli import _agent, _parse_date, _run, console
-
-    agent = _agent(ctx)
-    since_dt = "last" if since == "last" else _parse_date(since, "--since")
-    until_dt = _parse_date(until, "--until")
+    until_dt = parse_date_option(until, "--until")
     fmt = OutputFormat(format)
-    labels = {
-        "select": "selecting articles",
-        "summarise": "summarising",
-        "sentences": "choosing key sentences",
-        "group": "grouping storylines",
-        "write": "writing the briefing",
-    }
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -169,9 +143,9 @@ def brief(
         task = bar.add_task("starting", total=None)
 
         def progress(step: str, i: int, n: int) -> None:
-            bar.update(task, description=labels.get(step, step), completed=i, total=n or None)
+            bar.update(task, description=BRIEF_STEPS.get(step, step), completed=i, total=n or None)
 
-        briefing = _run(
+        briefing = run(
             lambda: agent.brief(
                 topic,
                 since=since_dt,
@@ -181,12 +155,4 @@ def brief(
                 progress=progress,
             )
         )
-    _emit(briefing, fmt, output, console)
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    emit(briefing, fmt, output, console)

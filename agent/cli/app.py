@@ -1,0 +1,196 @@
+"""The ``agent`` command line: the typer app, its global options and its commands.
+
+Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py)
+parses flags into ``Settings`` overrides, calls one ``Agent`` method and renders the result with
+rich. Errors the user can fix (``NewsAgentError``) are printed as one red line and exit with
+status 1 (agent/cli/common.py); anything else is a bug and keeps its traceback.
+
+This module only assembles: the command modules never import it, so dependencies point one way
+(app → commands → common, render, slash).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from agent.cli.ask import ask, search
+from agent.cli.chat import chat
+from agent.cli.ingest import ingest, list_articles, remove, show, stats
+from agent.cli.install import config, doctor, models
+from agent.cli.summaries import brief, summarize
+from agent.quiet import quiet_libraries
+
+# The command line's own defaults, set before any command loads chromadb or a Hugging Face
+# library: no telemetry, no network for model files (an environment variable still wins).
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+#: Global option (parameter name) → the setting it overrides.
+GLOBAL_SETTINGS = {
+    "index": "index_path",
+    "chroma_url": "chroma_url",
+    "provider": "provider",
+    "model": "model",
+    "model_path": "model_path",
+    "base_url": "base_url",
+    "embedder": "embedder",
+    "threads": "threads",
+    "fetch_timeout": "fetch_timeout",
+    "max_fetch_bytes": "max_fetch_bytes",
+    "max_file_bytes": "max_file_bytes",
+}
+GLOBAL_PANEL = "Global options (also accepted before the command)"
+
+
+def _late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """A global option given after the command: record it like ``main`` does."""
+    source = ctx.get_parameter_source(param.name or "")
+    if ctx.resilient_parsing or getattr(source, "name", "") != "COMMANDLINE":
+        return value
+    root = ctx.find_root()
+    if param.name == "verbose":
+        root.params["verbose"] = bool(value)
+        _configure_logging(bool(value))
+    elif param.name in GLOBAL_SETTINGS:
+        root.ensure_object(dict)[GLOBAL_SETTINGS[param.name]] = value
+    return value
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """The ``agent`` group: every global option is also accepted after the command.
+
+    People type ``agent ask "..." --index DIR``; click only knows a group's options before the
+    subcommand. Rather than repeating the global option definitions in every command, each
+    command gets a copy of the group's own options (same names, types and help, under their
+    own help heading) when it is looked up; a copy stores its value where the group's callback
+    stores the one given before the command, so ``make_agent(ctx)`` sees either (the one typed
+    last wins). A command's own option of the same name keeps precedence.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None or getattr(cmd, "_with_global_options", False):
+            return cmd
+        taken = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        names = {p.name for p in cmd.params}
+        for p in self.params:
+            if p.param_type_name != "option" or p.name in names or taken & {*p.opts, *p.secondary_opts}:
+                continue
+            late: Any = copy.copy(p)
+            late.expose_value = False
+            late.callback = _late_global
+            late.rich_help_panel = GLOBAL_PANEL
+            cmd.params.append(late)
+        setattr(cmd, "_with_global_options", True)  # noqa: B010 - a marker on a click object
+        return cmd
+
+
+app = typer.Typer(
+    cls=GlobalOptionsGroup,
+    name="agent",
+    help=(
+        "newsagent: ingest news articles, ask questions with verified citations.\n\n"
+        "Quick start (offline, embedded default models):\n\n"
+        "  agent ingest examples/articles\n\n"
+        '  agent ask "How much rain fell before the River Ash flood?"\n\n'
+        "Settings come from defaults < ~/.config/newsagent/config.toml or ./newsagent.toml "
+        "< NEWSAGENT_* env vars < these flags. See `agent config`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+def _configure_logging(verbose: bool) -> None:
+    """Our messages at WARNING (DEBUG with -v); libraries' chatter only with -v.
+
+    bm25s logs "Building index from tokens" at DEBUG on every ask and sets its logger's level
+    itself; trafilatura warns "discarding data: None" about pages it extracts fine. Neither
+    means anything to the user, so below -v their loggers show errors only.
+    """
+    level = logging.DEBUG if verbose else logging.WARNING
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    elif verbose:  # -v given after the command, once logging was set up for the default
+        root.setLevel(level)
+    quiet_libraries(verbose=verbose)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Folder of the embedded Chroma index [./index].")
+    ] = None,
+    chroma_url: Annotated[
+        str | None,
+        typer.Option("--chroma-url", help="Use a Chroma server instead, e.g. http://127.0.0.1:8000."),
+    ] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="auto | local | openai.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Model name (see `agent models`) or server model id."),
+    ] = None,
+    model_path: Annotated[Path | None, typer.Option("--model-path", help="Use any local GGUF file.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."),
+    ] = None,
+    embedder: Annotated[
+        str | None, typer.Option("--embedder", help="local (offline MiniLM) | openai.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="CPU threads for llama.cpp.")] = None,
+    fetch_timeout: Annotated[
+        float | None,
+        typer.Option("--fetch-timeout", help="Seconds before a URL fetch gives up [15].", min=0.1),
+    ] = None,
+    max_fetch_bytes: Annotated[
+        int | None,
+        typer.Option("--max-fetch-bytes", help="Largest page or feed fetched, in bytes [10000000].", min=1),
+    ] = None,
+    max_file_bytes: Annotated[
+        int | None,
+        typer.Option("--max-file-bytes", help="Largest local file ingested, in bytes [20000000].", min=1),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Global options go before or after the command: `agent --index my_index ask ...`."""
+    given = {
+        "index": index,
+        "chroma_url": chroma_url,
+        "provider": provider,
+        "model": model,
+        "model_path": model_path,
+        "base_url": base_url,
+        "embedder": embedder,
+        "threads": threads,
+        "fetch_timeout": fetch_timeout,
+        "max_fetch_bytes": max_fetch_bytes,
+        "max_file_bytes": max_file_bytes,
+    }
+    ctx.obj = {GLOBAL_SETTINGS[k]: v for k, v in given.items() if v is not None}
+    _configure_logging(verbose)
+
+
+# Registered in this order, which is the order `agent --help` lists them in.
+app.command()(ingest)
+app.command()(ask)
+app.command()(search)
+app.command("list")(list_articles)
+app.command()(show)
+app.command()(remove)
+app.command()(stats)
+app.command()(config)
+app.command()(models)
+app.command()(doctor)
+app.command()(summarize)
+app.command()(brief)
+app.command()(chat)

@@ -1,0 +1,66 @@
+"""What every ``agent`` command shares: the consoles, the ``Agent`` from the global options,
+the one-red-line error rule and the date-option parser.
+
+It exists so the command modules depend on one small module instead of on each other or on
+the app that registers them; it imports no other ``agent.cli`` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+# ``core.Agent`` is looked up when an Agent is made (not bound at import), so a test can put a
+# stub in ``agent.core.Agent``. agent.core itself is light: its heavy libraries load lazily.
+from agent import core
+from agent.errors import NewsAgentError
+from agent.safetext import term
+from agent.text.dates import parse_user_date
+
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def make_agent(ctx: typer.Context, **more: Any) -> core.Agent:
+    """The ``Agent`` for this command: the global options (``ctx.obj``) plus the command's own
+    settings ``more`` (None means "not given"); a bad setting is one red line and exit status 2."""
+    overrides = {**(ctx.obj or {}), **{k: v for k, v in more.items() if v is not None}}
+    try:
+        return core.Agent(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        err_console.print(f"[red]error:[/red] setting {where}: {first['msg']}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Call ``fn``; turn a NewsAgentError into one red line and exit status 1."""
+    try:
+        return fn()
+    except NewsAgentError as exc:
+        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def parse_date_option(value: str | None, name: str) -> datetime | None:
+    """A date or date-time option (``agent.text.dates``); a bare date given to ``--until`` means
+    the end of that day ("on or before 2026-03-12" includes articles published on the 12th).
+    Not a date: one red line and exit status 2."""
+    if value is None:
+        return None
+    try:
+        return parse_user_date(value, end_of_day=name == "--until")
+    except ValueError:
+        err_console.print(
+            f"[red]error:[/red] {term(f'{name} {value!r} is not a date; use e.g. 2026-03-14')}",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None

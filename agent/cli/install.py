@@ -1,0 +1,92 @@
+"""``agent config``, ``agent models`` and ``agent doctor``: the installation and its settings,
+rather than the articles.
+
+Plain command functions; agent/cli/app.py registers them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import console, make_agent, run
+from agent.doctor import run_checks, versions
+from agent.settings import CONFIG_FILES
+
+
+def config(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the settings as one JSON object.")] = False,
+) -> None:
+    """Print the effective settings (secrets masked) and where they can be set."""
+    agent = make_agent(ctx)
+    if as_json:
+        console.print_json(json.dumps(agent.settings.masked(), default=str))
+        return
+    table = Table("setting", "value", box=None)
+    for key, value in agent.settings.masked().items():
+        table.add_row(key, str(value))
+    console.print(table)
+    files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
+    console.print(f"[dim]config files: {files}; env vars: NEWSAGENT_<SETTING>[/dim]")
+
+
+def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the local models: which is active, whether its file is assembled and verified."""
+    # Lazy: agent.models loads the model stack (langchain, llama.cpp bindings), ~1.9 s measured;
+    # at the top it would be paid by every command and by `agent --help`.
+    from agent.models import list_models
+
+    agent = make_agent(ctx)
+    rows = run(lambda: list_models(agent.settings))
+    if as_json:
+        console.print_json(json.dumps([r.model_dump() for r in rows]))
+        return
+    table = Table("", "name", "aliases", "parts installed", "file", "description", box=None)
+    for r in rows:
+        state = (
+            "[green]verified[/green]"
+            if r.verified
+            else ("present" if r.file_present else "[dim]not yet assembled[/dim]")
+        )
+        table.add_row(
+            "*" if r.active else "",
+            r.name,
+            ", ".join(r.aliases),
+            "yes" if r.installed else "[red]no[/red]",
+            state,
+            r.description,
+        )
+    console.print(table)
+    s = agent.settings
+    if s.resolved_provider == "openai":
+        console.print(
+            f"[dim]active provider: openai ({s.base_url or 'api.openai.com'}), model {s.resolved_model}[/dim]"
+        )
+    elif s.model_path:
+        console.print(f"[dim]active: local file {s.model_path}[/dim]")
+    console.print(
+        "[dim]local model files are assembled on first use (hash-checked); see `agent doctor`[/dim]"
+    )
+
+
+def doctor(
+    ctx: typer.Context,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Skip loading the chat model (and the child-process CPU check).")
+    ] = False,
+) -> None:
+    """Check the installation end to end (tokenizer, llama.cpp, embedder, model file, index)."""
+    agent = make_agent(ctx)
+    console.print("[dim]" + ", ".join(f"{k} {v}" for k, v in versions().items()) + "[/dim]")
+    results = run_checks(agent.settings, skip={"chat model", "llama.cpp on this CPU"} if quick else None)
+    for c in results:
+        mark = "[green]ok[/green]  " if c.ok else "[red]FAIL[/red]"
+        console.print(f"{mark} [bold]{c.name}[/bold]: {c.detail}", highlight=False, soft_wrap=True)
+        if c.fix and (not c.ok or c.fix.startswith("add")):
+            console.print(f"      [yellow]fix:[/yellow] {c.fix}", highlight=False)
+    if not all(c.ok for c in results):
+        raise typer.Exit(1)
