@@ -28,17 +28,19 @@ from agent.chat import (
     ChatSession,
     ChatTurn,
     CommandError,
-    article_ref,
     bound_history,
-    citation_context,
-    find_citation,
     needs_rewrite,
-    parse_as_of,
-    parse_command,
-    parse_filter_args,
     render_turn,
 )
 from agent.cli.chat import ChatRepl
+from agent.cli.slash import (
+    article_ref,
+    citation_context,
+    find_citation,
+    parse_as_of,
+    parse_command,
+    parse_filter_args,
+)
 from agent.tokens import count_tokens
 from tests.fakes import ForbiddenModel, ReplyingChatModel
 

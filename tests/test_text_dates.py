@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from agent.chat import CommandError, parse_date
+from agent.chat import CommandError
+from agent.cli.slash import parse_date
 from agent.text.dates import as_utc, names_time_of_day, parse_user_date
 
 NOW = datetime(2026, 6, 20, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""``agent chat``: the terminal conversation loop (the logic it drives is ``agent/chat.py``).
+"""``agent chat``: the terminal conversation loop (the logic it drives is ``agent/chat.py``, the
+slash-command grammar ``agent/cli/slash.py``).
 
 A plain command function; agent/cli/app.py registers it. On a terminal, lines are read with
 prompt_toolkit (editing, up-arrow history, Tab completes slash commands); when stdin is not a
@@ -24,11 +25,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.chat import (
+from agent.chat import ChatSession, CommandError
+from agent.cli.common import console, err_console, make_agent, parse_date_option, run
+from agent.cli.render import OutputFormat, emit, print_answer, print_sources, streaming
+from agent.cli.slash import (
     COMMANDS,
-    ChatSession,
     Command,
-    CommandError,
     article_ref,
     citation_context,
     find_citation,
@@ -36,8 +38,6 @@ from agent.chat import (
     parse_command,
     parse_filter_args,
 )
-from agent.cli.common import console, err_console, make_agent, parse_date_option, run
-from agent.cli.render import OutputFormat, emit, print_answer, print_sources, streaming
 from agent.errors import NewsAgentError
 from agent.safetext import term, visible
 
