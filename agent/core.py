@@ -33,9 +33,9 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from langchain_core.language_models import BaseChatModel
 
     from agent.chat import ChatSession
-    from agent.embed import Embedder
+    from agent.index.embed import Embedder
+    from agent.index.store import Store
     from agent.retrieve import Retriever
-    from agent.store import Store
     from agent.summarize_ahead import AheadReport
     from agent.temporal import TemporalRetrieval
 
@@ -257,13 +257,13 @@ class Agent:
     # --- lazily built parts ----------------------------------------------------------
     @_lazy
     def embedder(self) -> Embedder:
-        from agent.embed import make_embedder
+        from agent.index.embed import make_embedder
 
         return make_embedder(self.settings)
 
     @_lazy
     def store(self) -> Store:
-        from agent.store import Store
+        from agent.index.store import Store
 
         return Store(self.settings, self.embedder)
 
@@ -276,7 +276,7 @@ class Agent:
         """
         cache = self.__dict__
         if "store" not in cache:
-            from agent.store import Store, index_exists, missing_index_error
+            from agent.index.store import Store, index_exists, missing_index_error
 
             if index_exists(self.settings) is False:  # before loading the embedder
                 raise missing_index_error(self.settings)

@@ -75,7 +75,7 @@ def check_llama_runs(settings: Settings) -> Check:
 
 
 def check_embedder(settings: Settings) -> Check:
-    from agent.embed import make_embedder
+    from agent.index.embed import make_embedder
 
     embedder = make_embedder(settings)
     t0 = time.perf_counter()
@@ -107,9 +107,9 @@ def check_chat_model(settings: Settings) -> Check:
 
 
 def check_index(settings: Settings) -> Check:
-    from agent.embed import make_embedder
     from agent.errors import IndexNotFoundError
-    from agent.store import Store
+    from agent.index.embed import make_embedder
+    from agent.index.store import Store
 
     try:  # a check must not create the index it checks
         store = Store(settings, make_embedder(settings), create=False)

@@ -44,9 +44,9 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from agent.errors import InvalidArgumentError
+from agent.index.store import SearchFilters, to_ts
 from agent.quiet import quiet
 from agent.settings import Settings
-from agent.store import SearchFilters, to_ts
 from agent.text.hashing import short_hash
 from agent.tokens import count_tokens
 from agent.types import Passage
@@ -89,7 +89,7 @@ _QUESTION_FILLER = (
 
 
 class StoreLike(Protocol):
-    """What the retriever needs from ``agent.store.Store``."""
+    """What the retriever needs from ``agent.index.store.Store``."""
 
     @property
     def version(self) -> int: ...

@@ -11,7 +11,7 @@ see docs/benchmarks.md):
 - **position**: news puts the most important facts first (the lead), so earlier sentences weigh
   more, with a slow decay so the middle of an article still counts;
 - **centrality**: similarity of the sentence's vector to the article's centroid — sentence
-  embeddings from the local embedder (``agent.embed``) when one is given, else bag-of-words
+  embeddings from the local embedder (``agent.index.embed``) when one is given, else bag-of-words
   vectors (no model at all);
 - **information**: numbers and capitalised names (a cheap stand-in for named entities, no NER
   model needed) mark sentences with checkable facts;

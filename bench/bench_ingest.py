@@ -58,10 +58,10 @@ def subset(data: Path, limit: int | None, out: Path) -> int:
 
 def run_ours(jsonl: Path, workdir: Path, threads: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
-    from agent.embed import LocalMiniLMEmbedder
+    from agent.index.embed import LocalMiniLMEmbedder
+    from agent.index.store import Store
     from agent.ingest.pipeline import ingest
     from agent.settings import Settings
-    from agent.store import Store
 
     settings = Settings(index_path=workdir / "ours", chroma_url=None, collection="bench",
                         threads=threads)
@@ -112,7 +112,7 @@ def recursive_split(text: str, size: int = 1000, overlap: int = 100,
 def chroma_model_dir(workdir: Path) -> Path:
     """The folder layout Chroma's ONNXMiniLM_L6_V2 expects, filled with our model files."""
     sys.path.insert(0, str(ROOT))
-    from agent.embed import default_model_path, default_tokenizer_path
+    from agent.index.embed import default_model_path, default_tokenizer_path
 
     base = workdir / "chroma_onnx"
     onnx = base / "onnx"

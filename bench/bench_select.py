@@ -11,7 +11,7 @@ article is segmented with the package's segmenter and sentences are selected by 
   whole article's recall (the ceiling) and the tokens shown.
 
 Variants: lead, centrality and MMR (position + centrality + numbers/names, redundancy removed),
-each with bag-of-words vectors and with MiniLM sentence embeddings (``agent.embed``).
+each with bag-of-words vectors and with MiniLM sentence embeddings (``agent.index.embed``).
 ROUGE is bench_summaries' (no stemming). Run: ``.venv/bin/python bench/bench_select.py``
 (~1-2 minutes for 250 articles, most of it embedding).
 """
@@ -54,7 +54,7 @@ def main() -> None:
 
         sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
 
-    from agent.embed import LocalMiniLMEmbedder
+    from agent.index.embed import LocalMiniLMEmbedder
     from agent.select import bag_of_words, key_sentences
     from agent.text.numbers import figures
     from agent.text.sentences import segment

@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
-    from agent.embed import LocalMiniLMEmbedder
+    from agent.index.embed import LocalMiniLMEmbedder
     from agent.storylines import article_keys, cluster
     from agent.types import Article
 

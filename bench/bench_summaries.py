@@ -134,7 +134,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     plus at least one writing call per storyline and the overview; storylines: one call per
     storyline)."""
     from agent import sentence_summary as ss
-    from agent.embed import LocalMiniLMEmbedder
+    from agent.index.embed import LocalMiniLMEmbedder
     from agent.select import key_sentences
     from agent.storylines import article_keys, group, pick
     from agent.summarize import KEY_SENTENCE_BUDGET, summary_messages
@@ -234,10 +234,10 @@ def main() -> None:
 
     from agent.brief import make_briefing
     from agent.core import Agent
+    from agent.index.store import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model
     from agent.settings import Settings
-    from agent.store import content_hash
     from agent.summarize import summarize_article
     from agent.types import Article
 

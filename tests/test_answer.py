@@ -273,10 +273,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     if not SEED_ARTICLE.is_file():
         pytest.skip(f"seed article not present at {SEED_ARTICLE} (only in the project workspace)")
-    from agent.embed import make_embedder
+    from agent.index.embed import make_embedder
+    from agent.index.store import Store
     from agent.models.structured import get_chat_model
     from agent.retrieve import Retriever
-    from agent.store import Store
 
     settings = Settings(
         index_path=tmp_path_factory.mktemp("live"), collection="live", provider="local",

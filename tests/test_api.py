@@ -145,7 +145,7 @@ def test_async_calls_raise_the_same_errors(flood_agent: Agent) -> None:
 
 
 def test_lazy_parts_are_built_once_when_threads_race(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.embed
+    import agent.index.embed
 
     built: list[object] = []
 
@@ -154,7 +154,7 @@ def test_lazy_parts_are_built_once_when_threads_race(tmp_path: Path, monkeypatch
         built.append(object())
         return built[-1]
 
-    monkeypatch.setattr(agent.embed, "make_embedder", slow_make_embedder)
+    monkeypatch.setattr(agent.index.embed, "make_embedder", slow_make_embedder)
     a = Agent(index_path=tmp_path / "index")
     seen: list[object] = []
     threads = [threading.Thread(target=lambda: seen.append(a.embedder)) for _ in range(4)]

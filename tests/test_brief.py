@@ -978,8 +978,8 @@ def test_real_briefing_and_injection(
             published=datetime(2024, 5, 15, tzinfo=UTC),
         ),
     ]
+    from agent.index.store import content_hash
     from agent.ingest.pipeline import ingest
-    from agent.store import content_hash
 
     arts = [
         a.model_copy(update={"content_hash": "seed-v1" if a.id == "seed" else content_hash(a)}) for a in arts
@@ -1055,9 +1055,9 @@ def test_real_briefing_reports_conflicting_claims_rgb(tmp_path: Path) -> None:
     that the sources disagree, citing both articles and naming both places."""
     from agent.core import Agent
     from agent.errors import ModelFileError
+    from agent.index.store import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models.registry import ensure_model
-    from agent.store import content_hash
     from tests.llama_server import model_cache_dir
 
     rows = [json.loads(line) for line in RGB_FACT.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.embed import (
+from agent.errors import AuthenticationError, ConfigError, ModelFileError, ProviderError
+from agent.index.embed import (
     MINILM_SHA256,
     LocalMiniLMEmbedder,
     OpenAIEmbedder,
@@ -21,7 +22,6 @@ from agent.embed import (
     default_tokenizer_path,
     make_embedder,
 )
-from agent.errors import AuthenticationError, ConfigError, ModelFileError, ProviderError
 from agent.settings import Settings
 from tests.reference_minilm import ReferenceMiniLM
 

@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.index.store import Store
 from agent.ingest.chunk import chunk_text
 from agent.ingest.pipeline import ingest
 from agent.settings import Settings
-from agent.store import Store
 from agent.types import Article, IngestItem
 from tests.test_store import HashEmbedder
 

@@ -158,7 +158,7 @@ def test_connection_refused_is_a_provider_error(tmp_path: Path) -> None:
 def test_openai_embedder_pools_per_token_vectors_from_the_server(server: LlamaServer) -> None:
     """Our OpenAIEmbedder against the real server: one unit vector per input, whatever the
     server's pooling."""
-    from agent.embed import OpenAIEmbedder
+    from agent.index.embed import OpenAIEmbedder
 
     emb = OpenAIEmbedder(settings_for(server, embedder="openai", embedding_model=server.model))
     vecs = emb.embed(["The river flooded the town.", "Floodwater covered the streets.", "Stock prices rose."])

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.embed import LocalMiniLMEmbedder
+from agent.index.embed import LocalMiniLMEmbedder
+from agent.index.store import Store
 from agent.ingest.pipeline import ingest
 from agent.settings import Settings
-from agent.store import Store
 from agent.types import Article, IngestItem
 from tests.test_store import HashEmbedder
 
@@ -134,7 +134,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     from agent.ingest.pipeline import ingest
     from agent.settings import Settings
-    from agent.store import Store
+    from agent.index.store import Store
     from tests.test_store import HashEmbedder
     from tests.test_pipeline import art
 

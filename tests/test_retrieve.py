@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.embed import make_embedder
+from agent.index.embed import make_embedder
+from agent.index.store import SearchFilters, Store
 from agent.ingest.chunk import chunk_text
 from agent.retrieve import (
     MIN_DENSE_SIMILARITY,
@@ -22,7 +23,6 @@ from agent.retrieve import (
     tokenize,
 )
 from agent.settings import Settings
-from agent.store import SearchFilters, Store
 from agent.tokens import count_tokens
 from agent.types import Article, Passage
 

@@ -139,7 +139,7 @@ def test_storylines_group_the_summit_apart_from_the_flood_bag_of_words() -> None
 
 @pytest.fixture(scope="module")
 def minilm():  # type: ignore[no-untyped-def]
-    from agent.embed import LocalMiniLMEmbedder
+    from agent.index.embed import LocalMiniLMEmbedder
 
     return LocalMiniLMEmbedder(threads=1)
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from agent.errors import ArticleNotFoundError, EmbedderMismatchError, EmptyIndexError
+from agent.index.store import SearchFilters, Store, parse_chroma_url, to_ts
 from agent.settings import Settings
-from agent.store import SearchFilters, Store, parse_chroma_url, to_ts
 from agent.types import Article, Chunk
 from tests.chroma_server import chroma_server  # noqa: F401  (fixture)
 

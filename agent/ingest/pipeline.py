@@ -32,12 +32,12 @@ from itertools import islice
 
 import numpy as np
 
-from agent.embed import Embedder
 from agent.errors import NewsAgentError
+from agent.index.embed import Embedder
+from agent.index.store import Store, content_hash
 from agent.ingest.extract import normalize_whitespace
 from agent.safetext import count_controls, strip_controls
 from agent.settings import Settings
-from agent.store import Store, content_hash
 from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
 
 #: Articles whose stored hashes are looked up in one request.

@@ -43,13 +43,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from agent.embed import Embedder, l2_normalise
 from agent.errors import (
     ArticleNotFoundError,
     EmbedderMismatchError,
     IndexError_,
     IndexNotFoundError,
 )
+from agent.index.embed import Embedder, l2_normalise
 from agent.settings import Settings
 from agent.text import hashing
 from agent.types import Article, Chunk, Passage
