@@ -35,9 +35,9 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from agent.chat import ChatSession
     from agent.index.embed import Embedder
     from agent.index.store import Store
-    from agent.retrieve import Retriever
+    from agent.retrieve.as_of import TemporalRetrieval
+    from agent.retrieve.hybrid import Retriever
     from agent.summarize_ahead import AheadReport
-    from agent.temporal import TemporalRetrieval
 
 T = TypeVar("T")
 
@@ -287,7 +287,7 @@ class Agent:
 
     @_lazy
     def retriever(self) -> Retriever:
-        from agent.retrieve import Retriever
+        from agent.retrieve.hybrid import Retriever
 
         return Retriever(self.store, self.embedder, self.settings)
 
@@ -386,7 +386,7 @@ class Agent:
         article: str | None,
         as_of: datetime | None,
     ) -> TemporalRetrieval:
-        from agent.temporal import retrieve_as_of
+        from agent.retrieve.as_of import retrieve_as_of
 
         self._reading()
         return retrieve_as_of(
@@ -422,7 +422,7 @@ class Agent:
         """
         from agent.answer.ask import answer_question, not_in_sources
         from agent.errors import EmptyIndexError, InvalidArgumentError
-        from agent.temporal import label_answer, nothing_in_window_text, window_label
+        from agent.retrieve.as_of import label_answer, nothing_in_window_text, window_label
 
         if not question.strip():
             raise InvalidArgumentError(
@@ -437,7 +437,7 @@ class Agent:
             answer = not_in_sources(question, 0, self.settings.resolved_model)
             info = found.info
             if info.time_phrase and info.window_since is not None:
-                from agent.timewindow import TimeWindow
+                from agent.retrieve.timephrase import TimeWindow
 
                 label = window_label(TimeWindow(info.window_since, info.window_until, info.time_phrase, ""))
                 answer.text = nothing_in_window_text(label, found.nearest[0] if found.nearest else None)

@@ -93,7 +93,7 @@ def question_for(phrase: str, title: str) -> str:
 
 def build(records: list[dict[str, Any]], seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(cases, gold+series records): each case is one question about one gold article."""
-    from agent.timewindow import resolve_time
+    from agent.retrieve.timephrase import resolve_time
 
     groups: dict[str, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
     for r in records:

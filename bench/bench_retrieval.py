@@ -7,7 +7,7 @@ Two corpora from ../shared/data, read in place:
   1,581 paragraphs indexed as one article, ``--squad N`` seeded questions; a hit = the
   question's paragraph among the passages, top-1 = it is the first passage.
 
-``--weights 0.3,0.4,0.5`` sets ``agent.retrieve.DENSE_WEIGHT`` (the dense share of the score
+``--weights 0.3,0.4,0.5`` sets ``agent.retrieve.hybrid.DENSE_WEIGHT`` (the dense share of the score
 blend) for each run, ``rrf`` in the list runs reciprocal rank fusion instead, for comparison.
 The as-of replay (bench_asof_replay.py) is the third bench the weight was chosen on.
 
@@ -62,7 +62,7 @@ def main() -> None:
                     "QuAIL recall and the tokens shown at the default fusion weight")
     args = ap.parse_args()
 
-    import agent.retrieve as retrieve
+    import agent.retrieve.hybrid as retrieve
     from agent import Agent
     from agent.tokens import count_tokens
 

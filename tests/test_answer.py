@@ -276,7 +276,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from agent.index.embed import make_embedder
     from agent.index.store import Store
     from agent.models.structured import get_chat_model
-    from agent.retrieve import Retriever
+    from agent.retrieve.hybrid import Retriever
 
     settings = Settings(
         index_path=tmp_path_factory.mktemp("live"), collection="live", provider="local",

@@ -12,7 +12,7 @@ import pytest
 from agent.index.embed import make_embedder
 from agent.index.store import SearchFilters, Store
 from agent.ingest.chunk import chunk_text
-from agent.retrieve import (
+from agent.retrieve.hybrid import (
     MIN_DENSE_SIMILARITY,
     LexicalIndex,
     Retriever,
@@ -318,7 +318,7 @@ def test_lexical_search_filters_and_ranks_on_10k_chunks() -> None:
         for i in range(10_000)
     ]
     idx = LexicalIndex.build(passages, version=1)
-    from agent.retrieve import _Bounds
+    from agent.retrieve.hybrid import _Bounds
 
     query = ["w1", "w2", "w3", "w42", "w777"]
     bounds = _Bounds.of(SearchFilters(source="s3", since=date(2024, 1, 5)))

@@ -185,7 +185,7 @@ def test_the_python_api_keeps_bm25s_quiet_too() -> None:
     logger to DEBUG when imported); one that logs at DEBUG still gets them."""
     code = (
         "import logging, sys; logging.basicConfig(level=getattr(logging, sys.argv[1]));"
-        "import agent.retrieve; print(logging.getLogger('bm25s').isEnabledFor(logging.DEBUG))"
+        "import agent.retrieve.hybrid; print(logging.getLogger('bm25s').isEnabledFor(logging.DEBUG))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for level, enabled in (("INFO", "False"), ("DEBUG", "True")):

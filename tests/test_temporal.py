@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent import Agent
-from agent.temporal import prefer_recent
+from agent.retrieve.as_of import prefer_recent
 from agent.types import Passage
 from tests.fakes import ForbiddenModel
 
@@ -116,7 +116,7 @@ def test_time_phrase_selects_that_weeks_article(
 def test_todays_date_is_told_to_the_model_only_when_time_matters(agent: Agent) -> None:
     """A standing "Today's date" made the 1.5B turn "on Monday" in undated QuAIL articles into
     today's calendar date; the date goes into the prompt only with a time phrase or a replay."""
-    from agent.temporal import retrieve_as_of
+    from agent.retrieve.as_of import retrieve_as_of
 
     plain = retrieve_as_of(agent.retriever, "How much does petrol cost?", k=3)
     assert "Today's date" not in plain.note
@@ -167,7 +167,7 @@ def test_nearest_coverage_is_never_published_after_the_as_of_moment(agent: Agent
 
 
 def test_nearest_coverage_message_does_not_place_an_undated_article() -> None:
-    from agent.temporal import nothing_in_window_text
+    from agent.retrieve.as_of import nothing_in_window_text
 
     def p(published: datetime | None) -> Passage:
         return Passage(
@@ -349,7 +349,7 @@ def test_date_only_article_belongs_to_its_whole_day_in_the_as_of_zone(
 
 
 def test_label_answer_prefixes_lead_or_falls_back_to_refusal() -> None:
-    from agent.temporal import TemporalRetrieval, label_answer
+    from agent.retrieve.as_of import TemporalRetrieval, label_answer
     from agent.types import Answer, Citation, RetrievalInfo
 
     near = Passage(chunk_id="c", article_id="a", title="Bill agreed", text="x", start=0, end=1,

@@ -3,7 +3,7 @@
 The naive pipeline's typical news error is the right topic from the wrong week: retrieval does
 not know when "now" is and the model never sees dates. Here:
 
-* the question's time phrase (``agent.timewindow``) becomes a publication-date filter, and the
+* the question's time phrase (``agent.retrieve.timephrase``) becomes a publication-date filter, and the
   phrase is removed from the search text (it only adds noise to the embedding);
 * an explicit ``as_of`` (replaying a past day) caps every search at the end of that day: articles
   published later are never used;
@@ -31,13 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from agent.retrieve import Retriever
-from agent.timewindow import TimeWindow, resolve_time, strip_time_phrase
+from agent.retrieve.hybrid import Retriever
+from agent.retrieve.timephrase import TimeWindow, resolve_time, strip_time_phrase
 from agent.types import Answer, ConsideredPassage, Passage, RetrievalInfo
 
 SOFT_KINDS = frozenset({"recent"})
 # Largest re-ordering bonus for the newest passage, in blended-score units (0-1, see
-# agent.retrieve.fuse_scores). Two reports of a weekly series in one rolling week score within a
+# agent.retrieve.hybrid.fuse_scores). Two reports of a weekly series in one rolling week score within a
 # few hundredths of each other, and the model reads the first: measured on the Reuters time
 # bench (retrieval only), 0.03 and 0.06 put the newer report first in 18 of 20 windows, 0.1 in 19
 # of 20 (as RRF did with its bonus); the as-of replay's gold stays 247/247 with 0.1. A match
