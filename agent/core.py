@@ -437,7 +437,7 @@ class Agent:
             answer = not_in_sources(question, 0, self.settings.resolved_model)
             info = found.info
             if info.time_phrase and info.window_since is not None:
-                from agent.retrieve.timephrase import TimeWindow
+                from agent.retrieve.windows import TimeWindow
 
                 label = window_label(TimeWindow(info.window_since, info.window_until, info.time_phrase, ""))
                 answer.text = nothing_in_window_text(label, found.nearest[0] if found.nearest else None)

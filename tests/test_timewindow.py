@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.errors import ConfigError
-from agent.retrieve.timephrase import TimeWindow, resolve_time, strip_time_phrase
+from agent.retrieve.timephrase import resolve_time, strip_time_phrase
+from agent.retrieve.windows import TimeWindow
 
 WED = "2026-06-17T15:00:00+00:00"  # a Wednesday afternoon, UTC
 MON = "2026-06-15T09:00:00+00:00"

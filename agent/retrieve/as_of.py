@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from agent.retrieve.hybrid import Retriever
-from agent.retrieve.timephrase import TimeWindow, resolve_time, strip_time_phrase
+from agent.retrieve.timephrase import resolve_time, strip_time_phrase
+from agent.retrieve.windows import TimeWindow
 from agent.types import Answer, ConsideredPassage, Passage, RetrievalInfo
 
 SOFT_KINDS = frozenset({"recent"})
