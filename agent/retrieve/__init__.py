@@ -5,7 +5,8 @@
 * ``as_of`` — ``retrieve_as_of``: retrieval that honours the question's time phrase and a replayed
   day (the window as a filter, widening soft windows, the nearest coverage for empty precise ones).
 
-Reading a time phrase ("this week", "in March") into a window, in four modules, each importing only those below it:
+Reading a time phrase ("this week", "in March") into a window, in four modules, each importing
+only those below it:
 
 * ``timephrase`` — ``resolve_time`` / ``strip_time_phrase``: runs the rules over a question,
   rejects false positives and comparisons' baselines, chooses one phrase, caps the window;

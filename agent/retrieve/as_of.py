@@ -83,6 +83,7 @@ def prefer_recent(passages: list[Passage]) -> list[Passage]:
 
 
 def window_label(window: TimeWindow) -> str:
+    """The window in words, as answers and refusals name it: "13 June – 16 June 2026"."""
     if window.since and window.until:
         last = window.until - timedelta(microseconds=1)
         if window.since.date() == last.date():
@@ -214,13 +215,7 @@ def retrieve_as_of(
     query = strip_time_phrase(question, window) if window and window.kind != "event" else question
     query = query if query.strip() else question
 
-    filters = {
-        name: str(value)
-        for name, value in (("source", source), ("since", since), ("until", hard_until))
-        if value
-    }
-    if article_ids:
-        filters["article_ids"] = ",".join(article_ids)
+    filters = _filters_shown(source, since, hard_until, article_ids)
     info = RetrievalInfo(as_of=moment, query=query, filters=filters)
     # Today's date only when time matters to the question (a time phrase, or a replayed day):
     # measured on QuAIL, where passages are undated, a standing "Today's date" made the model
@@ -230,91 +225,163 @@ def retrieve_as_of(
     # for a margin around [lo, hi) and keep what belongs by ``effective_published``.
     offset = zone.utcoffset(moment) or timedelta(0)
     margin = abs(offset) + timedelta(hours=1) if offset else timedelta(0)
+    search = _Search(retriever, query, k, source, article_ids, zone, margin)
+    span = _Span(since, hard_until + timedelta(seconds=1) if hard_until is not None else None, cap)
 
-    def search(lo: datetime | None, hi: datetime | None, *, n: int = k) -> list[Passage]:
-        """Passages published in ``[lo, hi)`` (``hi`` exclusive; the store's is inclusive)."""
-        q_lo = lo - margin if lo is not None else None
-        q_hi = hi + margin - timedelta(seconds=1) if hi is not None else None
-        got = retriever.retrieve(query, k=n, source=source, since=q_lo, until=q_hi, article_ids=article_ids)
-        return [p for p in got if _within(p, lo, hi, zone)] if margin else got
-
-    hi_all = hard_until + timedelta(seconds=1) if hard_until is not None else None
-    passages: list[Passage]
-    nearest: list[Passage] = []
-    lead = label = ""
     if window is None:
-        passages = prefer_recent(search(since, hi_all))
+        found = TemporalRetrieval(passages=prefer_recent(search(since, span.hi_all)), info=info, note=note)
     else:
-        info.time_phrase = window.phrase
-        info.window_since, info.window_until = window.since, window.until
-        info.time_reading = "event" if window.kind == "event" else "publication"
-        lo, hi = _later(since, window.since), _earlier(hi_all, window.until)
-        label = window_label(window)
-        if window.kind == "event":
-            passages = prefer_mentions(search(lo, hi, n=2 * k), window)[:k]
-            assert window.event_since is not None and window.event_until is not None
-            event = window_label(TimeWindow(window.event_since, window.event_until, window.phrase, ""))
-            note += (
-                f'The question\'s "{window.phrase}" is the date of the event ({event}); the passages '
-                f"are coverage published from then to today.\n"
-            )
-        else:
-            passages = search(lo, hi)
-            if window.kind == "rolling":
-                # "this week" asked on a weekly report's day also holds last week's report (day
-                # 7 back): among equals, the newer one comes first, as the prompt asks the model.
-                passages = prefer_recent(passages)
-            note += f'The question\'s "{window.phrase}" means {label}.\n'
-        if not passages and window.kind in SOFT_KINDS:
-            wider = window.widened()
-            while wider is not None and not passages:
-                passages = search(_later(since, wider.since), _earlier(hi_all, wider.until))
-                info.fallback = "widened"
-                wider = wider.widened()
-            if not passages:
-                passages = prefer_recent(search(since, hi_all))
-                info.fallback = "dropped"
-        elif not passages:
-            near = _nearest_coverage(search, window, since, _earlier(hi_all, cap), moment, zone)
-            if near:
-                day = effective_published(near[0].published or moment, zone).date()
-                lead = f"Nothing from {label}; the closest coverage, from {_fmt_day(day)}, says:"
-                note += (
-                    f"No article from {label} matches the question. The passages below are the "
-                    f"closest coverage, published {_fmt_day(day)}: answer from them as of that date.\n"
-                )
-                passages, nearest = near, near
-                info.fallback = "nearest"
-            else:
-                nearest = [
-                    p
-                    for p in search(since, hi_all)
-                    if p.published is None or effective_published(p.published, zone) <= moment
-                ]
-                info.fallback = "nearest_only" if nearest else "none"
-                undated = [p for p in nearest if p.published is None]
-                if not replay and nearest and nearest[0].published is None:
-                    # The best match has no date: it can be neither placed in the window nor
-                    # ruled out. Refusing hid the right article on 3 of 22 sampled QuAIL
-                    # questions ("on Tuesday" in undated articles); answer from it, labelled.
-                    # Not in a replay: an undated article may postdate the replayed day.
-                    lead = f"Nothing from {label} is indexed; the closest match, an undated article, says:"
-                    note += (
-                        f"No dated article from {label} matches the question. The passages below "
-                        "are from undated articles: answer from them, and do not assume when they "
-                        "were published.\n"
-                    )
-                    passages = undated[:k]
-                    info.fallback = "undated"
+        found = _retrieve_in_window(search, window, span, info, note, moment=moment, replay=replay)
     info.passages = [
         ConsideredPassage(
             chunk_id=p.chunk_id, article_id=p.article_id, title=p.title, published=p.published, score=p.score
         )
-        for p in passages
+        for p in found.passages
     ]
-    return TemporalRetrieval(
-        passages=passages, info=info, note=note, nearest=nearest, lead=lead, window_text=label
-    )
+    return found
+
+
+def _filters_shown(
+    source: str | None, since: datetime | None, until: datetime | None, article_ids: list[str] | None
+) -> dict[str, str]:
+    """The explicit filters as ``RetrievalInfo.filters`` reports them (strings, unset ones left out)."""
+    filters = {
+        name: str(value) for name, value in (("source", source), ("since", since), ("until", until)) if value
+    }
+    if article_ids:
+        filters["article_ids"] = ",".join(article_ids)
+    return filters
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One question's search bounded by publication time: ``search(lo, hi)`` = passages in
+    ``[lo, hi)`` (``hi`` exclusive; the store's ``until`` is inclusive), best first."""
+
+    retriever: Retriever
+    query: str
+    k: int
+    source: str | None
+    article_ids: list[str] | None
+    zone: tzinfo
+    margin: timedelta  # asked of the store around [lo, hi); date-only articles are then re-placed
+
+    def __call__(self, lo: datetime | None, hi: datetime | None, *, n: int | None = None) -> list[Passage]:
+        q_lo = lo - self.margin if lo is not None else None
+        q_hi = hi + self.margin - timedelta(seconds=1) if hi is not None else None
+        got = self.retriever.retrieve(
+            self.query, k=self.k if n is None else n, source=self.source, since=q_lo, until=q_hi,
+            article_ids=self.article_ids,
+        )
+        return [p for p in got if _within(p, lo, hi, self.zone)] if self.margin else got
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The caller's bounds: explicit ``since``, ``hi_all`` (exclusive: the explicit ``until`` or, in a
+    replay, the end of the as-of day), and ``cap`` (the end of the as-of day)."""
+
+    since: datetime | None
+    hi_all: datetime | None
+    cap: datetime
+
+
+def _retrieve_in_window(
+    search: _Search,
+    window: TimeWindow,
+    span: _Span,
+    info: RetrievalInfo,
+    note: str,
+    *,
+    moment: datetime,
+    replay: bool,
+) -> TemporalRetrieval:
+    """Search the question's window; an empty one is widened (soft) or explained (precise)."""
+    info.time_phrase = window.phrase
+    info.window_since, info.window_until = window.since, window.until
+    info.time_reading = "event" if window.kind == "event" else "publication"
+    lo, hi = _later(span.since, window.since), _earlier(span.hi_all, window.until)
+    label = window_label(window)
+    if window.kind == "event":
+        passages = prefer_mentions(search(lo, hi, n=2 * search.k), window)[: search.k]
+        assert window.event_since is not None and window.event_until is not None
+        event = window_label(TimeWindow(window.event_since, window.event_until, window.phrase, ""))
+        note += (
+            f'The question\'s "{window.phrase}" is the date of the event ({event}); the passages '
+            f"are coverage published from then to today.\n"
+        )
+    else:
+        passages = search(lo, hi)
+        if window.kind == "rolling":
+            # "this week" asked on a weekly report's day also holds last week's report (day
+            # 7 back): among equals, the newer one comes first, as the prompt asks the model.
+            passages = prefer_recent(passages)
+        note += f'The question\'s "{window.phrase}" means {label}.\n'
+    found = TemporalRetrieval(passages=passages, info=info, note=note, window_text=label)
+    if not passages and window.kind in SOFT_KINDS:
+        _widen(found, search, window, span)
+    elif not passages:
+        _outside_window(found, search, window, span, moment=moment, replay=replay)
+    return found
+
+
+def _widen(found: TemporalRetrieval, search: _Search, window: TimeWindow, span: _Span) -> None:
+    """A soft window that found nothing: widen it step by step, then drop it (``info.fallback``)."""
+    wider = window.widened()
+    while wider is not None and not found.passages:
+        found.passages = search(_later(span.since, wider.since), _earlier(span.hi_all, wider.until))
+        found.info.fallback = "widened"
+        wider = wider.widened()
+    if not found.passages:
+        found.passages = prefer_recent(search(span.since, span.hi_all))
+        found.info.fallback = "dropped"
+
+
+def _outside_window(
+    found: TemporalRetrieval,
+    search: _Search,
+    window: TimeWindow,
+    span: _Span,
+    *,
+    moment: datetime,
+    replay: bool,
+) -> None:
+    """A precise window that found nothing: answer from the nearest coverage, labelled; else
+    keep no passages and record the nearest matches for the refusal (undated ones answer,
+    labelled, outside a replay)."""
+    label, zone = found.window_text, search.zone
+    near = _nearest_coverage(search, window, span.since, _earlier(span.hi_all, span.cap), moment, zone)
+    if near:
+        day = effective_published(near[0].published or moment, zone).date()
+        found.lead = f"Nothing from {label}; the closest coverage, from {_fmt_day(day)}, says:"
+        found.note += (
+            f"No article from {label} matches the question. The passages below are the "
+            f"closest coverage, published {_fmt_day(day)}: answer from them as of that date.\n"
+        )
+        found.passages, found.nearest = near, near
+        found.info.fallback = "nearest"
+        return
+    nearest = [
+        p
+        for p in search(span.since, span.hi_all)
+        if p.published is None or effective_published(p.published, zone) <= moment
+    ]
+    found.nearest = nearest
+    found.info.fallback = "nearest_only" if nearest else "none"
+    undated = [p for p in nearest if p.published is None]
+    if not replay and nearest and nearest[0].published is None:
+        # The best match has no date: it can be neither placed in the window nor
+        # ruled out. Refusing hid the right article on 3 of 22 sampled QuAIL
+        # questions ("on Tuesday" in undated articles); answer from it, labelled.
+        # Not in a replay: an undated article may postdate the replayed day.
+        found.lead = f"Nothing from {label} is indexed; the closest match, an undated article, says:"
+        found.note += (
+            f"No dated article from {label} matches the question. The passages below "
+            "are from undated articles: answer from them, and do not assume when they "
+            "were published.\n"
+        )
+        found.passages = undated[: search.k]
+        found.info.fallback = "undated"
 
 
 def _fmt_day(d: date) -> str:
