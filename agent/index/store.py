@@ -239,6 +239,40 @@ def _clean_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v is not None}
 
 
+def _published(article: Article) -> tuple[str | None, int | None]:
+    """The publication time as stored: ISO text and epoch seconds (None when unknown)."""
+    if article.published is None:
+        return None, None
+    return article.published.isoformat(), to_ts(article.published)
+
+
+def _chunk_meta(article: Article, c: Chunk, h: str) -> dict[str, Any]:
+    """A chunk record's metadata: its span, its article's fields, and the committed-version hash."""
+    published, published_ts = _published(article)
+    return _clean_meta({
+        "article_id": article.id, "n": c.n, "start": c.start, "end": c.end,
+        "tokens": c.tokens, "title": article.title, "source": article.source,
+        "url": article.url, "published": published, "published_ts": published_ts,
+        "content_hash": h,
+        # the chunk's sentences, segmented once at ingest (a compact string:
+        # metadata values must be scalars); an old index without it is segmented
+        # on the fly when read (agent.text.sentences.chunk_sentences)
+        "sentences": c.sentences or None,
+    })
+
+
+def _article_meta(article: Article, h: str, n_chunks: int) -> dict[str, Any]:
+    """An article record's metadata (the commit point: ``content_hash`` names the live chunks)."""
+    published, published_ts = _published(article)
+    ingested = article.ingested_at or datetime.now(UTC)
+    return _clean_meta({
+        "title": article.title, "source": article.source, "url": article.url,
+        "published": published, "published_ts": published_ts, "author": article.author,
+        "content_hash": h, "ingested_at": ingested.isoformat(), "origin": article.origin,
+        "chunks": n_chunks,
+    })
+
+
 def _parse_dt(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
@@ -421,6 +455,21 @@ class Store:
         """
         return self.replace_articles([(article, chunks, vectors)])[0]
 
+    def _check_write(
+        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, seen: Mapping[str, str]
+    ) -> None:
+        """``IndexError_`` unless the article has chunks, one vector of the embedder's dim per chunk,
+        and is not already in this write (``seen``)."""
+        if not chunks:
+            raise IndexError_(f"article {article.id} has no chunks to store")
+        if vectors.shape != (len(chunks), self.embedder.dim):
+            raise IndexError_(
+                f"got {vectors.shape} vectors for {len(chunks)} chunks of article "
+                f"{article.id} (expected dim {self.embedder.dim})"
+            )
+        if article.id in seen:
+            raise IndexError_(f"article {article.id} appears twice in one write")
+
     def replace_articles(
         self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]
     ) -> list[list[str]]:
@@ -443,44 +492,17 @@ class Store:
         out: list[list[str]] = []
         for article, chunks, vectors in items:
             vectors = np.asarray(vectors, dtype=np.float32)
-            if not chunks:
-                raise IndexError_(f"article {article.id} has no chunks to store")
-            if vectors.shape != (len(chunks), self.embedder.dim):
-                raise IndexError_(
-                    f"got {vectors.shape} vectors for {len(chunks)} chunks of article "
-                    f"{article.id} (expected dim {self.embedder.dim})"
-                )
-            if article.id in new_hash:
-                raise IndexError_(f"article {article.id} appears twice in one write")
+            self._check_write(article, chunks, vectors, new_hash)
             h = content_hash(article)
             new_hash[article.id] = h
-            published = article.published.isoformat() if article.published else None
-            published_ts = to_ts(article.published) if article.published else None
             chunk_ids = [f"{article.id}:{h[:8]}:{c.n}" for c in chunks]
             out.append(chunk_ids)
             ids.extend(chunk_ids)
             docs.extend(c.text for c in chunks)
             vecs.append(vectors)
-            metas.extend(
-                _clean_meta({
-                    "article_id": article.id, "n": c.n, "start": c.start, "end": c.end,
-                    "tokens": c.tokens, "title": article.title, "source": article.source,
-                    "url": article.url, "published": published, "published_ts": published_ts,
-                    "content_hash": h,
-                    # the chunk's sentences, segmented once at ingest (a compact string:
-                    # metadata values must be scalars); an old index without it is segmented
-                    # on the fly when read (agent.text.sentences.chunk_sentences)
-                    "sentences": c.sentences or None,
-                })
-                for c in chunks
-            )
-            ingested = article.ingested_at or datetime.now(UTC)
-            records.append((article.id, article.text, _clean_meta({
-                "title": article.title, "source": article.source, "url": article.url,
-                "published": published, "published_ts": published_ts, "author": article.author,
-                "content_hash": h, "ingested_at": ingested.isoformat(), "origin": article.origin,
-                "chunks": len(chunks),
-            }), l2_normalise(vectors.mean(axis=0))))
+            metas.extend(_chunk_meta(article, c, h) for c in chunks)
+            meta = _article_meta(article, h, len(chunks))
+            records.append((article.id, article.text, meta, l2_normalise(vectors.mean(axis=0))))
 
         self._journal_add(new_hash)
         all_vecs = np.concatenate(vecs)
