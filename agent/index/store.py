@@ -28,9 +28,12 @@ ourselves, and Chroma's default embedding function would try to download a model
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
+import shutil
 import socket
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -166,7 +169,7 @@ def missing_index_error(settings: Settings) -> IndexNotFoundError:
 
 
 def _client(settings: Settings, *, create: bool = True) -> Any:
-    import chromadb
+    import chromadb  # lazy: ~1.5 s to import; a store is opened only when a command needs the index
     from chromadb.config import Settings as ChromaSettings
 
     if not create and index_exists(settings) is False:
@@ -219,10 +222,6 @@ def read_only_snapshot(path: Path) -> Path:
     hundred MB); every write to the store is refused (``Store.read_only``), so nothing is
     ever written to the copy and lost.
     """
-    import atexit
-    import shutil
-    import tempfile
-
     snapshot = Path(tempfile.mkdtemp(prefix="newsagent-readonly-"))
     atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
     try:
@@ -321,7 +320,7 @@ class Store:
     # -- opening -----------------------------------------------------------------------
 
     def _open(self, name: str, create: bool, *, space: str, journal: bool = False) -> Any:
-        from chromadb.errors import NotFoundError
+        from chromadb.errors import NotFoundError  # lazy, as chromadb is in _client
 
         try:
             col = self._client.get_collection(name, embedding_function=None)
