@@ -99,7 +99,7 @@ def test_structured_output_falls_back_to_a_working_method(server: LlamaServer) -
 
 
 def test_embeddings_endpoint(server: LlamaServer) -> None:
-    """Integration note for agent/embed.py's OpenAIEmbedder: llama.cpp's server with a chat
+    """Integration note for agent/index/embed.py's OpenAIEmbedder: llama.cpp's server with a chat
     GGUF returns *per-token* vectors (no pooling), not one vector per input."""
     client = openai.OpenAI(base_url=server.base_url, api_key=server.api_key)
     resp = client.embeddings.create(model=server.model, input=["hello world", "flood in the harbour"])
