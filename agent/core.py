@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from agent.index.store import Store
     from agent.retrieve.as_of import TemporalRetrieval
     from agent.retrieve.hybrid import Retriever
-    from agent.summarize_ahead import AheadReport
+    from agent.summary import AheadReport
 
 T = TypeVar("T")
 
@@ -489,7 +489,7 @@ class Agent:
 
         ``progress(done, total, eta_seconds)`` is called after each article. Returns an
         ``AheadReport`` (summarised, cached, failed, interrupted)."""
-        from agent.summarize_ahead import summarize_ahead
+        from agent.summary import summarize_ahead
 
         store = self._reading()
         articles = (
@@ -506,7 +506,7 @@ class Agent:
         not in its quote is flagged. Cached on disk per content hash + model + prompt version,
         so asking again is instant; ``refresh=True`` redoes it.
         """
-        from agent.summarize import summarize_article
+        from agent.summary import summarize_article
 
         a = article if isinstance(article, Article) else self._reading().get_article(article)
         return summarize_article(a, lambda: self.chat_model, self.settings, refresh=refresh)

@@ -1,4 +1,4 @@
-"""Benchmark: the model-free contradiction check of briefings (``agent.sentence_pairs``).
+"""Benchmark: the model-free contradiction check of briefings (``agent.brief.sentence_pairs``).
 
 A briefing's "what the sources disagree on" section must catch two articles that state the same
 fact differently, and must not call two different reports a disagreement. This measures both,
@@ -64,7 +64,7 @@ def main() -> None:
     ap.add_argument("--examples", type=int, default=3, help="false alarms to print per set")
     args = ap.parse_args()
 
-    from agent.brief import storyline_sentence_conflicts
+    from agent.brief.claims import storyline_sentence_conflicts
     from agent.settings import Settings
     from agent.types import Article
 

@@ -2,7 +2,7 @@
 
 For each CNN/DM article in ../shared/data/frank/frank_summarization.jsonl (read in place), the
 article is segmented with the package's segmenter and sentences are selected by each variant of
-``agent.select.key_sentences``; the selection is scored against the human reference highlights:
+``agent.summary.select.key_sentences``; the selection is scored against the human reference highlights:
 
 - ``F1@3``: ROUGE-1/2/L F1 of the top 3 sentences (an extractive summary the length of the
   highlights — the classic "lead-3" comparison);
@@ -50,12 +50,12 @@ def main() -> None:
     ap.add_argument("--weights", default=None, help="position,centrality,info weights of MMR relevance")
     args = ap.parse_args()
     if args.weights:
-        import agent.select as sel
+        import agent.summary.select as sel
 
         sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
 
     from agent.index.embed import LocalMiniLMEmbedder
-    from agent.select import bag_of_words, key_sentences
+    from agent.summary.select import bag_of_words, key_sentences
     from agent.text.numbers import figures
     from agent.text.sentences import segment
     from agent.tokens import count_tokens

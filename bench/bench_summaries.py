@@ -133,11 +133,12 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     briefing over the first ``n_brief`` articles (summaries design: one summary call per article
     plus at least one writing call per storyline and the overview; storylines: one call per
     storyline)."""
-    from agent import sentence_summary as ss
+    from agent.brief.storylines import article_keys, group, pick
     from agent.index.embed import LocalMiniLMEmbedder
-    from agent.select import key_sentences
-    from agent.storylines import article_keys, group, pick
-    from agent.summarize import KEY_SENTENCE_BUDGET, summary_messages
+    from agent.summary import sentence_summary as ss
+    from agent.summary.fulltext import summary_messages
+    from agent.summary.select import key_sentences
+    from agent.summary.summarize import KEY_SENTENCE_BUDGET
     from agent.text.sentences import segment
     from agent.tokens import count_tokens
 
@@ -157,7 +158,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         "summary_prompt_tokens_ratio": round(sum(old) / sum(new), 2),
     }
     if n_brief:
-        from agent.storyline_brief import Story, story_messages
+        from agent.brief.storyline import Story, story_messages
 
         sub = articles[:n_brief]
         emb = LocalMiniLMEmbedder()
@@ -221,9 +222,9 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model name (default: the settings' default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--methods", default="key_sentences,full_text",
-                    help="summary designs to run side by side (agent.summarize methods)")
+                    help="summary designs to run side by side (agent.summary.summarize methods)")
     ap.add_argument("--brief-methods", default="storylines,summaries",
-                    help="briefing designs to run side by side (agent.brief methods)")
+                    help="briefing designs to run side by side (agent.brief.brief methods)")
     ap.add_argument("--prompt-cost", action="store_true",
                     help="model-free: prompt tokens and calls of each design on --limit articles, then exit")
     ap.add_argument("--langchain", action="store_true",
@@ -232,13 +233,13 @@ def main() -> None:
                     help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
 
-    from agent.brief import make_briefing
+    from agent.brief.brief import make_briefing
     from agent.core import Agent
     from agent.index.store import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model
     from agent.settings import Settings
-    from agent.summarize import summarize_article
+    from agent.summary.summarize import summarize_article
     from agent.types import Article
 
     records = load_records(args.limit)

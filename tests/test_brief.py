@@ -14,22 +14,16 @@ import numpy as np
 import pytest
 from langchain_core.messages import BaseMessage
 
-from agent.brief import (
-    NoArticlesError,
-    cluster,
-    find_claim_conflicts,
-    find_conflicts,
-    make_briefing,
-    minimal_pair_conflicts,
-    resolve_sentences,
-    unsupported_numbers,
-    write_disagreements,
-)
-from agent.errors import ModelError, NewsAgentError
+from agent.brief.brief import make_briefing
+from agent.brief.citing import resolve_sentences, unsupported_numbers
+from agent.brief.claims import find_claim_conflicts, minimal_pair_conflicts
+from agent.brief.conflicts import find_conflicts, write_disagreements
+from agent.brief.storyline import SINGLE_ARTICLE_SENTENCES
+from agent.brief.storylines import cluster
+from agent.errors import ModelError, NewsAgentError, NoArticlesError
 from agent.models.structured import model_label
 from agent.settings import Settings
-from agent.storyline_brief import SINGLE_ARTICLE_SENTENCES
-from agent.summarize import Note
+from agent.summary.notes import Note
 from agent.text.numbers import parse_amount
 from agent.types import (
     Article,
@@ -846,8 +840,8 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
 def test_storyline_figures_are_read_from_the_sentences_that_write_them() -> None:
     """No model: each article's figures are the values its shown sentences write, cited to that
     sentence, with the words around them; nothing the sentences do not write can appear."""
-    from agent.storyline_brief import Story, story_figures
-    from agent.storylines import article_keys
+    from agent.brief.storyline import Story, story_figures
+    from agent.brief.storylines import article_keys
 
     keys = [article_keys(SUMMIT_A), article_keys(SUMMIT_B)]
     picks = [(i, s) for i, k in enumerate(keys) for s in k.sentences]
@@ -942,7 +936,7 @@ def test_real_briefing_and_injection(
     from agent.core import Agent
     from agent.errors import ModelFileError
     from agent.models import get_chat_model
-    from agent.summarize import summarize_article
+    from agent.summary.summarize import summarize_article
     from tests.llama_server import model_cache_dir
 
     try:
@@ -1116,7 +1110,7 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
 
     import agent.cli.summaries as summaries
     from agent.cli.summaries import brief, summarize
-    from agent.summarize import summarize_article
+    from agent.summary.summarize import summarize_article
 
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     st = settings(tmp_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.sentence_summary import unit_of
+from agent.summary.sentence_summary import unit_of
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
 
 

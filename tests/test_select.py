@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.select import bag_of_words, info_score, key_sentences, mmr
-from agent.storylines import article_keys, cluster, group, pick
+from agent.brief.storylines import article_keys, cluster, group, pick
+from agent.summary.select import bag_of_words, info_score, key_sentences, mmr
 from agent.text.numbers import figures
 from agent.text.sentences import segment
 from agent.types import Article

@@ -1,9 +1,9 @@
-"""Model-free contradiction check over article sentences (agent.sentence_pairs): pure logic."""
+"""Model-free contradiction check over article sentences (agent.brief.sentence_pairs): pure logic."""
 
 from __future__ import annotations
 
-from agent.brief import storyline_sentence_conflicts
-from agent.sentence_pairs import minimal_pair, sentence_pair_conflicts
+from agent.brief.claims import storyline_sentence_conflicts
+from agent.brief.sentence_pairs import minimal_pair, sentence_pair_conflicts
 from agent.settings import Settings
 from agent.types import Article, Citation
 

@@ -86,7 +86,7 @@ def test_a_sentence_cut_across_chunks_is_clipped_to_each_chunk() -> None:
 def test_summaries_take_a_figures_sentence_from_the_same_segmenter() -> None:
     """summarize.sentence_with (a figure's evidence) uses this segmenter: "Mr." and "U.S." do
     not cut the sentence, so the evidence is the whole sentence stating the figure."""
-    from agent.summarize import sentence_with
+    from agent.summary.verify import sentence_with
 
     text = "The plan was drafted. Mr. Halvorsen said U.S. funding of $3.5 million was lost. He left."
     a, b = sentence_with("$3.5 million", text) or (0, 0)

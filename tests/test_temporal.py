@@ -238,7 +238,7 @@ def test_since_last_briefing_is_remembered_per_index(agent: Agent) -> None:
     agent.store.set_marker("last_briefing", when)
     assert agent.store.get_marker("last_briefing") == when
     # nothing was published after the marker that matches this topic window's end
-    from agent.brief import NoArticlesError
+    from agent.errors import NoArticlesError
 
     with model_forbidden(agent), pytest.raises(NoArticlesError):
         agent.brief(since="last", until=datetime(2026, 5, 14, 23, 0, tzinfo=UTC))

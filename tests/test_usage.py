@@ -272,7 +272,7 @@ def test_no_passages_means_no_model_call_and_zero_usage() -> None:
 
 
 def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
-    from agent.summarize import summarize_article
+    from agent.summary.summarize import summarize_article
 
     article = Article(id="a1", title="Summit", text=TRADE, content_hash="h1")
     evidence = "new record of $240 billion"
@@ -305,7 +305,7 @@ def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
 
 
 def test_a_briefing_counts_every_call_its_summaries_included(tmp_path: Any) -> None:
-    from agent.brief import make_briefing
+    from agent.brief.brief import make_briefing
     from tests import test_brief as tb
 
     store = tb.FakeStore([tb.SUMMIT_A, tb.SUMMIT_B, tb.FLOOD])
@@ -325,7 +325,7 @@ def test_a_briefing_counts_every_call_its_summaries_included(tmp_path: Any) -> N
 
 
 def test_a_storyline_briefing_counts_its_calls_and_none_when_cached(tmp_path: Any) -> None:
-    from agent.brief import make_briefing
+    from agent.brief.brief import make_briefing
     from tests import test_brief as tb
 
     store = tb.FakeStore([tb.SUMMIT_A, tb.SUMMIT_B, tb.FLOOD])

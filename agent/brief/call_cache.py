@@ -1,7 +1,7 @@
 """Structured model calls cached on disk by their exact input: ``CachedCalls(...).call(...)``.
 
 Why: a briefing is now a handful of calls over model-free inputs (key sentences chosen by
-``agent.select``, storylines by ``agent.storylines``), so the same articles give byte-identical
+``agent.summary.select``, storylines by ``agent.brief.storylines``), so the same articles give byte-identical
 prompts. Keying the reply by (model label, messages, schema, max tokens) lets a repeated
 briefing make no model call at all — and never load the model — while any change to the
 articles, the selection, a prompt file or the model gives a new key. The reply is the raw JSON
@@ -56,7 +56,7 @@ class CachedCalls:
     def call(
         self, messages: list[BaseMessage], schema: dict[str, Any], max_tokens: int | None = None
     ) -> dict[str, Any]:
-        from agent.models.structured import structured_call
+        from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
 
         path = self.folder / f"{self.key(messages, schema, max_tokens)}.json" if self.folder else None
         if path is not None and not self.refresh and path.is_file():

@@ -8,7 +8,7 @@ pick both parallel sentences as key points (it did once in two runs). Comparing 
 article sentences directly does not depend on what the summariser chose.
 
 The test for one pair of sentences (``minimal_pair``) is shared by both callers: the note check
-in ``agent.brief`` and the article-sentence check here (``sentence_pair_conflicts``).
+in ``agent.brief.claims`` and the article-sentence check here (``sentence_pair_conflicts``).
 """
 
 from __future__ import annotations

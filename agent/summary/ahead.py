@@ -3,7 +3,7 @@
 Why: on the embedded model a summary takes minutes on a busy machine; doing it right after an
 ingest (``agent ingest --summarize``) or on a schedule means a later ``agent summarize`` or a
 summaries-based briefing reads from the cache. Each summary is saved atomically as soon as it is
-done (``summarize.save_cached``), so Ctrl-C (KeyboardInterrupt) loses only the article in
+done (``agent.summary.cache.save_cached``), so Ctrl-C (KeyboardInterrupt) loses only the article in
 progress: the report says how many were finished, and the next run skips them (cache hits cost
 no model call and load no model).
 
@@ -20,8 +20,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 from agent.errors import NewsAgentError
 from agent.settings import Settings
+from agent.summary.cache import cache_path
+from agent.summary.summarize import summarize_article
 from agent.types import Article
 
 log = logging.getLogger(__name__)
@@ -50,14 +54,11 @@ def summarize_ahead(
     embedder: Any = None,
 ) -> AheadReport:
     """Summarise every article not yet cached; one failure is reported and the rest go on."""
-    from agent.models.structured import model_name_of
-    from agent.summarize import cache_path, summarize_article
+    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     report = AheadReport(total=len(articles))
     started = time.perf_counter()
     spent: list[float] = []
-    from langchain_core.language_models import BaseChatModel
-
     label = model_name_of(model if isinstance(model, BaseChatModel) else None, settings)
     for i, article in enumerate(articles, start=1):
         try:

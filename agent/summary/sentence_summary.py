@@ -4,7 +4,7 @@ Why: a summary used to show the model the whole article and have it copy a 5-20 
 every item. Prompt evaluation and the copied quotes were most of a summary's time (median 94 s
 on the 1.5B), and a re-worded quote failed verification. Now:
 
-- the model reads only the article's key sentences (``agent.select``), numbered ``[1]``..``[m]``;
+- the model reads only the article's key sentences (``agent.summary.select``), numbered ``[1]``..``[m]``;
 - every item cites sentence ids — an ``enum`` of exactly the ids shown (grammar-constrained on
   the embedded model), so it cannot cite anything else and writes a digit, not a quote;
 - the quote shown *is* the cited sentence, ``article.text[start:end]``, verbatim at its span by
@@ -13,7 +13,7 @@ on the 1.5B), and a re-worded quote failed verification. Now:
   number none of its sentences states is re-cited the same way or dropped;
 - a direct quote is the quoted words of its cited sentence (found, not copied by the model).
 
-``summarize_article`` (agent/summarize.py) uses this path whenever the key sentences fit one
+``summarize_article`` (agent/summary/summarize.py) uses this path whenever the key sentences fit one
 call, which is every article whose sentences the segmenter can split; map-reduce over the full
 text remains for the rest (a text with no sentence boundaries).
 """
@@ -27,6 +27,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
+from agent.summary.schema import HEADLINE_WORDS, array_schema, object_schema, string_schema
+from agent.summary.verify import Items, clip_headline, figure_check, one_line, verified_names
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
 from agent.text.numbers import digits_in, numbers_in
@@ -121,21 +123,19 @@ def schema(
     cited and number-checked — and figures and dates are read from the sentences without the
     model (``figures_of``, ``dates_of``, ``quotes_of``). ``figures`` and ``enum_values`` are accepted for the
     callers of the earlier schema and unused."""
-    from agent.summarize import HEADLINE_WORDS, _arr, _obj, _str
-
     del figures, enum_values
     ids = shown.ids
     sid = {"type": "integer", "enum": ids}
     sources = {"type": "array", "items": sid, "minItems": 1, "maxItems": MAX_SOURCES}
     lo = max(1, min(min_points, len(ids)))
-    point = _obj({"text": _str(), "sources": sources})
-    return _obj(
+    point = object_schema({"text": string_schema(), "sources": sources})
+    return object_schema(
         {
-            "headline": _str(f"at most {HEADLINE_WORDS} words"),
-            "points": _arr(point, lo, max(lo, min(MAX_POINTS, len(ids)))),
-            "people": _arr(_str(), 0, MAX_NAMES),
-            "organisations": _arr(_str(), 0, MAX_NAMES),
-            "places": _arr(_str(), 0, MAX_NAMES),
+            "headline": string_schema(f"at most {HEADLINE_WORDS} words"),
+            "points": array_schema(point, lo, max(lo, min(MAX_POINTS, len(ids)))),
+            "people": array_schema(string_schema(), 0, MAX_NAMES),
+            "organisations": array_schema(string_schema(), 0, MAX_NAMES),
+            "places": array_schema(string_schema(), 0, MAX_NAMES),
         }
     )
 
@@ -144,8 +144,6 @@ def figures_of(shown: Shown, figures: Sequence[str], v: Any) -> list[KeyFigure]:
     """The figures (``figures``: the candidates found in the shown text) each cited to the first
     shown sentence that writes it, with the words around it as what it measures: verbatim, so
     never flagged unless the sentence check itself disagrees."""
-    from agent.summarize import figure_check
-
     out: list[KeyFigure] = []
     for value in figures:
         k = next((j for j in shown.ids if value.lower() in shown.text_of(j).lower() and shown.clean(j)), None)
@@ -221,7 +219,7 @@ def quotes_of(shown: Shown, v: Any) -> list[SummaryQuote]:
 def fill_gaps(
     key_points: list[KeyPoint], shown: Shown, gaps: Sequence[tuple[int, int]], v: Any, headline: str = ""
 ) -> None:
-    """For each third of the article no point cites (``gaps``, from ``summarize.coverage_gaps``),
+    """For each third of the article no point cites (``gaps``, from ``agent.summary.fulltext.coverage_gaps``),
     one shown sentence of that third as a key point, verbatim and cited to itself: the one
     that says most of what the headline claims and the points do not (else the first).
 
@@ -297,14 +295,12 @@ def _sentence(text: str) -> str:
 
 def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = ()) -> Any:
     """The model's items kept only where their sentence ids check out (``v`` is the article's
-    ``summarize.Verifier``: it makes the citations and counts what is dropped). The summary is
+    ``agent.summary.verify.Verifier``: it makes the citations and counts what is dropped). The summary is
     the kept points, so a point dropped for an unstated number leaves the summary too."""
-    from agent.summarize import _headline, _Items, _names, _s
-
     title_numbers = numbers_in(shown.article.title)
     key_points: list[KeyPoint] = []
     for kp in raw.get("points") or raw.get("key_points") or []:
-        text = _sentence(_s(kp.get("text")))
+        text = _sentence(one_line(kp.get("text")))
         ids = _ids(kp.get("sources"), shown)
         if not text or not ids or _runs_on(text):
             v.dropped += 1
@@ -321,13 +317,13 @@ def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = (
             continue
         key_points.append(KeyPoint(text=text, citations=[_cite(shown, v, k) for k in dict.fromkeys(ids)]))
 
-    return _Items(
-        headline=_headline(_s(raw.get("headline"))),
+    return Items(
+        headline=clip_headline(one_line(raw.get("headline"))),
         summary=" ".join(k.text for k in key_points),
         key_points=key_points,
-        people=_names(raw.get("people"), v),
-        organisations=_names(raw.get("organisations"), v),
-        places=_names(raw.get("places"), v),
+        people=verified_names(raw.get("people"), v),
+        organisations=verified_names(raw.get("organisations"), v),
+        places=verified_names(raw.get("places"), v),
         key_figures=figures_of(shown, figures, v),
         dates_events=dates_of(shown, v),
         quotes=quotes_of(shown, v),

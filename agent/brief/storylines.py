@@ -5,7 +5,7 @@ those summaries — 18.7 minutes for 10 articles on the 1.5B. What a briefing ne
 article is a handful of its key sentences, and which articles belong together. Both are found
 here model-free, so the briefing makes one model call per storyline over its key sentences:
 
-- each article's key sentences come from ``agent.select.key_sentences`` (position, centrality,
+- each article's key sentences come from ``agent.summary.select.key_sentences`` (position, centrality,
   numbers and names, MMR), best first;
 - an article is represented by the embedding of its title and its best key sentences, and
   articles are grouped by average-link agglomerative clustering on cosine similarity
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.select import key_sentences, sentence_vectors
+from agent.summary.select import key_sentences, sentence_vectors
 from agent.text.sentences import Sentence, segment
 from agent.tokens import count_tokens
 from agent.types import Article

@@ -1,18 +1,18 @@
 """Briefings by storyline: one model call per storyline over its key sentences, cited by id.
 
 The flow (``briefing_by_storylines``): select the window's articles → each article's key
-sentences (``agent.select``, model-free) → storylines (``agent.storylines``, model-free) → one
+sentences (``agent.summary.select``, model-free) → storylines (``agent.brief.storylines``, model-free) → one
 call per storyline that sees its articles' key sentences numbered ``[1]``..``[m]`` and writes a
 heading, sentences and key figures, every citation an ``enum`` of the ids shown → checks →
 disagreements. No per-article summary pass: that was most of a briefing's time.
 
 What is checked, as before: a sentence must cite a shown id and may state only numbers its cited
 sentences (or their article's title/date) contain, else it is dropped and counted
-(``brief.resolve_sentences``); a figure's value must be written in its cited sentence (else the
+(``agent.brief.citing.resolve_sentences``); a figure's value must be written in its cited sentence (else the
 shown sentence that does write it is cited, else it is flagged and never used for a conflict).
-Disagreements: figures for the same measure with different numbers (``brief.find_conflicts``,
+Disagreements: figures for the same measure with different numbers (``agent.brief.conflicts.find_conflicts``,
 phrased by the model with a plain fallback) and the model-free sentence pairs of each storyline
-(``agent.sentence_pairs``). Every citation is a whole sentence of its article, verbatim at its
+(``agent.brief.sentence_pairs``). Every citation is a whole sentence of its article, verbatim at its
 span by construction. The overview is the lead sentence of each storyline (no extra call).
 """
 
@@ -26,10 +26,19 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.call_cache import CachedCalls
+from agent.brief.articles import select_articles
+from agent.brief.call_cache import CachedCalls
+from agent.brief.citing import renumber_briefing, resolve_sentences
+from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
+from agent.brief.conflicts import MAX_CONFLICTS, find_conflicts, write_disagreements
+from agent.brief.storylines import ArticleKeys, article_keys, group, pick
+from agent.ingest.chunk import chunk_text
 from agent.prompting import load_prompt
 from agent.settings import Settings
-from agent.storylines import ArticleKeys, article_keys, group, pick
+from agent.summary.notes import Note
+from agent.summary.schema import array_schema, object_schema, string_schema
+from agent.summary.sentence_summary import unit_of
+from agent.summary.verify import Verifier, figure_check
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import words_around
 from agent.text.numbers import figure_candidates
@@ -59,7 +68,7 @@ Call = Callable[[list[BaseMessage], dict[str, Any], int | None], dict[str, Any]]
 
 class Story:
     """One storyline's shown sentences: id ``k`` is ``picks[k - 1]`` = (article index into
-    ``keys``, sentence); ``notes`` are the same sentences as ``summarize.Note`` (id ``"k"``)
+    ``keys``, sentence); ``notes`` are the same sentences as ``agent.summary.notes.Note`` (id ``"k"``)
     so the briefing's number check and id resolution apply unchanged."""
 
     def __init__(
@@ -68,8 +77,6 @@ class Story:
         picks: Sequence[tuple[int, Sentence]],
         cite: Callable[[Article, Sentence], Citation],
     ):
-        from agent.summarize import Note
-
         self.keys = list(keys)
         self.picks = list(picks)
         self.notes = [
@@ -125,16 +132,14 @@ def story_schema(story: Story) -> dict[str, Any]:
     checked against the sentences anyway. A one-article storyline is one item of a digest (its
     article's own summary has the points); the 1.5B always wrote the maximum, and two sentences
     instead of three cut a 30-article briefing's generated tokens (docs/benchmarks.md)."""
-    from agent.summarize import _arr, _obj, _str
-
     ids = story.ids
     n_articles = len({i for i, _ in story.picks})
     hi = max(1, min(len(ids), SINGLE_ARTICLE_SENTENCES if n_articles == 1 else 5))
     sources = {"type": "array", "items": {"type": "integer", "enum": ids}, "minItems": 1, "maxItems": 3}
-    return _obj(
+    return object_schema(
         {
-            "heading": _str("at most 8 words"),
-            "sentences": _arr(_obj({"text": _str(), "sources": sources}), 1, hi),
+            "heading": string_schema("at most 8 words"),
+            "sentences": array_schema(object_schema({"text": string_schema(), "sources": sources}), 1, hi),
         }
     )
 
@@ -145,9 +150,6 @@ def story_figures(story: Story) -> dict[str, list[KeyFigure]]:
     writes it, with the words around it as what it measures; at most ``MAX_STORY_FIGURES``
     an article. Verbatim by construction, so a conflict is between two numbers the articles
     really print."""
-    from agent.sentence_summary import unit_of
-    from agent.summarize import figure_check
-
     out: dict[str, list[KeyFigure]] = {}
     for k in story.ids:
         text = story.text_of(k)
@@ -177,8 +179,6 @@ def write_story(
     story: Story, call: Call
 ) -> tuple[str, list[BriefingSentence], dict[str, list[KeyFigure]], int]:
     """One storyline's heading, checked sentences, figures by article, and sentences dropped."""
-    from agent.brief import resolve_sentences
-
     raw = call(story_messages(story), story_schema(story), STORY_MAX_TOKENS)
     sentences, dropped = resolve_sentences(raw.get("sentences"), story.notes)
     return " ".join(str(raw.get("heading") or "").split()), sentences, story_figures(story), dropped
@@ -199,20 +199,8 @@ def briefing_by_storylines(
     embedder: Any = None,
     refresh: bool = False,
 ) -> Briefing:
-    """See ``agent.brief.make_briefing`` (``method="storylines"``)."""
-    from agent.brief import (
-        MAX_CLAIM_CONFLICTS,
-        MAX_CONFLICTS,
-        _same_pair,
-        find_conflicts,
-        renumber_briefing,
-        select_articles,
-        storyline_sentence_conflicts,
-        write_disagreements,
-    )
-    from agent.ingest.chunk import chunk_text
-    from agent.models.structured import model_name_of
-    from agent.summarize import Verifier
+    """See ``agent.brief.brief.make_briefing`` (``method="storylines"``)."""
+    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     def tick(step: str, i: int, n: int) -> None:
         if progress is not None:
@@ -309,7 +297,7 @@ def briefing_by_storylines(
         if len(g) < 2 or room <= 0:
             continue
         more = storyline_sentence_conflicts([articles[i] for i in g], settings, titles, conflicts, limit=room)
-        claim_conflicts += [d for d in more if not any(_same_pair(d, e) for e in claim_conflicts)]
+        claim_conflicts += [d for d in more if not any(same_pair(d, e) for e in claim_conflicts)]
     disagreements += claim_conflicts
 
     overview = (

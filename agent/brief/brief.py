@@ -1,0 +1,294 @@
+"""Multi-article briefings: ``make_briefing`` (select → storylines → write → disagreements).
+
+Two designs: ``method="storylines"`` (default, ``agent.brief.storyline``) writes each storyline
+from its articles' key sentences in one cached call; ``method="summaries"``
+(``briefing_from_summaries``, the earlier design, kept for comparison in
+bench/bench_summaries.py) summarises every article (cached), groups the summaries into
+storylines by embedding and writes each section and the overview from the summaries' verified
+key points as notes. Either way every sentence cites verified quotes (``agent.brief.citing``) and
+the "what the sources disagree on" section comes from ``agent.brief.conflicts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from agent.brief.articles import select_articles
+from agent.brief.citing import renumber_briefing, resolve_sentences
+from agent.brief.claims import (
+    MAX_CLAIM_CONFLICTS,
+    find_claim_conflicts,
+    same_pair,
+    storyline_sentence_conflicts,
+)
+from agent.brief.conflicts import WRITE_MAX_TOKENS, find_conflicts, unit_vectors, write_disagreements
+from agent.brief.storyline import briefing_by_storylines
+from agent.brief.storylines import cluster
+from agent.errors import InvalidArgumentError
+from agent.prompting import load_prompt
+from agent.settings import Settings
+from agent.summary.notes import Note, fit_notes, note_messages, notes_budget, summary_notes
+from agent.summary.schema import array_schema, cited_schema, object_schema, string_schema
+from agent.summary.summarize import ModelOrFactory, summarize_article
+from agent.types import (
+    ArticleSummary,
+    Briefing,
+    BriefingArticle,
+    BriefingSection,
+    BriefingSentence,
+    Disagreement,
+)
+from agent.usage import records_usage
+
+Progress = Callable[[str, int, int], None]
+STORY_THRESHOLD = 0.45  # cosine (MiniLM) above which two summaries are the same storyline
+
+
+def group_storylines(
+    summaries: Sequence[ArticleSummary], embedder: Any, threshold: float = STORY_THRESHOLD
+) -> list[list[int]]:
+    """Indices of ``summaries`` grouped by storyline (embedding of headline + summary)."""
+    if len(summaries) < 2:
+        return [list(range(len(summaries)))] if summaries else []
+    texts = [f"{s.headline}. {s.summary}" for s in summaries]
+    return cluster(unit_vectors(embedder, texts), threshold)
+
+
+def _write_section(
+    model: BaseChatModel, notes: list[Note], n_articles: int
+) -> tuple[str, list[BriefingSentence], int]:
+    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+
+    hi = max(2, min(5, len(notes)))
+    schema = object_schema(
+        {"heading": string_schema(), "sentences": array_schema(cited_schema([n.id for n in notes]), 1, hi)}
+    )
+    task = (
+        f"The notes above come from {n_articles} article(s) about one storyline. Write this "
+        f"storyline's section of a news briefing: a heading of at most 8 words and 1 to {hi} "
+        "short sentences (at most 30 words each, in your own words: do not copy the notes) covering "
+        "the most important facts, each sentence citing the ids of the notes that support it. "
+        "State only numbers that the cited notes contain."
+    )
+    raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+    sentences, dropped = resolve_sentences(raw.get("sentences"), notes)
+    return " ".join(str(raw.get("heading") or "").split()), sentences, dropped
+
+
+def _write_overview(
+    model: BaseChatModel, notes: list[Note], topic: str | None
+) -> tuple[str, list[BriefingSentence], int]:
+    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+
+    lo, hi = min(3, len(notes)), 5
+    schema = object_schema(
+        {"title": string_schema(), "overview": array_schema(cited_schema([n.id for n in notes]), lo, hi)}
+    )
+    about = f" about {topic!r}" if topic else ""
+    task = (
+        f"Write the title (at most 10 words) of a news briefing{about} covering these notes, and an "
+        f"overview of {lo} to {hi} short sentences (at most 30 words each, in your own words: do not "
+        "copy the notes) giving the most important developments across all the articles, each "
+        "sentence citing the ids of the notes that support it. State only numbers that the cited "
+        "notes contain."
+    )
+    raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+    sentences, dropped = resolve_sentences(raw.get("overview"), notes)
+    return " ".join(str(raw.get("title") or "").split()), sentences, dropped
+
+
+@records_usage  # result.usage: tokens of all calls made (none when every reply was cached)
+def make_briefing(
+    *,
+    store: Any,
+    retriever: Any,
+    model: ModelOrFactory,
+    settings: Settings,
+    topic: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    max_articles: int = 10,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    refresh: bool = False,
+    method: str = "storylines",
+) -> Briefing:
+    """A cited briefing over up to ``max_articles`` articles (by topic, else newest in the window).
+
+    ``method="storylines"`` (default): articles are grouped into storylines model-free and each
+    storyline is written by one model call over its articles' key sentences, cited by id (no
+    per-article summary pass). ``progress(step, i, n)`` steps: ``select``, ``sentences`` (i of N
+    articles), ``group``, ``write`` (i of the calls). Replies are cached by their exact input,
+    so a repeated briefing makes no call and loads no model; ``refresh=True`` redoes them.
+    ``method="summaries"`` is the earlier design (summarise every article, write from the
+    summaries' key points), kept for comparison in bench/bench_summaries.py.
+    """
+    kw: dict[str, Any] = dict(
+        store=store, retriever=retriever, model=model, settings=settings, topic=topic, since=since,
+        until=until, source=source, max_articles=max_articles, progress=progress, embedder=embedder,
+        refresh=refresh,
+    )
+    if method == "summaries":
+        return briefing_from_summaries(**kw)
+    if method != "storylines":
+        raise InvalidArgumentError(f"unknown briefing method {method!r}; use 'storylines' or 'summaries'")
+    return briefing_by_storylines(**kw)
+
+
+def briefing_from_summaries(
+    *,
+    store: Any,
+    retriever: Any,
+    model: ModelOrFactory,
+    settings: Settings,
+    topic: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    max_articles: int = 10,
+    progress: Progress | None = None,
+    embedder: Any = None,
+    refresh: bool = False,
+) -> Briefing:
+    """The earlier briefing design: summarise every article, then write from the summaries.
+
+    ``progress(step, i, n)`` is called with steps ``select``, ``summarise`` (i of N articles),
+    ``group`` and ``write`` (i of the writing calls). ``model`` may be a factory (it is only
+    built once articles were found). Summaries come from the on-disk cache when present.
+    """
+    from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
+
+    def tick(step: str, i: int, n: int) -> None:
+        if progress is not None:
+            progress(step, i, n)
+
+    tick("select", 0, 1)
+    articles = select_articles(
+        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
+    )
+    tick("select", 1, 1)
+
+    chat: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
+
+    def get_model() -> BaseChatModel:
+        nonlocal chat
+        if chat is None:
+            chat = model() if not isinstance(model, BaseChatModel) else model
+        return chat
+
+    summaries: list[ArticleSummary] = []
+    tick("summarise", 0, len(articles))
+    for i, article in enumerate(articles, start=1):
+        # A model object is passed as such (its own name keys the cache); a factory stays lazy.
+        summarizer: ModelOrFactory = chat if chat is not None else get_model
+        summaries.append(
+            summarize_article(article, summarizer, settings, refresh=refresh, method="full_text")
+        )
+        tick("summarise", i, len(articles))
+
+    emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
+    tick("group", 0, 1)
+    groups = group_storylines(summaries, emb) if emb is not None else [[i] for i in range(len(summaries))]
+    texts = {a.id: a.text for a in articles}
+    conflicts = find_conflicts(summaries, emb, texts=texts) if emb is not None else []
+    tick("group", 1, 1)
+
+    titles = {a.id: a.title for a in articles}
+    published = {a.id: a.published for a in articles}
+    multi = [g for g in groups if len(g) >= 2]  # storylines where articles can contradict
+    writes = len(groups) + len(multi) + 1 + (1 if conflicts else 0)
+    done = 0
+    tick("write", 0, writes)
+    dropped = 0
+    sections: list[BriefingSection] = []
+    claim_conflicts: list[Disagreement] = []
+    for g in groups:
+        group_summaries = [summaries[i] for i in g]
+        notes = fit_notes(summary_notes(group_summaries), notes_budget(settings, WRITE_MAX_TOKENS))
+        if notes:
+            heading, sentences, d = _write_section(get_model(), notes, len(g))
+            dropped += d
+            if sentences:
+                sections.append(
+                    BriefingSection(
+                        heading=heading or group_summaries[0].headline,
+                        sentences=sentences,
+                        article_ids=[s.article_id for s in group_summaries],
+                    )
+                )
+        done += 1
+        tick("write", done, writes)
+        if len(g) < 2:
+            continue
+        # Sentence-level pairs first: they do not depend on which key points the model chose.
+        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
+        claim_conflicts += storyline_sentence_conflicts(
+            [articles[i] for i in g], settings, titles, conflicts, limit=room
+        )
+        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
+        point_notes = fit_notes(
+            summary_notes(group_summaries, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+        )
+        if room > 0 and len({n.article_id for n in point_notes}) >= 2:
+            more = find_claim_conflicts(
+                get_model(),
+                point_notes,
+                titles,
+                figure_conflicts=conflicts,
+                published=published,
+                texts=texts,
+                limit=room,
+            )
+            claim_conflicts += [d for d in more if not any(same_pair(d, e) for e in claim_conflicts)]
+        done += 1
+        tick("write", done, writes)
+
+    overview_notes = fit_notes(
+        summary_notes(summaries, points=3, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+    )
+    title, overview = "", list[BriefingSentence]()
+    if overview_notes:
+        title, overview, d = _write_overview(get_model(), overview_notes, topic)
+        dropped += d
+    done += 1
+    tick("write", done, writes)
+
+    disagreements = write_disagreements(get_model(), conflicts, titles) if conflicts else []
+    if conflicts:
+        done += 1
+        tick("write", done, writes)
+    disagreements += claim_conflicts
+
+    briefing = Briefing(
+        title=title or (f"Briefing: {topic}" if topic else "News briefing"),
+        topic=topic,
+        since=since,
+        until=until,
+        generated_at=datetime.now(UTC),
+        model=model_name_of(chat, settings),
+        prompt_version=f"{load_prompt('brief').id}+{load_prompt('summarize').id}",
+        overview=overview,
+        sections=sections,
+        disagreements=disagreements,
+        articles=[
+            BriefingArticle(
+                article_id=a.id,
+                title=a.title,
+                source=a.source,
+                url=a.url,
+                published=a.published,
+                headline=s.headline,
+            )
+            for a, s in zip(articles, summaries, strict=True)
+        ],
+        dropped=dropped,
+    )
+    return renumber_briefing(briefing)
+
+
+__all__ = ["briefing_from_summaries", "group_storylines", "make_briefing"]

@@ -1,0 +1,244 @@
+"""What the sources disagree on, in numbers: figure conflicts found without the model, then phrased.
+
+Disagreements are found deterministically first (two articles report figures for the same
+measure — similar ``what`` by embedding — with different numbers, each figure in at most one
+pair, and not when the later article itself states the earlier number, i.e. revises it), then
+the model phrases them, citing both sides; a candidate the model fumbles is phrased from the
+figures themselves (``write_disagreements``); a claim may state only numbers its note states.
+Conflicting claims that are not numbers are ``agent.brief.claims``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from langchain_core.language_models import BaseChatModel
+
+from agent.brief.citing import unsupported_numbers
+from agent.errors import NewsAgentError
+from agent.summary.notes import Note, note_messages, resolve_sources
+from agent.summary.schema import array_schema, object_schema, string_schema
+from agent.text.numbers import amount, has_value, parse_amount, values_in
+from agent.types import ArticleSummary, Disagreement, DisagreementClaim, KeyFigure
+
+log = logging.getLogger(__name__)
+
+
+MEASURE_THRESHOLD = 0.7  # cosine above which two figures' "what" describe the same measure
+WRITE_MAX_TOKENS = 700
+MAX_CONFLICTS = 5
+
+
+def unit_vectors(embedder: Any, texts: list[str]) -> np.ndarray:
+    v = np.asarray(embedder.embed(texts), dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.asarray(v / np.where(norms == 0, 1, norms), dtype=np.float32)
+
+
+def _unit_class(f: KeyFigure) -> str:
+    v = f"{f.value} {f.unit}".lower()
+    if "%" in v or "percent" in v or "per cent" in v:
+        return "percent"
+    if re.search(r"[$€£¥]|usd|eur|gbp|dollar|euro|pound|yuan|rouble|ruble|yen", v):
+        return "money"
+    if "times" in v:
+        return "multiple"
+    return "count"
+
+
+def utc_timestamp(d: datetime | None) -> float | None:
+    if d is None:
+        return None
+    return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
+
+
+def _verified_text(s: ArticleSummary) -> str:
+    """What a summary shows of its article verbatim: the quotes its items cite."""
+    return "\n".join(c.quote for c in s.citations())
+
+
+def _states_number(value: str, text: str) -> bool:
+    """Whether ``text`` states the (first) number of a figure ``value``, compared by value:
+    "230 homes" in "from the initial 230 to 312"; "$240 billion" in "240bn"."""
+    found = amount(value)
+    if found is None:
+        return False
+    raw, scaled = found
+    have = values_in([text])
+    return has_value(have, raw) or has_value(have, scaled)
+
+
+def find_conflicts(
+    summaries: Sequence[ArticleSummary],
+    embedder: Any,
+    threshold: float = MEASURE_THRESHOLD,
+    *,
+    texts: Mapping[str, str] | None = None,
+) -> list[tuple[KeyFigure, str, KeyFigure, str]]:
+    """Pairs of verified figures from different articles that measure the same thing (similar
+    ``what`` + same kind of unit) but differ by more than 1%: (fig_a, article_a, fig_b, article_b).
+
+    - Each figure takes part in at most one conflict: candidates are taken greedily, most
+      similar first (else "230 homes evacuated" could pair with "82 homes" as well as with 312).
+    - Not a conflict when the later-published article itself states the earlier figure's number
+      ("raised from the initial 230 to 312"): it revises the figure, it does not contradict it.
+      ``texts`` maps article id → article text for that check; an article missing from it is
+      searched in its summary's verified quotes. Articles without dates are never revisions.
+    """
+    figs: list[tuple[KeyFigure, ArticleSummary]] = [
+        (f, s) for s in summaries for f in s.key_figures if not f.flagged and f.citations
+    ]
+    if len(figs) < 2 or len({s.article_id for _, s in figs}) < 2:
+        return []
+    texts = texts or {}
+    vecs = unit_vectors(embedder, [f"{f.what} {f.unit}".strip() for f, _ in figs])
+    sim = vecs @ vecs.T
+    candidates: list[tuple[float, int, int]] = []
+    for i in range(len(figs)):
+        for j in range(i + 1, len(figs)):
+            (fa, sa), (fb, sb) = figs[i], figs[j]
+            if sa.article_id == sb.article_id or sim[i, j] < threshold:
+                continue
+            if _unit_class(fa) != _unit_class(fb):
+                continue
+            va, vb = parse_amount(fa.value), parse_amount(fb.value)
+            if va is None or vb is None or abs(va - vb) <= 0.01 * max(abs(va), abs(vb)):
+                continue
+            ta, tb = utc_timestamp(sa.published), utc_timestamp(sb.published)
+            if ta is not None and tb is not None and ta != tb:
+                (early, _), (_, late) = (figs[i], figs[j]) if ta < tb else (figs[j], figs[i])
+                if _states_number(early.value, texts.get(late.article_id) or _verified_text(late)):
+                    continue  # the later article revises the earlier figure
+            candidates.append((float(sim[i, j]), i, j))
+    candidates.sort(key=lambda c: -c[0])  # stable: ties keep selection order
+    used: set[int] = set()
+    said: set[tuple[str, str, float, float]] = set()  # the same two numbers, reported once
+    out: list[tuple[KeyFigure, str, KeyFigure, str]] = []
+    for _, i, j in candidates:
+        if i in used or j in used:
+            continue
+        (fa, sa), (fb, sb) = figs[i], figs[j]
+        key = (sa.article_id, sb.article_id, parse_amount(fa.value) or 0.0, parse_amount(fb.value) or 0.0)
+        if key in said:
+            continue
+        used |= {i, j}
+        said.add(key)
+        out.append((fa, sa.article_id, fb, sb.article_id))
+        if len(out) >= MAX_CONFLICTS:
+            break
+    return out
+
+
+def _figure_note(f: KeyFigure, article_id: str, i: int) -> Note:
+    return Note(f"S{i}", f"{f.what}: {f.value}", f.citations, article_id, "figure")
+
+
+def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a: str, b: str) -> Disagreement:
+    """The deterministic phrasing of a figure conflict (used when the model's is unusable)."""
+    return Disagreement(
+        what=fa.what or fb.what,
+        claims=[
+            DisagreementClaim(
+                text=f"{titles.get(a, a)} reports {fa.value}.", article_id=a, citations=fa.citations
+            ),
+            DisagreementClaim(
+                text=f"{titles.get(b, b)} reports {fb.value}.", article_id=b, citations=fb.citations
+            ),
+        ],
+    )
+
+
+def write_disagreements(
+    model: BaseChatModel | None,
+    conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]],
+    titles: dict[str, str],
+    *,
+    call: Callable[[list[Any], dict[str, Any], int | None], dict[str, Any]] | None = None,
+) -> list[Disagreement]:
+    """The model phrases each candidate conflict, citing both sides; a disagreement survives only
+    if its claims cite notes from both articles, else the plain phrasing is used. ``call``
+    replaces ``structured_call(model, ...)`` (a briefing's cached calls)."""
+    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+
+    def ask(messages: list[Any], schema: dict[str, Any], max_tokens: int | None) -> dict[str, Any]:
+        if call is not None:
+            return call(messages, schema, max_tokens)
+        assert model is not None, "write_disagreements needs a model or a call"
+        return structured_call(model, messages, schema, max_tokens=max_tokens)
+
+    if not conflicts:
+        return []
+    notes: list[Note] = []
+    pairs: list[tuple[Note, Note]] = []
+    for fa, a, fb, b in conflicts:
+        na = _figure_note(fa, a, len(notes) + 1)
+        notes.append(na)
+        nb = _figure_note(fb, b, len(notes) + 1)
+        notes.append(nb)
+        pairs.append((na, nb))
+    listing = "; ".join(f"{na.id} vs {nb.id}" for na, nb in pairs)
+    claim = object_schema(
+        {
+            "text": string_schema(),
+            "sources": {
+                "type": "array",
+                "items": {"type": "string", "enum": [n.id for n in notes]},
+                "minItems": 1,
+                "maxItems": 1,
+            },
+        }
+    )
+    schema = object_schema(
+        {
+            "disagreements": array_schema(
+                object_schema({"what": string_schema(), "claims": array_schema(claim, 2, 2)}),
+                len(pairs),
+                len(pairs),
+            )
+        }
+    )
+    task = (
+        f"The articles report different figures for the same thing in these pairs of notes: {listing}. "
+        "For each pair, in that order, say in a few words what the figure measures ('what'), then give "
+        "two claims: what each article reports, naming the article, each citing its note id."
+    )
+    by_id = {n.id: n for n in notes}
+    out: list[Disagreement] = []
+    try:
+        raw = ask(note_messages(notes, task), schema, WRITE_MAX_TOKENS)
+        items = raw.get("disagreements") or []
+    except NewsAgentError as exc:
+        log.warning("could not phrase disagreements with the model (%s); using plain phrasing", exc)
+        items = []
+    for k, ((fa, a, fb, b), (na, nb)) in enumerate(zip(conflicts, pairs, strict=True)):
+        item = items[k] if k < len(items) and isinstance(items[k], dict) else {}
+        claims: list[DisagreementClaim] = []
+        numbers_ok = True
+        for c in item.get("claims") or []:
+            if not isinstance(c, dict):
+                continue
+            sources = [s for s in (c.get("sources") or []) if s in (na.id, nb.id)]
+            cites = resolve_sources(sources, by_id)
+            text = " ".join(str(c.get("text") or "").split())
+            if cites and text:
+                if unsupported_numbers(text, [by_id[sources[0]]]):
+                    numbers_ok = False  # a number its note does not state: use the figures' own
+                claims.append(
+                    DisagreementClaim(text=text, article_id=by_id[sources[0]].article_id, citations=cites)
+                )
+        what = " ".join(str(item.get("what") or "").split())
+        if not what or unsupported_numbers(what, [na, nb]):
+            what = fa.what or fb.what
+        if numbers_ok and len({c.article_id for c in claims}) == 2:
+            out.append(Disagreement(what=what, claims=claims))
+        else:
+            out.append(_plain_disagreement(fa, fb, titles, a, b))
+    return out
+
+
+__all__ = ["find_conflicts", "unit_vectors", "utc_timestamp", "write_disagreements"]

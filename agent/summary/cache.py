@@ -1,0 +1,84 @@
+"""Summaries cached on disk per (content hash, model, prompt versions).
+
+Why: a summary costs minutes on the embedded model; a briefing over already-summarised articles
+never re-runs them, and ``summarize_ahead`` fills this cache. Keyed by content, so an edited
+article (or a changed prompt file) is redone; writes are atomic, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+from agent.prompting import load_prompt
+from agent.settings import Settings
+from agent.summary.fulltext import COVERAGE_PROMPT_NAME, PROMPT_NAME
+from agent.summary.notes import MERGE_PROMPT_NAME
+from agent.text.hashing import sha256_hex
+from agent.types import Article, ArticleSummary
+
+log = logging.getLogger(__name__)
+
+
+KEY_PROMPT_NAME = "summarize_sentences"  # the common path: key sentences cited by id
+
+
+def prompt_version(method: str = "key_sentences") -> str:
+    """What a summary records as its prompt: every file it may use (key sentences, then map,
+    merge, coverage for the full-text path), so either path's summaries are cached apart."""
+    names: tuple[str, ...] = (PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
+    if method == "key_sentences":
+        names = (KEY_PROMPT_NAME, *names)
+    return "+".join(load_prompt(n).id for n in names)
+
+
+def article_hash(article: Article) -> str:
+    if article.content_hash:
+        return article.content_hash
+    blob = json.dumps([article.title, article.text, article.url, str(article.published)])
+    return sha256_hex(blob)
+
+
+def cache_path(
+    article: Article, model_label: str, settings: Settings, method: str = "key_sentences"
+) -> Path:
+    """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>.json``; hashed when
+    the name would be unreasonably long. Keyed by content, so an edited article is redone."""
+    label = re.sub(r"[^A-Za-z0-9._@+-]+", "_", model_label).strip("_") or "model"
+    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version(method))
+    name = f"{article_hash(article)}-{label}-{version}"
+    if len(name) > 150:
+        name = sha256_hex(name)
+    return Path(settings.cache_dir) / "summaries" / f"{name}.json"
+
+
+def load_cached(path: Path, article: Article) -> ArticleSummary | None:
+    try:
+        summary = ArticleSummary.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        if path.exists():
+            log.warning("ignoring unreadable cached summary %s: %s", path, exc)
+        return None
+    # The article id may differ for the same content (e.g. ingested from another path): re-key.
+    if summary.article_id != article.id:
+        summary.article_id = article.id
+        for group in (summary.key_points, summary.key_figures, summary.dates_events, summary.quotes):
+            for item in group:
+                for c in item.citations:
+                    c.article_id = article.id
+    return summary
+
+
+def save_cached(path: Path, summary: ArticleSummary) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(summary.model_dump_json(indent=1), encoding="utf-8")
+        tmp.replace(path)  # atomic: a reader never sees half a file
+    except OSError as exc:
+        log.warning("could not cache summary at %s: %s", path, exc)
+
+
+__all__ = ["article_hash", "cache_path", "load_cached", "prompt_version", "save_cached"]

@@ -1,0 +1,129 @@
+"""Notes: verified items a second model call may cite by id only (``S1``, ``S2`` ...).
+
+Why: a call that merges the parts of a long article, or writes a briefing from summaries, must
+not be able to cite anything unverified. It sees numbered notes (already-verified key points and
+figures with their quotes), its schema makes ``sources`` an enum of exactly those ids, and
+``resolve_sources`` turns the ids back into the notes' citations. ``fit_notes`` keeps every
+article (or part) represented within the ``brief`` prompt's budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from agent.prompting import load_prompt
+from agent.settings import Settings
+from agent.summary.schema import MAX_KEY_POINTS
+from agent.text.fence import attribute, neutralise
+from agent.tokens import count_tokens
+from agent.types import ArticleSummary, Citation
+
+MERGE_PROMPT_NAME = "brief"
+
+
+@dataclass
+class Note:
+    """A verified fact offered to the model under an id like ``S3``; citing the id cites ``citations``."""
+
+    id: str
+    text: str
+    citations: list[Citation]
+    article_id: str
+    kind: str = "point"  # point | figure
+    group: str = ""  # what fit_notes balances over (default: the article)
+
+
+def format_notes(notes: Sequence[Note]) -> str:
+    blocks = []
+    for note in notes:
+        c = note.citations[0]
+        date = c.published.date().isoformat() if c.published else "unknown"
+        body = neutralise(f"{note.text}\nQuote: \u201c{c.quote}\u201d", "note")
+        blocks.append(f'<note id="{note.id}" article="{attribute(c.title)}" date="{date}">\n{body}\n</note>')
+    return "\n\n".join(blocks)
+
+
+def fit_notes(notes: Sequence[Note], budget: int) -> list[Note]:
+    """Keep notes round-robin across groups (articles, or parts of one article: each group's
+    first notes first) while the formatted notes fit in ``budget`` tokens, so every group gets
+    a say; returned in their original order."""
+    by_group: dict[str, list[Note]] = {}
+    for n in notes:
+        by_group.setdefault(n.group or n.article_id, []).append(n)
+    order: list[Note] = []
+    depth = 0
+    while any(depth < len(v) for v in by_group.values()):
+        order.extend(v[depth] for v in by_group.values() if depth < len(v))
+        depth += 1
+    keep: set[str] = set()
+    used = 0
+    for n in order:
+        cost = count_tokens(format_notes([n])) + 2
+        if keep and used + cost > budget:
+            continue
+        keep.add(n.id)
+        used += cost
+    return [n for n in notes if n.id in keep]
+
+
+def notes_budget(settings: Settings, answer_tokens: int) -> int:
+    """Tokens of notes one ``brief``-prompt call can take besides its task and answer."""
+    room = settings.n_ctx - count_tokens(load_prompt(MERGE_PROMPT_NAME).system) - 250 - answer_tokens
+    return max(150, int(room * 0.85))
+
+
+def note_messages(notes: Sequence[Note], task: str) -> list[BaseMessage]:
+    prompt = load_prompt(MERGE_PROMPT_NAME)
+    user = prompt.user.format(notes=format_notes(notes), task=task)
+    return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
+
+
+def resolve_sources(raw_sources: Any, notes_by_id: dict[str, Note]) -> list[Citation]:
+    """Citations for the ids a sentence gave; unknown ids are ignored (the sentence may end uncited)."""
+    out: list[Citation] = []
+    seen: set[tuple[str, int, int]] = set()
+    for sid in raw_sources or []:
+        note = notes_by_id.get(str(sid).strip())
+        if note is None:
+            continue
+        for c in note.citations:
+            key = (c.article_id, c.start, c.end)
+            if key not in seen:
+                seen.add(key)
+                out.append(c)
+    return out
+
+
+def summary_notes(
+    summaries: Iterable[ArticleSummary], *, points: int = MAX_KEY_POINTS, figures: bool = True, start: int = 1
+) -> list[Note]:
+    """Numbered notes from summaries: their key points and unflagged figures (never flagged ones)."""
+    notes: list[Note] = []
+    i = start
+    for s in summaries:
+        for kp in s.key_points[:points]:
+            notes.append(Note(f"S{i}", kp.text, kp.citations, s.article_id))
+            i += 1
+        if figures:
+            for f in s.key_figures:
+                if f.flagged or not f.citations:
+                    continue
+                unit = f" ({f.unit})" if f.unit else ""
+                notes.append(Note(f"S{i}", f"{f.what}: {f.value}{unit}", f.citations, s.article_id, "figure"))
+                i += 1
+    return notes
+
+
+__all__ = [
+    "Note",
+    "fit_notes",
+    "format_notes",
+    "note_messages",
+    "notes_budget",
+    "resolve_sources",
+    "summary_notes",
+]
