@@ -1,4 +1,4 @@
-"""Key-sentence selection (agent/select.py) and storyline grouping (agent/storylines.py):
+"""Key-sentence selection (agent/summary/select.py) and storyline grouping (agent/brief/storylines.py):
 model-free, so tested on real text without fakes; MiniLM where the embedder matters."""
 
 from __future__ import annotations

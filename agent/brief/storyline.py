@@ -76,7 +76,7 @@ class Story:
         keys: Sequence[ArticleKeys],
         picks: Sequence[tuple[int, Sentence]],
         cite: Callable[[Article, Sentence], Citation],
-    ):
+    ) -> None:
         self.keys = list(keys)
         self.picks = list(picks)
         self.notes = [

@@ -28,12 +28,12 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
 from agent.summary.schema import HEADLINE_WORDS, array_schema, object_schema, string_schema
-from agent.summary.verify import Items, clip_headline, figure_check, one_line, verified_names
+from agent.summary.verify import Items, Verifier, clip_headline, figure_check, one_line, verified_names
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
 from agent.text.numbers import digits_in, numbers_in
 from agent.text.sentences import Sentence
-from agent.types import Article, DateEvent, KeyFigure, KeyPoint, SummaryQuote
+from agent.types import Article, Citation, DateEvent, KeyFigure, KeyPoint, SummaryQuote
 from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
@@ -52,7 +52,9 @@ class Shown:
     ``sentences[k - 1]``; ``number[k]`` is its 1-based position among all the article's
     sentences (what a citation's ``sentence_ids`` records, stable across selections)."""
 
-    def __init__(self, article: Article, sentences: Sequence[Sentence], all_sentences: Sequence[Sentence]):
+    def __init__(
+        self, article: Article, sentences: Sequence[Sentence], all_sentences: Sequence[Sentence]
+    ) -> None:
         self.article = article
         self.sentences = list(sentences)
         index = {(s.start, s.end): i + 1 for i, s in enumerate(all_sentences)}
@@ -140,7 +142,7 @@ def schema(
     )
 
 
-def figures_of(shown: Shown, figures: Sequence[str], v: Any) -> list[KeyFigure]:
+def figures_of(shown: Shown, figures: Sequence[str], v: Verifier) -> list[KeyFigure]:
     """The figures (``figures``: the candidates found in the shown text) each cited to the first
     shown sentence that writes it, with the words around it as what it measures: verbatim, so
     never flagged unless the sentence check itself disagrees."""
@@ -177,7 +179,7 @@ def unit_of(value: str) -> str:
     return "percent" if "%" in v or "per cent" in v or "percent" in v else ""
 
 
-def dates_of(shown: Shown, v: Any) -> list[DateEvent]:
+def dates_of(shown: Shown, v: Verifier) -> list[DateEvent]:
     """The dates the shown sentences write ("May 16", "on Tuesday", "March 2020"), each with the
     words around it as its event and the sentence as its citation; the article's own dateline
     repeated in every report is not an event, so a date is listed once."""
@@ -196,7 +198,7 @@ def dates_of(shown: Shown, v: Any) -> list[DateEvent]:
     return out
 
 
-def quotes_of(shown: Shown, v: Any) -> list[SummaryQuote]:
+def quotes_of(shown: Shown, v: Verifier) -> list[SummaryQuote]:
     """The first ``MAX_QUOTES`` shown sentences holding a direct quote: the quoted words,
     verbatim at their span, and the speaker the sentence names ("…," said X), else none."""
     out: list[SummaryQuote] = []
@@ -217,7 +219,7 @@ def quotes_of(shown: Shown, v: Any) -> list[SummaryQuote]:
 
 
 def fill_gaps(
-    key_points: list[KeyPoint], shown: Shown, gaps: Sequence[tuple[int, int]], v: Any, headline: str = ""
+    key_points: list[KeyPoint], shown: Shown, gaps: Sequence[tuple[int, int]], v: Verifier, headline: str = ""
 ) -> None:
     """For each third of the article no point cites (``gaps``, from ``agent.summary.fulltext.coverage_gaps``),
     one shown sentence of that third as a key point, verbatim and cited to itself: the one
@@ -253,7 +255,7 @@ def fill_gaps(
         _add(key_points, shown, v, max(backing, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j)))
 
 
-def _add(key_points: list[KeyPoint], shown: Shown, v: Any, k: int) -> None:
+def _add(key_points: list[KeyPoint], shown: Shown, v: Verifier, k: int) -> None:
     text = " ".join(shown.text_of(k).split())
     key_points.append(KeyPoint(text=text, citations=[_cite(shown, v, k)]))
 
@@ -262,7 +264,7 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]{4,}", text.lower()))
 
 
-def _cite(shown: Shown, v: Any, k: int) -> Any:
+def _cite(shown: Shown, v: Verifier, k: int) -> Citation:
     c = v.citation(shown.span(k))
     return c.model_copy(update={"sentence_ids": [shown.number[k]]})
 
@@ -293,7 +295,7 @@ def _sentence(text: str) -> str:
     return text + "." if text and not text.endswith((".", "!", "?", '"', "\u201d", "'", "\u2019")) else text
 
 
-def verify(raw: dict[str, Any], shown: Shown, v: Any, figures: Sequence[str] = ()) -> Any:
+def verify(raw: dict[str, Any], shown: Shown, v: Verifier, figures: Sequence[str] = ()) -> Items:
     """The model's items kept only where their sentence ids check out (``v`` is the article's
     ``agent.summary.verify.Verifier``: it makes the citations and counts what is dropped). The summary is
     the kept points, so a point dropped for an unstated number leaves the summary too."""

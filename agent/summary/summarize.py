@@ -63,7 +63,7 @@ def _grammar_backed(model: BaseChatModel) -> bool:
     return isinstance(model, LocalChatModel)
 
 
-#: Tokens of key sentences a summary shows the model (see agent/select.py and the FRANK bench).
+#: Tokens of key sentences a summary shows the model (see agent/summary/select.py and the FRANK bench).
 KEY_SENTENCE_BUDGET = 380
 
 
