@@ -35,6 +35,7 @@ MAX_CONFLICTS = 5
 
 
 def unit_vectors(embedder: Any, texts: list[str]) -> np.ndarray:
+    """``embedder``'s vectors of ``texts``, L2-normalised (so a dot product is the cosine)."""
     v = np.asarray(embedder.embed(texts), dtype=np.float32)
     norms = np.linalg.norm(v, axis=1, keepdims=True)
     return np.asarray(v / np.where(norms == 0, 1, norms), dtype=np.float32)
@@ -52,6 +53,7 @@ def _unit_class(f: KeyFigure) -> str:
 
 
 def utc_timestamp(d: datetime | None) -> float | None:
+    """Seconds since the epoch, a naive datetime read as UTC; None stays None."""
     if d is None:
         return None
     return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()

@@ -1,19 +1,21 @@
 """Briefings by storyline: one model call per storyline over its key sentences, cited by id.
 
 The flow (``briefing_by_storylines``): select the window's articles → each article's key
-sentences (``agent.summary.select``, model-free) → storylines (``agent.brief.storylines``, model-free) → one
-call per storyline that sees its articles' key sentences numbered ``[1]``..``[m]`` and writes a
-heading, sentences and key figures, every citation an ``enum`` of the ids shown → checks →
-disagreements. No per-article summary pass: that was most of a briefing's time.
+sentences (``agent.summary.select``, model-free) → storylines (``agent.brief.storylines``,
+model-free) → one call per storyline that sees its articles' key sentences numbered
+``[1]``..``[m]`` and writes a heading, sentences and key figures, every citation an ``enum`` of
+the ids shown → checks → disagreements. No per-article summary pass: that was most of a
+briefing's time.
 
 What is checked, as before: a sentence must cite a shown id and may state only numbers its cited
 sentences (or their article's title/date) contain, else it is dropped and counted
-(``agent.brief.citing.resolve_sentences``); a figure's value must be written in its cited sentence (else the
-shown sentence that does write it is cited, else it is flagged and never used for a conflict).
-Disagreements: figures for the same measure with different numbers (``agent.brief.conflicts.find_conflicts``,
-phrased by the model with a plain fallback) and the model-free sentence pairs of each storyline
-(``agent.brief.sentence_pairs``). Every citation is a whole sentence of its article, verbatim at its
-span by construction. The overview is the lead sentence of each storyline (no extra call).
+(``agent.brief.citing.resolve_sentences``); a figure's value must be written in its cited
+sentence (else the shown sentence that does write it is cited, else it is flagged and never used
+for a conflict). Disagreements: figures for the same measure with different numbers
+(``agent.brief.conflicts.find_conflicts``, phrased by the model with a plain fallback) and the
+model-free sentence pairs of each storyline (``agent.brief.claims``, ``agent.brief.sentence_pairs``).
+Every citation is a whole sentence of its article, verbatim at its span by construction. The
+overview is the lead sentence of each storyline (no extra call).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ def string_schema(hint: str | None = None) -> dict[str, Any]:
 
 
 def object_schema(props: dict[str, Any]) -> dict[str, Any]:
+    """An object whose properties are all required, nothing else allowed (order = generation order)."""
     return {
         "type": "object",
         "properties": props,
@@ -38,6 +39,7 @@ def object_schema(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def array_schema(items: dict[str, Any], lo: int = 0, hi: int | None = None) -> dict[str, Any]:
+    """A list of ``items``, at least ``lo`` and (when given) at most ``hi`` long."""
     a: dict[str, Any] = {"type": "array", "items": items}
     if lo:
         a["minItems"] = lo

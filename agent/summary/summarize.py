@@ -197,4 +197,4 @@ def summarize_article(
     return summary
 
 
-__all__ = ["summarize_article"]
+__all__ = ["KEY_SENTENCE_BUDGET", "ModelOrFactory", "SummaryMethod", "summarize_article"]

@@ -136,10 +136,12 @@ class Items:
 
 
 def one_line(x: Any) -> str:
+    """A model's value as one line of text (whitespace collapsed; None is empty)."""
     return " ".join(str(x).split()) if x is not None else ""
 
 
 def verified_names(raw: Any, v: Verifier) -> list[str]:
+    """The names of ``raw`` the article mentions, once each (others counted in ``v.dropped``)."""
     out: list[str] = []
     for name in raw or []:
         n = clean_quote(one_line(name))
@@ -274,6 +276,7 @@ def verify_items(raw: dict[str, Any], v: Verifier) -> Items:
 
 
 def clip_headline(text: str) -> str:
+    """A headline cut to ``HEADLINE_WORDS`` words."""
     words = clean_quote(text).split()
     return " ".join(words[:HEADLINE_WORDS]).rstrip(",;:") if words else ""
 
