@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.base import LangSmithParams
@@ -151,7 +151,13 @@ class LocalChatModel(BaseChatModel):
 
     Call kwargs (directly or via ``.bind``) reach ``Llama.create_chat_completion``:
     ``response_format``, ``temperature``, ``max_tokens``, ``stop``, ``seed``, ...
+
+    Capabilities (``agent.models.capabilities``): a schema in ``response_format`` becomes a
+    grammar the decoding follows, and ``keeping_prompt_cache()`` restores the KV cache.
     """
+
+    supports_grammar: ClassVar[bool] = True
+    keeps_prompt_cache: ClassVar[bool] = True
 
     model_path: str
     model_name: str = "local"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 import openai
@@ -117,7 +117,15 @@ def map_openai_error(
 
 
 class OpenAIChatModel(ChatOpenAI):
-    """``ChatOpenAI`` that raises our errors and sends ``max_tokens`` where servers read it."""
+    """``ChatOpenAI`` that raises our errors and sends ``max_tokens`` where servers read it.
+
+    Capabilities (``agent.models.capabilities``): none declared. Servers differ in which
+    structured-output methods they accept, so none is assumed to decode under a grammar (the
+    methods are probed, ``agent.models.structured``), and a server keeps its own prompt cache.
+    """
+
+    supports_grammar: ClassVar[bool] = False
+    keeps_prompt_cache: ClassVar[bool] = False
 
     def _our_error(self, exc: Exception) -> ModelError:
         secret = self.openai_api_key

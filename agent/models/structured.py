@@ -6,8 +6,9 @@ subset of OpenAI's structured-output features (measured: llama.cpp's server answ
 ``response_format`` type ``json_schema`` with HTTP 500 but supports function calling
 and ``json_object``). So:
 
-- ``LocalChatModel`` → ``response_format={"type": "json_object", "schema": ...}``, which
-  llama.cpp turns into a JSON-schema grammar ("grammar");
+- a model that ``supports_grammar`` (``agent.models.capabilities``; ``LocalChatModel``) →
+  ``response_format={"type": "json_object", "schema": ...}``, which it turns into a
+  JSON-schema grammar ("grammar");
 - an OpenAI-compatible model → ``json_schema`` (strict when the schema allows it) →
   ``function_calling`` (a forced tool call) → ``json_mode`` (``json_object`` plus the
   schema in the system prompt). The first method that works is remembered per
@@ -34,6 +35,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, SystemMessage
 from langchain_core.utils.json import parse_partial_json
 
 from agent.errors import ModelError
+from agent.models.capabilities import supports_grammar
 from agent.models.local import LocalChatModel
 from agent.models.openai import OpenAIChatModel, ProviderHTTPError, host_of, make_openai_chat
 from agent.models.registry import ensure_model, resolve_spec
@@ -264,7 +266,7 @@ def _model_key(model: BaseChatModel) -> tuple[str, str]:
 
 def methods_for(model: BaseChatModel) -> tuple[Method, ...]:
     """The methods to try, in order (a remembered working method first)."""
-    if isinstance(model, LocalChatModel):
+    if supports_grammar(model):
         return ("grammar",)
     if isinstance(model, OpenAIChatModel):
         known = _METHOD_CACHE.get(_model_key(model))
