@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -162,14 +162,15 @@ def clean_rewrite(text: Any, question: str) -> str:
 
 
 def keeping_answer_cache(model: BaseChatModel) -> AbstractContextManager[None]:
-    """Around the rewrite: on the embedded model, put llama.cpp's KV cache back afterwards.
+    """Around the rewrite: on a model that ``keeps_prompt_cache`` (the embedded one), put its
+    prompt cache back afterwards.
 
     Why: llama.cpp keeps only the latest prompt in its KV cache, so a rewrite (its own system
     prompt) would evict the answer's system prompt and every follow-up would evaluate it again
     (~300 tokens, seconds on 2 cores). Remote models cache on their side: nothing to do."""
-    from agent.models.local import LocalChatModel
+    from agent.models.capabilities import keeping_prompt_cache  # lazy: agent.models costs ~1 s
 
-    return model.keeping_prompt_cache() if isinstance(model, LocalChatModel) else nullcontext()
+    return keeping_prompt_cache(model)
 
 
 def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str) -> str:

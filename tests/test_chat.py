@@ -15,9 +15,10 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from langchain_core.messages import BaseMessage
@@ -178,6 +179,34 @@ def test_unusable_rewrite_falls_back_to_the_question_as_typed() -> None:
     assert session.history[-1].standalone == "and the rain?"
     assert len(model.calls) == 2, "one retry, then the fallback"
 
+
+
+class CacheKeepingModel(ScriptedModel):
+    """Declares ``keeps_prompt_cache`` (as the embedded model does) and records its use."""
+
+    keeps_prompt_cache: ClassVar[bool] = True
+    events: ClassVar[list[str]] = []
+
+    @contextlib.contextmanager
+    def keeping_prompt_cache(self) -> Iterator[None]:
+        self.events.append("keep")
+        yield
+        self.events.append("restore")
+
+    def reply(self, messages: list[BaseMessage]) -> str:
+        self.events.append("rewrite")
+        return super().reply(messages)
+
+
+def test_rewrite_runs_inside_the_models_prompt_cache_keeper_when_it_declares_one() -> None:
+    CacheKeepingModel.events.clear()
+    model = CacheKeepingModel(replies=['{"question": "How much rain fell before the flood?"}'])
+    session = ChatSession(FakeAgent(model))  # type: ignore[arg-type]
+    session.send("How many homes did the Millbrook flood damage?")
+    session.send("and the rain?")
+    assert CacheKeepingModel.events == ["keep", "rewrite", "restore"]
+    plain = ScriptedModel(replies=['{"question": "How much rain fell before the flood?"}'])
+    assert not hasattr(plain, "keeping_prompt_cache"), "a model declaring nothing: no cache handling"
 
 # --- history bounding -------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -132,6 +132,36 @@ def reply(**over: Any) -> dict[str, Any]:
 def settings(tmp_path: Path, **kw: Any) -> Settings:
     return Settings(cache_dir=tmp_path / "cache", index_path=tmp_path / "index", **kw)
 
+
+
+class GrammarFake(FakeChatModel):
+    """Declares ``supports_grammar`` (as the embedded model does); records each call's kwargs."""
+
+    supports_grammar: ClassVar[bool] = True
+    formats: list[Any] = []
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+        self.formats.append(kwargs.get("response_format"))
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def figure_value_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    value: dict[str, Any] = schema["properties"]["key_figures"]["items"]["properties"]["value"]
+    return value
+
+
+def test_figure_values_are_held_to_the_articles_only_under_a_grammar(tmp_path: Path) -> None:
+    """The figure enum binds only a model that declares ``supports_grammar``; any other model
+    gets a free string (its reply is verified instead)."""
+    grammared = GrammarFake(respond=lambda m: reply(), calls=[], formats=[])
+    full_text(make_article(), grammared, settings(tmp_path))
+    fmt = grammared.formats[0]
+    assert fmt["type"] == "json_object"
+    assert "$240 billion" in figure_value_schema(fmt["schema"])["enum"]
+    plain = fake(lambda m: reply())
+    full_text(make_article(), plain, settings(tmp_path / "plain"))
+    prompt = str(plain.calls[0][0].content)
+    assert '"enum"' not in prompt.split("JSON schema:", 1)[1]
 
 # --- verification -----------------------------------------------------------------------------
 

@@ -58,9 +58,10 @@ def _output_tokens(settings: Settings, prompt_tokens: int) -> int:
 
 
 def _grammar_backed(model: BaseChatModel) -> bool:
-    from agent.models.local import LocalChatModel  # lazy: agent.models costs ~1 s
+    """Whether the model decodes under the schema's grammar, so an enum of figure values binds."""
+    from agent.models.capabilities import supports_grammar  # lazy: agent.models costs ~1 s
 
-    return isinstance(model, LocalChatModel)
+    return supports_grammar(model)
 
 
 #: Tokens of key sentences a summary shows the model (see agent/summary/select.py and the FRANK bench).
@@ -153,8 +154,8 @@ def summarize_article(
         part = (i, len(spans)) if len(spans) > 1 else None
         messages = summary_messages(article, article.text[start:end], part)
         prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
-        # The local model's grammar can hold figure values to the ones written in the article;
-        # elsewhere (servers, fakes) the list is a hint in the prompt and verification decides.
+        # A grammar (the local model's) can hold figure values to the ones written in the
+        # article; elsewhere (servers, fakes) the list is left out and verification decides.
         candidates = figure_candidates(defang(article.text[start:end])) if _grammar_backed(chat) else []
         schema = summary_schema(2, 5, candidates) if part else summary_schema(figures=candidates)
         raw = structured_call(chat, messages, schema, max_tokens=_output_tokens(settings, prompt_tokens))
