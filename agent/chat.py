@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -38,7 +38,7 @@ from agent.types import Answer
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from agent.core import Agent
+    from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,36 @@ REWRITE_SCHEMA: dict[str, Any] = {
     "required": ["question"],
     "additionalProperties": False,
 }
+
+
+class ChatAgent(Protocol):
+    """What a ``ChatSession`` uses of its agent (``agent.core.Agent`` is one).
+
+    A protocol rather than ``Agent`` itself so this module never imports ``agent.core``, which
+    imports it (``Agent.chat``): the dependency runs one way, core -> chat."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def chat_model(self) -> BaseChatModel: ...
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        as_of: datetime | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer: ...
+
+
+#: The agent type a session holds: ``session.agent`` keeps it (``ChatSession[Agent]``), so the
+#: terminal loop can reach the rest of the ``Agent`` API through it.
+AgentT = TypeVar("AgentT", bound=ChatAgent)
 
 
 class CommandError(NewsAgentError, ValueError):
@@ -201,7 +231,7 @@ def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str
 # --- the session ------------------------------------------------------------------------------
 
 
-class ChatSession:
+class ChatSession(Generic[AgentT]):
     """A conversation with an ``Agent``: follow-ups understood, filters kept between turns.
 
     Made by ``Agent.chat(source=..., since=..., until=..., as_of=...)``. ``send`` answers like
@@ -212,7 +242,7 @@ class ChatSession:
 
     def __init__(
         self,
-        agent: Agent,
+        agent: AgentT,
         *,
         source: str | None = None,
         since: datetime | None = None,

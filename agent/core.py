@@ -465,7 +465,7 @@ class Agent:
         until: datetime | None = None,
         as_of: datetime | None = None,
         k: int | None = None,
-    ) -> ChatSession:
+    ) -> ChatSession[Agent]:
         """A conversation: ``session.send("and what did Xi say about it?")`` answers follow-ups.
 
         Each message is rewritten into a standalone question from the conversation when it needs
