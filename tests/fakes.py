@@ -2,12 +2,15 @@
 
 ``ReplyingChatModel`` answers every call with ``reply(messages)`` and streams the same text in
 pieces, so a test can drive both ``invoke`` and ``stream`` paths with one script.
+``JsonChatModel`` is the one scripted fake of the JSON-replying tests: it replies with the next
+of ``script`` (the last one repeats) or with ``respond(messages)`` as JSON, and records the calls.
 ``ForbiddenModel`` stands in where a test proves no model is consulted at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -47,6 +50,24 @@ class ReplyingChatModel(BaseChatModel):
         text = self.reply(messages)
         for i in range(0, len(text), self.piece):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text[i : i + self.piece]))
+
+
+class JsonChatModel(ReplyingChatModel):
+    """Replies with ``respond(messages)`` as JSON when given, else the next of ``script``
+    (JSON text; the last one repeats); every call's messages are kept in ``calls``."""
+
+    script: list[str] = []
+    respond: Callable[[list[BaseMessage]], dict[str, Any]] | None = None
+    calls: list[list[BaseMessage]] = []
+    model_name: str = "fake-model"
+    piece: int = 7
+
+    def reply(self, messages: list[BaseMessage]) -> str:
+        n = len(self.calls)
+        self.calls.append(messages)
+        if self.respond is not None:
+            return json.dumps(self.respond(messages))
+        return self.script[min(n, len(self.script) - 1)]
 
 
 class ForbiddenModel:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import HumanMessage
 
 from agent.answer.ask import (
     RETRY_NOTICE,
@@ -29,6 +26,7 @@ from agent.prompting import load_prompt, parse_prompt
 from agent.settings import Settings
 from agent.text.fence import neutralise
 from agent.types import Passage
+from tests.fakes import JsonChatModel
 
 TRADE = (
     "\u201cChina is Russia\u2019s main partner in international trade,\u201d the Russian "
@@ -55,40 +53,8 @@ def passage(n: int, text: str, start: int = 0, **kw: Any) -> Passage:
     )
 
 
-class FakeChatModel(BaseChatModel):
-    """Replies with fixed JSON (streamed in small pieces) and records what it was sent."""
-
-    reply: str
-    calls: list[list[BaseMessage]] = []
-
-    @property
-    def _llm_type(self) -> str:
-        return "fake-json"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        self.calls.append(messages)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        self.calls.append(messages)
-        for i in range(0, len(self.reply), 7):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=self.reply[i : i + 7]))
-
-
-def fake(output: dict[str, Any]) -> FakeChatModel:
-    return FakeChatModel(reply=json.dumps(output), calls=[])
+def fake(output: dict[str, Any]) -> JsonChatModel:
+    return JsonChatModel(script=[json.dumps(output)], calls=[])
 
 
 SETTINGS = Settings(index_path="unused", provider="local")
@@ -373,23 +339,6 @@ def test_live_prompt_injection_is_ignored(
 # --- one retry when nothing verified ---------------------------------------------------------
 
 
-class ScriptedChatModel(FakeChatModel):
-    """Replies with the next scripted JSON on each call (the last one repeats)."""
-
-    script: list[str] = []
-
-    def _next(self) -> None:
-        self.reply = self.script[min(len(self.calls), len(self.script) - 1)]
-
-    def _generate(self, messages: list[BaseMessage], *a: Any, **kw: Any) -> ChatResult:
-        self._next()
-        return super()._generate(messages, *a, **kw)
-
-    def _stream(self, messages: list[BaseMessage], *a: Any, **kw: Any) -> Iterator[ChatGenerationChunk]:
-        self._next()
-        return super()._stream(messages, *a, **kw)
-
-
 INVENTED_DATE = {  # seen on QuAIL: "Thursday" became an invented calendar date
     "answer": "The record was set on 27 November 2026 [1].",
     "status": "answered",
@@ -407,7 +356,7 @@ UNCITED = {
 
 def test_an_answer_citing_no_sentence_is_retried_once_with_the_reason() -> None:
     script = [json.dumps(UNCITED), json.dumps(FAITHFUL)]
-    model = ScriptedChatModel(reply="", calls=[], script=script)
+    model = JsonChatModel(calls=[], script=script)
     streamed: list[str] = []
     question = "When was the trade record set?"
     ans = answer_question(question, PASSAGES, model, SETTINGS, on_text=streamed.append)
@@ -423,7 +372,7 @@ def test_an_answer_citing_no_sentence_is_retried_once_with_the_reason() -> None:
 def test_an_unsupported_cited_claim_is_not_retried_it_is_shown_unverified() -> None:
     # Retrying costs a second generation; a claim whose cited sentence lacks its date is
     # shown marked instead (the retry only runs when no sentence was cited at all).
-    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(INVENTED_DATE)])
+    model = JsonChatModel(calls=[], script=[json.dumps(INVENTED_DATE)])
     ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
     assert len(model.calls) == 1
     assert ans.status == "unverified" and not ans.citations
@@ -431,7 +380,7 @@ def test_an_unsupported_cited_claim_is_not_retried_it_is_shown_unverified() -> N
 
 
 def test_a_retry_that_also_cites_nothing_is_retried_only_once() -> None:
-    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(UNCITED)])
+    model = JsonChatModel(calls=[], script=[json.dumps(UNCITED)])
     ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
     assert len(model.calls) == 2  # one retry, never more
     # the claim's words are in a shown sentence, so it is shown unverified, not hidden
@@ -444,7 +393,7 @@ RUNAWAY = '{"answer": "They were to meet in Singapore. } [1] [2] [3] [4] [5] [6]
 
 
 def test_a_reply_that_is_never_valid_json_gives_an_honest_answer_not_an_exception() -> None:
-    model = ScriptedChatModel(reply="", calls=[], script=[RUNAWAY])
+    model = JsonChatModel(calls=[], script=[RUNAWAY])
     streamed: list[str] = []
     ans = answer_question("What were they to do?", PASSAGES, model, SETTINGS, on_text=streamed.append)
     assert len(model.calls) == 2  # greedy and sampled attempt, no more
@@ -456,7 +405,7 @@ def test_a_reply_that_is_never_valid_json_gives_an_honest_answer_not_an_exceptio
 
 def test_an_unreadable_retry_keeps_the_first_answers_verdict() -> None:
     script = [json.dumps(UNCITED), RUNAWAY]
-    model = ScriptedChatModel(reply="", calls=[], script=script)
+    model = JsonChatModel(calls=[], script=script)
     ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
     assert len(model.calls) == 3  # first answer, then the retry's two attempts
     assert ans.status == "unverified" and ans.text.startswith(UNVERIFIED_PREFIX)
@@ -466,7 +415,7 @@ def test_an_unreadable_retry_keeps_the_first_answers_verdict() -> None:
 def test_a_bare_guess_marked_not_in_sources_is_a_decline_and_never_shown() -> None:
     # "no sentence cited" + status not_in_sources: the model itself says the passages lack it
     guess = {"answer": "$240 billion", "status": "not_in_sources", "citations": []}
-    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(guess)])
+    model = JsonChatModel(calls=[], script=[json.dumps(guess)])
     ans = answer_question("What was the trade volume?", PASSAGES, model, SETTINGS)
     assert len(model.calls) == 1
     assert ans.text == NOT_ANSWERED_TEXT and ans.status == "not_in_sources"
@@ -479,7 +428,7 @@ def test_a_bare_guess_marked_not_in_sources_is_a_decline_and_never_shown() -> No
 
 def test_an_uncited_answer_no_sentence_speaks_of_is_declined() -> None:
     invented = {"answer": "The capital of Peru is Lima.", "status": "answered", "citations": []}
-    model = ScriptedChatModel(reply="", calls=[], script=[json.dumps(invented)])
+    model = JsonChatModel(calls=[], script=[json.dumps(invented)])
     ans = answer_question("What is the capital of Peru?", PASSAGES, model, SETTINGS)
     assert ans.status == "not_in_sources" and ans.text == NOT_ANSWERED_TEXT
     assert ans.unsupported == ["The capital of Peru is Lima."]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -11,10 +10,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import BaseMessage
 
 from agent.ingest.chunk import chunk_text
 from agent.settings import Settings
@@ -26,6 +23,7 @@ from agent.summary.verify import figure_check, sort_entities
 from agent.text.numbers import numbers_in
 from agent.text.quotes import find_quote
 from agent.types import Article, ArticleSummary, KeyPoint
+from tests.fakes import JsonChatModel
 
 TRADE = (
     "\u201cChina is Russia\u2019s main partner in international trade,\u201d the Russian president "
@@ -52,37 +50,14 @@ def make_article(text: str = TEXT, **kw: Any) -> Article:
     )
 
 
-class FakeChatModel(BaseChatModel):
-    """Answers each call with ``respond(messages)`` (a JSON-able dict) and records the calls."""
-
-    respond: Callable[[list[BaseMessage]], dict[str, Any]]
-    calls: list[list[BaseMessage]] = []
-    model_name: str = "fake-model"
-
-    @property
-    def _llm_type(self) -> str:
-        return "fake-json"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        self.calls.append(messages)
-        reply = json.dumps(self.respond(messages))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
-
-
 def full_text(*args: Any, **kw: Any) -> ArticleSummary:
     """The full-text path (whole article, copied evidence quotes): kept for text the segmenter
     cannot split, and the baseline of bench/bench_summaries.py."""
     return summarize_article(*args, method="full_text", **kw)
 
 
-def fake(respond: Callable[[list[BaseMessage]], dict[str, Any]]) -> FakeChatModel:
-    return FakeChatModel(respond=respond, calls=[])
+def fake(respond: Callable[[list[BaseMessage]], dict[str, Any]]) -> JsonChatModel:
+    return JsonChatModel(respond=respond, calls=[])
 
 
 def reply(**over: Any) -> dict[str, Any]:
@@ -134,7 +109,7 @@ def settings(tmp_path: Path, **kw: Any) -> Settings:
 
 
 
-class GrammarFake(FakeChatModel):
+class GrammarFake(JsonChatModel):
     """Declares ``supports_grammar`` (as the embedded model does); records each call's kwargs."""
 
     supports_grammar: ClassVar[bool] = True
