@@ -1190,3 +1190,21 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
         model=lambda: pytest.fail(f"model built for a cached briefing ({model_label_name})"),
     )
     assert again.sections == b.sections
+
+
+def test_the_briefing_model_is_built_once_and_only_when_needed() -> None:
+    from agent.brief.articles import ModelOnDemand
+    from tests.fakes import JsonChatModel
+
+    built: list[int] = []
+
+    def factory() -> JsonChatModel:
+        built.append(1)
+        return JsonChatModel(script=["{}"], calls=[])
+
+    lazy = ModelOnDemand(factory)
+    assert lazy.loaded is None and built == []  # nothing loaded until a call needs it
+    first = lazy()
+    assert lazy() is first and lazy.loaded is first and built == [1]
+    given = JsonChatModel(script=["{}"], calls=[])
+    assert ModelOnDemand(given).loaded is given

@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agent.brief.articles import select_articles
+from agent.brief.articles import ModelOnDemand, select_articles, ticker
 from agent.brief.citing import renumber_briefing, resolve_sentences
 from agent.brief.claims import (
     MAX_CLAIM_CONFLICTS,
@@ -163,29 +163,20 @@ def briefing_from_summaries(
     """
     from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
 
-    def tick(step: str, i: int, n: int) -> None:
-        if progress is not None:
-            progress(step, i, n)
-
+    tick = ticker(progress)
     tick("select", 0, 1)
     articles = select_articles(
         store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
     )
     tick("select", 1, 1)
 
-    chat: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
-
-    def get_model() -> BaseChatModel:
-        nonlocal chat
-        if chat is None:
-            chat = model() if not isinstance(model, BaseChatModel) else model
-        return chat
+    get_model = ModelOnDemand(model)
 
     summaries: list[ArticleSummary] = []
     tick("summarise", 0, len(articles))
     for i, article in enumerate(articles, start=1):
         # A model object is passed as such (its own name keys the cache); a factory stays lazy.
-        summarizer: ModelOrFactory = chat if chat is not None else get_model
+        summarizer: ModelOrFactory = get_model.loaded if get_model.loaded is not None else get_model
         summaries.append(
             summarize_article(article, summarizer, settings, refresh=refresh, method="full_text")
         )
@@ -270,7 +261,7 @@ def briefing_from_summaries(
         since=since,
         until=until,
         generated_at=datetime.now(UTC),
-        model=model_name_of(chat, settings),
+        model=model_name_of(get_model.loaded, settings),
         prompt_version=f"{load_prompt('brief').id}+{load_prompt('summarize').id}",
         overview=overview,
         sections=sections,

@@ -25,10 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.brief.articles import select_articles
+from agent.brief.articles import ModelOnDemand, select_articles, ticker
 from agent.brief.call_cache import CachedCalls
 from agent.brief.citing import renumber_briefing, resolve_sentences
 from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
@@ -204,25 +203,15 @@ def briefing_by_storylines(
     """See ``agent.brief.brief.make_briefing`` (``method="storylines"``)."""
     from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
-    def tick(step: str, i: int, n: int) -> None:
-        if progress is not None:
-            progress(step, i, n)
-
+    tick = ticker(progress)
     tick("select", 0, 1)
     articles = select_articles(
         store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
     )
     tick("select", 1, 1)
 
-    chat: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
-
-    def get_model() -> BaseChatModel:
-        nonlocal chat
-        if chat is None:
-            chat = model()
-        return chat
-
-    label = model_name_of(chat, settings)
+    get_model = ModelOnDemand(model)
+    label = model_name_of(get_model.loaded, settings)
     calls = CachedCalls(Path(settings.cache_dir) / "briefing_calls", label, get_model, refresh=refresh)
 
     emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
@@ -317,7 +306,7 @@ def briefing_by_storylines(
         since=since,
         until=until,
         generated_at=datetime.now(UTC),
-        model=model_name_of(chat, settings) if chat is not None else label,
+        model=model_name_of(get_model.loaded, settings) if get_model.loaded is not None else label,
         prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt('brief').id}",
         overview=overview,
         sections=sections,
