@@ -276,7 +276,8 @@ class Agent:
         """
         cache = self.__dict__
         if "store" not in cache:
-            from agent.index.store import Store, index_exists, missing_index_error
+            from agent.index.client import index_exists, missing_index_error
+            from agent.index.store import Store
 
             if index_exists(self.settings) is False:  # before loading the embedder
                 raise missing_index_error(self.settings)

@@ -235,7 +235,7 @@ def main() -> None:
 
     from agent.brief.brief import make_briefing
     from agent.core import Agent
-    from agent.index.store import content_hash
+    from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model
     from agent.settings import Settings

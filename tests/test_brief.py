@@ -972,7 +972,7 @@ def test_real_briefing_and_injection(
             published=datetime(2024, 5, 15, tzinfo=UTC),
         ),
     ]
-    from agent.index.store import content_hash
+    from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
 
     arts = [
@@ -1049,7 +1049,7 @@ def test_real_briefing_reports_conflicting_claims_rgb(tmp_path: Path) -> None:
     that the sources disagree, citing both articles and naming both places."""
     from agent.core import Agent
     from agent.errors import ModelFileError
-    from agent.index.store import content_hash
+    from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models.registry import ensure_model
     from tests.llama_server import model_cache_dir

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from agent.index.embed import make_embedder
-from agent.index.store import SearchFilters, Store
+from agent.index.filters import SearchFilters
+from agent.index.store import Store
 from agent.ingest.chunk import chunk_text
 from agent.retrieve.hybrid import (
     MIN_DENSE_SIMILARITY,

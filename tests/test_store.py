@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from agent.errors import ArticleNotFoundError, EmbedderMismatchError, EmptyIndexError
-from agent.index.store import SearchFilters, Store, parse_chroma_url, to_ts
+from agent.index.client import parse_chroma_url
+from agent.index.filters import SearchFilters, to_ts
+from agent.index.store import Store
 from agent.settings import Settings
 from agent.types import Article, Chunk
 from tests.chroma_server import chroma_server  # noqa: F401  (fixture)

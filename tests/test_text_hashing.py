@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.index.store import content_hash as store_content_hash
+from agent.index.records import content_hash as store_content_hash
 from agent.text.hashing import FILE_BLOCK, content_hash, sha256_file, sha256_hex, short_hash
 from agent.types import Article
 

@@ -1,4 +1,4 @@
-"""The index: the only module that talks to Chroma.
+"""The index: the only module that reads and writes the Chroma collections.
 
 Three collections share a prefix (``settings.collection``):
 
@@ -28,252 +28,33 @@ ourselves, and Chroma's default embedding function would try to download a model
 
 from __future__ import annotations
 
-import atexit
-import math
 import os
-import shutil
 import socket
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from datetime import time as dtime
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
-from agent.errors import (
-    ArticleNotFoundError,
-    EmbedderMismatchError,
-    IndexError_,
-    IndexNotFoundError,
+from agent.errors import ArticleNotFoundError, EmbedderMismatchError, IndexError_
+from agent.index.client import (
+    index_exists,
+    is_writable,
+    missing_index_error,
+    open_client,
+    read_only_error,
 )
 from agent.index.embed import Embedder, l2_normalise
+from agent.index.filters import SearchFilters
+from agent.index.records import article_meta, chunk_meta, content_hash, parse_dt
 from agent.settings import Settings
-from agent.text import hashing
 from agent.types import Article, Chunk, Passage
-
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 #: A journal entry older than this whose writer we cannot see (another host) is stale.
 STALE_JOURNAL_SECONDS = 600.0
 _PAGE = 1000
-
-
-# --- filters ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Which articles a search or listing may return.
-
-    ``source`` is exact (one name or a list), ``since``/``until`` bound the
-    publication time inclusively (a ``date`` means the whole day; naive datetimes
-    are UTC), ``article_ids`` restricts to those articles. Articles without a
-    publication date never match a date bound.
-    """
-
-    source: str | Sequence[str] | None = None
-    since: datetime | date | None = None
-    until: datetime | date | None = None
-    article_ids: Sequence[str] | None = None
-
-    @classmethod
-    def of(cls, f: SearchFilters | Mapping[str, Any] | None) -> SearchFilters:
-        if f is None:
-            return cls()
-        if isinstance(f, SearchFilters):
-            return f
-        unknown = set(f) - {"source", "since", "until", "article_ids"}
-        if unknown:
-            raise ValueError(f"unknown filter(s) {sorted(unknown)}")
-        return cls(**dict(f))
-
-    @property
-    def matches_nothing(self) -> bool:
-        empty_sources = self.source is not None and not isinstance(self.source, str) and (
-            len(self.source) == 0
-        )
-        return empty_sources or (self.article_ids is not None and len(self.article_ids) == 0)
-
-    def where(self, *, with_article_ids: bool = True) -> dict[str, Any] | None:
-        """The Chroma ``where`` clause (None when unfiltered)."""
-        clauses: list[dict[str, Any]] = []
-        if isinstance(self.source, str):
-            clauses.append({"source": self.source})
-        elif self.source is not None:
-            clauses.append({"source": {"$in": list(self.source)}})
-        if self.since is not None:
-            clauses.append({"published_ts": {"$gte": to_ts(self.since)}})
-        if self.until is not None:
-            clauses.append({"published_ts": {"$lte": to_ts(self.until, end_of_day=True)}})
-        if with_article_ids and self.article_ids is not None:
-            clauses.append({"article_id": {"$in": list(self.article_ids)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def to_ts(d: datetime | date, *, end_of_day: bool = False) -> int:
-    """Epoch seconds; naive datetimes are taken as UTC, a bare date as its first/last second."""
-    if not isinstance(d, datetime):
-        d = datetime.combine(d, dtime.max if end_of_day else dtime.min)
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=UTC)
-    return math.floor(d.timestamp())
-
-
-def content_hash(article: Article) -> str:
-    """The article's hash, computed like ingest does when the loader left it empty."""
-    if article.content_hash:
-        return article.content_hash
-    return hashing.content_hash(article.title, article.text, article.url, article.published)
-
-
-# --- client -----------------------------------------------------------------------------
-
-
-def parse_chroma_url(url: str) -> tuple[str, int, bool]:
-    """``http(s)://host[:port]`` or bare ``host[:port]`` → (host, port, ssl)."""
-    parsed = urlparse(url if "://" in url else f"http://{url}")
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise IndexError_(
-            f"cannot parse Chroma server address {url!r}; use e.g. http://127.0.0.1:8000"
-        )
-    ssl = parsed.scheme == "https"
-    return parsed.hostname, parsed.port or (443 if ssl else 8000), ssl
-
-
-#: The file an embedded Chroma index keeps its records in: present iff the index exists.
-CHROMA_DB_FILE = "chroma.sqlite3"
-
-
-def index_exists(settings: Settings) -> bool | None:
-    """Whether the embedded index exists, without creating it; None for a Chroma server
-    (there the collections are looked up instead: ``Store(..., create=False)``)."""
-    if settings.chroma_url:
-        return None
-    return (settings.index_path / CHROMA_DB_FILE).is_file()
-
-
-def missing_index_error(settings: Settings) -> IndexNotFoundError:
-    where = settings.chroma_url or str(settings.index_path)
-    return IndexNotFoundError(
-        f"no index at {where}: check --index / --chroma-url, or add articles first "
-        "(`agent ingest examples/articles`)"
-    )
-
-
-def _client(settings: Settings, *, create: bool = True) -> Any:
-    import chromadb  # lazy: ~1.5 s to import; a store is opened only when a command needs the index
-    from chromadb.config import Settings as ChromaSettings
-
-    if not create and index_exists(settings) is False:
-        raise missing_index_error(settings)  # opening a PersistentClient would create it
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        host, port, ssl = parse_chroma_url(settings.chroma_url)
-        try:
-            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
-        except Exception as e:  # chroma raises plain ValueError/httpx errors here
-            raise IndexError_(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({type(e).__name__}); "
-                "start it (chroma run --path ./index) or unset CHROMA_HOST / --chroma-url"
-            ) from None
-    path = settings.index_path
-    if path.exists() and not path.is_dir():
-        raise IndexError_(f"index path {path} is a file, not a folder; pass another --index")
-    if index_exists(settings) and not is_writable(path):
-        if create:
-            raise read_only_error(path)
-        path = read_only_snapshot(path)
-    try:
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as e:
-        raise IndexError_(f"cannot open the index at {path}: {e}") from e
-
-
-def is_writable(path: Path) -> bool:
-    """Whether an embedded index can be written: its folder and its database file.
-
-    ``os.access`` answers for the real user and also says no on a read-only file system.
-    """
-    db = path / CHROMA_DB_FILE
-    return os.access(path, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
-
-
-def read_only_error(path: Path) -> IndexError_:
-    return IndexError_(
-        f"the index at {path} is read-only: list, show, stats, ask and search work on it; to "
-        "ingest or remove, make it writable or copy it and pass the copy with --index"
-    )
-
-
-def read_only_snapshot(path: Path) -> Path:
-    """A private copy of a read-only index, removed when the process ends.
-
-    Why a copy: Chroma's embedded client writes to its SQLite file as it opens it (even with
-    migrations off), so it cannot open a read-only index at all ("attempt to write a readonly
-    database"). Reading a copy costs one file copy per process (about a second per few
-    hundred MB); every write to the store is refused (``Store.read_only``), so nothing is
-    ever written to the copy and lost.
-    """
-    snapshot = Path(tempfile.mkdtemp(prefix="newsagent-readonly-"))
-    atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
-    try:
-        shutil.copytree(path, snapshot, dirs_exist_ok=True, ignore=shutil.ignore_patterns("bm25*"))
-    except OSError as e:
-        raise IndexError_(
-            f"cannot read the index at {path} ({e.strerror or e}); check its permissions"
-        ) from None
-    return snapshot
-
-
-def _clean_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """Chroma metadata values must be str/int/float/bool: drop the Nones."""
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def _published(article: Article) -> tuple[str | None, int | None]:
-    """The publication time as stored: ISO text and epoch seconds (None when unknown)."""
-    if article.published is None:
-        return None, None
-    return article.published.isoformat(), to_ts(article.published)
-
-
-def _chunk_meta(article: Article, c: Chunk, h: str) -> dict[str, Any]:
-    """A chunk record's metadata: its span, its article's fields, and the committed-version hash."""
-    published, published_ts = _published(article)
-    return _clean_meta({
-        "article_id": article.id, "n": c.n, "start": c.start, "end": c.end,
-        "tokens": c.tokens, "title": article.title, "source": article.source,
-        "url": article.url, "published": published, "published_ts": published_ts,
-        "content_hash": h,
-        # the chunk's sentences, segmented once at ingest (a compact string:
-        # metadata values must be scalars); an old index without it is segmented
-        # on the fly when read (agent.text.sentences.chunk_sentences)
-        "sentences": c.sentences or None,
-    })
-
-
-def _article_meta(article: Article, h: str, n_chunks: int) -> dict[str, Any]:
-    """An article record's metadata (the commit point: ``content_hash`` names the live chunks)."""
-    published, published_ts = _published(article)
-    ingested = article.ingested_at or datetime.now(UTC)
-    return _clean_meta({
-        "title": article.title, "source": article.source, "url": article.url,
-        "published": published, "published_ts": published_ts, "author": article.author,
-        "content_hash": h, "ingested_at": ingested.isoformat(), "origin": article.origin,
-        "chunks": n_chunks,
-    })
-
-
-def _parse_dt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -305,7 +86,7 @@ class Store:
         self.read_only = not settings.chroma_url and bool(index_exists(settings)) and (
             not is_writable(settings.index_path)
         )
-        self._client = _client(settings, create=create)
+        self._client = open_client(settings, create=create)
         try:
             self._max_batch = max(1, int(self._client.get_max_batch_size()))
         except Exception:
@@ -320,7 +101,7 @@ class Store:
     # -- opening -----------------------------------------------------------------------
 
     def _open(self, name: str, create: bool, *, space: str, journal: bool = False) -> Any:
-        from chromadb.errors import NotFoundError  # lazy, as chromadb is in _client
+        from chromadb.errors import NotFoundError  # lazy, as chromadb is in open_client
 
         try:
             col = self._client.get_collection(name, embedding_function=None)
@@ -367,7 +148,7 @@ class Store:
         """A named moment stored with the index (e.g. when the last briefing was made)."""
         col = self._client.get_collection(self._articles.name, embedding_function=None)
         value = (col.metadata or {}).get(f"marker_{name}")
-        return _parse_dt(value) if value else None
+        return parse_dt(value) if value else None
 
     def set_marker(self, name: str, when: datetime) -> None:
         """Record a named moment; on a read-only index there is nowhere to keep it: skipped."""
@@ -499,8 +280,8 @@ class Store:
             ids.extend(chunk_ids)
             docs.extend(c.text for c in chunks)
             vecs.append(vectors)
-            metas.extend(_chunk_meta(article, c, h) for c in chunks)
-            meta = _article_meta(article, h, len(chunks))
+            metas.extend(chunk_meta(article, c, h) for c in chunks)
+            meta = article_meta(article, h, len(chunks))
             records.append((article.id, article.text, meta, l2_normalise(vectors.mean(axis=0))))
 
         self._journal_add(new_hash)
@@ -549,9 +330,9 @@ class Store:
         return Article(
             id=aid, title=str(meta.get("title", "")), text=text,
             source=meta.get("source"), url=meta.get("url"),
-            published=_parse_dt(meta.get("published")), author=meta.get("author"),
+            published=parse_dt(meta.get("published")), author=meta.get("author"),
             content_hash=str(meta.get("content_hash", "")),
-            ingested_at=_parse_dt(meta.get("ingested_at")), origin=str(meta.get("origin", "")),
+            ingested_at=parse_dt(meta.get("ingested_at")), origin=str(meta.get("origin", "")),
         )
 
     def _all_ids(self) -> list[str]:
@@ -672,7 +453,7 @@ class Store:
                 chunk_id=cid, article_id=aid, title=str(meta.get("title", "")), text=doc or "",
                 start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
                 source=meta.get("source"), url=meta.get("url"),
-                published=_parse_dt(meta.get("published")),
+                published=parse_dt(meta.get("published")),
                 score=scores[i] if scores is not None else 0.0,
                 sentences=str(meta.get("sentences") or ""),
             ))

@@ -44,7 +44,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from agent.errors import InvalidArgumentError
-from agent.index.store import SearchFilters, to_ts
+from agent.index.filters import SearchFilters, to_ts
 from agent.quiet import quiet
 from agent.settings import Settings
 from agent.text.hashing import short_hash

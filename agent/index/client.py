@@ -1,0 +1,117 @@
+"""The Chroma connection: opening an embedded index or a Chroma server, and the index-path checks.
+
+Split from ``store``: where the index lives (``index_exists``), whether it can be written
+(``is_writable``, read-only snapshots) and how a client is made (``open_client``) are one job;
+what is stored in the collections is ``store``'s.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from agent.errors import IndexError_, IndexNotFoundError
+from agent.settings import Settings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """``http(s)://host[:port]`` or bare ``host[:port]`` → (host, port, ssl)."""
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise IndexError_(
+            f"cannot parse Chroma server address {url!r}; use e.g. http://127.0.0.1:8000"
+        )
+    ssl = parsed.scheme == "https"
+    return parsed.hostname, parsed.port or (443 if ssl else 8000), ssl
+
+
+#: The file an embedded Chroma index keeps its records in: present iff the index exists.
+CHROMA_DB_FILE = "chroma.sqlite3"
+
+
+def index_exists(settings: Settings) -> bool | None:
+    """Whether the embedded index exists, without creating it; None for a Chroma server
+    (there the collections are looked up instead: ``Store(..., create=False)``)."""
+    if settings.chroma_url:
+        return None
+    return (settings.index_path / CHROMA_DB_FILE).is_file()
+
+
+def missing_index_error(settings: Settings) -> IndexNotFoundError:
+    where = settings.chroma_url or str(settings.index_path)
+    return IndexNotFoundError(
+        f"no index at {where}: check --index / --chroma-url, or add articles first "
+        "(`agent ingest examples/articles`)"
+    )
+
+
+def open_client(settings: Settings, *, create: bool = True) -> Any:
+    import chromadb  # lazy: ~1.5 s to import; a store is opened only when a command needs the index
+    from chromadb.config import Settings as ChromaSettings
+
+    if not create and index_exists(settings) is False:
+        raise missing_index_error(settings)  # opening a PersistentClient would create it
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        host, port, ssl = parse_chroma_url(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
+        except Exception as e:  # chroma raises plain ValueError/httpx errors here
+            raise IndexError_(
+                f"cannot reach the Chroma server at {settings.chroma_url} ({type(e).__name__}); "
+                "start it (chroma run --path ./index) or unset CHROMA_HOST / --chroma-url"
+            ) from None
+    path = settings.index_path
+    if path.exists() and not path.is_dir():
+        raise IndexError_(f"index path {path} is a file, not a folder; pass another --index")
+    if index_exists(settings) and not is_writable(path):
+        if create:
+            raise read_only_error(path)
+        path = read_only_snapshot(path)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as e:
+        raise IndexError_(f"cannot open the index at {path}: {e}") from e
+
+
+def is_writable(path: Path) -> bool:
+    """Whether an embedded index can be written: its folder and its database file.
+
+    ``os.access`` answers for the real user and also says no on a read-only file system.
+    """
+    db = path / CHROMA_DB_FILE
+    return os.access(path, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
+
+
+def read_only_error(path: Path) -> IndexError_:
+    return IndexError_(
+        f"the index at {path} is read-only: list, show, stats, ask and search work on it; to "
+        "ingest or remove, make it writable or copy it and pass the copy with --index"
+    )
+
+
+def read_only_snapshot(path: Path) -> Path:
+    """A private copy of a read-only index, removed when the process ends.
+
+    Why a copy: Chroma's embedded client writes to its SQLite file as it opens it (even with
+    migrations off), so it cannot open a read-only index at all ("attempt to write a readonly
+    database"). Reading a copy costs one file copy per process (about a second per few
+    hundred MB); every write to the store is refused (``Store.read_only``), so nothing is
+    ever written to the copy and lost.
+    """
+    snapshot = Path(tempfile.mkdtemp(prefix="newsagent-readonly-"))
+    atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
+    try:
+        shutil.copytree(path, snapshot, dirs_exist_ok=True, ignore=shutil.ignore_patterns("bm25*"))
+    except OSError as e:
+        raise IndexError_(
+            f"cannot read the index at {path} ({e.strerror or e}); check its permissions"
+        ) from None
+    return snapshot
