@@ -7,21 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.ingest.extract import (
-    article_id,
-    build_article,
-    canonical_url,
-    clean_text,
-    extract_html,
-    html_fragment_to_text,
-    is_junk_line,
-    meta_published,
-    normalize_whitespace,
-    parse_date,
-    parse_text_document,
-    strip_boilerplate,
-    strip_markdown,
-)
+from agent.ingest.clean import clean_text, is_junk_line, normalize_whitespace, strip_boilerplate
+from agent.ingest.documents import parse_text_document, strip_markdown
+from agent.ingest.extract import extract_html, html_fragment_to_text, meta_published
+from agent.ingest.metadata import article_id, build_article, canonical_url, parse_date
 from agent.text.hashing import content_hash
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "putin_xi_summit_2024.txt"

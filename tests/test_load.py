@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.ingest.extract import article_id
 from agent.ingest.load import iter_articles
+from agent.ingest.metadata import article_id
 from agent.settings import Settings
 from agent.types import Article, IngestItem
 from tests.httpserver import Route, RouteSpec, chunks, redirect, serve

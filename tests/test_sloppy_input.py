@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.ingest.extract import parse_date, read_date
 from agent.ingest.load import iter_articles
+from agent.ingest.metadata import parse_date, read_date
 from agent.settings import Settings
 from agent.types import Article, IngestItem
 

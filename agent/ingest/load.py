@@ -32,19 +32,10 @@ from xml.sax import SAXException
 import httpx
 
 from agent.errors import FetchError, IngestError
-from agent.ingest.extract import (
-    ExtractedPage,
-    article_id,
-    build_article,
-    canonical_url,
-    clean_text,
-    domain_of,
-    extract_html,
-    html_fragment_to_text,
-    normalize_whitespace,
-    parse_text_document,
-    read_date,
-)
+from agent.ingest.clean import clean_text, normalize_whitespace
+from agent.ingest.documents import parse_text_document
+from agent.ingest.extract import ExtractedPage, extract_html, html_fragment_to_text
+from agent.ingest.metadata import article_id, build_article, canonical_url, domain_of, read_date
 from agent.ingest.netguard import BlockedAddressError, guard_transport
 from agent.settings import Settings
 from agent.types import Article, IngestItem

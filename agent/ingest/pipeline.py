@@ -36,7 +36,7 @@ from agent.errors import NewsAgentError
 from agent.index.embed import Embedder
 from agent.index.records import content_hash
 from agent.index.store import Store
-from agent.ingest.extract import normalize_whitespace
+from agent.ingest.clean import normalize_whitespace
 from agent.safetext import count_controls, strip_controls
 from agent.settings import Settings
 from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
