@@ -19,11 +19,7 @@ import unicodedata
 
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-
 _HSPACE = re.compile(r"[^\S\n]+")  # any whitespace except newline (tabs, NBSP, thin space…)
-
-
 _BLANKS = re.compile(r"\n\s*\n")
 
 
@@ -89,11 +85,7 @@ _TERMINAL_MARKERS = [
 
 
 _MAX_JUNK_LEN = 200  # only short stand-alone lines are candidates for removal
-
-
 _JUNK_RE = re.compile(r"^(?:" + "|".join(_JUNK_LINES) + r")$", re.IGNORECASE)
-
-
 _TERMINAL_RE = re.compile(r"^(?:" + "|".join(_TERMINAL_MARKERS) + r")[.:…]*$", re.IGNORECASE)
 
 

@@ -26,11 +26,7 @@ HEADER_KEYS = {
     "by": "author",
     "byline": "author",
 }
-
-
 _HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(.*?)\s*$")
-
-
 _TITLE_MAX = 200
 
 
