@@ -16,7 +16,8 @@ import httpcore
 import httpx
 import pytest
 
-from agent.ingest.load import Fetcher, iter_articles
+from agent.ingest.fetch import Fetcher
+from agent.ingest.load import iter_articles
 from agent.ingest.netguard import BlockedAddressError, GuardedBackend, address_kind
 from agent.settings import Settings
 from agent.types import Article, IngestItem
