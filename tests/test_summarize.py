@@ -818,7 +818,12 @@ def test_gap_filler_prefers_the_sentence_backing_the_headline() -> None:
     assert [p.text for p in points] == ["Officials also discussed a nuclear energy deal for new reactors."]
     points = []
     ss.fill_gaps(points, shown, [(sents[1].start, len(text))], v, headline="")
-    assert [p.text for p in points] == ["Trade between the two rose sharply last year."]  # else the first
+    # no headline to go by: the sentence that says the most no point says
+    assert [p.text for p in points] == ["Officials also discussed a nuclear energy deal for new reactors."]
+    first = v.citation((sents[0].start, sents[0].end))
+    points = [KeyPoint(text="Officials discussed a nuclear energy deal for new reactors.", citations=[first])]
+    ss.fill_gaps(points, shown, [(sents[1].start, sents[2].end)], v, headline="")
+    assert [p.text for p in points][1:] == ["Trade between the two rose sharply last year."]
     # no gap, but the headline claims what no point says: the sentence that says it is added
     first = v.citation((sents[0].start, sents[0].end))
     points = [KeyPoint(text="Leaders met in the capital.", citations=[first])]

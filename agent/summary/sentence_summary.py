@@ -223,7 +223,10 @@ def fill_gaps(
 ) -> None:
     """For each third of the article no point cites (``gaps``, from ``agent.summary.fulltext.coverage_gaps``),
     one shown sentence of that third as a key point, verbatim and cited to itself: the one
-    that says most of what the headline claims and the points do not (else the first).
+    that says most of what the headline claims and the points do not, then the one that says
+    most the points do not (else the first). The second rule is measured: on an AVX-512 host the
+    1.5B headlined the seed article "growing cooperation", and "the first" of the middle third
+    was a trade figure while the third is about the nuclear cooperation.
 
     Why: the 1.5B writes its 3-4 points from the opening sentences (on the seed article it
     headlined the nuclear cooperation, in the middle, and left it out of every point). The
@@ -239,7 +242,7 @@ def fill_gaps(
             if start <= shown.span(j)[0] < end and shown.span(j) not in cited
         ]
         if inside:
-            k = max(inside, key=lambda j: (len(_words(shown.text_of(j)) & claim), -j))
+            k = max(inside, key=lambda j: (len(_words(shown.text_of(j)) & claim), _new(shown, j, said), -j))
             _add(key_points, shown, v, k)
             cited.add(shown.span(k))
     # The headline is the one claim without a citation: when it says what no point says, the
@@ -258,6 +261,11 @@ def fill_gaps(
 def _add(key_points: list[KeyPoint], shown: Shown, v: Verifier, k: int) -> None:
     text = " ".join(shown.text_of(k).split())
     key_points.append(KeyPoint(text=text, citations=[_cite(shown, v, k)]))
+
+
+def _new(shown: Shown, j: int, said: set[str]) -> int:
+    """How many words sentence ``j`` has that the points do not."""
+    return len(_words(shown.text_of(j)) - said)
 
 
 def _words(text: str) -> set[str]:

@@ -10,7 +10,7 @@ text, in parts when long (``agent.summary.fulltext``). Summaries are cached
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -33,9 +33,9 @@ from agent.summary.schema import MAX_KEY_POINTS, summary_schema
 from agent.summary.select import key_sentences
 from agent.summary.verify import Items, Verifier, renumber, sort_entities, verify_items
 from agent.text.numbers import figure_candidates
-from agent.text.sentences import segment
+from agent.text.sentences import Sentence, segment
 from agent.tokens import count_tokens
-from agent.types import Article, ArticleSummary
+from agent.types import Article, ArticleSummary, Chunk
 from agent.untrusted import defang
 from agent.usage import records_usage
 
@@ -72,6 +72,27 @@ KEY_SENTENCE_BUDGET = 380
 KEY_SENTENCE_MAX_TOKENS = 500
 
 
+def sentence_parts(article: Article, sentences: Sequence[Sentence]) -> list[Chunk]:
+    """The article's sentences as token-counted spans, for splitting it into thirds.
+
+    Why not the index chunks: a news article is 4-6 chunks of ~180 tokens, so chunk-bounded
+    "thirds" are lopsided, and a point from the end of the first third could count for the
+    middle one. On the seed article (AVX-512 host, 2026-12-02) the trade sentence at character
+    1,052 "covered" a middle third whose real content, the nuclear cooperation, no point cited.
+    Sentence-bounded thirds are about equal in tokens, as ``coverage_gaps`` means them."""
+    return [
+        Chunk(
+            article_id=article.id,
+            n=i,
+            start=s.start,
+            end=s.end,
+            text=article.text[s.start : s.end],
+            tokens=count_tokens(article.text[s.start : s.end]),
+        )
+        for i, s in enumerate(sentences)
+    ]
+
+
 def _key_sentence_items(
     article: Article, chat: BaseChatModel, settings: Settings, verifier: Verifier, embedder: Any
 ) -> Items | None:
@@ -95,7 +116,7 @@ def _key_sentence_items(
     max_tokens = min(KEY_SENTENCE_MAX_TOKENS, _output_tokens(settings, prompt_tokens))
     raw = structured_call(chat, messages, schema, max_tokens=max_tokens)
     items = ss.verify(raw, shown, verifier, candidates)
-    gaps = coverage_gaps(verifier.chunks, items.key_points)
+    gaps = coverage_gaps(sentence_parts(article, all_sentences), items.key_points)
     ss.fill_gaps(items.key_points, shown, gaps, verifier, items.headline)
     return items
 
