@@ -4,8 +4,8 @@
 here too so callers never import from submodules.
 """
 
+from agent.api import Agent
 from agent.chat import ChatSession, ChatTurn
-from agent.core import Agent
 from agent.errors import NewsAgentError
 from agent.settings import Settings
 from agent.types import (

@@ -54,10 +54,10 @@ REWRITE_SCHEMA: dict[str, Any] = {
 
 
 class ChatAgent(Protocol):
-    """What a ``ChatSession`` uses of its agent (``agent.core.Agent`` is one).
+    """What a ``ChatSession`` uses of its agent (``agent.api.Agent`` is one).
 
-    A protocol rather than ``Agent`` itself so this module never imports ``agent.core``, which
-    imports it (``Agent.chat``): the dependency runs one way, core -> chat."""
+    A protocol rather than ``Agent`` itself so this module never imports ``agent.api``, which
+    imports it (``Agent.chat``): the dependency runs one way, api -> chat."""
 
     @property
     def settings(self) -> Settings: ...

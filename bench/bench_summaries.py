@@ -233,8 +233,8 @@ def main() -> None:
                     help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
 
+    from agent.api import Agent
     from agent.brief.brief import make_briefing
-    from agent.core import Agent
     from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import json
 import pkgutil
 import re
@@ -274,3 +275,21 @@ def test_agent_docstring_is_a_guide() -> None:
     doc = Agent.__doc__ or ""
     for step in (".ingest(", ".ask(", ".summarize(", ".brief(", ".search(", ".remove(", ".stats(", ".aask("):
         assert step in doc, step
+
+
+def test_async_twins_have_the_methods_signatures_and_run_overrides() -> None:
+    """``aask``/``asummarize``/``abrief`` are made from ``ask``/``summarize``/``brief``: the same
+    parameters (a keyword added to one reaches the other), and a subclass's override is run."""
+    for name in ("ask", "summarize", "brief"):
+        twin = getattr(Agent, f"a{name}")
+        assert inspect.iscoroutinefunction(twin), name
+        assert twin.__name__ == f"a{name}"
+        assert inspect.signature(twin) == inspect.signature(getattr(Agent, name))
+        assert "asyncio" in (twin.__doc__ or "")
+
+    class Recording(Agent):
+        def ask(self, question: str, **kwargs: object) -> Any:  # type: ignore[override]
+            return ("asked", question, kwargs, threading.current_thread() is threading.main_thread())
+
+    result = asyncio.run(Recording(index_path="/nonexistent").aask("q?", k=2))
+    assert result == ("asked", "q?", {"k": 2}, False)  # the override, in a worker thread

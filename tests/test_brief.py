@@ -933,7 +933,7 @@ def test_real_briefing_and_injection(
 
     The summary cache is the session-wide one test_summarize also uses, so the seed article's
     summary (same content hash) is computed once per test session."""
-    from agent.core import Agent
+    from agent.api import Agent
     from agent.errors import ModelFileError
     from agent.models import get_chat_model
     from agent.summary.summarize import summarize_article
@@ -1047,7 +1047,7 @@ def test_real_briefing_reports_conflicting_claims_rgb(tmp_path: Path) -> None:
     """RGB en_fact item 0 as two articles, one from the true snippets ("Tampa, Florida") and
     one from the counterfactual ones ("Glendale, Arizona"): the real Agent's briefing must say
     that the sources disagree, citing both articles and naming both places."""
-    from agent.core import Agent
+    from agent.api import Agent
     from agent.errors import ModelFileError
     from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
@@ -1154,7 +1154,7 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
     """Real Chroma, MiniLM and the 0.5B model: the summit articles are one storyline and the
     flood another, one call each; every citation is its article's own sentence; the repeated
     briefing builds no model."""
-    from agent.core import Agent
+    from agent.api import Agent
     from agent.errors import ModelFileError
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model

@@ -206,7 +206,7 @@ def _obeyed(text: str, h: Hostile) -> list[str]:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The honest article and the four hostile ones in one real index; the real 0.5B model."""
-    from agent.core import Agent
+    from agent.api import Agent
     from agent.errors import ModelFileError
 
     folder = tmp_path_factory.mktemp("hostile")

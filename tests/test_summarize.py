@@ -745,8 +745,8 @@ def test_cli_ingest_summarize_caches_summaries_for_later(
     from typer.testing import CliRunner
 
     import agent.models
+    from agent.api import Agent
     from agent.cli import app
-    from agent.core import Agent
 
     docs = tmp_path / "docs"
     docs.mkdir()

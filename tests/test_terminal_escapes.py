@@ -108,7 +108,7 @@ def test_hostile_articles_are_stored_clean_and_print_inert(tmp_path: Path) -> No
 
 def test_an_index_written_before_the_rule_prints_escapes_visibly(tmp_path: Path) -> None:
     """Defence in depth: raw ESC already in an index is shown as ``\\x1b``, never sent."""
-    from agent.core import Agent
+    from agent.api import Agent
     from agent.ingest.chunk import chunk_text
     from agent.types import Article
 
@@ -132,7 +132,7 @@ def test_an_index_written_before_the_rule_prints_escapes_visibly(tmp_path: Path)
 def test_real_ask_on_an_old_hostile_index_prints_inert(tmp_path: Path) -> None:
     """``agent ask --explain`` with the real 0.5B model over an index holding raw escapes: the
     answer, its sources and the passages considered reach the terminal inert."""
-    from agent.core import Agent
+    from agent.api import Agent
     from agent.ingest.chunk import chunk_text
     from agent.types import Article
     from tests.llama_server import fast_model_path, model_cache_dir

@@ -340,7 +340,7 @@ def test_a_storyline_briefing_counts_its_calls_and_none_when_cached(tmp_path: An
 
 
 def test_cli_ask_shows_usage_with_the_flag_or_verbose_and_in_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.core
+    import agent.api
     from agent.cli import app
 
     usage = Usage(prompt_tokens=812, completion_tokens=64, calls=1, cost_usd=0.0001602)
@@ -352,7 +352,7 @@ def test_cli_ask_shows_usage_with_the_flag_or_verbose_and_in_json(monkeypatch: p
         def ask(self, question: str, **kw: Any) -> Answer:
             return Answer(question=question, text="Trade hit $240 billion.", usage=usage)
 
-    monkeypatch.setattr(agent.core, "Agent", StubAgent)
+    monkeypatch.setattr(agent.api, "Agent", StubAgent)
     runner = CliRunner()
     plain = runner.invoke(app, ["ask", "How big was trade?"])
     assert plain.exit_code == 0 and "tokens:" not in plain.stdout

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agent.api import Agent
 from agent.chat import ChatSession, CommandError
 from agent.cli.common import console, err_console, make_agent, parse_date_option, run
 from agent.cli.render import OutputFormat, emit, print_answer, print_sources, streaming
@@ -55,7 +56,7 @@ class ChatRepl:
 
     def __init__(
         self,
-        session: ChatSession,
+        session: ChatSession[Agent],
         console: Console,
         read: Callable[[ChatRepl], str],
         *,

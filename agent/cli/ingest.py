@@ -23,8 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from agent.api import Agent
 from agent.cli.common import console, err_console, make_agent, parse_date_option, run
-from agent.core import Agent
 from agent.safetext import term, visible
 from agent.types import Article, IngestItem, IngestReport
 

@@ -24,9 +24,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from agent.api import Agent
 from agent.cli.common import console, make_agent, parse_date_option, run
 from agent.cli.render import OutputFormat, emit
-from agent.core import Agent
 from agent.errors import IngestError
 
 #: What ``brief`` shows on its bar for each step ``Agent.brief`` reports.

@@ -18,15 +18,15 @@ per-process model caches (a model file is loaded once per process, whoever asks 
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.errors import ArticleNotFoundError
+from agent.lazy import build_lock, lazy_part
 from agent.settings import Settings
+from agent.threads import in_worker_thread
 from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
 
 if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
@@ -38,41 +38,6 @@ if TYPE_CHECKING:  # imported lazily: each of these pulls in a heavy library
     from agent.retrieve.as_of import TemporalRetrieval
     from agent.retrieve.hybrid import Retriever
     from agent.summary import AheadReport
-
-T = TypeVar("T")
-
-
-class _lazy(Generic[T]):
-    """Like ``functools.cached_property``, but built once per instance even when threads race.
-
-    ``aask``/``abrief`` run ``ask``/``brief`` in worker threads, so two first calls can reach a
-    lazily built part at the same moment; without a lock (Python >= 3.12 has none in
-    ``cached_property``) each would build its own store, embedder or retriever.
-    """
-
-    def __init__(self, build: Callable[[Any], T]) -> None:
-        self.build = build
-        self.name = build.__name__
-        self.__doc__ = build.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> _lazy[T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type | None = None) -> T: ...
-    def __get__(self, instance: object | None, owner: type | None = None) -> T | _lazy[T]:
-        if instance is None:
-            return self
-        cache = instance.__dict__
-        if self.name in cache:
-            return cache[self.name]
-        with cache.setdefault("_build_lock", threading.RLock()):
-            if self.name not in cache:
-                cache[self.name] = self.build(instance)
-            return cache[self.name]
-
 
 class Agent:
     """Ingest news articles, then ask questions whose answers cite verbatim passages.
@@ -255,13 +220,13 @@ class Agent:
         self.settings = settings
 
     # --- lazily built parts ----------------------------------------------------------
-    @_lazy
+    @lazy_part
     def embedder(self) -> Embedder:
         from agent.index.embed import make_embedder
 
         return make_embedder(self.settings)
 
-    @_lazy
+    @lazy_part
     def store(self) -> Store:
         from agent.index.store import Store
 
@@ -281,18 +246,18 @@ class Agent:
 
             if index_exists(self.settings) is False:  # before loading the embedder
                 raise missing_index_error(self.settings)
-            with cache.setdefault("_build_lock", threading.RLock()):
+            with build_lock(self):
                 if "store" not in cache:
                     cache["store"] = Store(self.settings, self.embedder, create=False)
         return self.store
 
-    @_lazy
+    @lazy_part
     def retriever(self) -> Retriever:
         from agent.retrieve.hybrid import Retriever
 
         return Retriever(self.store, self.embedder, self.settings)
 
-    @_lazy
+    @lazy_part
     def chat_model(self) -> BaseChatModel:
         from agent.models import get_chat_model
 
@@ -561,18 +526,8 @@ class Agent:
         return briefing
 
     # --- async: the same calls, off the event loop -------------------------------------------
-    async def aask(
-        self,
-        question: str,
-        *,
-        k: int | None = None,
-        source: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        article: str | None = None,
-        as_of: datetime | None = None,
-        on_text: Callable[[str], None] | None = None,
-    ) -> Answer:
+    aask = in_worker_thread(
+        ask,
         """``ask`` for asyncio code: same arguments, same ``Answer``, run in a worker thread.
 
         The event loop keeps serving other tasks while retrieval and the model work. ``on_text``
@@ -601,20 +556,11 @@ class Agent:
                 print(answer.to_markdown())
 
             asyncio.run(main())
-        """
-        return await asyncio.to_thread(
-            self.ask,
-            question,
-            k=k,
-            source=source,
-            since=since,
-            until=until,
-            article=article,
-            as_of=as_of,
-            on_text=on_text,
-        )
+        """,
+    )
 
-    async def asummarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:
+    asummarize = in_worker_thread(
+        summarize,
         """``summarize`` for asyncio code, run in a worker thread (see ``aask``).
 
         Example::
@@ -627,20 +573,11 @@ class Agent:
             article_id = agent.search("River Ash flood", k=1)[0].article_id
             summary = asyncio.run(agent.asummarize(article_id))
             print(summary.to_markdown())
-        """
-        return await asyncio.to_thread(self.summarize, article, refresh=refresh)
+        """,
+    )
 
-    async def abrief(
-        self,
-        topic: str | None = None,
-        *,
-        since: datetime | Literal["last"] | None = None,
-        until: datetime | None = None,
-        source: str | None = None,
-        max_articles: int = 10,
-        progress: Callable[[str, int, int], None] | None = None,
-        refresh: bool = False,
-    ) -> Briefing:
+    abrief = in_worker_thread(
+        brief,
         """``brief`` for asyncio code, run in a worker thread (see ``aask``).
 
         ``progress`` is called from the worker thread.
@@ -655,14 +592,5 @@ class Agent:
             agent = Agent(index_path="index")
             briefing = asyncio.run(agent.abrief("flood", since=datetime(2026, 3, 1), max_articles=2))
             print(briefing.to_markdown())
-        """
-        return await asyncio.to_thread(
-            self.brief,
-            topic,
-            since=since,
-            until=until,
-            source=source,
-            max_articles=max_articles,
-            progress=progress,
-            refresh=refresh,
-        )
+        """,
+    )
