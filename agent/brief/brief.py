@@ -35,6 +35,7 @@ from agent.summary.notes import Note, fit_notes, note_messages, notes_budget, su
 from agent.summary.schema import array_schema, cited_schema, object_schema, string_schema
 from agent.summary.summarize import ModelOrFactory, summarize_article
 from agent.types import (
+    Article,
     ArticleSummary,
     Briefing,
     BriefingArticle,
@@ -140,6 +141,90 @@ def make_briefing(
     return briefing_by_storylines(**kw)
 
 
+class WriteSteps:
+    """The ``write`` step's progress: ``step()`` after each writing call, of ``total``."""
+
+    def __init__(self, tick: Callable[[str, int, int], None], total: int) -> None:
+        self.tick, self.total, self.done = tick, total, 0
+        tick("write", 0, total)
+
+    def step(self) -> None:
+        self.done += 1
+        self.tick("write", self.done, self.total)
+
+
+def summarise_all(
+    articles: list[Article],
+    get_model: ModelOnDemand,
+    settings: Settings,
+    refresh: bool,
+    tick: Callable[[str, int, int], None],
+) -> list[ArticleSummary]:
+    """Each article's full-text summary (from the cache when present), ticking ``summarise``."""
+    summaries: list[ArticleSummary] = []
+    tick("summarise", 0, len(articles))
+    for i, article in enumerate(articles, start=1):
+        # A model object is passed as such (its own name keys the cache); a factory stays lazy.
+        summarizer: ModelOrFactory = get_model.loaded if get_model.loaded is not None else get_model
+        summaries.append(
+            summarize_article(article, summarizer, settings, refresh=refresh, method="full_text")
+        )
+        tick("summarise", i, len(articles))
+    return summaries
+
+
+def summary_section(
+    get_model: ModelOnDemand, group_summaries: list[ArticleSummary], settings: Settings
+) -> tuple[BriefingSection | None, int]:
+    """One storyline's section written from its summaries' notes (None when nothing verified),
+    and the sentences dropped."""
+    notes = fit_notes(summary_notes(group_summaries), notes_budget(settings, WRITE_MAX_TOKENS))
+    if not notes:
+        return None, 0
+    heading, sentences, dropped = _write_section(get_model(), notes, len(group_summaries))
+    if not sentences:
+        return None, dropped
+    section = BriefingSection(
+        heading=heading or group_summaries[0].headline,
+        sentences=sentences,
+        article_ids=[s.article_id for s in group_summaries],
+    )
+    return section, dropped
+
+
+def summary_claim_conflicts(
+    get_model: ModelOnDemand,
+    articles: list[Article],
+    stories: list[Article],
+    group_summaries: list[ArticleSummary],
+    settings: Settings,
+    figure_conflicts: list[Any],
+    found: list[Disagreement],
+) -> list[Disagreement]:
+    """A storyline's contradicting claims, new to ``found``: sentence-level pairs first (they do
+    not depend on which key points the model chose), then a model call over the key points.
+    ``stories`` are the storyline's articles; ``articles`` all of the briefing's."""
+    titles = {a.id: a.title for a in articles}
+    room = MAX_CLAIM_CONFLICTS - len(found)
+    new = storyline_sentence_conflicts(stories, settings, titles, figure_conflicts, limit=room)
+    room -= len(new)
+    point_notes = fit_notes(
+        summary_notes(group_summaries, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+    )
+    if room > 0 and len({n.article_id for n in point_notes}) >= 2:
+        more = find_claim_conflicts(
+            get_model(),
+            point_notes,
+            titles,
+            figure_conflicts=figure_conflicts,
+            published={a.id: a.published for a in articles},
+            texts={a.id: a.text for a in articles},
+            limit=room,
+        )
+        new += [d for d in more if not any(same_pair(d, e) for e in found + new)]
+    return new
+
+
 def briefing_from_summaries(
     *,
     store: Any,
@@ -169,18 +254,8 @@ def briefing_from_summaries(
         store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
     )
     tick("select", 1, 1)
-
     get_model = ModelOnDemand(model)
-
-    summaries: list[ArticleSummary] = []
-    tick("summarise", 0, len(articles))
-    for i, article in enumerate(articles, start=1):
-        # A model object is passed as such (its own name keys the cache); a factory stays lazy.
-        summarizer: ModelOrFactory = get_model.loaded if get_model.loaded is not None else get_model
-        summaries.append(
-            summarize_article(article, summarizer, settings, refresh=refresh, method="full_text")
-        )
-        tick("summarise", i, len(articles))
+    summaries = summarise_all(articles, get_model, settings, refresh, tick)
 
     emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
     tick("group", 0, 1)
@@ -189,55 +264,24 @@ def briefing_from_summaries(
     conflicts = find_conflicts(summaries, emb, texts=texts) if emb is not None else []
     tick("group", 1, 1)
 
-    titles = {a.id: a.title for a in articles}
-    published = {a.id: a.published for a in articles}
     multi = [g for g in groups if len(g) >= 2]  # storylines where articles can contradict
-    writes = len(groups) + len(multi) + 1 + (1 if conflicts else 0)
-    done = 0
-    tick("write", 0, writes)
+    steps = WriteSteps(tick, len(groups) + len(multi) + 1 + (1 if conflicts else 0))
     dropped = 0
     sections: list[BriefingSection] = []
     claim_conflicts: list[Disagreement] = []
     for g in groups:
         group_summaries = [summaries[i] for i in g]
-        notes = fit_notes(summary_notes(group_summaries), notes_budget(settings, WRITE_MAX_TOKENS))
-        if notes:
-            heading, sentences, d = _write_section(get_model(), notes, len(g))
-            dropped += d
-            if sentences:
-                sections.append(
-                    BriefingSection(
-                        heading=heading or group_summaries[0].headline,
-                        sentences=sentences,
-                        article_ids=[s.article_id for s in group_summaries],
-                    )
-                )
-        done += 1
-        tick("write", done, writes)
-        if len(g) < 2:
-            continue
-        # Sentence-level pairs first: they do not depend on which key points the model chose.
-        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
-        claim_conflicts += storyline_sentence_conflicts(
-            [articles[i] for i in g], settings, titles, conflicts, limit=room
-        )
-        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
-        point_notes = fit_notes(
-            summary_notes(group_summaries, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
-        )
-        if room > 0 and len({n.article_id for n in point_notes}) >= 2:
-            more = find_claim_conflicts(
-                get_model(),
-                point_notes,
-                titles,
-                figure_conflicts=conflicts,
-                published=published,
-                texts=texts,
-                limit=room,
+        section, d = summary_section(get_model, group_summaries, settings)
+        dropped += d
+        if section is not None:
+            sections.append(section)
+        steps.step()
+        if len(g) >= 2:
+            stories = [articles[i] for i in g]
+            claim_conflicts += summary_claim_conflicts(
+                get_model, articles, stories, group_summaries, settings, conflicts, claim_conflicts
             )
-            claim_conflicts += [d for d in more if not any(same_pair(d, e) for e in claim_conflicts)]
-        done += 1
-        tick("write", done, writes)
+            steps.step()
 
     overview_notes = fit_notes(
         summary_notes(summaries, points=3, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
@@ -246,13 +290,12 @@ def briefing_from_summaries(
     if overview_notes:
         title, overview, d = _write_overview(get_model(), overview_notes, topic)
         dropped += d
-    done += 1
-    tick("write", done, writes)
+    steps.step()
 
-    disagreements = write_disagreements(get_model(), conflicts, titles) if conflicts else []
+    disagreements: list[Disagreement] = []
     if conflicts:
-        done += 1
-        tick("write", done, writes)
+        disagreements = write_disagreements(get_model(), conflicts, {a.id: a.title for a in articles})
+        steps.step()
     disagreements += claim_conflicts
 
     briefing = Briefing(
@@ -267,15 +310,7 @@ def briefing_from_summaries(
         sections=sections,
         disagreements=disagreements,
         articles=[
-            BriefingArticle(
-                article_id=a.id,
-                title=a.title,
-                source=a.source,
-                url=a.url,
-                published=a.published,
-                headline=s.headline,
-            )
-            for a, s in zip(articles, summaries, strict=True)
+            BriefingArticle.of(a, s.headline) for a, s in zip(articles, summaries, strict=True)
         ],
         dropped=dropped,
     )

@@ -185,6 +185,106 @@ def write_story(
     return " ".join(str(raw.get("heading") or "").split()), sentences, story_figures(story), dropped
 
 
+def sentence_citer(settings: Settings) -> Callable[[Article, Sentence], Citation]:
+    """``cite(article, sentence)``: the verified citation of one of the article's sentences; each
+    article's ``Verifier`` (its chunks) is built on its first citation only."""
+    verifiers: dict[str, Verifier] = {}
+
+    def cite(article: Article, s: Sentence) -> Citation:
+        if article.id not in verifiers:
+            verifiers[article.id] = Verifier(
+                article, chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
+            )
+        return verifiers[article.id].citation((s.start, s.end))
+
+    return cite
+
+
+def write_sections(
+    groups: list[list[int]],
+    keys: list[ArticleKeys],
+    cite: Callable[[Article, Sentence], Citation],
+    call: Call,
+    tick: Callable[[str, int, int], None],
+) -> tuple[list[BriefingSection], dict[str, list[KeyFigure]], int]:
+    """One section per storyline that yields a checked sentence; the figures by article; and the
+    sentences dropped."""
+    sections: list[BriefingSection] = []
+    figures: dict[str, list[KeyFigure]] = {}
+    dropped = 0
+    tick("write", 0, len(groups))
+    for n, g in enumerate(groups, start=1):
+        gk = [keys[i] for i in g]
+        story = Story(gk, pick(gk), cite)
+        if story.picks:
+            heading, sentences, figs, d = write_story(story, call)
+            dropped += d
+            for aid, fs in figs.items():
+                figures.setdefault(aid, []).extend(fs)
+            if sentences:
+                sections.append(
+                    BriefingSection(
+                        heading=heading or gk[0].article.title,
+                        sentences=sentences,
+                        article_ids=[k.article.id for k in gk],
+                    )
+                )
+        tick("write", n, len(groups))
+    return sections, figures, dropped
+
+
+def storyline_disagreements(
+    articles: list[Article],
+    groups: list[list[int]],
+    figures: dict[str, list[KeyFigure]],
+    emb: Any,
+    settings: Settings,
+    call: Call,
+) -> list[Disagreement]:
+    """Figures of one measure with different numbers, then sentence pairs; both only between
+    reports of one storyline, never across stories."""
+    pseudo = [
+        ArticleSummary(
+            article_id=a.id,
+            title=a.title,
+            source=a.source,
+            url=a.url,
+            published=a.published,
+            headline=a.title,
+            summary="",
+            key_figures=figures.get(a.id, []),
+        )
+        for a in articles
+    ]
+    texts = {a.id: a.text for a in articles}
+    titles = {a.id: a.title for a in articles}
+    conflicts: list[Any] = []
+    for g in groups:
+        if emb is not None and len(g) >= 2:
+            conflicts += find_conflicts([pseudo[i] for i in g], emb, texts=texts)
+    conflicts = conflicts[:MAX_CONFLICTS]
+    disagreements: list[Disagreement] = []
+    if conflicts:
+        disagreements = write_disagreements(None, conflicts, titles, call=call)
+    claim_conflicts: list[Disagreement] = []
+    for g in groups:
+        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
+        if len(g) < 2 or room <= 0:
+            continue
+        more = storyline_sentence_conflicts([articles[i] for i in g], settings, titles, conflicts, limit=room)
+        claim_conflicts += [d for d in more if not any(same_pair(d, e) for e in claim_conflicts)]
+    return disagreements + claim_conflicts
+
+
+def briefing_title(topic: str | None, sections: list[BriefingSection]) -> str:
+    """"Briefing: <topic>", else the lead story's heading and how many more there are."""
+    lead = sections[0].heading if sections else ""
+    title = f"Briefing: {topic}" if topic else (f"News briefing: {lead}" if lead else "News briefing")
+    if not topic and len(sections) > 1:
+        title += f" and {len(sections) - 1} more {'story' if len(sections) == 2 else 'stories'}"
+    return title
+
+
 def briefing_by_storylines(
     *,
     store: Any,
@@ -227,81 +327,15 @@ def briefing_by_storylines(
     groups = group(keys, emb)
     tick("group", 1, 1)
 
-    verifiers: dict[str, Verifier] = {}
-
-    def cite(article: Article, s: Sentence) -> Citation:
-        if article.id not in verifiers:
-            verifiers[article.id] = Verifier(
-                article, chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
-            )
-        return verifiers[article.id].citation((s.start, s.end))
-
-    titles = {a.id: a.title for a in articles}
-    sections: list[BriefingSection] = []
-    figures: dict[str, list[KeyFigure]] = {}
-    dropped = 0
-    tick("write", 0, len(groups))
-    for n, g in enumerate(groups, start=1):
-        gk = [keys[i] for i in g]
-        story = Story(gk, pick(gk), cite)
-        if story.picks:
-            heading, sentences, figs, d = write_story(story, calls.call)
-            dropped += d
-            for aid, fs in figs.items():
-                figures.setdefault(aid, []).extend(fs)
-            if sentences:
-                sections.append(
-                    BriefingSection(
-                        heading=heading or gk[0].article.title,
-                        sentences=sentences,
-                        article_ids=[k.article.id for k in gk],
-                    )
-                )
-        tick("write", n, len(groups))
-
-    # Disagreements: figures of one measure with different numbers, then sentence pairs.
-    pseudo = [
-        ArticleSummary(
-            article_id=a.id,
-            title=a.title,
-            source=a.source,
-            url=a.url,
-            published=a.published,
-            headline=a.title,
-            summary="",
-            key_figures=figures.get(a.id, []),
-        )
-        for a in articles
-    ]
-    texts = {a.id: a.text for a in articles}
-    conflicts: list[Any] = []
-    for g in groups:  # a figure conflict is between reports of one storyline, not across stories
-        if emb is not None and len(g) >= 2:
-            conflicts += find_conflicts([pseudo[i] for i in g], emb, texts=texts)
-    conflicts = conflicts[:MAX_CONFLICTS]
-    disagreements: list[Disagreement] = []
-    if conflicts:
-        disagreements = write_disagreements(None, conflicts, titles, call=calls.call)
-    claim_conflicts: list[Disagreement] = []
-    for g in groups:
-        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
-        if len(g) < 2 or room <= 0:
-            continue
-        more = storyline_sentence_conflicts([articles[i] for i in g], settings, titles, conflicts, limit=room)
-        claim_conflicts += [d for d in more if not any(same_pair(d, e) for e in claim_conflicts)]
-    disagreements += claim_conflicts
-
+    sections, figures, dropped = write_sections(groups, keys, sentence_citer(settings), calls.call, tick)
+    disagreements = storyline_disagreements(articles, groups, figures, emb, settings, calls.call)
     overview = (
         [sec.sentences[0].model_copy(deep=True) for sec in sections[:MAX_OVERVIEW]]
         if len(sections) > 1
         else []
     )
-    lead = sections[0].heading if sections else ""
-    title = f"Briefing: {topic}" if topic else (f"News briefing: {lead}" if lead else "News briefing")
-    if not topic and len(sections) > 1:
-        title += f" and {len(sections) - 1} more {'story' if len(sections) == 2 else 'stories'}"
     briefing = Briefing(
-        title=title,
+        title=briefing_title(topic, sections),
         topic=topic,
         since=since,
         until=until,
@@ -311,17 +345,7 @@ def briefing_by_storylines(
         overview=overview,
         sections=sections,
         disagreements=disagreements,
-        articles=[
-            BriefingArticle(
-                article_id=a.id,
-                title=a.title,
-                source=a.source,
-                url=a.url,
-                published=a.published,
-                headline=a.title,
-            )
-            for a in articles
-        ],
+        articles=[BriefingArticle.of(a) for a in articles],
         dropped=dropped,
     )
     return renumber_briefing(briefing)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from agent.safetext import md_inline, md_text, md_url
 from agent.types.answers import Citation
+from agent.types.articles import Article
 from agent.types.markdown import cite_marks, sources_markdown
 from agent.usage import Usage
 
@@ -51,6 +52,19 @@ class BriefingArticle(BaseModel):
     url: str | None = None
     published: datetime | None = None
     headline: str = ""
+
+    @classmethod
+    def of(cls, article: Article, headline: str | None = None) -> BriefingArticle:
+        """The entry for ``article`` (both briefing designs list their articles this way);
+        ``headline`` is its summary's headline; without a summary, its title."""
+        return cls(
+            article_id=article.id,
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            published=article.published,
+            headline=article.title if headline is None else headline,
+        )
 
 
 class Briefing(BaseModel):
