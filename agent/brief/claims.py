@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -102,6 +103,79 @@ def minimal_pair_conflicts(
     return out
 
 
+def claims_schema(notes: Sequence[Note], limit: int) -> dict[str, Any]:
+    """Up to ``limit`` conflicts, each naming two notes by id (an enum of the notes given)."""
+    pick = {"type": "string", "enum": [n.id for n in notes]}
+    conflict = object_schema(
+        {
+            "what": string_schema(),
+            "note_a": pick,
+            "claim_a": string_schema(),
+            "note_b": pick,
+            "claim_b": string_schema(),
+        }
+    )
+    return object_schema({"conflicts": array_schema(conflict, 0, limit)})
+
+
+def claims_task(notes: Sequence[Note], limit: int) -> str:
+    """The instruction after the notes: what counts as a contradiction, and what to give."""
+    return (
+        f"The notes above come from {len({n.article_id for n in notes})} articles about one storyline. "
+        "Find notes from DIFFERENT articles that contradict each other: they state incompatible facts "
+        "about the same thing (for example a different place, date, person, cause, result or number), "
+        "so both cannot be true. A later article that updates a figure or adds detail is not a "
+        "contradiction, and neither are facts about different things. For each contradiction give "
+        "'what' (a few words naming the thing), note_a and note_b (the ids of the two notes) and "
+        "claim_a and claim_b (one short sentence each: what that note's article says, naming the "
+        f"article). Give at most {limit}; if no notes contradict each other, give an empty list."
+    )
+
+
+def checked_conflict(
+    item: Any,
+    by_id: Mapping[str, Note],
+    titles: Mapping[str, str],
+    figure_conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]],
+    published: Mapping[str, datetime | None],
+    texts: Mapping[str, str],
+) -> Disagreement | None:
+    """The model's conflict ``item`` when it passes every check of ``find_claim_conflicts``."""
+    if not isinstance(item, dict):
+        return None
+    na, nb = by_id.get(str(item.get("note_a"))), by_id.get(str(item.get("note_b")))
+    if na is None or nb is None or na.article_id == nb.article_id:
+        return None
+    if _is_figure_conflict(na, nb, figure_conflicts):
+        return None
+    what = " ".join(str(item.get("what") or "").split())
+    ca = " ".join(str(item.get("claim_a") or "").split())
+    cb = " ".join(str(item.get("claim_b") or "").split())
+    if not what or unsupported_numbers(what, [na, nb]) or ca.casefold() == cb.casefold():
+        return None
+    ca = ca if ca and not unsupported_numbers(ca, [na]) else _plain_claim(na, titles)
+    cb = cb if cb and not unsupported_numbers(cb, [nb]) else _plain_claim(nb, titles)
+    if _claim_revised(na, ca, nb, cb, published, texts):
+        return None
+    return Disagreement(
+        what=what,
+        claims=[
+            DisagreementClaim(text=ca, article_id=na.article_id, citations=na.citations),
+            DisagreementClaim(text=cb, article_id=nb.article_id, citations=nb.citations),
+        ],
+    )
+
+
+def add_pairs(found: list[Disagreement], pairs: Sequence[Disagreement], limit: int) -> list[Disagreement]:
+    """``found`` plus the model-free pairs that quote a pair of sentences none of it quotes."""
+    quoted = [{id(c.citations[0]) for c in d.claims if c.citations} for d in found]
+    for d in pairs:
+        mine = {id(c.citations[0]) for c in d.claims if c.citations}
+        if len(found) < limit and mine not in quoted:
+            found.append(d)
+    return found
+
+
 def find_claim_conflicts(
     model: BaseChatModel,
     notes: Sequence[Note],
@@ -129,88 +203,28 @@ def find_claim_conflicts(
         return []
     # Found without the model; added after the model's own finds (whose wording reads better).
     pairs = minimal_pair_conflicts(notes, titles, figure_conflicts=figure_conflicts, limit=limit)
-
-    def with_pairs(found: list[Disagreement]) -> list[Disagreement]:
-        quoted = [{id(c.citations[0]) for c in d.claims if c.citations} for d in found]
-        for d in pairs:
-            mine = {id(c.citations[0]) for c in d.claims if c.citations}
-            if len(found) < limit and mine not in quoted:
-                found.append(d)
-        return found
-
-    ids = [n.id for n in notes]
-    pick = {"type": "string", "enum": ids}
-    schema = object_schema(
-        {
-            "conflicts": array_schema(
-                object_schema(
-                    {
-                        "what": string_schema(),
-                        "note_a": pick,
-                        "claim_a": string_schema(),
-                        "note_b": pick,
-                        "claim_b": string_schema(),
-                    }
-                ),
-                0,
-                limit,
-            )
-        }
-    )
-    task = (
-        f"The notes above come from {len({n.article_id for n in notes})} articles about one storyline. "
-        "Find notes from DIFFERENT articles that contradict each other: they state incompatible facts "
-        "about the same thing (for example a different place, date, person, cause, result or number), "
-        "so both cannot be true. A later article that updates a figure or adds detail is not a "
-        "contradiction, and neither are facts about different things. For each contradiction give "
-        "'what' (a few words naming the thing), note_a and note_b (the ids of the two notes) and "
-        "claim_a and claim_b (one short sentence each: what that note's article says, naming the "
-        f"article). Give at most {limit}; if no notes contradict each other, give an empty list."
-    )
     try:
-        raw = structured_call(model, note_messages(notes, task), schema, max_tokens=WRITE_MAX_TOKENS)
+        raw = structured_call(
+            model, note_messages(notes, claims_task(notes, limit)), claims_schema(notes, limit),
+            max_tokens=WRITE_MAX_TOKENS,
+        )
         items = raw.get("conflicts") or []
     except NewsAgentError as exc:
         log.warning("could not ask the model for conflicting claims (%s); only word-level pairs", exc)
-        return with_pairs([])
+        return add_pairs([], pairs, limit)
     by_id = {n.id: n for n in notes}
-    published = published or {}
-    texts = texts or {}
     out: list[Disagreement] = []
     seen: set[frozenset[str]] = set()
     for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        na, nb = by_id.get(str(item.get("note_a"))), by_id.get(str(item.get("note_b")))
-        if na is None or nb is None or na.article_id == nb.article_id:
-            continue
-        pair = frozenset((na.id, nb.id))
-        if pair in seen or _is_figure_conflict(na, nb, figure_conflicts):
-            continue
-        what = " ".join(str(item.get("what") or "").split())
-        ca = " ".join(str(item.get("claim_a") or "").split())
-        cb = " ".join(str(item.get("claim_b") or "").split())
-        if not what or unsupported_numbers(what, [na, nb]):
-            continue
-        if ca.casefold() == cb.casefold():
-            continue
-        ca = ca if ca and not unsupported_numbers(ca, [na]) else _plain_claim(na, titles)
-        cb = cb if cb and not unsupported_numbers(cb, [nb]) else _plain_claim(nb, titles)
-        if _claim_revised(na, ca, nb, cb, published, texts):
+        found = checked_conflict(item, by_id, titles, figure_conflicts, published or {}, texts or {})
+        pair = frozenset((str(item.get("note_a")), str(item.get("note_b")))) if found else frozenset()
+        if found is None or pair in seen:
             continue
         seen.add(pair)
-        out.append(
-            Disagreement(
-                what=what,
-                claims=[
-                    DisagreementClaim(text=ca, article_id=na.article_id, citations=na.citations),
-                    DisagreementClaim(text=cb, article_id=nb.article_id, citations=nb.citations),
-                ],
-            )
-        )
+        out.append(found)
         if len(out) >= limit:
             break
-    return with_pairs(out)
+    return add_pairs(out, pairs, limit)
 
 
 def _claim_revised(
