@@ -155,26 +155,11 @@ def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a:
     )
 
 
-def write_disagreements(
-    model: BaseChatModel | None,
-    conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]],
-    titles: dict[str, str],
-    *,
-    call: Callable[[list[Any], dict[str, Any], int | None], dict[str, Any]] | None = None,
-) -> list[Disagreement]:
-    """The model phrases each candidate conflict, citing both sides; a disagreement survives only
-    if its claims cite notes from both articles, else the plain phrasing is used. ``call``
-    replaces ``structured_call(model, ...)`` (a briefing's cached calls)."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+FigureConflict = tuple[KeyFigure, str, KeyFigure, str]
 
-    def ask(messages: list[Any], schema: dict[str, Any], max_tokens: int | None) -> dict[str, Any]:
-        if call is not None:
-            return call(messages, schema, max_tokens)
-        assert model is not None, "write_disagreements needs a model or a call"
-        return structured_call(model, messages, schema, max_tokens=max_tokens)
 
-    if not conflicts:
-        return []
+def figure_pair_notes(conflicts: Sequence[FigureConflict]) -> tuple[list[Note], list[tuple[Note, Note]]]:
+    """Two numbered notes per conflict (one per side), and the pairs they form, in order."""
     notes: list[Note] = []
     pairs: list[tuple[Note, Note]] = []
     for fa, a, fb, b in conflicts:
@@ -183,7 +168,11 @@ def write_disagreements(
         nb = _figure_note(fb, b, len(notes) + 1)
         notes.append(nb)
         pairs.append((na, nb))
-    listing = "; ".join(f"{na.id} vs {nb.id}" for na, nb in pairs)
+    return notes, pairs
+
+
+def disagreements_schema(notes: Sequence[Note], n_pairs: int) -> dict[str, Any]:
+    """Exactly one disagreement per pair, each two claims citing one note id each."""
     claim = object_schema(
         {
             "text": string_schema(),
@@ -195,52 +184,77 @@ def write_disagreements(
             },
         }
     )
-    schema = object_schema(
-        {
-            "disagreements": array_schema(
-                object_schema({"what": string_schema(), "claims": array_schema(claim, 2, 2)}),
-                len(pairs),
-                len(pairs),
-            )
-        }
-    )
+    disagreement = object_schema({"what": string_schema(), "claims": array_schema(claim, 2, 2)})
+    return object_schema({"disagreements": array_schema(disagreement, n_pairs, n_pairs)})
+
+
+def phrased_disagreement(
+    item: dict[str, Any], conflict: FigureConflict, pair: tuple[Note, Note], titles: dict[str, str]
+) -> Disagreement:
+    """The model's phrasing of one conflict when its claims cite both articles and state only
+    their notes' numbers; else the plain phrasing from the figures themselves."""
+    fa, a, fb, b = conflict
+    na, nb = pair
+    by_id = {na.id: na, nb.id: nb}
+    claims: list[DisagreementClaim] = []
+    numbers_ok = True
+    for c in item.get("claims") or []:
+        if not isinstance(c, dict):
+            continue
+        sources = [s for s in (c.get("sources") or []) if s in (na.id, nb.id)]
+        cites = resolve_sources(sources, by_id)
+        text = " ".join(str(c.get("text") or "").split())
+        if cites and text:
+            if unsupported_numbers(text, [by_id[sources[0]]]):
+                numbers_ok = False  # a number its note does not state: use the figures' own
+            article_id = by_id[sources[0]].article_id
+            claims.append(DisagreementClaim(text=text, article_id=article_id, citations=cites))
+    what = " ".join(str(item.get("what") or "").split())
+    if not what or unsupported_numbers(what, [na, nb]):
+        what = fa.what or fb.what
+    if numbers_ok and len({c.article_id for c in claims}) == 2:
+        return Disagreement(what=what, claims=claims)
+    return _plain_disagreement(fa, fb, titles, a, b)
+
+
+def write_disagreements(
+    model: BaseChatModel | None,
+    conflicts: Sequence[FigureConflict],
+    titles: dict[str, str],
+    *,
+    call: Callable[[list[Any], dict[str, Any], int | None], dict[str, Any]] | None = None,
+) -> list[Disagreement]:
+    """The model phrases each candidate conflict, citing both sides; a disagreement survives only
+    if its claims cite notes from both articles, else the plain phrasing is used. ``call``
+    replaces ``structured_call(model, ...)`` (a briefing's cached calls)."""
+    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+
+    if not conflicts:
+        return []
+    notes, pairs = figure_pair_notes(conflicts)
+    listing = "; ".join(f"{na.id} vs {nb.id}" for na, nb in pairs)
     task = (
         f"The articles report different figures for the same thing in these pairs of notes: {listing}. "
         "For each pair, in that order, say in a few words what the figure measures ('what'), then give "
         "two claims: what each article reports, naming the article, each citing its note id."
     )
-    by_id = {n.id: n for n in notes}
-    out: list[Disagreement] = []
+    messages, schema = note_messages(notes, task), disagreements_schema(notes, len(pairs))
     try:
-        raw = ask(note_messages(notes, task), schema, WRITE_MAX_TOKENS)
+        if call is not None:
+            raw = call(messages, schema, WRITE_MAX_TOKENS)
+        else:
+            assert model is not None, "write_disagreements needs a model or a call"
+            raw = structured_call(model, messages, schema, max_tokens=WRITE_MAX_TOKENS)
         items = raw.get("disagreements") or []
     except NewsAgentError as exc:
         log.warning("could not phrase disagreements with the model (%s); using plain phrasing", exc)
         items = []
-    for k, ((fa, a, fb, b), (na, nb)) in enumerate(zip(conflicts, pairs, strict=True)):
-        item = items[k] if k < len(items) and isinstance(items[k], dict) else {}
-        claims: list[DisagreementClaim] = []
-        numbers_ok = True
-        for c in item.get("claims") or []:
-            if not isinstance(c, dict):
-                continue
-            sources = [s for s in (c.get("sources") or []) if s in (na.id, nb.id)]
-            cites = resolve_sources(sources, by_id)
-            text = " ".join(str(c.get("text") or "").split())
-            if cites and text:
-                if unsupported_numbers(text, [by_id[sources[0]]]):
-                    numbers_ok = False  # a number its note does not state: use the figures' own
-                claims.append(
-                    DisagreementClaim(text=text, article_id=by_id[sources[0]].article_id, citations=cites)
-                )
-        what = " ".join(str(item.get("what") or "").split())
-        if not what or unsupported_numbers(what, [na, nb]):
-            what = fa.what or fb.what
-        if numbers_ok and len({c.article_id for c in claims}) == 2:
-            out.append(Disagreement(what=what, claims=claims))
-        else:
-            out.append(_plain_disagreement(fa, fb, titles, a, b))
-    return out
+    items = [item if isinstance(item, dict) else {} for item in items]
+    items += [{}] * (len(pairs) - len(items))
+    return [
+        phrased_disagreement(item, conflict, pair, titles)
+        for item, conflict, pair in zip(items, conflicts, pairs, strict=False)
+    ]
 
 
 __all__ = ["find_conflicts", "unit_vectors", "utc_timestamp", "write_disagreements"]
