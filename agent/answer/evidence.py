@@ -211,6 +211,155 @@ class _Claim:
     support: tuple[int, int, int, int] | None = None  # (passage, lo, hi, cited id)
 
 
+@dataclass
+class _Reply:
+    """Builds the ``Answer`` to one question: what every outcome of ``verify`` shares."""
+
+    question: str
+    n_passages: int
+    model: str
+
+    def __call__(
+        self,
+        text: str,
+        status: AnswerStatus,
+        citations: list[Citation] | None = None,
+        unsupported: list[str] | None = None,
+        closest: Citation | None = None,
+    ) -> Answer:
+        return Answer(
+            question=self.question,
+            text=text,
+            status=status,
+            citations=citations or [],
+            unsupported=unsupported or [],
+            closest=closest,
+            passages_considered=self.n_passages,
+            model=self.model,
+        )
+
+
+def _closest_citation(evidence: Evidence, near: int | None) -> Citation | None:
+    """The shown sentence ``near`` as an unnumbered citation (shown beside an unconfirmed claim)."""
+    if near is None:
+        return None
+    s = evidence.by_id[near]
+    return evidence.citation(0, s.passage, s.index, s.index)
+
+
+def _support_by_ids(c: _Claim, evidence: Evidence, question: str) -> tuple[int, int, int, int] | None:
+    """The first of the claim's own ids whose sentence supports it in context."""
+    for sid in c.ids:
+        j = evidence.judge(c.text, question, sid)
+        if j.supported and j.span is not None:
+            return (evidence.by_id[sid].passage, j.span[0], j.span[1], sid)
+    return None
+
+
+def _support_nearby(c: _Claim, evidence: Evidence, question: str) -> tuple[int, int, int, int] | None:
+    """Another shown sentence that supports the claim: of a passage it cited first, nearest to a
+    cited id first, then the other passages.
+
+    The model reads ids off the prompt and may miss (measured on QuAIL n148_q9: "Wisconsin" for
+    "What state does Paul Ryan represent?" cited a sentence of another passage while the one
+    saying "Paul Ryan of Wisconsin" was shown). Support is judged exactly as for the id it gave.
+    """
+    cited_passages = {evidence.by_id[i].passage for i in c.ids}
+    nearby = sorted(
+        (s for s in evidence.shown if s.id not in c.ids),
+        key=lambda s: (s.passage not in cited_passages, min(abs(s.id - i) for i in c.ids)),
+    )
+    for s in nearby:
+        j = evidence.judge(c.text, question, s.id)
+        if j.supported and j.span is not None:
+            return (s.passage, j.span[0], j.span[1], s.id)
+    return None
+
+
+def _find_support(claims: list[_Claim], evidence: Evidence, question: str) -> None:
+    """Set each claim's ``support``: its own ids first, then a nearby sentence.
+
+    A decline ("The articles do not say how long it lasted.") is about the sources, not the
+    world: never a cited fact, even when a sentence shares its words ("the strike lasted …").
+    A claim with no word of its own beyond the question ("Yes.") is never moved to another
+    sentence, since almost any sentence about the question would "support" it.
+    """
+    for c in claims:
+        if is_decline(c.text):
+            continue
+        c.support = _support_by_ids(c, evidence, question)
+        if c.support is None and c.ids and adds(c.text, question):
+            c.support = _support_nearby(c, evidence, question)
+
+
+def _estimate_answer(
+    reply: _Reply, guesses: list[_Claim], said: str, question: str, evidence: Evidence
+) -> Answer:
+    """A duration question's unconfirmed guess: shown under ``ESTIMATE_PREFIX``, ``unverified``."""
+    prefer = [i for c in guesses for i in c.ids]
+    near = prefer[0] if prefer else evidence.closest(said, question)
+    guess = " ".join(_sentence(c.text) for c in guesses)
+    return reply(
+        ESTIMATE_PREFIX + guess,
+        "unverified",
+        unsupported=[c.text for c in guesses],
+        closest=_closest_citation(evidence, near),
+    )
+
+
+def _unconfirmed_answer(
+    reply: _Reply,
+    claims: list[_Claim],
+    said: str,
+    question: str,
+    evidence: Evidence,
+    model_status: str,
+    unverified: list[str],
+) -> Answer:
+    """No claim confirmed: a decline (``not_in_sources``) or the model's text marked unverified."""
+    if model_status == "not_in_sources" or is_decline(said):
+        # The model said the passages do not answer, and nothing it cited says otherwise.
+        shown = said if is_decline(said) else NOT_ANSWERED_TEXT
+        return reply(shown, "not_in_sources", unsupported=[] if is_decline(said) else unverified)
+    prefer = [i for c in claims for i in c.ids]
+    near = evidence.closest(said, question, prefer)
+    own = terms(said) - terms(question)
+    cited_any = bool(prefer)
+    if not cited_any and (near is None or not own & terms(evidence.text_of(near))):
+        # No sentence cited, and no shown sentence has a word of the claim beyond the
+        # question's: nothing here says this. A decline, not an answer to show.
+        return reply(NOT_ANSWERED_TEXT, "not_in_sources", unsupported=unverified)
+    closest = _closest_citation(evidence, near)
+    return reply(UNVERIFIED_PREFIX + said, "unverified", unsupported=unverified, closest=closest)
+
+
+def _cited_text(
+    claims: list[_Claim], missing: set[str], guesses: list[_Claim], evidence: Evidence
+) -> tuple[str, list[Citation]]:
+    """The answer rewritten with its supporting spans numbered in order of first use."""
+    numbers: dict[tuple[int, int, int], int] = {}
+    citations: list[Citation] = []
+    for c in claims:
+        if c.support is None:
+            continue
+        key = c.support[:3]
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            citations.append(evidence.citation(numbers[key], *key))
+    out: list[str] = []
+    for c in claims:
+        if c.support is None:
+            if c.text in missing:
+                out.append(_sentence(c.text))
+            continue
+        body = re.sub(r"([.!?]*)$", "", c.text).rstrip()
+        end = c.text[len(body) :].strip() or "."
+        out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
+    if guesses:  # what is cited stands; the estimate beside it stays marked as one
+        out.append(ESTIMATE_PREFIX + " ".join(_sentence(c.text) for c in guesses))
+    return " ".join(out), citations
+
+
 def verify(
     question: str,
     output: Mapping[str, Any],
@@ -231,123 +380,29 @@ def verify(
     """
     text = str(output.get("answer") or "").strip()
     model_status = str(output.get("status") or "answered")
-    listed = _ids(output.get("citations"), evidence)
-    n_passages = len(evidence.passages)
-
-    def make(
-        text: str,
-        status: AnswerStatus,
-        citations: list[Citation] | None = None,
-        unsupported: list[str] | None = None,
-        closest: Citation | None = None,
-    ) -> Answer:
-        return Answer(
-            question=question,
-            text=text,
-            status=status,
-            citations=citations or [],
-            unsupported=unsupported or [],
-            closest=closest,
-            passages_considered=n_passages,
-            model=model,
-        )
-
-    claims = _split_claims(text, evidence, listed)
+    reply = _Reply(question, len(evidence.passages), model)
+    claims = _split_claims(text, evidence, _ids(output.get("citations"), evidence))
     cited_any = any(c.ids for c in claims)
     said = strip_markers(text)
-
     if not claims or not cited_any and is_decline(said):
-        return make(said if is_decline(said) else NOT_ANSWERED_TEXT, "not_in_sources")
+        return reply(said if is_decline(said) else NOT_ANSWERED_TEXT, "not_in_sources")
 
-    for c in claims:
-        if is_decline(c.text):
-            # "The articles do not say how long it lasted." is about the sources, not the world:
-            # never a cited fact, even when a sentence shares its words ("the strike lasted …").
-            continue
-        for sid in c.ids:
-            j = evidence.judge(c.text, question, sid)
-            if j.supported and j.span is not None:
-                c.support = (evidence.by_id[sid].passage, j.span[0], j.span[1], sid)
-                break
-        if c.support is None and c.ids and adds(c.text, question):
-            # The model reads ids off the prompt and may miss: another shown sentence that
-            # supports the claim is the citation instead — of a passage it cited first, nearest
-            # to a cited id first, then the other passages (measured on QuAIL n148_q9: "Wisconsin"
-            # for "What state does Paul Ryan represent?" cited a sentence of another passage
-            # while the one saying "Paul Ryan of Wisconsin" was shown). Support is judged exactly
-            # as for the id it gave; a claim with no word of its own beyond the question ("Yes.")
-            # is never moved, since almost any sentence about the question would "support" it.
-            cited_passages = {evidence.by_id[i].passage for i in c.ids}
-            nearby = sorted(
-                (s for s in evidence.shown if s.id not in c.ids),
-                key=lambda s: (s.passage not in cited_passages, min(abs(s.id - i) for i in c.ids)),
-            )
-            for s in nearby:
-                j = evidence.judge(c.text, question, s.id)
-                if j.supported and j.span is not None:
-                    c.support = (s.passage, j.span[0], j.span[1], s.id)
-                    break
-
+    _find_support(claims, evidence, question)
     verified = [c for c in claims if c.support is not None]
     # "The articles do not say when." beside a cited claim says what is missing: it is kept
     # in the text uncited (it claims nothing about the world), never listed as unverified.
     missing = {c.text for c in claims if c.support is None and is_decline(c.text)}
     unverified = [c.text for c in claims if c.support is None and c.text not in missing]
-
     guesses = [c for c in claims if c.support is None and not is_decline(c.text)] if estimate else []
     if not verified and guesses:
-        prefer = [i for c in guesses for i in c.ids]
-        near = prefer[0] if prefer else evidence.closest(said, question)
-        closest = None
-        if near is not None:
-            s = evidence.by_id[near]
-            closest = evidence.citation(0, s.passage, s.index, s.index)
-        guess = " ".join(_sentence(c.text) for c in guesses)
-        guessed = [c.text for c in guesses]
-        return make(ESTIMATE_PREFIX + guess, "unverified", unsupported=guessed, closest=closest)
-
+        return _estimate_answer(reply, guesses, said, question, evidence)
     if not verified:
-        if model_status == "not_in_sources" or is_decline(said):
-            # The model said the passages do not answer, and nothing it cited says otherwise.
-            shown = said if is_decline(said) else NOT_ANSWERED_TEXT
-            return make(shown, "not_in_sources", unsupported=[] if is_decline(said) else unverified)
-        prefer = [i for c in claims for i in c.ids]
-        near = evidence.closest(said, question, prefer)
-        own = terms(said) - terms(question)
-        if not cited_any and (near is None or not own & terms(evidence.text_of(near))):
-            # No sentence cited, and no shown sentence has a word of the claim beyond the
-            # question's: nothing here says this. A decline, not an answer to show.
-            return make(NOT_ANSWERED_TEXT, "not_in_sources", unsupported=unverified)
-        closest = None
-        if near is not None:
-            s = evidence.by_id[near]
-            closest = evidence.citation(0, s.passage, s.index, s.index)
-        return make(UNVERIFIED_PREFIX + said, "unverified", unsupported=unverified, closest=closest)
+        return _unconfirmed_answer(reply, claims, said, question, evidence, model_status, unverified)
 
-    # Number the supporting spans in order of first use; rewrite the text with them.
-    numbers: dict[tuple[int, int, int], int] = {}
-    citations: list[Citation] = []
-    for c in verified:
-        assert c.support is not None
-        key = c.support[:3]
-        if key not in numbers:
-            numbers[key] = len(numbers) + 1
-            citations.append(evidence.citation(numbers[key], *key))
-    out: list[str] = []
-    for c in claims:
-        if c.support is None:
-            if c.text in missing and verified:
-                out.append(_sentence(c.text))
-            continue
-        body = re.sub(r"([.!?]*)$", "", c.text).rstrip()
-        end = c.text[len(body) :].strip() or "."
-        out.append(f"{body} [{numbers[c.support[:3]]}]{end}")
-    if guesses:  # what is cited stands; the estimate beside it stays marked as one
-        out.append(ESTIMATE_PREFIX + " ".join(_sentence(c.text) for c in guesses))
-    new_text = " ".join(out)
+    new_text, citations = _cited_text(claims, missing, guesses, evidence)
     unsure = unverified or missing or model_status in ("partial", "not_in_sources")
     status: AnswerStatus = "partial" if unsure else "answered"
-    return make(new_text, status, citations, unverified)
+    return reply(new_text, status, citations, unverified)
 
 
 def _sentence(text: str) -> str:
