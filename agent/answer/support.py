@@ -121,6 +121,38 @@ def negated(text: str, about: set[str]) -> bool:
     return False
 
 
+class _Shown:
+    """The span shown for a claim: the cited sentence, grown to the paragraph neighbours it needs.
+
+    Neighbours are tried before the cited sentence first (names are introduced before they are
+    referred to), then after it, nearest first.
+    """
+
+    def __init__(self, sentences: Sequence[Sentence], text: str, cited: int, paragraph: list[int]) -> None:
+        self.sentences, self.text = sentences, text
+        self.neighbours = [i for i in reversed(paragraph) if i < cited] + [i for i in paragraph if i > cited]
+        self.lo = self.hi = cited
+        self.terms = self.terms_of(cited)
+
+    def terms_of(self, i: int) -> set[str]:
+        return terms(self.text[self.sentences[i].start : self.sentences[i].end])
+
+    def needs(self, wanted: set[str]) -> bool:
+        """Whether the span holds one of ``wanted``, once grown to the nearest neighbour holding one."""
+        if wanted & self.terms:
+            return True
+        holder = next((i for i in self.neighbours if wanted & self.terms_of(i)), None)
+        if holder is None:
+            return False
+        self.lo, self.hi = min(self.lo, holder), max(self.hi, holder)
+        self.terms = set().union(*(self.terms_of(i) for i in range(self.lo, self.hi + 1)))
+        return True
+
+    @property
+    def text_shown(self) -> str:
+        return self.text[self.sentences[self.lo].start : self.sentences[self.hi].end]
+
+
 def judge(
     claim: str,
     question: str,
@@ -140,8 +172,7 @@ def judge(
     claim_terms = terms(claim)
     question_terms = terms(question)
     anchor = sentences[cited]
-    anchor_text = text[anchor.start : anchor.end]
-    anchor_terms = terms(anchor_text)
+    anchor_terms = terms(text[anchor.start : anchor.end])
 
     if not claim_terms:  # "Yes." / "No.": the cited sentence must at least be about the question
         ok = bool(anchor_terms & question_terms) or not question_terms
@@ -149,61 +180,30 @@ def judge(
     if not anchor_terms & ((claim_terms | question_terms) - _WEAK_STEMS):
         return Judgement(False, reason="the cited sentence is about something else")
 
-    # The paragraph around the cited sentence: the sentences before it first (names are
-    # introduced before they are referred to), then the ones after, nearest first.
     para = [i for i, s in enumerate(sentences) if s.paragraph == anchor.paragraph]
-    before = [i for i in reversed(para) if i < cited]
-    after = [i for i in para if i > cited]
-    neighbours = before + after
-    lo = hi = cited
-    shown_terms = set(anchor_terms)
-
-    def holding(wanted: set[str]) -> int | None:
-        """The nearest neighbour holding one of ``wanted``."""
-        return next((i for i in neighbours if wanted & terms(text[sentences[i].start : sentences[i].end])),
-                    None)
-
-    def take(i: int) -> None:
-        nonlocal lo, hi, shown_terms
-        lo, hi = min(lo, i), max(hi, i)
-        shown_terms = set().union(*(terms(text[s.start : s.end]) for s in sentences[lo : hi + 1]))
-
+    shown = _Shown(sentences, text, cited, para)
     # Numbers: each must be in the shown span (never taken from the question or the title).
     for num in sorted(numbers(claim)):
-        if num in shown_terms:
-            continue
-        holder = holding({num})
-        if holder is None:
+        if not shown.needs({num}):
             return Judgement(False, reason=f"the number {num} is not in the cited text")
-        take(holder)
-
     # Names: in the shown span, the title or the question; else the nearest neighbour holding it.
     title_terms = terms(title)
     para_text = text[sentences[para[0]].start : sentences[para[-1]].end]
     claim_names = names(claim, names(title) | names(para_text))
     for name in sorted(claim_names - question_terms - title_terms):
-        if name in shown_terms:
-            continue
-        holder = holding({name})
-        if holder is None:
+        if not shown.needs({name}):
             return Judgement(False, reason=f"the name '{name}' is not in the cited text or its context")
-        take(holder)
-
     # What the claim adds beyond the question and its names must touch the shown text at least
     # once (the title is about the article's topic, not this fact: "the summit was cancelled"
     # is not supported by a headline that says "summit").
     own = claim_terms - question_terms - _WEAK_STEMS - claim_names
-    if own and not own & shown_terms:
-        holder = holding(own)
-        if holder is None:
-            return Judgement(False, reason="nothing the claim adds is in the cited text")
-        take(holder)
+    if own and not shown.needs(own):
+        return Judgement(False, reason="nothing the claim adds is in the cited text")
 
-    shown = text[sentences[lo].start : sentences[hi].end]
-    shared = (claim_terms & shown_terms) - _WEAK_STEMS
-    if shared and negated(shown, shared) != negated(claim, shared):
+    shared = (claim_terms & shown.terms) - _WEAK_STEMS
+    if shared and negated(shown.text_shown, shared) != negated(claim, shared):
         return Judgement(False, reason="a negation is dropped or added")
-    return Judgement(True, (lo, hi))
+    return Judgement(True, (shown.lo, shown.hi))
 
 
 _WEAK_STEMS = frozenset(_stem(w) for w in _WEAK)
