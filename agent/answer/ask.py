@@ -128,26 +128,36 @@ def needs_retry(raw: dict[str, Any]) -> bool:
     return bool(said) and not cited and not is_decline(said) and raw.get("status") != "not_in_sources"
 
 
-def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dict[str, Any], Answer]:
-    """``chain.invoke({"question": str, "passages": list[Passage], "on_text": callable|None})``
-    → verified ``Answer``. Requires at least one passage (``answer_question`` handles none)."""
-    from agent.models.structured import InvalidOutput, reported_name, structured_call
+class _AnswerSteps:
+    """The chain's steps for one model: fill the prompt, call the model, verify (one retry)."""
 
-    prompt = load_prompt(PROMPT_NAME).chat_template()
-    name = reported_name(model) or settings.resolved_model
+    def __init__(self, settings: Settings, model: BaseChatModel) -> None:
+        from agent.models.structured import reported_name  # lazy: agent.models costs ~1 s
 
-    def call(x: dict[str, Any], messages: list[BaseMessage]) -> dict[str, Any] | None:
+        self.settings, self.model = settings, model
+        self.name = reported_name(model) or settings.resolved_model
+
+    def fill(self, x: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "passages": x["evidence"].format(),
+            "question": x["question"],
+            "note": (x.get("note") or "") + (ESTIMATE_NOTE if x.get("estimate") else ""),
+        }
+
+    def call(self, x: dict[str, Any], messages: list[BaseMessage]) -> dict[str, Any] | None:
         """The model's validated JSON, or None when its reply could not be read (both attempts
         broke the format, e.g. cut off at max_tokens mid-loop): an honest "no answer" beats an
         exception in the middle of a chat or a batch of questions."""
+        from agent.models.structured import InvalidOutput, structured_call
+
         on_text = x.get("on_text")
         try:
             raw = structured_call(
-                model,
+                self.model,
                 messages,
                 answer_schema(x["evidence"].ids),
                 on_partial=_TextStreamer(on_text) if on_text else None,
-                max_tokens=settings.max_answer_tokens,
+                max_tokens=self.settings.max_answer_tokens,
             )
         except InvalidOutput as exc:
             log.warning("the model's reply could not be read: %s", exc)
@@ -155,23 +165,28 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
         log.debug("model output: %s", json.dumps(raw, ensure_ascii=False))
         return raw
 
-    def generate(x: dict[str, Any]) -> dict[str, Any] | None:
-        return call(x, x["prompt"].to_messages())
+    def generate(self, x: dict[str, Any]) -> dict[str, Any] | None:
+        return self.call(x, x["prompt"].to_messages())
 
-    def check(x: dict[str, Any]) -> Answer:
+    def verified(self, x: dict[str, Any], raw: dict[str, Any]) -> Answer:
+        return verify(x["question"], raw, x["evidence"], model=self.name, estimate=bool(x.get("estimate")))
+
+    def check(self, x: dict[str, Any]) -> Answer:
         if x["raw"] is None:
-            return unreadable(x["question"], len(x["passages"]), name)
-        estimate = bool(x.get("estimate"))
-        answer = verify(x["question"], x["raw"], x["evidence"], model=name, estimate=estimate)
+            return unreadable(x["question"], len(x["passages"]), self.name)
+        answer = self.verified(x, x["raw"])
         if answer.citations or not needs_retry(x["raw"]):
             return answer
-        # An answer that cites no sentence id cannot be checked at all: one retry, told why, in
-        # the same conversation so llama.cpp re-evaluates only the new turn; its answer is
-        # verified exactly like the first, and if it fails too the first verdict stays.
+        return self.retry(x, answer)
+
+    def retry(self, x: dict[str, Any], answer: Answer) -> Answer:
+        """An answer that cites no sentence id cannot be checked at all: one retry, told why, in
+        the same conversation so llama.cpp re-evaluates only the new turn; its answer is
+        verified exactly like the first, and if it fails too the first verdict stays."""
         log.info("the answer cited no sentence; retrying once with feedback")
         if x.get("on_text"):
             x["on_text"](RETRY_NOTICE)
-        raw = call(
+        raw = self.call(
             x,
             [
                 *x["prompt"].to_messages(),
@@ -181,22 +196,21 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
         )
         if raw is None:
             return answer
-        second = verify(x["question"], raw, x["evidence"], model=name, estimate=estimate)
+        second = self.verified(x, raw)
         return second if second.citations or not answer.text.startswith("The model's answer") else answer
 
-    def fill(x: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "passages": x["evidence"].format(),
-            "question": x["question"],
-            "note": (x.get("note") or "") + (ESTIMATE_NOTE if x.get("estimate") else ""),
-        }
 
-    render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(fill) | prompt)
+def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dict[str, Any], Answer]:
+    """``chain.invoke({"question": str, "passages": list[Passage], "on_text": callable|None})``
+    → verified ``Answer``. Requires at least one passage (``answer_question`` handles none)."""
+    steps = _AnswerSteps(settings, model)
+    prompt = load_prompt(PROMPT_NAME).chat_template()
+    render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(steps.fill) | prompt)
     chain: Runnable[dict[str, Any], Answer] = (
         RunnablePassthrough.assign(evidence=RunnableLambda(lambda x: Evidence(x["passages"])))
         | RunnablePassthrough.assign(prompt=render)
-        | RunnablePassthrough.assign(raw=RunnableLambda(generate))
-        | RunnableLambda(check)
+        | RunnablePassthrough.assign(raw=RunnableLambda(steps.generate))
+        | RunnableLambda(steps.check)
     )
     return chain
 
