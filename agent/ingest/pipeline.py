@@ -103,6 +103,119 @@ def _windows(items: Iterable[Article | IngestItem], size: int) -> Iterator[list[
         yield window
 
 
+def _failed(a: Article, error: str) -> IngestItem:
+    return IngestItem(input=_label(a), status="failed", article_id=a.id, title=a.title,
+                      warnings=a.warnings, error=error)
+
+
+def _written(p: _Pending) -> IngestItem:
+    a = p.article
+    return IngestItem(input=_label(a), status=p.status, article_id=a.id, title=a.title,
+                      warnings=a.warnings, chunks=len(p.chunks), controls_removed=p.controls,
+                      truncated_at=p.truncated_at,
+                      text_chars=None if p.truncated_at is None else len(a.text))
+
+
+class _IngestRun:
+    """One ``ingest`` call: articles queued until ~``FLUSH_BATCHES`` embedding batches of chunks
+    are pending, then embedded and written together; outcomes kept in input order."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings,
+                 progress: Callable[[IngestItem], None] | None,
+                 chunk_progress: ChunkProgress | None) -> None:
+        self.store, self.embedder, self.settings = store, embedder, settings
+        self.progress, self.chunk_progress = progress, chunk_progress
+        self.done: list[tuple[int, IngestItem]] = []  # (input position, outcome)
+        self.pending: list[_Pending] = []
+        self.pending_chunks = 0
+        self.batch_size = max(1, settings.embed_batch_size)
+        self.seen: dict[str, str] = {}  # ids queued in this run → their hash (duplicates across inputs)
+
+    def emit(self, seq: int, item: IngestItem) -> None:
+        self.done.append((seq, item))
+        if self.progress is not None:
+            self.progress(item)
+
+    def fits(self, text: str) -> bool:
+        return self.embedder.count_tokens(text) <= self.embedder.max_input_tokens
+
+    def run(self, articles: Iterable[Article | IngestItem]) -> list[IngestItem]:
+        seq = 0
+        for window in _windows(articles, LOOKUP_WINDOW):
+            ids = [x.id for x in window if isinstance(x, Article) and x.id not in self.seen]
+            stored = self.store.article_hashes(ids) if ids else {}
+            for item in window:
+                seq += 1
+                if isinstance(item, IngestItem):
+                    self.emit(seq, item)
+                    continue
+                queued = self.prepare(seq, item, stored)
+                if isinstance(queued, IngestItem):
+                    self.emit(seq, queued)
+                    continue
+                self.pending.append(queued)
+                self.pending_chunks += len(queued.chunks)
+                if self.pending_chunks >= self.batch_size * FLUSH_BATCHES:
+                    self.flush()
+        self.flush()
+        self.done.sort(key=lambda d: d[0])
+        return [item for _, item in self.done]
+
+    def prepare(self, seq: int, item: Article, stored: dict[str, str]) -> _Pending | IngestItem:
+        """The article cleaned, hashed and chunked for writing, or its outcome when it is
+        unchanged or cannot be indexed."""
+        from agent.ingest.chunk import chunk_text
+
+        a, controls = sanitize_article(item)
+        h = content_hash(a)
+        if not a.content_hash:
+            a = a.model_copy(update={"content_hash": h})
+        previous = self.seen[a.id] if a.id in self.seen else stored.get(a.id)
+        if previous == h:
+            return IngestItem(input=_label(a), status="unchanged", article_id=a.id, title=a.title,
+                              warnings=a.warnings)
+        try:
+            cap = self.settings.max_chunks_per_article or None
+            chunks = chunk_text(a.id, a.text, self.settings.chunk_tokens, self.fits, limit=cap)
+        except (NewsAgentError, ValueError) as e:
+            return _failed(a, f"cannot chunk the article text: {e}")
+        if not chunks:
+            return _failed(a, "the article has no text to index; check the input")
+        cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
+        self.seen[a.id] = h
+        return _Pending(seq, a, chunks, "updated" if previous is not None else "added", controls, cut)
+
+    def flush(self) -> None:
+        """Embed and write the pending articles; each gets its outcome."""
+        if not self.pending:
+            return
+        vectors = _embed_reporting(self.embedder, self.pending, self.batch_size, self.chunk_progress)
+        batch: list[tuple[Article, list[Chunk], np.ndarray]] = []
+        offset = 0
+        for p in self.pending:
+            batch.append((p.article, p.chunks, vectors[offset : offset + len(p.chunks)]))
+            offset += len(p.chunks)
+        for p, error in zip(self.pending, self.write(batch), strict=True):
+            self.emit(p.seq, _failed(p.article, error) if error is not None else _written(p))
+        self.pending, self.pending_chunks = [], 0
+
+    def write(self, batch: list[tuple[Article, list[Chunk], np.ndarray]]) -> list[str | None]:
+        """Write the batch in one go; when that fails, one by one to find the article at fault
+        (its error, None for each written)."""
+        try:
+            self.store.replace_articles(batch)
+            return [None] * len(batch)
+        except NewsAgentError:
+            errors: list[str | None] = []
+            for item in batch:
+                try:
+                    self.store.replace_article(*item)
+                    errors.append(None)
+                except NewsAgentError as e:
+                    errors.append(str(e))
+            return errors
+
+
 def ingest(
     inputs: Sequence[str],
     store: Store,
@@ -120,104 +233,14 @@ def ingest(
     each article's chunks are embedded (see ``ChunkProgress``).
     ``articles`` replaces the loader (tests, or callers that build Articles themselves).
     """
-    from agent.ingest.chunk import chunk_text
-
     started = time.perf_counter()
-    done: list[tuple[int, IngestItem]] = []  # (input position, outcome)
     store.recover()  # leftovers of an ingest that was killed
-
-    def emit(seq: int, item: IngestItem) -> None:
-        done.append((seq, item))
-        if progress is not None:
-            progress(item)
-
-    def fits(text: str) -> bool:
-        return embedder.count_tokens(text) <= embedder.max_input_tokens
-
-    pending: list[_Pending] = []
-    pending_chunks = 0
-    flush_at = max(1, settings.embed_batch_size) * FLUSH_BATCHES
-    seen: dict[str, str] = {}  # ids queued in this run → their hash (duplicates across inputs)
-
-    def flush() -> None:
-        nonlocal pending, pending_chunks
-        if not pending:
-            return
-        vectors = _embed_reporting(embedder, pending, max(1, settings.embed_batch_size),
-                                   chunk_progress)
-        batch, offset = [], 0
-        for p in pending:
-            batch.append((p.article, p.chunks, vectors[offset : offset + len(p.chunks)]))
-            offset += len(p.chunks)
-        try:
-            store.replace_articles(batch)
-            errors: list[str | None] = [None] * len(pending)
-        except NewsAgentError:
-            errors = []  # find the article at fault: write them one by one
-            for item in batch:
-                try:
-                    store.replace_article(*item)
-                    errors.append(None)
-                except NewsAgentError as e:
-                    errors.append(str(e))
-        for p, error in zip(pending, errors, strict=True):
-            a = p.article
-            if error is not None:
-                emit(p.seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
-                                       title=a.title, warnings=a.warnings, error=error))
-            else:
-                emit(p.seq, IngestItem(input=_label(a), status=p.status, article_id=a.id,
-                                       title=a.title, warnings=a.warnings, chunks=len(p.chunks),
-                                       controls_removed=p.controls, truncated_at=p.truncated_at,
-                                       text_chars=None if p.truncated_at is None else len(a.text)))
-        pending, pending_chunks = [], 0
-
     if articles is None:
         from agent.ingest.load import iter_articles
 
         articles = iter_articles(inputs, settings)
-
-    seq = 0
-    for window in _windows(articles, LOOKUP_WINDOW):
-        ids = [x.id for x in window if isinstance(x, Article) and x.id not in seen]
-        stored = store.article_hashes(ids) if ids else {}
-        for item in window:
-            seq += 1
-            if isinstance(item, IngestItem):
-                emit(seq, item)
-                continue
-            a, controls = sanitize_article(item)
-            h = content_hash(a)
-            if not a.content_hash:
-                a = a.model_copy(update={"content_hash": h})
-            previous = seen[a.id] if a.id in seen else stored.get(a.id)
-            if previous == h:
-                emit(seq, IngestItem(input=_label(a), status="unchanged", article_id=a.id,
-                                title=a.title, warnings=a.warnings))
-                continue
-            try:
-                cap = settings.max_chunks_per_article or None
-                chunks = chunk_text(a.id, a.text, settings.chunk_tokens, fits, limit=cap)
-            except (NewsAgentError, ValueError) as e:
-                emit(seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
-                                     title=a.title, warnings=a.warnings,
-                                     error=f"cannot chunk the article text: {e}"))
-                continue
-            if not chunks:
-                emit(seq, IngestItem(input=_label(a), status="failed", article_id=a.id,
-                                     title=a.title, warnings=a.warnings,
-                                     error="the article has no text to index; check the input"))
-                continue
-            cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
-            seen[a.id] = h
-            pending.append(_Pending(seq, a, chunks, "updated" if previous is not None else "added",
-                                    controls, cut))
-            pending_chunks += len(chunks)
-            if pending_chunks >= flush_at:
-                flush()
-    flush()
-    done.sort(key=lambda d: d[0])
-    return IngestReport(items=[item for _, item in done], seconds=time.perf_counter() - started)
+    items = _IngestRun(store, embedder, settings, progress, chunk_progress).run(articles)
+    return IngestReport(items=items, seconds=time.perf_counter() - started)
 
 
 def _embed_reporting(embedder: Embedder, pending: list[_Pending], batch: int,
