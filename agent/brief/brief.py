@@ -225,6 +225,48 @@ def summary_claim_conflicts(
     return new
 
 
+def summary_sections(
+    get_model: ModelOnDemand,
+    articles: list[Article],
+    summaries: list[ArticleSummary],
+    groups: list[list[int]],
+    settings: Settings,
+    figure_conflicts: list[Any],
+    steps: WriteSteps,
+) -> tuple[list[BriefingSection], list[Disagreement], int]:
+    """Per storyline: its section, then (two or more articles) its contradicting claims; and the
+    sentences dropped."""
+    dropped = 0
+    sections: list[BriefingSection] = []
+    claim_conflicts: list[Disagreement] = []
+    for g in groups:
+        group_summaries = [summaries[i] for i in g]
+        section, d = summary_section(get_model, group_summaries, settings)
+        dropped += d
+        if section is not None:
+            sections.append(section)
+        steps.step()
+        if len(g) >= 2:
+            stories = [articles[i] for i in g]
+            claim_conflicts += summary_claim_conflicts(
+                get_model, articles, stories, group_summaries, settings, figure_conflicts, claim_conflicts
+            )
+            steps.step()
+    return sections, claim_conflicts, dropped
+
+
+def summary_overview(
+    get_model: ModelOnDemand, summaries: list[ArticleSummary], settings: Settings, topic: str | None
+) -> tuple[str, list[BriefingSentence], int]:
+    """The title and overview written from every summary's first points; sentences dropped."""
+    overview_notes = fit_notes(
+        summary_notes(summaries, points=3, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+    )
+    if not overview_notes:
+        return "", [], 0
+    return _write_overview(get_model(), overview_notes, topic)
+
+
 def briefing_from_summaries(
     *,
     store: Any,
@@ -266,30 +308,12 @@ def briefing_from_summaries(
 
     multi = [g for g in groups if len(g) >= 2]  # storylines where articles can contradict
     steps = WriteSteps(tick, len(groups) + len(multi) + 1 + (1 if conflicts else 0))
-    dropped = 0
-    sections: list[BriefingSection] = []
-    claim_conflicts: list[Disagreement] = []
-    for g in groups:
-        group_summaries = [summaries[i] for i in g]
-        section, d = summary_section(get_model, group_summaries, settings)
-        dropped += d
-        if section is not None:
-            sections.append(section)
-        steps.step()
-        if len(g) >= 2:
-            stories = [articles[i] for i in g]
-            claim_conflicts += summary_claim_conflicts(
-                get_model, articles, stories, group_summaries, settings, conflicts, claim_conflicts
-            )
-            steps.step()
-
-    overview_notes = fit_notes(
-        summary_notes(summaries, points=3, figures=False), notes_budget(settings, WRITE_MAX_TOKENS)
+    sections, claim_conflicts, dropped = summary_sections(
+        get_model, articles, summaries, groups, settings, conflicts, steps
     )
-    title, overview = "", list[BriefingSentence]()
-    if overview_notes:
-        title, overview, d = _write_overview(get_model(), overview_notes, topic)
-        dropped += d
+
+    title, overview, d = summary_overview(get_model, summaries, settings, topic)
+    dropped += d
     steps.step()
 
     disagreements: list[Disagreement] = []

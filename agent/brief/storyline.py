@@ -285,6 +285,18 @@ def briefing_title(topic: str | None, sections: list[BriefingSection]) -> str:
     return title
 
 
+def all_article_keys(articles: list[Article], tick: Callable[[str, int, int], None]) -> list[ArticleKeys]:
+    """Each article's key sentences, ticking ``sentences``. Bag-of-words vectors pick them as
+    well as MiniLM does (bench/bench_select.py) at a fraction of the cost; MiniLM is kept for
+    grouping, one vector per article."""
+    keys: list[ArticleKeys] = []
+    tick("sentences", 0, len(articles))
+    for i, a in enumerate(articles, start=1):
+        keys.append(article_keys(a))
+        tick("sentences", i, len(articles))
+    return keys
+
+
 def briefing_by_storylines(
     *,
     store: Any,
@@ -315,13 +327,7 @@ def briefing_by_storylines(
     calls = CachedCalls(Path(settings.cache_dir) / "briefing_calls", label, get_model, refresh=refresh)
 
     emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
-    keys: list[ArticleKeys] = []
-    tick("sentences", 0, len(articles))
-    for i, a in enumerate(articles, start=1):
-        # Bag-of-words vectors pick key sentences as well as MiniLM does (bench/bench_select.py)
-        # at a fraction of the cost; MiniLM is kept for grouping, one vector per article.
-        keys.append(article_keys(a))
-        tick("sentences", i, len(articles))
+    keys = all_article_keys(articles, tick)
 
     tick("group", 0, 1)
     groups = group(keys, emb)
