@@ -121,6 +121,66 @@ def _key_sentence_items(
     return items
 
 
+def _full_text_items(
+    article: Article, chat: BaseChatModel, settings: Settings, verifier: Verifier, chunks: list[Chunk]
+) -> tuple[Items, int, int]:
+    """The earlier method: the whole text in one call (a coverage call per third no point
+    cites), or map-reduce over parts when it does not fit; the items, the extra items dropped
+    by the merge, and the number of parts."""
+    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+
+    budget = text_budget(settings)
+    spans = [(0, len(article.text))] if count_tokens(article.text) <= budget else split_parts(chunks, budget)
+    parts: list[Items] = []
+    for i, (start, end) in enumerate(spans, start=1):
+        part = (i, len(spans)) if len(spans) > 1 else None
+        messages = summary_messages(article, article.text[start:end], part)
+        prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
+        # A grammar (the local model's) can hold figure values to the ones written in the
+        # article; elsewhere (servers, fakes) the list is left out and verification decides.
+        candidates = figure_candidates(defang(article.text[start:end])) if _grammar_backed(chat) else []
+        schema = summary_schema(2, 5, candidates) if part else summary_schema(figures=candidates)
+        raw = structured_call(chat, messages, schema, max_tokens=_output_tokens(settings, prompt_tokens))
+        parts.append(verify_items(raw, verifier))  # verified against the FULL article text
+    if len(parts) == 1:
+        items = parts[0]
+        items.key_points = fill_coverage_gaps(items.key_points, chunks, verifier, chat)
+        return items, 0, 1
+    items, extra_dropped = merge_parts(parts, article, chat, settings)
+    return items, extra_dropped, len(parts)
+
+
+def _assemble(
+    article: Article, items: Items, label: str, method: SummaryMethod, dropped: int, n_parts: int
+) -> ArticleSummary:
+    """The ``ArticleSummary`` of verified ``items``, its entities sorted, its citations numbered."""
+    people, organisations, places = sort_entities(items.people, items.organisations, items.places)
+    summary = ArticleSummary(
+        article_id=article.id,
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        published=article.published,
+        content_hash=article_hash(article),
+        headline=items.headline or article.title,
+        summary=items.summary,
+        key_points=items.key_points[:MAX_KEY_POINTS],
+        people=people,
+        organisations=organisations,
+        places=places,
+        key_figures=items.key_figures,
+        dates_events=items.dates_events,
+        quotes=items.quotes,
+        model=label,
+        prompt_version=prompt_version(method),
+        dropped=dropped,
+        parts=n_parts,
+        generated_at=datetime.now(UTC),
+    )
+    renumber(summary)
+    return summary
+
+
 @records_usage  # result.usage: tokens of the calls made (zero for a cached summary)
 def summarize_article(
     article: Article,
@@ -142,7 +202,7 @@ def summarize_article(
     ``model`` may be a zero-argument factory, so a cached summary never loads a model.
     Cached under ``settings.cache_dir / "summaries"``; ``refresh=True`` ignores the cache.
     """
-    from agent.models.structured import model_name_of, structured_call  # lazy: agent.models costs ~1 s
+    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     if not article.text.strip():
         raise InvalidArgumentError(f"article {article.id!r} has no text to summarise; re-ingest it")
@@ -162,59 +222,14 @@ def summarize_article(
 
     chunks = chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
     verifier = Verifier(article, chunks)
-    budget = text_budget(settings)
-    parts: list[Items] = []
     key = None
     if method == "key_sentences":
         key = _key_sentence_items(article, chat, settings, verifier, embedder)
     if key is not None:
-        parts.append(key)
-    fits = count_tokens(article.text) <= budget
-    spans = [] if parts else [(0, len(article.text))] if fits else split_parts(chunks, budget)
-    for i, (start, end) in enumerate(spans, start=1):
-        part = (i, len(spans)) if len(spans) > 1 else None
-        messages = summary_messages(article, article.text[start:end], part)
-        prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
-        # A grammar (the local model's) can hold figure values to the ones written in the
-        # article; elsewhere (servers, fakes) the list is left out and verification decides.
-        candidates = figure_candidates(defang(article.text[start:end])) if _grammar_backed(chat) else []
-        schema = summary_schema(2, 5, candidates) if part else summary_schema(figures=candidates)
-        raw = structured_call(chat, messages, schema, max_tokens=_output_tokens(settings, prompt_tokens))
-        parts.append(verify_items(raw, verifier))  # verified against the FULL article text
-
-    extra_dropped = 0
-    if key is not None:
-        items = parts[0]  # the key sentences already cover every third of the article
-    elif len(parts) == 1:
-        items = parts[0]
-        items.key_points = fill_coverage_gaps(items.key_points, chunks, verifier, chat)
+        items, extra_dropped, n_parts = key, 0, 1  # the key sentences already cover every third
     else:
-        items, extra_dropped = merge_parts(parts, article, chat, settings)
-
-    people, organisations, places = sort_entities(items.people, items.organisations, items.places)
-    summary = ArticleSummary(
-        article_id=article.id,
-        title=article.title,
-        source=article.source,
-        url=article.url,
-        published=article.published,
-        content_hash=article_hash(article),
-        headline=items.headline or article.title,
-        summary=items.summary,
-        key_points=items.key_points[:MAX_KEY_POINTS],
-        people=people,
-        organisations=organisations,
-        places=places,
-        key_figures=items.key_figures,
-        dates_events=items.dates_events,
-        quotes=items.quotes,
-        model=label,
-        prompt_version=prompt_version(method),
-        dropped=verifier.dropped + extra_dropped,
-        parts=len(parts),
-        generated_at=datetime.now(UTC),
-    )
-    renumber(summary)
+        items, extra_dropped, n_parts = _full_text_items(article, chat, settings, verifier, chunks)
+    summary = _assemble(article, items, label, method, verifier.dropped + extra_dropped, n_parts)
     save_cached(path, summary)
     return summary
 
