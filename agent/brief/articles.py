@@ -88,9 +88,35 @@ def select_articles(
     until: datetime | None,
     source: str | None,
     max_articles: int,
+    tick: Callable[[str, int, int], None] | None = None,
 ) -> list[Article]:
     """Topic → hybrid retrieval grouped to unique articles by best rank; no topic → the newest
-    articles in the window. Raises ``NoArticlesError`` when nothing matches."""
+    articles in the window. Raises ``NoArticlesError`` when nothing matches. ``tick`` reports
+    the ``select`` step (0 of 1, then 1 of 1)."""
+    if tick is not None:
+        tick("select", 0, 1)
+    found = _select(store, retriever, topic=topic, since=since, until=until, source=source,
+                    max_articles=max_articles)
+    if tick is not None:
+        tick("select", 1, 1)
+    return found
+
+
+def embedder_of(embedder: Any, store: Any, retriever: Any) -> Any:
+    """The embedder a briefing groups with: the one given, else the store's or the retriever's."""
+    return embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
+
+
+def _select(
+    store: Any,
+    retriever: Any,
+    *,
+    topic: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    max_articles: int,
+) -> list[Article]:
     if max_articles < 1:
         raise InvalidArgumentError(f"max_articles must be at least 1, got {max_articles}")
     if topic and topic.strip():

@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agent.brief.articles import ModelOnDemand, select_articles, ticker
+from agent.brief.articles import ModelOnDemand, embedder_of, select_articles, ticker
 from agent.brief.citing import renumber_briefing, resolve_sentences
 from agent.brief.claims import (
     MAX_CLAIM_CONFLICTS,
@@ -291,15 +291,12 @@ def briefing_from_summaries(
     from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
 
     tick = ticker(progress)
-    tick("select", 0, 1)
-    articles = select_articles(
-        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
-    )
-    tick("select", 1, 1)
+    articles = select_articles(store, retriever, topic=topic, since=since, until=until, source=source,
+                               max_articles=max_articles, tick=tick)
     get_model = ModelOnDemand(model)
     summaries = summarise_all(articles, get_model, settings, refresh, tick)
 
-    emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
+    emb = embedder_of(embedder, store, retriever)
     tick("group", 0, 1)
     groups = group_storylines(summaries, emb) if emb is not None else [[i] for i in range(len(summaries))]
     texts = {a.id: a.text for a in articles}

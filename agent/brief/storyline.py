@@ -27,7 +27,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.brief.articles import ModelOnDemand, select_articles, ticker
+from agent.brief.articles import ModelOnDemand, embedder_of, select_articles, ticker
 from agent.brief.call_cache import CachedCalls
 from agent.brief.citing import renumber_briefing, resolve_sentences
 from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
@@ -316,17 +316,14 @@ def briefing_by_storylines(
     from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     tick = ticker(progress)
-    tick("select", 0, 1)
-    articles = select_articles(
-        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
-    )
-    tick("select", 1, 1)
+    articles = select_articles(store, retriever, topic=topic, since=since, until=until, source=source,
+                               max_articles=max_articles, tick=tick)
 
     get_model = ModelOnDemand(model)
     label = model_name_of(get_model.loaded, settings)
     calls = CachedCalls(Path(settings.cache_dir) / "briefing_calls", label, get_model, refresh=refresh)
 
-    emb = embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
+    emb = embedder_of(embedder, store, retriever)
     keys = all_article_keys(articles, tick)
 
     tick("group", 0, 1)
