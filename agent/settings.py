@@ -3,7 +3,12 @@
 Precedence, lowest to highest: built-in defaults < config file
 (``~/.config/newsagent/config.toml``, then ``./newsagent.toml``) < environment
 variables (``NEWSAGENT_<NAME>``, plus the conventional ``OPENAI_API_KEY``,
-``OPENAI_BASE_URL`` and ``CHROMA_HOST``) < CLI flags / keyword overrides.
+``OPENAI_BASE_URL`` and ``CHROMA_HOST``) < a preset < CLI flags / keyword overrides.
+
+A preset (``--preset fast``, ``Agent(preset="fast")``, ``NEWSAGENT_PRESET=fast`` or
+``preset = "fast"`` in a config file) is a file of settings chosen together
+(``agent.preset_files``): chosen by name it beats the ambient config and environment, and
+any flag or keyword given beside it beats the preset (``--preset fast --top-k 8``).
 
 Every field is documented, because ``agent config`` prints them and the CLI flags
 reuse the descriptions.
@@ -27,6 +32,7 @@ from pydantic_settings import (
 )
 
 from agent.errors import InvalidArgumentError
+from agent.preset_files import read_preset
 
 
 def _physical_cores() -> int:
@@ -62,6 +68,12 @@ class Settings(BaseSettings):
         extra="ignore",
         populate_by_name=True,
         validate_default=True,
+    )
+
+    preset: str | None = Field(
+        None,
+        description="A named set of settings (`agent config --presets` lists them: fast = the "
+        "0.5B model and a smaller passage budget) or a path to a .toml file of settings.",
     )
 
     # --- storage -----------------------------------------------------------------
@@ -181,7 +193,8 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         files = [p for p in CONFIG_FILES if p.is_file()]
         toml = TomlConfigSettingsSource(settings_cls, toml_file=files) if files else None
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        preset = PresetSettingsSource(settings_cls, init_settings, toml)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, preset, env_settings]
         if toml is not None:
             sources.append(toml)
         return tuple(sources)
@@ -224,6 +237,36 @@ class Settings(BaseSettings):
         data["resolved_model"] = self.resolved_model
         data["resolved_context_tokens"] = self.resolved_context_tokens
         return data
+
+
+class PresetSettingsSource(PydanticBaseSettingsSource):
+    """The chosen preset's settings, between the keywords and the environment.
+
+    The name comes from the keywords, else ``NEWSAGENT_PRESET``, else a config file; the file's
+    keys are checked like keywords (a misspelt key in your preset is an error, not ignored).
+    """
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        init: PydanticBaseSettingsSource,
+        toml: PydanticBaseSettingsSource | None,
+    ) -> None:
+        super().__init__(settings_cls)
+        self.init, self.toml = init, toml
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ returns the whole preset at once
+
+    def __call__(self) -> dict[str, Any]:
+        name = getattr(self.init, "init_kwargs", {}).get("preset")
+        if name is None:
+            name = os.environ.get("NEWSAGENT_PRESET") or (self.toml() if self.toml else {}).get("preset")
+        if not name:
+            return {}
+        _, values = read_preset(str(name))
+        check_setting_names(values)
+        return values
 
 
 def setting_names() -> set[str]:

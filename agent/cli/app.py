@@ -34,6 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 #: Global option (parameter name) → the setting it overrides.
 GLOBAL_SETTINGS = {
+    "preset": "preset",
     "index": "index_path",
     "chroma_url": "chroma_url",
     "provider": "provider",
@@ -101,7 +102,7 @@ app = typer.Typer(
         "  agent ingest examples/articles\n\n"
         '  agent ask "How much rain fell before the River Ash flood?"\n\n'
         "Settings come from defaults < ~/.config/newsagent/config.toml or ./newsagent.toml "
-        "< NEWSAGENT_* env vars < these flags. See `agent config`."
+        "< NEWSAGENT_* env vars < --preset < these flags. See `agent config`."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -127,6 +128,14 @@ def _configure_logging(verbose: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="Settings chosen together: fast (0.5B model, smaller budget), thorough (more passages), "
+            "or a .toml file. Flags beside it win. `agent config --presets` lists them.",
+        ),
+    ] = None,
     index: Annotated[
         Path | None, typer.Option("--index", help="Folder of the embedded Chroma index [./index].")
     ] = None,
@@ -164,6 +173,7 @@ def main(
 ) -> None:
     """Global options go before or after the command: `agent --index my_index ask ...`."""
     given = {
+        "preset": preset,
         "index": index,
         "chroma_url": chroma_url,
         "provider": provider,

@@ -39,6 +39,9 @@ def make_agent(ctx: typer.Context, **more: Any) -> api.Agent:
         where = ".".join(str(p) for p in first["loc"])
         err_console.print(f"[red]error:[/red] setting {where}: {first['msg']}", highlight=False)
         raise typer.Exit(2) from None
+    except NewsAgentError as exc:  # an unknown preset, a misspelt key in a preset file
+        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def run(fn: Callable[[], T]) -> T:

@@ -6,6 +6,7 @@ Plain command functions; agent/cli/app.py registers them.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated
 
@@ -14,14 +15,19 @@ from rich.table import Table
 
 from agent.cli.common import console, make_agent, run
 from agent.doctor import run_checks, versions
+from agent.preset_files import USER_PRESETS, available_presets, read_preset
 from agent.settings import CONFIG_FILES
 
 
 def config(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the settings as one JSON object.")] = False,
+    presets: Annotated[bool, typer.Option("--presets", help="List the presets and what each sets.")] = False,
 ) -> None:
     """Print the effective settings (secrets masked) and where they can be set."""
+    if presets:
+        _print_presets(as_json)
+        return
     agent = make_agent(ctx)
     if as_json:
         console.print_json(json.dumps(agent.settings.masked(), default=str))
@@ -32,6 +38,24 @@ def config(
     console.print(table)
     files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
     console.print(f"[dim]config files: {files}; env vars: NEWSAGENT_<SETTING>[/dim]")
+
+
+def _print_presets(as_json: bool) -> None:
+    """Each preset's name, what it is for, what it sets and where its file is."""
+    rows: list[dict[str, object]] = []
+    for name, path in available_presets().items():
+        description, values = run(functools.partial(read_preset, name))
+        rows.append({"name": name, "description": description, "settings": values, "file": str(path)})
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    table = Table("preset", "sets", "what for", box=None)
+    for r in rows:
+        shown = r["settings"]
+        sets = ", ".join(f"{k}={v}" for k, v in shown.items()) if isinstance(shown, dict) else ""
+        table.add_row(str(r["name"]), sets, str(r["description"]))
+    console.print(table)
+    console.print(f"[dim]use: agent --preset NAME ...; your own: {USER_PRESETS}/NAME.toml[/dim]")
 
 
 def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
