@@ -88,35 +88,9 @@ def select_articles(
     until: datetime | None,
     source: str | None,
     max_articles: int,
-    tick: Callable[[str, int, int], None] | None = None,
 ) -> list[Article]:
     """Topic → hybrid retrieval grouped to unique articles by best rank; no topic → the newest
-    articles in the window. Raises ``NoArticlesError`` when nothing matches. ``tick`` reports
-    the ``select`` step (0 of 1, then 1 of 1)."""
-    if tick is not None:
-        tick("select", 0, 1)
-    found = _select(store, retriever, topic=topic, since=since, until=until, source=source,
-                    max_articles=max_articles)
-    if tick is not None:
-        tick("select", 1, 1)
-    return found
-
-
-def embedder_of(embedder: Any, store: Any, retriever: Any) -> Any:
-    """The embedder a briefing groups with: the one given, else the store's or the retriever's."""
-    return embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
-
-
-def _select(
-    store: Any,
-    retriever: Any,
-    *,
-    topic: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    source: str | None,
-    max_articles: int,
-) -> list[Article]:
+    articles in the window. Raises ``NoArticlesError`` when nothing matches."""
     if max_articles < 1:
         raise InvalidArgumentError(f"max_articles must be at least 1, got {max_articles}")
     if topic and topic.strip():
@@ -136,6 +110,11 @@ def _select(
     if not articles:
         raise no_articles_error(topic, since, until, source)
     return list(articles)
+
+
+def embedder_of(embedder: Any, store: Any, retriever: Any) -> Any:
+    """The embedder a briefing groups with: the one given, else the store's or the retriever's."""
+    return embedder or getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
 
 
 __all__ = ["no_articles_error", "select_articles"]

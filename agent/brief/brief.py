@@ -291,8 +291,11 @@ def briefing_from_summaries(
     from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
 
     tick = ticker(progress)
-    articles = select_articles(store, retriever, topic=topic, since=since, until=until, source=source,
-                               max_articles=max_articles, tick=tick)
+    tick("select", 0, 1)
+    articles = select_articles(
+        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
+    )
+    tick("select", 1, 1)
     get_model = ModelOnDemand(model)
     summaries = summarise_all(articles, get_model, settings, refresh, tick)
 

@@ -316,8 +316,11 @@ def briefing_by_storylines(
     from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     tick = ticker(progress)
-    articles = select_articles(store, retriever, topic=topic, since=since, until=until, source=source,
-                               max_articles=max_articles, tick=tick)
+    tick("select", 0, 1)
+    articles = select_articles(
+        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
+    )
+    tick("select", 1, 1)
 
     get_model = ModelOnDemand(model)
     label = model_name_of(get_model.loaded, settings)
