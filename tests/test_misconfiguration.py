@@ -127,7 +127,7 @@ SETTING_SAMPLES = {
     "index": "some/index", "chroma_url": "http://127.0.0.1:9", "provider": "local",
     "model": "qwen2.5-0.5b", "model_path": "x.gguf", "base_url": "http://127.0.0.1:9/v1",
     "embedder": "local", "threads": "2", "fetch_timeout": "42.5", "max_fetch_bytes": "1234567",
-    "max_file_bytes": "7654321",
+    "max_file_bytes": "7654321", "preset": "fast",
 }
 
 
