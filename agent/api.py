@@ -228,7 +228,7 @@ class Agent:
         if settings is None:
             settings = Settings(**overrides)
         elif overrides:
-            settings = Settings(**{**settings.model_dump(), **overrides})
+            settings = settings.updated(**overrides)
         self.settings = settings
 
     # --- lazily built parts ----------------------------------------------------------
@@ -368,7 +368,7 @@ class Agent:
         return retrieve_as_of(
             self.retriever,
             query,
-            k=k or self.settings.top_k,
+            k=k or self.settings.retrieval.top_k,
             as_of=as_of,
             source=source,
             since=since,

@@ -6,7 +6,7 @@ standalone question from the conversation so far, because retrieval only sees th
 given and "it" matches nothing. The rewrite is a short schema-constrained call to the chat
 model (``prompts/rewrite.md``), skipped when it cannot help: on the first turn, and for a
 question that already names what it is about. A local model reads ~70 prompt tokens a second,
-so the history it sees is bounded by ``settings.chat_history_tokens`` (oldest turns dropped
+so the history it sees is bounded by ``settings.answer.chat_history_tokens`` (oldest turns dropped
 first) and its reply is capped at a few dozen tokens.
 
 Everything here is logic without a terminal (the loop is ``agent/cli/chat.py``, the slash
@@ -295,7 +295,7 @@ class ChatSession(Generic[AgentT]):
         question = question.strip()
         if not needs_rewrite(question, bool(self.history)):
             return question
-        history = bound_history(self.history, self.agent.settings.chat_history_tokens)
+        history = bound_history(self.history, self.agent.settings.answer.chat_history_tokens)
         if not history:
             return question
         model = self.agent.chat_model

@@ -60,7 +60,7 @@ def check_llama_runs(settings: Settings) -> Check:
         return Check("llama.cpp on this CPU", True, "skipped: the chat model is remote")
     path = ensure_model(settings)
     t0 = time.perf_counter()
-    result = run_probe(probe_command(path, settings.threads))
+    result = run_probe(probe_command(path, settings.models.threads))
     secs = time.perf_counter() - t0
     if not result.ok:
         return Check("llama.cpp on this CPU", False, result.message, "bash scripts/setup.sh --rebuild-llama")
@@ -93,7 +93,7 @@ def check_chat_model(settings: Settings) -> Check:
         path = ensure_model(settings)
         detail = f"{path} (SHA-256 verified)"
     else:
-        detail = f"{settings.base_url or 'api.openai.com'}"
+        detail = f"{settings.models.base_url or 'api.openai.com'}"
     t0 = time.perf_counter()
     model = get_chat_model(settings)
     reply = model.invoke([HumanMessage("Reply with the single word: ready")], max_tokens=4)
@@ -114,7 +114,7 @@ def check_index(settings: Settings) -> Check:
     try:  # a check must not create the index it checks
         store = Store(settings, make_embedder(settings), create=False)
     except IndexNotFoundError:
-        where = settings.chroma_url or str(settings.index_path)
+        where = settings.index.chroma_url or str(settings.index.index_path)
         fix = "add articles: agent ingest examples/articles"
         return Check("index", True, f"no index yet at {where}", fix)
     stats = store.stats()

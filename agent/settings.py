@@ -1,4 +1,15 @@
-"""One settings object for the whole tool.
+"""One settings object for the whole tool, in sections by job.
+
+``Settings`` holds ``preset`` and ``cache_dir`` and six sections: ``index`` (where articles
+are stored and how they are embedded), ``models`` (the chat model and how it is run),
+``ingest`` (reading and fetching), ``retrieval`` (what the model is shown), ``answer`` (how
+long it may write) and ``summary``. Code reads ``settings.retrieval.top_k``.
+
+Every field has one name of its own, so a flat name says which field it means without its
+section: ``Settings(top_k=8)``, ``NEWSAGENT_TOP_K=8`` and ``top_k = 8`` in a config file are
+``retrieval.top_k``, as are ``Settings(retrieval={"top_k": 8})``,
+``NEWSAGENT_RETRIEVAL__TOP_K=8``, ``[retrieval] top_k = 8`` and ``agent --set retrieval.top_k=8``.
+The flat names are what every earlier version accepted, and stay.
 
 Precedence, lowest to highest: built-in defaults < config file
 (``~/.config/newsagent/config.toml``, then ``./newsagent.toml``) < environment
@@ -11,28 +22,27 @@ A preset (``--preset fast``, ``Agent(preset="fast")``, ``NEWSAGENT_PRESET=fast``
 any flag or keyword given beside it beats the preset (``--preset fast --top-k 8``).
 
 Every field is documented, because ``agent config`` prints them and the CLI flags
-reuse the descriptions.
+reuse the descriptions. How the sources are read is in ``agent.settings_sources``.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_cache_dir, user_config_dir
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
-from agent.errors import InvalidArgumentError
+from agent import settings_sources as sources
 from agent.preset_files import read_preset
+from agent.settings_sources import EnvSource, NestedSource, PresetSource, deep_merge, read_config_files
 
 
 def _physical_cores() -> int:
@@ -60,36 +70,21 @@ CONFIG_FILES = [
 ]
 
 
-class Settings(BaseSettings):
-    """Every knob newsagent has. Build one with ``Settings(**overrides)``."""
+class _Section(BaseModel):
+    """A settings section: unknown keys are ignored (a config file of another version may carry
+    them; keywords and preset files are checked by name before they get here)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSAGENT_",
-        extra="ignore",
-        populate_by_name=True,
-        validate_default=True,
-    )
+    model_config = ConfigDict(extra="ignore", validate_default=True, validate_assignment=True)
 
-    preset: str | None = Field(
-        None,
-        description="A named set of settings (`agent config --presets` lists them: fast = the "
-        "0.5B model and a smaller passage budget) or a path to a .toml file of settings.",
-    )
 
-    # --- storage -----------------------------------------------------------------
+class IndexSettings(_Section):
+    """Where the articles' chunks are stored, and the embedder that indexes them."""
+
     index_path: Path = Field(Path("index"), description="Folder of the embedded Chroma index.")
     chroma_url: str | None = Field(
-        None,
-        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); overrides index_path.",
-        validation_alias=AliasChoices("chroma_url", "NEWSAGENT_CHROMA_URL", "CHROMA_HOST"),
+        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); overrides index_path."
     )
     collection: str = Field("newsagent", description="Chroma collection name prefix.")
-    cache_dir: Path = Field(
-        Path(user_cache_dir("newsagent")),
-        description="Where assembled model files and other caches live.",
-    )
-
-    # --- embeddings --------------------------------------------------------------
     embedder: Literal["local", "openai"] = Field(
         "local", description="local = all-MiniLM-L6-v2 (ONNX, offline); openai = /v1/embeddings."
     )
@@ -98,7 +93,10 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(64, description="Texts per embedding batch.")
 
-    # --- chat model --------------------------------------------------------------
+
+class ModelSettings(_Section):
+    """The chat model: which one, where it runs, and how it is called."""
+
     provider: Literal["auto", "local", "openai"] = Field(
         "auto",
         description="auto = openai when an API key or base URL is set, else the local model.",
@@ -110,19 +108,15 @@ class Settings(BaseSettings):
     )
     model_path: Path | None = Field(None, description="Any local GGUF file to use instead.")
     openai_api_key: SecretStr | None = Field(
-        None,
-        description="API key for OpenAI or a compatible server.",
-        validation_alias=AliasChoices("openai_api_key", "NEWSAGENT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        None, description="API key for OpenAI or a compatible server (env: OPENAI_API_KEY too)."
     )
     base_url: str | None = Field(
         None,
         description="Base URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio).",
-        validation_alias=AliasChoices("base_url", "NEWSAGENT_BASE_URL", "OPENAI_BASE_URL"),
     )
     threads: int = Field(default_factory=_physical_cores, description="CPU threads for llama.cpp.")
     n_ctx: int = Field(4096, description="Context window (tokens) for the local model.")
     temperature: float = Field(0.0, description="Sampling temperature.")
-    max_answer_tokens: int = Field(400, description="Upper bound on generated tokens per answer.")
     request_timeout: float = Field(120.0, description="Seconds before a model request times out.")
     max_retries: int = Field(3, description="Retries on 429/5xx/timeouts for remote models.")
     prefix_cache: bool = Field(
@@ -132,14 +126,17 @@ class Settings(BaseSettings):
         "~4.6 s for the 1.5B on 2 cores); the newest 8 are kept. NEWSAGENT_PREFIX_CACHE=0 turns it off.",
     )
 
-    # --- ingest ------------------------------------------------------------------
+
+class IngestSettings(_Section):
+    """Reading files and fetching pages: chunk size, size limits, fetch politeness."""
+
     chunk_tokens: int = Field(
         180,
         description="Target chunk size in cl100k tokens (MiniLM reads at most 256 word-pieces).",
     )
-    fetch_timeout: float = Field(15.0, description="Seconds before a URL fetch gives up.")
-    max_fetch_bytes: int = Field(10_000_000, description="Largest page or feed fetched, in bytes.")
-    max_file_bytes: int = Field(20_000_000, description="Largest local file ingested, in bytes.")
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds before a URL fetch gives up.")
+    max_fetch_bytes: int = Field(10_000_000, ge=1, description="Largest page or feed fetched, in bytes.")
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Largest local file ingested, in bytes.")
     max_chunks_per_article: int = Field(
         200,
         ge=0,
@@ -164,8 +161,11 @@ class Settings(BaseSettings):
         description="User-Agent sent when fetching URLs.",
     )
 
-    # --- retrieval ---------------------------------------------------------------
-    top_k: int = Field(5, description="Passages given to the model per question.")
+
+class RetrievalSettings(_Section):
+    """What the model is shown for a question."""
+
+    top_k: int = Field(5, ge=1, description="Passages given to the model per question.")
     context_tokens: int | None = Field(
         None,
         ge=100,
@@ -174,13 +174,73 @@ class Settings(BaseSettings):
         "cores; 700 keeps the first streamed token under ~8 s), 1000 with an OpenAI-compatible model.",
     )
 
-    # --- chat --------------------------------------------------------------------
+
+class AnswerSettings(_Section):
+    """How much the model may write, and how much of a conversation it reads."""
+
+    max_answer_tokens: int = Field(400, ge=1, description="Upper bound on generated tokens per answer.")
     chat_history_tokens: int = Field(
         600,
         ge=0,
         description="Token budget for the conversation history the chat model reads when it rewrites "
         "a follow-up into a standalone question; the oldest turns are dropped first.",
     )
+
+
+class SummarySettings(_Section):
+    """How much of an article the summariser reads."""
+
+    key_sentence_budget: int = Field(
+        380,
+        ge=50,
+        description="Tokens of an article's key sentences the summariser reads in its one call. "
+        "Measured on 8 FRANK articles, 1.5B, 2 cores (docs/benchmarks.md): 380 gave ROUGE-1 32.9 "
+        "of the points in 19.7 s median, 300 gave 30.1 in 17.8 s.",
+    )
+
+
+class Settings(BaseSettings):
+    """Every knob newsagent has. Build one with ``Settings(**overrides)``.
+
+    .. code-block:: python
+
+        from agent import Settings
+
+        s = Settings(top_k=8, model="qwen2.5-0.5b")   # flat names, or by section:
+        s = Settings(retrieval={"top_k": 8}, models={"model": "qwen2.5-0.5b"})
+        s.retrieval.top_k                              # 8
+        s.updated(context_tokens=600).retrieval        # a copy with one more override
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSAGENT_",
+        extra="ignore",
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    preset: str | None = Field(
+        None,
+        description="A named set of settings (`agent config --presets` lists them: fast = the "
+        "0.5B model and a smaller passage budget) or a path to a .toml file of settings.",
+    )
+    cache_dir: Path = Field(
+        Path(user_cache_dir("newsagent")),
+        description="Where assembled model files and other caches live.",
+    )
+    index: IndexSettings = Field(default_factory=IndexSettings, description=IndexSettings.__doc__)
+    models: ModelSettings = Field(default_factory=ModelSettings, description=ModelSettings.__doc__)
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description=IngestSettings.__doc__)
+    retrieval: RetrievalSettings = Field(
+        default_factory=RetrievalSettings, description=RetrievalSettings.__doc__
+    )
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description=AnswerSettings.__doc__)
+    summary: SummarySettings = Field(default_factory=SummarySettings, description=SummarySettings.__doc__)
+
+    def __init__(self, **values: Any) -> None:
+        """Flat names are put in their sections first: pydantic-settings drops a keyword that is
+        not a field of this class (``top_k`` is a field of ``retrieval``)."""
+        super().__init__(**sources.nest(type(self), values))
 
     @classmethod
     def settings_customise_sources(
@@ -191,27 +251,42 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        files = [p for p in CONFIG_FILES if p.is_file()]
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=files) if files else None
-        preset = PresetSettingsSource(settings_cls, init_settings, toml)
-        sources: list[PydanticBaseSettingsSource] = [init_settings, preset, env_settings]
-        if toml is not None:
-            sources.append(toml)
-        return tuple(sources)
+        """Keywords < preset < environment < config files, highest first. Each source's flat
+        names are put in their sections before pydantic-settings merges them, so ``top_k`` from
+        a keyword beats ``[retrieval] top_k`` from a file."""
+        config = read_config_files(p for p in CONFIG_FILES if p.is_file())
+        return (
+            init_settings,
+            PresetSource(settings_cls, init_settings, config),
+            EnvSource(settings_cls),
+            NestedSource(settings_cls, config),
+        )
+
+    def updated(self, **overrides: Any) -> Settings:
+        """A copy with ``overrides`` (flat names or sections) on top; a ``preset`` among them is
+        applied under the other overrides, as it would be in ``Settings(preset=..., ...)``."""
+        check_setting_names(overrides)
+        merged = self.model_dump()
+        if overrides.get("preset"):
+            values = read_preset(str(overrides["preset"]))[1]
+            check_setting_names(values)
+            merged = deep_merge(merged, sources.nest(Settings, values))
+        return Settings(**deep_merge(merged, sources.nest(Settings, overrides)))
 
     # --- derived -----------------------------------------------------------------
     @property
     def resolved_provider(self) -> Literal["local", "openai"]:
-        if self.provider != "auto":
-            return self.provider
-        if self.openai_api_key is not None or self.base_url:
+        models = self.models
+        if models.provider != "auto":
+            return models.provider
+        if models.openai_api_key is not None or models.base_url:
             return "openai"
         return "local"
 
     @property
     def resolved_model(self) -> str:
-        if self.model:
-            return self.model
+        if self.models.model:
+            return self.models.model
         return "gpt-4o-mini" if self.resolved_provider == "openai" else "qwen2.5-1.5b"
 
     @property
@@ -223,79 +298,60 @@ class Settings(BaseSettings):
         the passages for 0.77 vs 0.83 of questions. A remote model evaluates prompts fast, so
         it gets the larger budget.
         """
-        if self.context_tokens is not None:
-            return self.context_tokens
+        if self.retrieval.context_tokens is not None:
+            return self.retrieval.context_tokens
         return 700 if self.resolved_provider == "local" else 1000
 
     def masked(self) -> dict[str, Any]:
-        """The effective settings with secrets masked, for ``agent config`` and logs."""
+        """The effective settings by section, secrets masked, for ``agent config`` and logs."""
         data = self.model_dump(mode="json")
-        if self.openai_api_key is not None:
-            key = self.openai_api_key.get_secret_value()
-            data["openai_api_key"] = f"****{key[-4:]}" if len(key) >= 12 else "****"
+        key = self.models.openai_api_key
+        if key is not None:
+            secret = key.get_secret_value()
+            data["models"]["openai_api_key"] = f"****{secret[-4:]}" if len(secret) >= 12 else "****"
         data["resolved_provider"] = self.resolved_provider
         data["resolved_model"] = self.resolved_model
         data["resolved_context_tokens"] = self.resolved_context_tokens
         return data
 
 
-class PresetSettingsSource(PydanticBaseSettingsSource):
-    """The chosen preset's settings, between the keywords and the environment.
-
-    The name comes from the keywords, else ``NEWSAGENT_PRESET``, else a config file; the file's
-    keys are checked like keywords (a misspelt key in your preset is an error, not ignored).
-    """
-
-    def __init__(
-        self,
-        settings_cls: type[BaseSettings],
-        init: PydanticBaseSettingsSource,
-        toml: PydanticBaseSettingsSource | None,
-    ) -> None:
-        super().__init__(settings_cls)
-        self.init, self.toml = init, toml
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # unused: __call__ returns the whole preset at once
-
-    def __call__(self) -> dict[str, Any]:
-        name = getattr(self.init, "init_kwargs", {}).get("preset")
-        if name is None:
-            name = os.environ.get("NEWSAGENT_PRESET") or (self.toml() if self.toml else {}).get("preset")
-        if not name:
-            return {}
-        _, values = read_preset(str(name))
-        check_setting_names(values)
-        return values
-
-
 def setting_names() -> set[str]:
-    """Every keyword ``Settings(...)`` accepts: the field names and their aliases."""
-    names = set(Settings.model_fields)
-    for field in Settings.model_fields.values():
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            names.update(a for a in alias.choices if isinstance(a, str))
-        elif isinstance(alias, str):
-            names.add(alias)
-    return names
+    """Every keyword ``Settings(...)`` accepts: flat field names, sections, conventional aliases."""
+    return sources.known_names(Settings)
 
 
-def check_setting_names(names: Iterable[str]) -> None:
+def check_setting_names(values: Mapping[str, Any] | Iterable[str]) -> None:
     """Raise ``InvalidArgumentError`` for a keyword that is no setting, naming the closest one.
 
     Why: ``Settings`` ignores unknown keys (config files and the environment may carry keys of
     other versions), so a misspelt ``Agent(index_dir=...)`` would silently use ``./index``.
-    Keywords given in code are checked here instead; config files keep their tolerance.
+    Keywords given in code and preset files are checked here instead (a section's dict by its
+    keys too); config files keep their tolerance.
     """
-    known = setting_names()
-    for name in names:
-        if name in known:
-            continue
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
-        if not close:  # "index_dir" is closer to "index_path" by its words than by its letters
-            words = set(name.lower().split("_"))
-            scored = sorted(known, key=lambda k: (-len(words & set(k.lower().split("_"))), k))
-            close = scored[:1] if words & set(scored[0].lower().split("_")) else []
-        hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
-        raise InvalidArgumentError(f"unknown setting {name!r}; {hint} (`agent config` lists them all)")
+    sources.check_names(Settings, values)
+
+
+def dotted_setting(key: str) -> str:
+    """The flat name of ``section.field`` or of a flat name (``agent --set``); an unknown one
+    raises ``InvalidArgumentError`` naming the closest."""
+    return sources.flat_name(Settings, key)
+
+
+def setting_descriptions() -> dict[str, str]:
+    """``section.field`` (or a top-level name) → its description, in declaration order."""
+    return sources.descriptions(Settings)
+
+__all__ = [
+    "CONFIG_FILES",
+    "AnswerSettings",
+    "IndexSettings",
+    "IngestSettings",
+    "ModelSettings",
+    "RetrievalSettings",
+    "Settings",
+    "SummarySettings",
+    "check_setting_names",
+    "dotted_setting",
+    "setting_descriptions",
+    "setting_names",
+]

@@ -101,7 +101,7 @@ def main() -> None:
     ours: list[dict[str, float]] = []
     for q in questions:
         t = time.perf_counter()
-        agent.store.dense_search(agent.embedder.embed_query(q), agent.settings.top_k)
+        agent.store.dense_search(agent.embedder.embed_query(q), agent.settings.retrieval.top_k)
         dense_s = time.perf_counter() - t
         t = time.perf_counter()
         passages = agent.search(q)
@@ -132,7 +132,7 @@ def main() -> None:
             ("human", "{question}"),
         ]
     )
-    chain = prompt | model.bind(max_tokens=agent.settings.max_answer_tokens) | StrOutputParser()
+    chain = prompt | model.bind(max_tokens=agent.settings.answer.max_answer_tokens) | StrOutputParser()
     canonical: list[dict[str, float]] = []
     for q in questions:
         t = time.perf_counter()
@@ -162,7 +162,7 @@ def main() -> None:
         "sampler": "grammar-first (llama-cpp-python)" if args.grammar_first else "grammar-last",
         "articles": report.added + report.unchanged + report.updated,
         "questions": len(questions),
-        "context_tokens": agent.settings.context_tokens,
+        "context_tokens": agent.settings.retrieval.context_tokens,
         "ours": s_ours,
         "canonical": s_can,
         "ours_generation_median_s": round(statistics.median(r["total_s"] - r["ttft_s"] for r in ours), 3),

@@ -157,7 +157,9 @@ def main() -> None:
             ("human", "{question}"),
         ])
         canonical_chain = (
-            prompt | agent.chat_model.bind(max_tokens=agent.settings.max_answer_tokens) | StrOutputParser()
+            prompt
+            | agent.chat_model.bind(max_tokens=agent.settings.answer.max_answer_tokens)
+            | StrOutputParser()
         )
 
     def pick(text: str, options: list[str]) -> int:

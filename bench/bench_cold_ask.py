@@ -55,7 +55,8 @@ if mode == "canonical":
         ("system", "Answer the question using only the context.\n\nContext:\n{context}"),
         ("human", "{question}"),
     ])
-    chain = prompt | agent.chat_model.bind(max_tokens=agent.settings.max_answer_tokens) | StrOutputParser()
+    bound = agent.chat_model.bind(max_tokens=agent.settings.answer.max_answer_tokens)
+    chain = prompt | bound | StrOutputParser()
     docs = agent.store.dense_search(agent.embedder.embed_query(question), 4)
     text = ""
     for piece in chain.stream({"context": "\n\n".join(d.text for d in docs), "question": question}):

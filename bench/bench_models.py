@@ -87,11 +87,12 @@ def timed(fn: Any) -> tuple[Any, float]:
 def bench_model(name: str, settings: Settings, prompt_tokens: int, gen_tokens: int) -> dict[str, Any]:
     path = ensure_model(settings, name)
     unload_all()
-    loaded, load_s = timed(lambda: load_llama(path, settings.n_ctx, settings.threads))
+    loaded, load_s = timed(lambda: load_llama(path, settings.models.n_ctx, settings.models.threads))
     llm = loaded.llm
     system = build_prompt(llm, prompt_tokens)
     model = LocalChatModel(
-        model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.threads, max_tokens=gen_tokens
+        model_path=str(path), n_ctx=settings.models.n_ctx, n_threads=settings.models.threads,
+        max_tokens=gen_tokens,
     )
     ask = "Summarise the text above in one sentence."
 
@@ -133,7 +134,7 @@ def bench_model(name: str, settings: Settings, prompt_tokens: int, gen_tokens: i
     return {
         "model": resolve_spec(name).name,
         "build": describe_features(system_info()),
-        "threads": settings.threads,
+        "threads": settings.models.threads,
         "load_s": round(load_s, 2),
         "prompt_tokens": n_prompt,
         "prompt_tok_s": round(n_prompt / ours_prompt, 1),

@@ -184,7 +184,7 @@ def main() -> None:
     if args.retrieval_only:
         print(json.dumps({"questions": len(cases), "retrieval": retrieval}, indent=2))
         return
-    model = agent.chat_model.bind(max_tokens=agent.settings.max_answer_tokens)
+    model = agent.chat_model.bind(max_tokens=agent.settings.answer.max_answer_tokens)
     canonical = prompt | model | StrOutputParser()
 
     if args.sample:
@@ -202,7 +202,7 @@ def main() -> None:
         aware = agent.ask(q, as_of=as_of)
         runs: list[tuple[str, str, Any]] = [("aware", aware.text, aware)]
         if not args.aware_only:
-            passages = agent.retriever.retrieve(q, k=agent.settings.top_k)
+            passages = agent.retriever.retrieve(q, k=agent.settings.retrieval.top_k)
             blind = answer_question(q, passages, lambda: agent.chat_model, agent.settings)
             docs = agent.store.dense_search(agent.embedder.embed_query(q), 4)
             plain = canonical.invoke({"context": "\n\n".join(d.text for d in docs), "question": q})

@@ -281,7 +281,7 @@ def model_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 def test_live_trade_volume(live: Any, model_log: pytest.LogCaptureFixture) -> None:
     settings, store, retriever, model, texts, (seed_id, _) = live
     q = "What was the trade volume between Russia and China last year?"
-    passages = retriever.retrieve(q, k=settings.top_k)
+    passages = retriever.retrieve(q, k=settings.retrieval.top_k)
     streamed: list[str] = []
     ans = answer_question(q, passages, model, settings, on_text=streamed.append)
     assert ans.status in ("answered", "partial"), model_log.text
@@ -296,7 +296,7 @@ def test_live_trade_volume(live: Any, model_log: pytest.LogCaptureFixture) -> No
 def test_live_nuclear_plants(live: Any, model_log: pytest.LogCaptureFixture) -> None:
     settings, store, retriever, model, texts, _ = live
     q = "Which Chinese nuclear power plants are mentioned?"
-    ans = answer_question(q, retriever.retrieve(q, k=settings.top_k), model, settings)
+    ans = answer_question(q, retriever.retrieve(q, k=settings.retrieval.top_k), model, settings)
     assert "Tianwan" in ans.text and "Xudabao" in ans.text, model_log.text
     assert ans.citations and ans.status in ("answered", "partial"), model_log.text
     assert_citations_verbatim(ans, texts)
@@ -306,7 +306,7 @@ def test_live_nuclear_plants(live: Any, model_log: pytest.LogCaptureFixture) -> 
 def test_live_off_topic_needs_no_model(live: Any) -> None:
     settings, store, retriever, model, _, _ = live
     q = "What is the capital of Peru?"
-    passages = retriever.retrieve(q, k=settings.top_k)
+    passages = retriever.retrieve(q, k=settings.retrieval.top_k)
     assert passages == []
 
     def no_model() -> BaseChatModel:

@@ -187,7 +187,7 @@ def test_two_agents_in_one_process_do_not_interfere(flood_agent: Agent, lumora_a
     # Re-ingesting into one leaves the other as it was; different settings stay separate.
     assert flood_agent.ingest([str(FLOOD)]).unchanged == 1
     assert [a.id for a in lumora_agent.list()] == lumora_ids
-    assert flood_agent.settings.index_path != lumora_agent.settings.index_path
+    assert flood_agent.settings.index.index_path != lumora_agent.settings.index.index_path
     assert flood_agent.store is not lumora_agent.store
 
 

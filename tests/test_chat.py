@@ -232,7 +232,7 @@ def test_session_history_budget_comes_from_settings(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("NEWSAGENT_CHAT_HISTORY_TOKENS", "40")
     model = ScriptedModel(replies=['{"question": "What was the cost of the Millbrook flood?"}'])
     agent = FakeAgent(model)
-    assert agent.settings.chat_history_tokens == 40
+    assert agent.settings.answer.chat_history_tokens == 40
     session = ChatSession(agent)  # type: ignore[arg-type]
     session.history = [turn("Very old question about Lumora?", "Lumora " * 30), turn("Millbrook flood?")]
     session.send("and the cost?")

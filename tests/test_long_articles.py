@@ -77,12 +77,12 @@ def test_no_cap_when_zero_and_the_setting_comes_from_the_environment(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emb = HashEmbedder()
-    uncapped = settings.model_copy(update={"max_chunks_per_article": 0})
+    uncapped = settings.updated(max_chunks_per_article=0)
     report = ingest([], Store(uncapped, emb), emb, uncapped,
                     articles=[Article(id="l", title="L", text=one_line(200))])
     assert report.items[0].chunks > 40 and report.items[0].truncated_at is None
     monkeypatch.setenv("NEWSAGENT_MAX_CHUNKS_PER_ARTICLE", "7")
-    assert Settings().max_chunks_per_article == 7
+    assert Settings().ingest.max_chunks_per_article == 7
 
 
 def test_cli_one_line_file_truncated_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,7 +64,7 @@ def test_a_misspelt_setting_names_the_closest_one(
 
 def test_known_settings_and_their_aliases_are_accepted(tmp_path: Path) -> None:
     agent = Agent(index_path=tmp_path / "i", top_k=3, CHROMA_HOST=None)
-    assert agent.settings.top_k == 3 and agent.settings.index_path == tmp_path / "i"
+    assert agent.settings.retrieval.top_k == 3 and agent.settings.index.index_path == tmp_path / "i"
 
 
 # --- item 5: every flag an error message recommends exists ---------------------------------------

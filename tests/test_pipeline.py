@@ -175,7 +175,7 @@ def _run_and_kill(index: Path, version: int, batch: int, after: int) -> int:
 
 @pytest.mark.slow
 def test_kill_9_mid_ingest_leaves_a_consistent_index(settings: Settings) -> None:
-    index = settings.index_path
+    index = settings.index.index_path
     emb = HashEmbedder()
     store = Store(settings, emb)
     ingest([], store, emb, settings, articles=[art(i, version=1) for i in range(60)])

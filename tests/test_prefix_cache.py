@@ -412,7 +412,7 @@ def test_the_setting_reaches_the_local_model(
     off = get_chat_model(Settings(**common, prefix_cache=False))
     assert isinstance(off, LocalChatModel) and off.prefix_cache_dir is None
     monkeypatch.setenv("NEWSAGENT_PREFIX_CACHE", "0")
-    assert Settings().prefix_cache is False
+    assert Settings().models.prefix_cache is False
 
 
 # --- for real: three fresh processes on the 0.5B -------------------------------------------------
@@ -437,7 +437,7 @@ logger = logging.getLogger("agent.models.local")
 logger.setLevel(logging.DEBUG)
 logger.addHandler(Keep())
 model = LocalChatModel(
-    model_path=model_path, n_ctx=2048, n_threads=Settings().threads, max_tokens=24,
+    model_path=model_path, n_ctx=2048, n_threads=Settings().models.threads, max_tokens=24,
     prefix_cache_dir=kv_dir or None,
 )
 messages = [SystemMessage(load_prompt("answer").system), HumanMessage(question)]

@@ -43,32 +43,32 @@ def test_a_keyword_beats_the_preset_and_the_preset_beats_the_environment(
     monkeypatch.setenv("NEWSAGENT_CONTEXT_TOKENS", "900")
     monkeypatch.setenv("NEWSAGENT_TOP_K", "3")
     s = Settings(preset="fast", model="qwen2.5-1.5b")
-    assert s.model == "qwen2.5-1.5b"  # the keyword given beside it
-    assert s.context_tokens == 600  # the preset over the ambient environment
-    assert s.top_k == 3  # what the preset does not set still comes from the environment
+    assert s.models.model == "qwen2.5-1.5b"  # the keyword given beside it
+    assert s.retrieval.context_tokens == 600  # the preset over the ambient environment
+    assert s.retrieval.top_k == 3  # what the preset does not set still comes from the environment
 
 
 def test_the_preset_can_come_from_the_environment_or_a_config_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("NEWSAGENT_PRESET", "thorough")
-    assert (Settings().context_tokens, Settings().top_k) == (1000, 8)
+    assert (Settings().retrieval.context_tokens, Settings().retrieval.top_k) == (1000, 8)
     monkeypatch.delenv("NEWSAGENT_PRESET")
     config = tmp_path / "newsagent.toml"
     config.write_text('preset = "fast"\ntop_k = 6\n', encoding="utf-8")
     monkeypatch.setattr(settings_module, "CONFIG_FILES", [config])
     s = Settings()
-    assert (s.model, s.top_k) == ("qwen2.5-0.5b", 6)
+    assert (s.models.model, s.retrieval.top_k) == ("qwen2.5-0.5b", 6)
 
 
 def test_your_own_preset_by_name_or_path(no_ambient_config: Path, tmp_path: Path) -> None:
     no_ambient_config.mkdir()
     (no_ambient_config / "desk.toml").write_text('description = "the desk"\ntop_k = 7\n', encoding="utf-8")
-    assert Settings(preset="desk").top_k == 7
+    assert Settings(preset="desk").retrieval.top_k == 7
     assert "desk" in available_presets()
     loose = tmp_path / "mine.toml"
     loose.write_text("context_tokens = 450\n", encoding="utf-8")
-    assert Settings(preset=str(loose)).context_tokens == 450
+    assert Settings(preset=str(loose)).retrieval.context_tokens == 450
 
 
 def test_unknown_presets_and_misspelt_keys_are_errors_that_say_what_to_do(tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def test_off_topic_question_is_gated_out(indexed: tuple[Store, Retriever]) -> No
 
 def test_budget_limits_passages(indexed: tuple[Store, Retriever]) -> None:
     store, r = indexed
-    small = Retriever(store, r.embedder, r.settings.model_copy(update={"context_tokens": 120}))
+    small = Retriever(store, r.embedder, r.settings.updated(context_tokens=120))
     got = small.retrieve("nuclear energy Russia China", k=6)
     full = r.retrieve("nuclear energy Russia China", k=6)
     assert 1 <= len(got) < len(full)
@@ -220,7 +220,7 @@ def test_lexical_index_cached_per_version_and_on_disk(
     store, r = indexed
     idx = r.lexical_index()
     assert r.lexical_index() is idx
-    folder = Path(r.settings.index_path) / "bm25"
+    folder = Path(r.settings.index.index_path) / "bm25"
     assert any(folder.iterdir())
     # a fresh retriever (as in a new process) loads the saved index instead of re-reading chunks
     fresh = Retriever(store, r.embedder, r.settings)

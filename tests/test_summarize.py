@@ -368,7 +368,7 @@ def test_long_article_is_summarised_in_parts_and_merged_with_verified_citations(
     from agent.tokens import count_tokens
 
     for call in model.calls:  # (the fake's system message also holds the schema: not counted)
-        assert count_tokens(str(call[-1].content)) < st.n_ctx - 1100
+        assert count_tokens(str(call[-1].content)) < st.models.n_ctx - 1100
 
 
 # --- rendering --------------------------------------------------------------------------------

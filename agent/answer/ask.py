@@ -157,7 +157,7 @@ class _AnswerSteps:
                 messages,
                 answer_schema(x["evidence"].ids),
                 on_partial=_TextStreamer(on_text) if on_text else None,
-                max_tokens=self.settings.max_answer_tokens,
+                max_tokens=self.settings.answer.max_answer_tokens,
             )
         except InvalidOutput as exc:
             log.warning("the model's reply could not be read: %s", exc)

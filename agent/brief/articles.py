@@ -99,7 +99,7 @@ def select_articles(
             # Retrieval normally fits passages to the answer prompt's budget; a briefing wants
             # enough passages to find several articles, so lift that budget on a shallow copy.
             wide = copy.copy(retriever)
-            wide.settings = retriever.settings.model_copy(update={"context_tokens": 10**9})
+            wide.settings = retriever.settings.updated(context_tokens=10**9)
         passages = wide.retrieve(
             topic.strip(), k=max(4 * max_articles, 12), source=source, since=since, until=until
         )

@@ -274,7 +274,7 @@ def storyline_sentence_conflicts(
 
     def cite(article: Article, span: tuple[int, int]) -> Citation:
         if article.id not in verifiers:
-            chunks = chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
+            chunks = chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
             verifiers[article.id] = Verifier(article, chunks)
         return verifiers[article.id].citation(span)
 

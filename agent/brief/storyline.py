@@ -193,7 +193,7 @@ def sentence_citer(settings: Settings) -> Callable[[Article, Sentence], Citation
     def cite(article: Article, s: Sentence) -> Citation:
         if article.id not in verifiers:
             verifiers[article.id] = Verifier(
-                article, chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
+                article, chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
             )
         return verifiers[article.id].citation((s.start, s.end))
 

@@ -22,10 +22,14 @@ from typer.core import TyperGroup
 
 from agent.cli.ask import ask, search
 from agent.cli.chat import chat
+from agent.cli.common import err_console
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
 from agent.cli.summaries import brief, summarize
+from agent.errors import InvalidArgumentError
 from agent.quiet import quiet_libraries
+from agent.safetext import term
+from agent.settings import dotted_setting
 
 # The command line's own defaults, set before any command loads chromadb or a Hugging Face
 # library: no telemetry, no network for model files (an environment variable still wins).
@@ -50,6 +54,25 @@ GLOBAL_SETTINGS = {
 GLOBAL_PANEL = "Global options (also accepted before the command)"
 
 
+def parse_assignments(values: list[str] | None) -> dict[str, str]:
+    """``--set retrieval.top_k=8`` (repeatable) → ``{"top_k": "8"}``: any setting, by its
+    ``section.field`` name or its flat name; pydantic converts the text to the field's type.
+    A malformed or unknown one is one red line and exit status 2."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise InvalidArgumentError(
+                    f"--set {item!r} is not KEY=VALUE; write e.g. --set retrieval.top_k=8"
+                )
+            out[dotted_setting(key.strip())] = value.strip()
+        except InvalidArgumentError as exc:
+            err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    return out
+
+
 def _late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
     """A global option given after the command: record it like ``main`` does."""
     source = ctx.get_parameter_source(param.name or "")
@@ -59,6 +82,8 @@ def _late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> 
     if param.name == "verbose":
         root.params["verbose"] = bool(value)
         _configure_logging(bool(value))
+    elif param.name == "assignments":
+        root.ensure_object(dict).update(parse_assignments(value))
     elif param.name in GLOBAL_SETTINGS:
         root.ensure_object(dict)[GLOBAL_SETTINGS[param.name]] = value
     return value
@@ -169,6 +194,15 @@ def main(
         int | None,
         typer.Option("--max-file-bytes", help="Largest local file ingested, in bytes [20000000].", min=1),
     ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Any setting, repeatable: `--set retrieval.top_k=8 --set answer.max_answer_tokens=200`. "
+            "`agent config` lists every KEY with its value and meaning.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Global options go before or after the command: `agent --index my_index ask ...`."""
@@ -186,7 +220,8 @@ def main(
         "max_fetch_bytes": max_fetch_bytes,
         "max_file_bytes": max_file_bytes,
     }
-    ctx.obj = {GLOBAL_SETTINGS[k]: v for k, v in given.items() if v is not None}
+    flags = {GLOBAL_SETTINGS[k]: v for k, v in given.items() if v is not None}
+    ctx.obj = {**parse_assignments(assignments), **flags}  # a named flag beats --set of the same
     _configure_logging(verbose)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -16,7 +17,7 @@ from rich.table import Table
 from agent.cli.common import console, make_agent, run
 from agent.doctor import run_checks, versions
 from agent.preset_files import USER_PRESETS, available_presets, read_preset
-from agent.settings import CONFIG_FILES
+from agent.settings import CONFIG_FILES, setting_descriptions
 
 
 def config(
@@ -32,12 +33,27 @@ def config(
     if as_json:
         console.print_json(json.dumps(agent.settings.masked(), default=str))
         return
-    table = Table("setting", "value", box=None)
-    for key, value in agent.settings.masked().items():
-        table.add_row(key, str(value))
+    meaning = setting_descriptions()
+    table = Table("setting", "value", "what it is", box=None)
+    for key, value in dotted(agent.settings.masked()).items():
+        table.add_row(key, str(value), meaning.get(key, "derived from the settings above"))
     console.print(table)
     files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
-    console.print(f"[dim]config files: {files}; env vars: NEWSAGENT_<SETTING>[/dim]")
+    console.print(
+        f"[dim]config files: {files} (flat `top_k = 8` or `[retrieval]` tables); env vars: "
+        "NEWSAGENT_<FIELD> or NEWSAGENT_<SECTION>__<FIELD>; flags: --set section.field=value[/dim]"
+    )
+
+
+def dotted(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"retrieval": {"top_k": 5}}`` → ``{"retrieval.top_k": 5}``: the names ``--set`` takes."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            out.update(dotted(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _print_presets(as_json: bool) -> None:
@@ -52,7 +68,7 @@ def _print_presets(as_json: bool) -> None:
     table = Table("preset", "sets", "what for", box=None)
     for r in rows:
         shown = r["settings"]
-        sets = ", ".join(f"{k}={v}" for k, v in shown.items()) if isinstance(shown, dict) else ""
+        sets = ", ".join(f"{k}={v}" for k, v in dotted(shown).items()) if isinstance(shown, dict) else ""
         table.add_row(str(r["name"]), sets, str(r["description"]))
     console.print(table)
     console.print(f"[dim]use: agent --preset NAME ...; your own: {USER_PRESETS}/NAME.toml[/dim]")
@@ -88,10 +104,11 @@ def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
     s = agent.settings
     if s.resolved_provider == "openai":
         console.print(
-            f"[dim]active provider: openai ({s.base_url or 'api.openai.com'}), model {s.resolved_model}[/dim]"
+            f"[dim]active provider: openai ({s.models.base_url or 'api.openai.com'}), "
+            f"model {s.resolved_model}[/dim]"
         )
-    elif s.model_path:
-        console.print(f"[dim]active: local file {s.model_path}[/dim]")
+    elif s.models.model_path:
+        console.print(f"[dim]active: local file {s.models.model_path}[/dim]")
     console.print(
         "[dim]local model files are assembled on first use (hash-checked); see `agent doctor`[/dim]"
     )

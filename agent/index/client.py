@@ -39,13 +39,13 @@ CHROMA_DB_FILE = "chroma.sqlite3"
 def index_exists(settings: Settings) -> bool | None:
     """Whether the embedded index exists, without creating it; None for a Chroma server
     (there the collections are looked up instead: ``Store(..., create=False)``)."""
-    if settings.chroma_url:
+    if settings.index.chroma_url:
         return None
-    return (settings.index_path / CHROMA_DB_FILE).is_file()
+    return (settings.index.index_path / CHROMA_DB_FILE).is_file()
 
 
 def missing_index_error(settings: Settings) -> IndexNotFoundError:
-    where = settings.chroma_url or str(settings.index_path)
+    where = settings.index.chroma_url or str(settings.index.index_path)
     return IndexNotFoundError(
         f"no index at {where}: check --index / --chroma-url, or add articles first "
         "(`agent ingest examples/articles`)"
@@ -59,16 +59,16 @@ def open_client(settings: Settings, *, create: bool = True) -> Any:
     if not create and index_exists(settings) is False:
         raise missing_index_error(settings)  # opening a PersistentClient would create it
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        host, port, ssl = parse_chroma_url(settings.chroma_url)
+    if settings.index.chroma_url:
+        host, port, ssl = parse_chroma_url(settings.index.chroma_url)
         try:
             return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         except Exception as e:  # chroma raises plain ValueError/httpx errors here
             raise IndexError_(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({type(e).__name__}); "
+                f"cannot reach the Chroma server at {settings.index.chroma_url} ({type(e).__name__}); "
                 "start it (chroma run --path ./index) or unset CHROMA_HOST / --chroma-url"
             ) from None
-    path = settings.index_path
+    path = settings.index.index_path
     if path.exists() and not path.is_dir():
         raise IndexError_(f"index path {path} is a file, not a folder; pass another --index")
     if index_exists(settings) and not is_writable(path):

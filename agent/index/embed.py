@@ -170,7 +170,7 @@ class LocalMiniLMEmbedder:
         verify_model_file(self.model_path)
         self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
         self.name = f"local/all-MiniLM-L6-v2-int8@{MINILM_SHA256[:8]}"
-        self.batch_size = batch_size or (settings.embed_batch_size if settings else 64)
+        self.batch_size = batch_size or (settings.index.embed_batch_size if settings else 64)
 
         tok = Tokenizer.from_file(str(self.tokenizer_path))
         # tokenizer.json ships with truncation at 128 and fixed padding to 128: we
@@ -184,7 +184,7 @@ class LocalMiniLMEmbedder:
         self._sep_id: int = sep
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or (settings.threads if settings else 1)
+        opts.intra_op_num_threads = threads or (settings.models.threads if settings else 1)
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
@@ -294,9 +294,9 @@ class OpenAIEmbedder:
     def __init__(self, settings: Settings) -> None:
         import openai  # lazy: ~0.6 s to import, and only this embedder needs it
 
-        self.model = settings.embedding_model
-        self.base_url = settings.base_url
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        self.model = settings.index.embedding_model
+        self.base_url = settings.models.base_url
+        key = settings.models.openai_api_key.get_secret_value() if settings.models.openai_api_key else None
         if not key and not self.base_url:
             raise ConfigError(
                 "embedder=openai needs an API key: set OPENAI_API_KEY (or --base-url for a "
@@ -306,12 +306,12 @@ class OpenAIEmbedder:
         self.host = _host(self.base_url)
         self.name = f"openai/{self.model}@{self.host}"
         self.max_input_tokens = OPENAI_MAX_TOKENS if self.host == "api.openai.com" else 512
-        self.batch_size = max(1, min(settings.embed_batch_size, 2048))
+        self.batch_size = max(1, min(settings.index.embed_batch_size, 2048))
         self._client = openai.OpenAI(
             api_key=self._key,
             base_url=self.base_url,
-            timeout=settings.request_timeout,
-            max_retries=settings.max_retries,
+            timeout=settings.models.request_timeout,
+            max_retries=settings.models.max_retries,
         )
         self._dim: int | None = OPENAI_DIMS.get(self.model) if not self.base_url else None
 
@@ -394,17 +394,17 @@ _cache_lock = threading.Lock()
 
 
 def _cache_key(settings: Settings) -> tuple[Any, ...]:
-    if settings.embedder == "local":
-        return ("local", settings.threads, settings.embed_batch_size)
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    if settings.index.embedder == "local":
+        return ("local", settings.models.threads, settings.index.embed_batch_size)
+    key = settings.models.openai_api_key.get_secret_value() if settings.models.openai_api_key else ""
     return (
         "openai",
-        settings.embedding_model,
-        settings.base_url,
+        settings.index.embedding_model,
+        settings.models.base_url,
         sha256_hex(key),  # never keep the key itself as a key
-        settings.embed_batch_size,
-        settings.request_timeout,
-        settings.max_retries,
+        settings.index.embed_batch_size,
+        settings.models.request_timeout,
+        settings.models.max_retries,
     )
 
 
@@ -416,7 +416,7 @@ def make_embedder(settings: Settings) -> Embedder:
         if emb is None:
             emb = (
                 LocalMiniLMEmbedder(settings)
-                if settings.embedder == "local"
+                if settings.index.embedder == "local"
                 else OpenAIEmbedder(settings)
             )
             _cache[key] = emb

@@ -1,6 +1,6 @@
 """The index: the only module that reads and writes the Chroma collections.
 
-Three collections share a prefix (``settings.collection``):
+Three collections share a prefix (``settings.index.collection``):
 
 * ``<prefix>_chunks``: one record per chunk (document = chunk text, metadata =
   article_id, n, start, end, title, source, url, published, published_ts,
@@ -81,17 +81,17 @@ class Store:
     def __init__(self, settings: Settings, embedder: Embedder, *, create: bool = True) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.location = settings.chroma_url or str(settings.index_path)
+        self.location = settings.index.chroma_url or str(settings.index.index_path)
         #: Opened from a read-only embedded index (through a private copy): writes are refused.
-        self.read_only = not settings.chroma_url and bool(index_exists(settings)) and (
-            not is_writable(settings.index_path)
+        self.read_only = not settings.index.chroma_url and bool(index_exists(settings)) and (
+            not is_writable(settings.index.index_path)
         )
         self._client = open_client(settings, create=create)
         try:
             self._max_batch = max(1, int(self._client.get_max_batch_size()))
         except Exception:
             self._max_batch = 5000
-        prefix = settings.collection
+        prefix = settings.index.collection
         self._articles = self._open(f"{prefix}_articles", create, space="cosine")
         self._chunks = self._open(f"{prefix}_chunks", create, space="cosine")
         self._journal = self._open(f"{prefix}_journal", create, space="l2", journal=True)
@@ -135,7 +135,7 @@ class Store:
 
     def _check_writable(self) -> None:
         if self.read_only:
-            raise read_only_error(self.settings.index_path)
+            raise read_only_error(self.settings.index.index_path)
 
     def _bump_version(self) -> None:
         self._check_writable()

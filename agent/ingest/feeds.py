@@ -89,7 +89,7 @@ def _fetch_pages(entries: list[Any], settings: Settings,
     so memory stays a few pages, not the feed. Only the network runs in threads; extraction
     stays on the caller's thread.
     """
-    workers = max(1, settings.fetch_concurrency)
+    workers = max(1, settings.ingest.fetch_concurrency)
     if workers == 1 or sum(1 for e in entries if e[3]) <= 1:
         for e in entries:
             yield e, _fetch_one(e[3], fetcher)

@@ -61,16 +61,16 @@ class Fetcher:
     def _client(self, kind: str) -> httpx.Client:
         with self._lock:
             if kind not in self._clients:
-                limits = httpx.Limits(max_connections=max(10, self.settings.fetch_concurrency * 2))
+                limits = httpx.Limits(max_connections=max(10, self.settings.ingest.fetch_concurrency * 2))
                 options: dict[str, Any] = {"limits": limits}
-                if kind == "guarded" and not self.settings.allow_private_fetch:
+                if kind == "guarded" and not self.settings.ingest.allow_private_fetch:
                     # An explicit transport: connections go direct through the address check
                     # (an HTTP(S)_PROXY would resolve the name itself, out of our sight).
                     options = {"transport": guard_transport(httpx.HTTPTransport(limits=limits))}
                 self._clients[kind] = httpx.Client(
                     follow_redirects=False,
-                    timeout=httpx.Timeout(self.settings.fetch_timeout),
-                    headers={"User-Agent": self.settings.user_agent},
+                    timeout=httpx.Timeout(self.settings.ingest.fetch_timeout),
+                    headers={"User-Agent": self.settings.ingest.user_agent},
                     **options,
                 )
             return self._clients[kind]
@@ -81,7 +81,7 @@ class Fetcher:
         host = (urlsplit(url).hostname or "").lower()
         with self._lock:
             slot = self._hosts.setdefault(
-                host, threading.BoundedSemaphore(max(1, self.settings.fetch_per_host)))
+                host, threading.BoundedSemaphore(max(1, self.settings.ingest.fetch_per_host)))
         with slot:
             yield
 
@@ -124,8 +124,8 @@ class Fetcher:
         from content and only public addresses are allowed. httpx's timeout is per network
         operation; the deadline also stops a server that trickles a byte every few seconds.
         """
-        timeout = self.settings.fetch_timeout
-        cap = self.settings.max_fetch_bytes
+        timeout = self.settings.ingest.fetch_timeout
+        cap = self.settings.ingest.max_fetch_bytes
         too_slow = FetchFailed(f"timed out after {timeout:g}s",
                                "check the URL or raise --fetch-timeout")
         too_big = FetchFailed(f"response is larger than {human_size(cap)}",

@@ -113,8 +113,9 @@ def _read_file(path: Path, settings: Settings) -> bytes:
     if not path.is_file():
         raise InputError("not a regular file", "give a file or folder path")
     size = path.stat().st_size
-    if size > settings.max_file_bytes:
-        raise InputError(f"file is {human_size(size)}, over the {human_size(settings.max_file_bytes)} limit",
+    if size > settings.ingest.max_file_bytes:
+        limit = human_size(settings.ingest.max_file_bytes)
+        raise InputError(f"file is {human_size(size)}, over the {limit} limit",
                          "split it into smaller files or raise --max-file-bytes")
     if size == 0:
         raise InputError("file is empty", "nothing to ingest; remove it or add the article text")

@@ -43,7 +43,7 @@ from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
 
 #: Articles whose stored hashes are looked up in one request.
 LOOKUP_WINDOW = 32
-#: Chunks gathered before embedding, in units of ``settings.embed_batch_size``: more
+#: Chunks gathered before embedding, in units of ``settings.index.embed_batch_size``: more
 #: chunks per call means better length-sorting and less padding.
 FLUSH_BATCHES = 4
 
@@ -128,7 +128,7 @@ class _IngestRun:
         self.done: list[tuple[int, IngestItem]] = []  # (input position, outcome)
         self.pending: list[_Pending] = []
         self.pending_chunks = 0
-        self.batch_size = max(1, settings.embed_batch_size)
+        self.batch_size = max(1, settings.index.embed_batch_size)
         self.seen: dict[str, str] = {}  # ids queued in this run → their hash (duplicates across inputs)
 
     def emit(self, seq: int, item: IngestItem) -> None:
@@ -175,8 +175,8 @@ class _IngestRun:
             return IngestItem(input=_label(a), status="unchanged", article_id=a.id, title=a.title,
                               warnings=a.warnings)
         try:
-            cap = self.settings.max_chunks_per_article or None
-            chunks = chunk_text(a.id, a.text, self.settings.chunk_tokens, self.fits, limit=cap)
+            cap = self.settings.ingest.max_chunks_per_article or None
+            chunks = chunk_text(a.id, a.text, self.settings.ingest.chunk_tokens, self.fits, limit=cap)
         except (NewsAgentError, ValueError) as e:
             return _failed(a, f"cannot chunk the article text: {e}")
         if not chunks:

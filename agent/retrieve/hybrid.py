@@ -361,10 +361,10 @@ class Retriever:
     def _disk_folder(self, version: int) -> Path | None:
         """An embedded (on-disk) index keeps a BM25 copy beside it, keyed by the store's version
         (which lives in Chroma, so it survives reopening); a remote Chroma is cached in memory."""
-        if self.settings.chroma_url or getattr(self.store, "read_only", False):
+        if self.settings.index.chroma_url or getattr(self.store, "read_only", False):
             return None  # a read-only index keeps its BM25 copy in memory
-        key = short_hash(f"{self.settings.collection}:{version}")
-        return Path(self.settings.index_path) / "bm25" / key
+        key = short_hash(f"{self.settings.index.collection}:{version}")
+        return Path(self.settings.index.index_path) / "bm25" / key
 
     def lexical_index(self) -> LexicalIndex:
         """The BM25 index for the store's current version (built or loaded at most once)."""

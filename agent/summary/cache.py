@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from agent.prompting import load_prompt
-from agent.settings import Settings
+from agent.settings import Settings, SummarySettings
 from agent.summary.fulltext import COVERAGE_PROMPT_NAME, PROMPT_NAME
 from agent.summary.notes import MERGE_PROMPT_NAME
 from agent.text.hashing import sha256_hex
@@ -48,6 +48,9 @@ def cache_path(
     the name would be unreasonably long. Keyed by content, so an edited article is redone."""
     label = re.sub(r"[^A-Za-z0-9._@+-]+", "_", model_label).strip("_") or "model"
     version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version(method))
+    budget = settings.summary.key_sentence_budget
+    if method == "key_sentences" and budget != SummarySettings.model_fields["key_sentence_budget"].default:
+        version += f"+ks{budget}"  # another budget shows other sentences: not the same summary
     name = f"{article_hash(article)}-{label}-{version}"
     if len(name) > 150:
         name = sha256_hex(name)

@@ -72,7 +72,7 @@ def prompt_overhead_tokens() -> int:
 def text_budget(settings: Settings) -> int:
     """Article tokens one call can take: context minus prompt and answer room, with a margin
     because the model's own tokenizer is not cl100k."""
-    room = settings.n_ctx - prompt_overhead_tokens() - SUMMARY_MAX_TOKENS
+    room = settings.models.n_ctx - prompt_overhead_tokens() - SUMMARY_MAX_TOKENS
     return max(200, int(room * 0.85))
 
 

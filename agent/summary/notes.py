@@ -72,7 +72,7 @@ def fit_notes(notes: Sequence[Note], budget: int) -> list[Note]:
 
 def notes_budget(settings: Settings, answer_tokens: int) -> int:
     """Tokens of notes one ``brief``-prompt call can take besides its task and answer."""
-    room = settings.n_ctx - count_tokens(load_prompt(MERGE_PROMPT_NAME).system) - 250 - answer_tokens
+    room = settings.models.n_ctx - count_tokens(load_prompt(MERGE_PROMPT_NAME).system) - 250 - answer_tokens
     return max(150, int(room * 0.85))
 
 

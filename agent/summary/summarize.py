@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agent.errors import InvalidArgumentError
 from agent.ingest.chunk import chunk_text
-from agent.settings import Settings
+from agent.settings import Settings, SummarySettings
 from agent.summary import sentence_summary as ss
 from agent.summary.cache import article_hash, cache_path, load_cached, prompt_version, save_cached
 from agent.summary.fulltext import (
@@ -53,7 +53,7 @@ SUMMARY_OUTPUT_CEILING = 2400
 def _output_tokens(settings: Settings, prompt_tokens: int) -> int:
     """All the context the prompt leaves (its tiktoken count padded 20 % for the model's own
     tokenizer), up to ``SUMMARY_OUTPUT_CEILING``: a reply cut off is a failed summary."""
-    room = settings.n_ctx - int(prompt_tokens * 1.2) - 64
+    room = settings.models.n_ctx - int(prompt_tokens * 1.2) - 64
     return max(MIN_OUTPUT_TOKENS, min(SUMMARY_OUTPUT_CEILING, room))
 
 
@@ -64,8 +64,9 @@ def _grammar_backed(model: BaseChatModel) -> bool:
     return supports_grammar(model)
 
 
-#: Tokens of key sentences a summary shows the model (see agent/summary/select.py and the FRANK bench).
-KEY_SENTENCE_BUDGET = 380
+#: Tokens of key sentences a summary shows the model by default (``summary.key_sentence_budget``;
+#: see agent/summary/select.py and the FRANK bench).
+KEY_SENTENCE_BUDGET: int = SummarySettings.model_fields["key_sentence_budget"].default
 
 
 #: Reply cap of a key-sentence summary (headline, 3-4 cited points, names, quote speakers).
@@ -101,7 +102,7 @@ def _key_sentence_items(
     from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
 
     all_sentences = segment(article.text)
-    budget = min(KEY_SENTENCE_BUDGET, text_budget(settings))
+    budget = min(settings.summary.key_sentence_budget, text_budget(settings))
     key = key_sentences(article.text, embedder=embedder, budget_tokens=budget, sentences=all_sentences)
     shown_text = " ".join(article.text[s.start : s.end] for s in key)
     if not key or count_tokens(shown_text) > text_budget(settings):
@@ -220,7 +221,7 @@ def summarize_article(
     label = model_name_of(chat, settings)
     path = cache_path(article, label, settings, method)
 
-    chunks = chunk_text(article.id, article.text, max(1, settings.chunk_tokens))
+    chunks = chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
     verifier = Verifier(article, chunks)
     key = None
     if method == "key_sentences":
