@@ -1,14 +1,6 @@
 """The ``Agent``: newsagent's whole Python API in one object.
 
-Quick start (runs offline on the embedded default models)::
-
-    from agent import Agent
-
-    agent = Agent(index_path="index")           # any Settings field can be overridden here
-    report = agent.ingest(["examples/articles"])
-    print(report.to_markdown())                 # added 5, updated 0, unchanged 0, failed 0 ...
-    answer = agent.ask("How much rain fell before the River Ash flood?")
-    print(answer.to_markdown())                 # text with [1] markers, then the quoted sources
+The class docstring is the guide: setup, every method with its output, async use.
 
 Heavy parts (the embedding model, the Chroma client, the chat model) are created on first
 use and kept for the life of the object, so an ``Agent`` that only lists articles never loads
@@ -26,34 +18,29 @@ imports this module and most need few of them. Measured on top of ``import agent
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from agent.chat import ChatSession
 from agent.errors import (
-    ArticleNotFoundError,
     ConfigError,
     EmptyIndexError,
     InvalidArgumentError,
 )
-from agent.lazy import build_lock, lazy_part
+from agent.lazy import lazy_part
+from agent.library import ArticleIndex
 from agent.retrieve.windows import TimeWindow
-from agent.settings import Settings, check_setting_names
 from agent.threads import in_worker_thread
-from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
+from agent.types import Answer, Article, ArticleSummary, Briefing
 
 if TYPE_CHECKING:  # imported where first used: see "Imports" in the module docstring
     from langchain_core.language_models import BaseChatModel
 
-    from agent.index.embed import Embedder
-    from agent.index.store import Store
-    from agent.retrieve.as_of import TemporalRetrieval
-    from agent.retrieve.hybrid import Retriever
     from agent.summary import AheadReport
 
-class Agent:
+
+class Agent(ArticleIndex):
     """Ingest news articles, then ask questions whose answers cite verbatim passages.
 
     Setup:
@@ -67,10 +54,11 @@ class Agent:
             (plus ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``CHROMA_HOST``), then
             ``~/.config/newsagent/config.toml`` or ``./newsagent.toml``, then defaults.
         **overrides: Any
-            Any ``Settings`` field, winning over all of those: ``index_path`` (default
-            ``./index``), ``chroma_url``, ``provider``, ``model``, ``base_url``, ``top_k``, ...
-            A keyword that is no setting raises ``InvalidArgumentError`` naming the closest one
-            (``Agent(index_dir=...)``: "did you mean 'index_path'?").
+            Any setting, winning over all of those, by its flat name (``index_path``, default
+            ``./index``; ``chroma_url``, ``provider``, ``model``, ``base_url``, ``top_k``, ...)
+            or by section (``retrieval={"top_k": 8}``; ``agent config`` lists them), and
+            ``preset="fast"``. A keyword that is no setting raises ``InvalidArgumentError``
+            naming the closest one (``Agent(index_dir=...)``: "did you mean 'index_path'?").
 
     Instantiate:
         .. code-block:: python
@@ -140,25 +128,15 @@ class Agent:
         .. code-block:: none
 
             # River Ash overtopped flood walls in Millbrook
-
-            *River Ash bursts its banks in Millbrook after 94 mm of rain* · Valley Courier · 2026-03-05
-
-            The River Ash burst its flood walls in central Millbrook on Thursday afternoon after 94
-            millimetres of rain fell on the upper valley in 36 hours, forcing the evacuation of ...
-
+            ...
             ## Key points
 
             - River Ash overtopped flood walls [1]
-            ...
-            ## Key figures
-
-            - **4.71 metres**: height of water [5]
             ...
             ## Sources
 
             [1] *River Ash bursts its banks in Millbrook after 94 mm of rain*, 2026-03-05 <https://...>
                 > The River Ash overtopped its flood walls in central Millbrook
-            ...
 
         (Shortened; the model's wording varies.) ``summary.key_points``, ``.key_figures``,
         ``.quotes`` ... hold the items, each with its ``citations``; ``refresh=True`` redoes it.
@@ -172,22 +150,13 @@ class Agent:
         .. code-block:: none
 
             # River Ash Flood in Millbrook: 230 Homes Evacuated, 312 Affected, ...
-
-            *topic: River Ash flood in Millbrook · 2 article(s)*
-
+            ...
             ## Overview
 
             The River Ash overtopped its flood walls in central Millbrook on Thursday afternoon
             after 94 millimetres of rain fell on the upper valley in 36 hours, ... [1][2][3]
             ...
             ## What the sources disagree on
-            ...
-            ## Sources
-
-            [1] *River Ash bursts its banks in Millbrook after 94 mm of rain*, 2026-03-05 <https://...>
-                > The River Ash overtopped its flood walls in central Millbrook
-            ...
-            ## Articles used
             ...
 
         (Shortened.) The articles' summaries come from the cache when present, so this reuses
@@ -223,159 +192,17 @@ class Agent:
     ``ArticleNotFoundError`` for an unknown id, ``NoArticlesError`` from ``brief``.
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
-        check_setting_names(overrides)  # Agent(index_dir=...) must not quietly use ./index
-        if settings is None:
-            settings = Settings(**overrides)
-        elif overrides:
-            settings = settings.updated(**overrides)
-        self.settings = settings
-
-    # --- lazily built parts ----------------------------------------------------------
-    @lazy_part
-    def embedder(self) -> Embedder:
-        from agent.index.embed import make_embedder
-
-        return make_embedder(self.settings)
-
-    @lazy_part
-    def store(self) -> Store:
-        from agent.index.store import Store
-
-        return Store(self.settings, self.embedder)
-
-    def _reading(self) -> Store:
-        """The store, for a read: opened without creating an index (``IndexNotFoundError``).
-
-        ``agent --index /tmp/typo stats`` used to create an empty index there and report it;
-        a read must say the index is missing instead. Once open (by a read or an ingest), the
-        same ``Store`` serves both.
-        """
-        cache = self.__dict__
-        if "store" not in cache:
-            from agent.index.client import index_exists, missing_index_error
-            from agent.index.store import Store
-
-            if index_exists(self.settings) is False:  # before loading the embedder
-                raise missing_index_error(self.settings)
-            with build_lock(self):
-                if "store" not in cache:
-                    cache["store"] = Store(self.settings, self.embedder, create=False)
-        return self.store
-
-    @lazy_part
-    def retriever(self) -> Retriever:
-        from agent.retrieve.hybrid import Retriever
-
-        return Retriever(self.store, self.embedder, self.settings)
+    # The embedder, store, retriever, ingest, list/get/remove/stats and search are
+    # ArticleIndex's (agent/library.py): the part of the API that never loads a chat model.
 
     @lazy_part
     def chat_model(self) -> BaseChatModel:
+        """The chat model the settings name, loaded on first use (local GGUF or OpenAI-compatible)."""
         from agent.models import get_chat_model
 
         return get_chat_model(self.settings)
 
-    # --- ingest and manage -----------------------------------------------------------
-    def ingest(
-        self,
-        inputs: Sequence[str],
-        progress: Callable[[IngestItem], None] | None = None,
-        chunk_progress: Callable[[Article, int, int], None] | None = None,
-    ) -> IngestReport:
-        """Add files, folders, URLs and feeds to the index; unchanged articles are skipped.
-
-        Never raises for one bad input: failures are items with ``status="failed"`` and a
-        one-line ``error``. The index is never left half-written. ``progress(item)`` is called
-        as each item finishes; ``chunk_progress(article, embedded, total)`` as each article's
-        chunks are embedded (a long article is minutes of embedding on a CPU). Control
-        characters are removed from every article (``item.controls_removed``); an article
-        longer than ``max_chunks_per_article`` chunks is indexed up to the cap
-        (``item.truncated_at``, ``item.note``).
-        """
-        from agent.ingest.pipeline import ingest
-
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        return ingest([str(i) for i in inputs], self.store, self.embedder, self.settings, progress,
-                      chunk_progress=chunk_progress)
-
-    def list(
-        self,
-        *,
-        source: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[Article]:
-        """Articles in the index, newest first, optionally filtered."""
-        if limit is not None and limit < 1:
-            raise InvalidArgumentError(f"limit must be at least 1 (got {limit}); leave it out for all")
-        return self._reading().list_articles(source=source, since=since, until=until, limit=limit)
-
-    def get(self, article_id: str) -> Article:
-        """One article by id or unique id prefix (``ArticleNotFoundError`` otherwise)."""
-        return self._reading().get_article(article_id)
-
-    def remove(self, article_id: str) -> bool:
-        """Delete an article and its chunks; False when there was no such article.
-
-        Takes the id or a unique prefix of it, like ``get`` and ``agent remove`` (``agent
-        list`` shows ids shortened); a prefix that fits several articles raises
-        ``ArticleNotFoundError`` rather than guessing which to delete.
-        """
-        if self._reading().remove(article_id):
-            return True
-        try:
-            article = self.store.get_article(article_id)
-        except ArticleNotFoundError as exc:
-            if str(exc).startswith("no article"):
-                return False
-            raise
-        return self.store.remove(article.id)
-
-    def stats(self) -> dict[str, Any]:
-        """Counts of articles and chunks, sources, date range, embedder, location."""
-        return self._reading().stats()
-
-    # --- ask ---------------------------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        *,
-        k: int | None = None,
-        source: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        article: str | None = None,
-        as_of: datetime | None = None,
-    ) -> builtins.list[Passage]:
-        """The passages ``ask`` would give the model (same time handling), without any model."""
-        return self._retrieve(query, k, source, since, until, article, as_of).passages
-
-    def _retrieve(
-        self,
-        query: str,
-        k: int | None,
-        source: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        article: str | None,
-        as_of: datetime | None,
-    ) -> TemporalRetrieval:
-        from agent.retrieve.as_of import retrieve_as_of
-
-        self._reading()
-        return retrieve_as_of(
-            self.retriever,
-            query,
-            k=k or self.settings.retrieval.top_k,
-            as_of=as_of,
-            source=source,
-            since=since,
-            until=until,
-            article_ids=[self.store.get_article(article).id] if article else None,
-        )
-
+    # --- ask -----------------------------------------------------------------------------
     def ask(
         self,
         question: str,
@@ -564,36 +391,12 @@ class Agent:
 
     asummarize = in_worker_thread(
         summarize,
-        """``summarize`` for asyncio code, run in a worker thread (see ``aask``).
-
-        Example::
-
-            import asyncio
-
-            from agent import Agent
-
-            agent = Agent(index_path="index")
-            article_id = agent.search("River Ash flood", k=1)[0].article_id
-            summary = asyncio.run(agent.asummarize(article_id))
-            print(summary.to_markdown())
-        """,
+        """``summarize`` for asyncio code, run in a worker thread (see ``aask``):
+        ``summary = await agent.asummarize(article_id)``.""",
     )
 
     abrief = in_worker_thread(
         brief,
-        """``brief`` for asyncio code, run in a worker thread (see ``aask``).
-
-        ``progress`` is called from the worker thread.
-
-        Example::
-
-            import asyncio
-            from datetime import datetime
-
-            from agent import Agent
-
-            agent = Agent(index_path="index")
-            briefing = asyncio.run(agent.abrief("flood", since=datetime(2026, 3, 1), max_articles=2))
-            print(briefing.to_markdown())
-        """,
+        """``brief`` for asyncio code, run in a worker thread (see ``aask``); ``progress`` is
+        called from that thread: ``briefing = await agent.abrief("flood", max_articles=2)``.""",
     )

@@ -254,7 +254,7 @@ class Settings(BaseSettings):
         """Keywords < preset < environment < config files, highest first. Each source's flat
         names are put in their sections before pydantic-settings merges them, so ``top_k`` from
         a keyword beats ``[retrieval] top_k`` from a file."""
-        config = read_config_files(p for p in CONFIG_FILES if p.is_file())
+        config = read_config_files(settings_cls, (p for p in CONFIG_FILES if p.is_file()))
         return (
             init_settings,
             PresetSource(settings_cls, init_settings, config),
@@ -272,6 +272,21 @@ class Settings(BaseSettings):
             check_setting_names(values)
             merged = deep_merge(merged, sources.nest(Settings, values))
         return Settings(**deep_merge(merged, sources.nest(Settings, overrides)))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Settings:
+        """pydantic's copy (no validation), with flat names in ``update`` put in their sections:
+        ``s.model_copy(update={"top_k": 8})`` would otherwise set a stray attribute and leave
+        ``s.retrieval.top_k`` as it was (a caller of the flat settings would not notice)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        nested = sources.nest(type(self), update)
+        for name, kind in sources.sections(type(self)).items():
+            part = nested.get(name)
+            if isinstance(part, Mapping):
+                nested[name] = getattr(self, name).model_copy(update=dict(part), deep=deep)
+            elif part is not None and not isinstance(part, kind):
+                raise TypeError(f"settings section {name!r} must be a mapping or {kind.__name__}")
+        return super().model_copy(update=nested, deep=deep)
 
     # --- derived -----------------------------------------------------------------
     @property

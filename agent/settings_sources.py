@@ -101,8 +101,9 @@ class NestedSource(PydanticBaseSettingsSource):
         return self.values
 
 
-def read_config_files(files: Iterable[Path]) -> dict[str, Any]:
-    """The config files' settings, a later file's on top (``./newsagent.toml`` beats the user's)."""
+def read_config_files(cls: type[BaseModel], files: Iterable[Path]) -> dict[str, Any]:
+    """The config files' settings, each nested, a later file's on top (``./newsagent.toml`` beats
+    the user's, whichever of the flat or sectioned forms either uses)."""
     merged: dict[str, Any] = {}
     for path in files:
         try:
@@ -111,7 +112,7 @@ def read_config_files(files: Iterable[Path]) -> dict[str, Any]:
             raise InvalidArgumentError(
                 f"config file {path} is not readable TOML: {exc}; fix or remove it"
             ) from None
-        merged = deep_merge(merged, data)
+        merged = deep_merge(merged, nest(cls, data))
     return merged
 
 

@@ -22,6 +22,8 @@ from agent import Agent
 from agent.cli import app
 from agent.cli.app import GLOBAL_SETTINGS
 from agent.errors import IndexNotFoundError, InvalidArgumentError
+from agent.settings import Settings
+from agent.settings_sources import section_of
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "articles"
@@ -111,8 +113,8 @@ def _commands() -> tuple[Any, Any, dict[str, Any]]:
 
 def _parses(cmd: Any, name: str, ctx: Any, required: list[str], flag: str, param: Any) -> bool:
     """Whether ``agent NAME ... FLAG VALUE`` parses, for a value of the option's type (tried
-    in turn: a flag takes none; numbers, a format name, a date for the rest)."""
-    values: list[list[str]] = [[]] if param.is_flag else [["3"], ["2.5"], ["md"], ["2026-03-01"]]
+    in turn: a flag takes none; numbers, a format name, a date, a KEY=VALUE for the rest)."""
+    values: list[list[str]] = [[]] if param.is_flag else [["3"], ["2.5"], ["md"], ["2026-03-01"], ["top_k=3"]]
     for value in values:
         try:
             sub = cmd.make_context(name, [*required, flag, *value], parent=ctx)
@@ -178,7 +180,10 @@ def test_every_setting_flag_changes_that_setting_before_or_after_the_command(nam
     for args in (("config", "--json", flag, value), (flag, value, "config", "--json")):
         code, out, err = run(*args)
         assert code == 0, out + err
-        got = json.loads(out)[GLOBAL_SETTINGS[name]]
+        shown = json.loads(out)
+        setting = GLOBAL_SETTINGS[name]
+        section = section_of(Settings).get(setting)
+        got = shown[section][setting] if section else shown[setting]
         assert str(got) == value or float(got) == float(value), (args, got)
 
 
@@ -236,7 +241,7 @@ def test_config_json_is_the_settings_with_secrets_masked(monkeypatch: pytest.Mon
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-very-secret-1234")
     code, out, _ = run("config", "--json")
     data = json.loads(out)
-    assert code == 0 and data["openai_api_key"] == "****1234" and data["resolved_provider"] == "openai"
+    assert code == 0 and data["models"]["openai_api_key"] == "****1234" and data["resolved_provider"] == "openai"
     assert "sk-test-very-secret" not in out
 
 

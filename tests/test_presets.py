@@ -98,7 +98,7 @@ def test_the_cli_takes_the_preset_before_or_after_the_command(tmp_path: Path) ->
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         shown = json.loads(result.stdout)
-        got = (shown["preset"], shown["resolved_model"], shown["context_tokens"])
+        got = (shown["preset"], shown["resolved_model"], shown["retrieval"]["context_tokens"])
         assert got == ("fast", "qwen2.5-0.5b", 600)
     result = runner.invoke(app, ["--preset", "fast", "--model", "qwen2.5-1.5b", "config", "--json"])
     assert json.loads(result.stdout)["resolved_model"] == "qwen2.5-1.5b"  # the flag beside it wins
@@ -108,7 +108,7 @@ def test_the_cli_lists_presets_and_rejects_an_unknown_one_in_one_line(tmp_path: 
     result = runner.invoke(app, ["config", "--presets", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.stdout)}
-    assert rows["fast"]["settings"]["model"] == "qwen2.5-0.5b" and rows["fast"]["description"]
+    assert rows["fast"]["settings"]["models"]["model"] == "qwen2.5-0.5b" and rows["fast"]["description"]
     result = runner.invoke(app, ["--index", str(tmp_path / "i"), "--preset", "fastest", "stats"])
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0 and "unknown preset 'fastest'" in result.stderr

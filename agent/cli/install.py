@@ -40,7 +40,7 @@ def config(
     console.print(table)
     files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
     console.print(
-        f"[dim]config files: {files} (flat `top_k = 8` or `[retrieval]` tables); env vars: "
+        f"[dim]config files: {files} (flat `top_k = 8` or `\\[retrieval]` tables); env vars: "
         "NEWSAGENT_<FIELD> or NEWSAGENT_<SECTION>__<FIELD>; flags: --set section.field=value[/dim]"
     )
 
