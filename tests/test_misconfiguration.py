@@ -241,7 +241,8 @@ def test_config_json_is_the_settings_with_secrets_masked(monkeypatch: pytest.Mon
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-very-secret-1234")
     code, out, _ = run("config", "--json")
     data = json.loads(out)
-    assert code == 0 and data["models"]["openai_api_key"] == "****1234" and data["resolved_provider"] == "openai"
+    assert code == 0 and data["models"]["openai_api_key"] == "****1234"
+    assert data["resolved_provider"] == "openai"
     assert "sk-test-very-secret" not in out
 
 

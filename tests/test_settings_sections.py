@@ -125,7 +125,8 @@ def test_every_field_has_a_description_for_agent_config() -> None:
 
 
 def test_set_flag_reaches_any_setting_before_or_after_the_command() -> None:
-    out = runner.invoke(app, ["--set", "retrieval.top_k=8", "config", "--json", "--set", "max_answer_tokens=99"])
+    args = ["--set", "retrieval.top_k=8", "config", "--json", "--set", "max_answer_tokens=99"]
+    out = runner.invoke(app, args)
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert (data["retrieval"]["top_k"], data["answer"]["max_answer_tokens"]) == (8, 99)
