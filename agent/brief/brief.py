@@ -287,6 +287,10 @@ def briefing_from_summaries(
     ``progress(step, i, n)`` is called with steps ``select``, ``summarise`` (i of N articles),
     ``group`` and ``write`` (i of the writing calls). ``model`` may be a factory (it is only
     built once articles were found). Summaries come from the on-disk cache when present.
+
+    Long (~70 lines) on purpose: it is the design's steps in order, each one call, read top to
+    bottom; a third of it is the keyword signature shared with ``make_briefing`` and the
+    ``Briefing`` it fills field by field.
     """
     from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
 

@@ -114,7 +114,9 @@ def merge_parts(
 ) -> tuple[Items, int]:
     """Reduce: a call that can cite only the parts' verified key points (by id) writes the
     headline, summary and 3-7 key points; entities, figures, dates and quotes are unions.
-    Returns the merged items and how many merged points were dropped (no valid id)."""
+    Returns the merged items and how many merged points were dropped (no valid id).
+
+    ~60 lines: one call, then the unions of the parts' lists, each a few lines."""
     from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
 
     notes: list[Note] = []

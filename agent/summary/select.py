@@ -198,6 +198,10 @@ def key_sentences(
     the default, chosen on FRANK). ``sentences``/``vectors`` may be passed in when the caller
     already has them (the bench, briefings that embed once). ``in_article_order=False``
     returns them best first (how a briefing shares one budget across articles).
+
+    ~60 lines: rank, pick greedily within the budget, then the two repairs (thirds, figures),
+    all over the same index lists (``usable``, ``order``, ``cost``); split, each part would
+    take and return most of them.
     """
     sents = [s for s in (sentences if sentences is not None else segment(text))]
     texts = [" ".join(text[s.start : s.end].split()) for s in sents]
