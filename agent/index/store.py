@@ -39,13 +39,7 @@ from typing import Any
 import numpy as np
 
 from agent.errors import ArticleNotFoundError, EmbedderMismatchError, IndexError_
-from agent.index.client import (
-    index_exists,
-    is_writable,
-    missing_index_error,
-    open_client,
-    read_only_error,
-)
+from agent.index.client import index_exists, is_writable, missing_index_error, open_client, read_only_error
 from agent.index.embed import Embedder, l2_normalise
 from agent.index.filters import SearchFilters
 from agent.index.records import article_meta, chunk_meta, content_hash, parse_dt
