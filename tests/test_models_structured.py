@@ -8,7 +8,6 @@ from typing import Any
 
 import openai
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import SecretStr
 
@@ -32,6 +31,7 @@ from agent.models.structured import (
     with_schema_in_prompt,
 )
 from agent.settings import Settings
+from tests.fakes import JsonChatModel
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -102,9 +102,7 @@ def test_schema_goes_into_the_system_message() -> None:
 
 
 def test_prompt_method_on_a_generic_model_parses_and_validates() -> None:
-    model = FakeListChatModel(
-        responses=['```json\n{"status": "answered", "claims": [{"text": "t", "n": 2}]}\n```']
-    )
+    model = JsonChatModel(script=['```json\n{"status": "answered", "claims": [{"text": "t", "n": 2}]}\n```'])
     assert methods_for(model) == ("prompt",)
     out = structured_call(model, [HumanMessage("q")], SCHEMA)
     assert out == {"status": "answered", "claims": [{"text": "t", "n": 2}]}
@@ -112,16 +110,16 @@ def test_prompt_method_on_a_generic_model_parses_and_validates() -> None:
 
 def test_invalid_output_is_retried_once_then_raises() -> None:
     good = '{"status": "not_in_sources", "claims": []}'
-    model = FakeListChatModel(responses=["no json here", good])
+    model = JsonChatModel(script=["no json here", good])
     assert structured_call(model, [HumanMessage("q")], SCHEMA)["status"] == "not_in_sources"
-    model = FakeListChatModel(responses=["nope", '{"status": "bad", "claims": []}', good])
+    model = JsonChatModel(script=["nope", '{"status": "bad", "claims": []}', good])
     with pytest.raises(ModelError, match="did not return valid structured output"):
         structured_call(model, [HumanMessage("q")], SCHEMA)
 
 
 def test_partial_objects_are_streamed() -> None:
     text = '{"status": "answered", "claims": [{"text": "The council voted", "n": 1}]}'
-    model = FakeListChatModel(responses=[text])  # streams one character at a time
+    model = JsonChatModel(script=[text], piece=1)  # streams one character at a time
     seen: list[dict[str, Any]] = []
     out = structured_call(model, [HumanMessage("q")], SCHEMA, on_partial=seen.append)
     assert out["claims"][0]["text"] == "The council voted"

@@ -4,15 +4,11 @@ the real OpenAI-compatible path (llama.cpp's server) reporting usage, streaming 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 from typer.testing import CliRunner
 
@@ -31,6 +27,7 @@ from agent.usage import (
     track_usage,
 )
 from tests import test_models_openai as openai_tests
+from tests.fakes import FixedReplyModel
 from tests.llama_server import LlamaServer
 from tests.test_answer import TRADE, passage
 
@@ -43,55 +40,13 @@ REPLY = json.dumps(
 )
 
 
-class UsageFake(BaseChatModel):
-    """Replies with ``reply``; reports ``usage`` (or none) like a provider would, and names
-    itself ``provider``/``model`` the way OpenAIChatModel and LocalChatModel do."""
+class UsageFake(FixedReplyModel):
+    """The shared fake (tests/fakes.py) with this file's defaults: the answer ``REPLY``, named
+    like OpenAI's gpt-4o-mini."""
 
-    reply: str = REPLY
-    usage: dict[str, int] | None = None
-    provider: str = "openai"
-    model: str = "gpt-4o-mini"
-    fail: bool = False
-
-    @property
-    def _llm_type(self) -> str:
-        return "usage-fake"
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = super()._get_ls_params(stop=stop, **kwargs)
-        params["ls_provider"] = self.provider
-        params["ls_model_name"] = self.model
-        return params
-
-    def _meta(self) -> dict[str, Any]:
-        if self.usage is None:
-            return {}
-        total = self.usage["input_tokens"] + self.usage["output_tokens"]
-        return {"usage_metadata": {**self.usage, "total_tokens": total}}
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        if self.fail:
-            raise RuntimeError("HTTP 500")
-        message = AIMessage(content=self.reply, **self._meta())
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        for i in range(0, len(self.reply), 9):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=self.reply[i : i + 9]))
-        if self.usage is not None:  # like stream_usage=True: a last, empty chunk with the usage
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", **self._meta()))
+    text: str = REPLY
+    provider: str | None = "openai"
+    model: str | None = "gpt-4o-mini"
 
 
 def fake(**kw: Any) -> UsageFake:
@@ -292,14 +247,14 @@ def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
     settings = Settings(cache_dir=tmp_path)
     first = summarize_article(  # the full-text design: its reply quotes evidence
         article,
-        UsageFake(reply=reply, usage={"input_tokens": 300, "output_tokens": 40}),
+        UsageFake(text=reply, usage={"input_tokens": 300, "output_tokens": 40}),
         settings,
         method="full_text",
     )
     assert first.usage is not None and first.usage.calls >= 1 and first.usage.prompt_tokens >= 300
 
     # the same model (same cache key), now failing if called: the cache must answer
-    cached = summarize_article(article, UsageFake(reply=reply, fail=True), settings, method="full_text")
+    cached = summarize_article(article, UsageFake(text=reply, fail=True), settings, method="full_text")
     assert cached.usage == Usage()
     assert cached == first  # the same summary: usage describes the call, not the summary
 
