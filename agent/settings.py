@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_cache_dir, user_config_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -241,6 +241,12 @@ class Settings(BaseSettings):
         """Flat names are put in their sections first: pydantic-settings drops a keyword that is
         not a field of this class (``top_k`` is a field of ``retrieval``)."""
         super().__init__(**sources.nest(type(self), values))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_names_in_sections(cls, data: Any) -> Any:
+        """The same for ``Settings.model_validate({"top_k": 8})``, which skips ``__init__``."""
+        return sources.nest(cls, data) if isinstance(data, Mapping) else data
 
     @classmethod
     def settings_customise_sources(

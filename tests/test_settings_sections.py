@@ -56,6 +56,8 @@ def test_flat_and_sectioned_keywords_mean_the_same_field() -> None:
         assert (s.retrieval.top_k, s.models.model, s.ingest.chunk_tokens) == (8, "qwen2.5-0.5b", 150)
         assert s.retrieval.context_tokens is None  # the rest of the section keeps its default
     assert Settings(retrieval={"top_k": 3}, top_k=9).retrieval.top_k == 9  # the flat name wins
+    assert Settings.model_validate({"top_k": 4}).retrieval.top_k == 4
+    assert Settings.model_validate(flat.model_dump()) == flat  # a dump reads back as it was
 
 
 def test_environment_by_flat_name_by_section_and_conventional_name(monkeypatch: pytest.MonkeyPatch) -> None:
