@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from agent.brief.articles import ModelOnDemand, embedder_of, select_articles, ticker
+from agent.brief.articles import ModelOnDemand, Progress, embedder_of
 from agent.brief.citing import renumber_briefing, resolve_sentences
 from agent.brief.claims import (
     MAX_CLAIM_CONFLICTS,
@@ -26,6 +26,7 @@ from agent.brief.claims import (
     storyline_sentence_conflicts,
 )
 from agent.brief.conflicts import WRITE_MAX_TOKENS, find_conflicts, unit_vectors, write_disagreements
+from agent.brief.request import BriefingRequest
 from agent.brief.storyline import briefing_by_storylines
 from agent.brief.storylines import cluster
 from agent.errors import InvalidArgumentError
@@ -45,7 +46,6 @@ from agent.types import (
 )
 from agent.usage import records_usage
 
-Progress = Callable[[str, int, int], None]
 STORY_THRESHOLD = 0.45  # cosine (MiniLM) above which two summaries are the same storyline
 
 
@@ -129,16 +129,16 @@ def make_briefing(
     ``method="summaries"`` is the earlier design (summarise every article, write from the
     summaries' key points), kept for comparison in bench/bench_summaries.py.
     """
-    kw: dict[str, Any] = dict(
+    request = BriefingRequest(
         store=store, retriever=retriever, model=model, settings=settings, topic=topic, since=since,
         until=until, source=source, max_articles=max_articles, progress=progress, embedder=embedder,
         refresh=refresh,
     )
     if method == "summaries":
-        return briefing_from_summaries(**kw)
+        return briefing_from_summaries(request)
     if method != "storylines":
         raise InvalidArgumentError(f"unknown briefing method {method!r}; use 'storylines' or 'summaries'")
-    return briefing_by_storylines(**kw)
+    return briefing_by_storylines(request)
 
 
 class WriteSteps:
@@ -267,43 +267,23 @@ def summary_overview(
     return _write_overview(get_model(), overview_notes, topic)
 
 
-def briefing_from_summaries(
-    *,
-    store: Any,
-    retriever: Any,
-    model: ModelOrFactory,
-    settings: Settings,
-    topic: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    source: str | None = None,
-    max_articles: int = 10,
-    progress: Progress | None = None,
-    embedder: Any = None,
-    refresh: bool = False,
-) -> Briefing:
+def briefing_from_summaries(request: BriefingRequest) -> Briefing:
     """The earlier briefing design: summarise every article, then write from the summaries.
 
     ``progress(step, i, n)`` is called with steps ``select``, ``summarise`` (i of N articles),
     ``group`` and ``write`` (i of the writing calls). ``model`` may be a factory (it is only
     built once articles were found). Summaries come from the on-disk cache when present.
-
-    Long (~70 lines) on purpose: it is the design's steps in order, each one call, read top to
-    bottom; a third of it is the keyword signature shared with ``make_briefing`` and the
-    ``Briefing`` it fills field by field.
     """
     from agent.models.structured import model_name_of  # lazy: the models layer is slow to import
 
-    tick = ticker(progress)
-    tick("select", 0, 1)
-    articles = select_articles(
-        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
-    )
-    tick("select", 1, 1)
+    settings, topic, since, until = request.settings, request.topic, request.since, request.until
+    store, retriever, model, refresh = request.store, request.retriever, request.model, request.refresh
+    tick = request.tick()
+    articles = request.select(tick)
     get_model = ModelOnDemand(model)
     summaries = summarise_all(articles, get_model, settings, refresh, tick)
 
-    emb = embedder_of(embedder, store, retriever)
+    emb = embedder_of(request.embedder, store, retriever)
     tick("group", 0, 1)
     groups = group_storylines(summaries, emb) if emb is not None else [[i] for i in range(len(summaries))]
     texts = {a.id: a.text for a in articles}

@@ -27,11 +27,12 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.brief.articles import ModelOnDemand, embedder_of, select_articles, ticker
+from agent.brief.articles import ModelOnDemand, embedder_of
 from agent.brief.call_cache import CachedCalls
 from agent.brief.citing import renumber_briefing, resolve_sentences
 from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
 from agent.brief.conflicts import MAX_CONFLICTS, find_conflicts, write_disagreements
+from agent.brief.request import BriefingRequest
 from agent.brief.storylines import ArticleKeys, article_keys, group, pick
 from agent.ingest.chunk import chunk_text
 from agent.prompting import load_prompt
@@ -297,30 +298,15 @@ def all_article_keys(articles: list[Article], tick: Callable[[str, int, int], No
     return keys
 
 
-def briefing_by_storylines(
-    *,
-    store: Any,
-    retriever: Any,
-    model: Any,
-    settings: Settings,
-    topic: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    source: str | None = None,
-    max_articles: int = 10,
-    progress: Callable[[str, int, int], None] | None = None,
-    embedder: Any = None,
-    refresh: bool = False,
-) -> Briefing:
+def briefing_by_storylines(request: BriefingRequest) -> Briefing:
     """See ``agent.brief.brief.make_briefing`` (``method="storylines"``)."""
     from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
-    tick = ticker(progress)
-    tick("select", 0, 1)
-    articles = select_articles(
-        store, retriever, topic=topic, since=since, until=until, source=source, max_articles=max_articles
-    )
-    tick("select", 1, 1)
+    settings, topic, since, until = request.settings, request.topic, request.since, request.until
+    store, retriever, model, refresh = request.store, request.retriever, request.model, request.refresh
+    embedder = request.embedder
+    tick = request.tick()
+    articles = request.select(tick)
 
     get_model = ModelOnDemand(model)
     label = model_name_of(get_model.loaded, settings)
