@@ -257,7 +257,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Keywords < preset < environment < config files, highest first. Each source's flat
+        """Highest first: keywords, the preset, the environment, config files. Each source's flat
         names are put in their sections before pydantic-settings merges them, so ``top_k`` from
         a keyword beats ``[retrieval] top_k`` from a file."""
         config = read_config_files(settings_cls, (p for p in CONFIG_FILES if p.is_file()))
