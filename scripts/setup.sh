@@ -126,7 +126,7 @@ echo "    flags: $LLAMA_CMAKE_ARGS"
 BUILD_PID=""
 BUILD_LOG="$CACHE_DIR/wheels/build-$KEY.log"
 if [ "$REBUILD" = 1 ] || [ -z "$(wheel_file)" ]; then
-    echo "==> building llama-cpp-python $LLAMA_VERSION in the background (~7 minutes on 2 cores, once per machine and set of flags; log: $BUILD_LOG)"
+    echo "==> building llama-cpp-python $LLAMA_VERSION in the background (a few minutes on 2 cores, once per machine and set of flags; log: $BUILD_LOG)"
     mkdir -p "$CACHE_DIR/wheels"
     build_llama_wheel >"$BUILD_LOG" 2>&1 &
     BUILD_PID=$!
