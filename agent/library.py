@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.errors import ArticleNotFoundError, InvalidArgumentError
 from agent.lazy import build_lock, lazy_part
-from agent.settings import Settings, check_setting_names
+from agent.settings import Settings
 from agent.types import Article, IngestItem, IngestReport, Passage
 
 if TYPE_CHECKING:  # imported where first used: see "Imports" in agent.api
@@ -42,7 +42,6 @@ class ArticleIndex:
     """
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
-        check_setting_names(overrides)  # Agent(index_dir=...) must not quietly use ./index
         if settings is None:
             settings = Settings(**overrides)
         elif overrides:

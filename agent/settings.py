@@ -5,44 +5,35 @@ are stored and how they are embedded), ``models`` (the chat model and how it is 
 ``ingest`` (reading and fetching), ``retrieval`` (what the model is shown), ``answer`` (how
 long it may write) and ``summary``. Code reads ``settings.retrieval.top_k``.
 
-Every field has one name of its own, so a flat name says which field it means without its
-section: ``Settings(top_k=8)``, ``NEWSAGENT_TOP_K=8`` and ``top_k = 8`` in a config file are
-``retrieval.top_k``, as are ``Settings(retrieval={"top_k": 8})``,
-``NEWSAGENT_RETRIEVAL__TOP_K=8``, ``[retrieval] top_k = 8`` and ``agent --set retrieval.top_k=8``.
-The flat names are what every earlier version accepted, and stay.
-
-Precedence, lowest to highest: built-in defaults < config file
-(``~/.config/newsagent/config.toml``, then ``./newsagent.toml``) < environment
-variables (``NEWSAGENT_<NAME>``, plus the conventional ``OPENAI_API_KEY``,
-``OPENAI_BASE_URL`` and ``CHROMA_HOST``) < a preset < CLI flags / keyword overrides.
-
-A preset (``--preset fast``, ``Agent(preset="fast")``, ``NEWSAGENT_PRESET=fast`` or
-``preset = "fast"`` in a config file) is a file of settings chosen together
-(``agent.preset_files``): chosen by name it beats the ambient config and environment, and
-any flag or keyword given beside it beats the preset (``--preset fast --top-k 8``).
-
-Every field is documented, because ``agent config`` prints them and the CLI flags
-reuse the descriptions. How the sources are read is in ``agent.settings_sources``.
+Where a setting comes from, lowest to highest: defaults < config files
+(``~/.config/newsagent/config.toml``, then ``./newsagent.toml``; ``[retrieval] top_k = 8``)
+< the environment (``NEWSAGENT_RETRIEVAL__TOP_K=8``; ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+``CHROMA_HOST``) < a preset < keywords and flags (``Settings(top_k=8)`` or
+``Settings(retrieval={"top_k": 8})``; ``agent --set retrieval.top_k=8``). A preset
+(``--preset fast``, ``preset="fast"``, ``NEWSAGENT_PRESET``, ``preset = "fast"`` in a config
+file) is a TOML file of settings chosen together. A name that is no setting is an error naming
+the closest one. Every field is described: ``agent config`` prints the descriptions.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_cache_dir, user_config_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agent import settings_sources as sources
-from agent.preset_files import read_preset
-from agent.settings_sources import EnvSource, NestedSource, PresetSource, deep_merge, read_config_files
+from agent.settings_sources import (
+    ConventionalEnv,
+    by_section,
+    merged,
+    read_preset,
+    read_toml,
+    sections,
+    unknown_setting,
+)
 
 
 def _physical_cores() -> int:
@@ -71,10 +62,9 @@ CONFIG_FILES = [
 
 
 class _Section(BaseModel):
-    """A settings section: unknown keys are ignored (a config file of another version may carry
-    them; keywords and preset files are checked by name before they get here)."""
+    """A settings section: a key that is no field of it is an error, never ignored."""
 
-    model_config = ConfigDict(extra="ignore", validate_default=True, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
 
 
 class IndexSettings(_Section):
@@ -121,9 +111,8 @@ class ModelSettings(_Section):
     max_retries: int = Field(3, description="Retries on 429/5xx/timeouts for remote models.")
     prefix_cache: bool = Field(
         True,
-        description="Keep the local model's KV state of long system prompts in <cache_dir>/kv, so a "
-        "new process (each `agent ask`) does not evaluate the same system prompt again (427 tokens, "
-        "~4.6 s for the 1.5B on 2 cores); the newest 8 are kept. NEWSAGENT_PREFIX_CACHE=0 turns it off.",
+        description="Keep the local model's evaluated system prompts (KV states, the newest 8) in "
+        "<cache_dir>/kv, so a new process does not evaluate the same system prompt again.",
     )
 
 
@@ -140,9 +129,8 @@ class IngestSettings(_Section):
     max_chunks_per_article: int = Field(
         200,
         ge=0,
-        description="Chunks indexed per article at most (0 = no limit). ~36,000 tokens: a long "
-        "feature is ~60 chunks; the rest of a longer text is stored but not indexed, and the "
-        "ingest report says so. A 5 MB one-line file would otherwise embed ~7,000 chunks.",
+        description="Chunks indexed per article at most (0 = no limit); the rest of a longer text "
+        "is stored but not indexed, and the ingest report says so.",
     )
     allow_private_fetch: bool = Field(
         False,
@@ -170,8 +158,7 @@ class RetrievalSettings(_Section):
         None,
         ge=100,
         description="Token budget for retrieved passages in the prompt. Default: 700 with the embedded "
-        "model (prompt evaluation is most of a local answer's time, ~92 tokens/s for the 1.5B on 2 "
-        "cores; 700 keeps the first streamed token under ~8 s), 1000 with an OpenAI-compatible model.",
+        "model (its prompt evaluation is most of an answer's time), 1000 with an OpenAI-compatible model.",
     )
 
 
@@ -193,9 +180,8 @@ class SummarySettings(_Section):
     key_sentence_budget: int = Field(
         380,
         ge=50,
-        description="Tokens of an article's key sentences the summariser reads in its one call. "
-        "Measured on 8 FRANK articles, 1.5B, 2 cores (docs/benchmarks.md): 380 gave ROUGE-1 32.9 "
-        "of the points in 19.7 s median, 300 gave 30.1 in 17.8 s.",
+        description="Tokens of an article's key sentences the summariser reads in its one call "
+        "(more: fuller points, a slower call).",
     )
 
 
@@ -213,10 +199,7 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSAGENT_",
-        extra="ignore",
-        populate_by_name=True,
-        validate_default=True,
+        env_prefix="NEWSAGENT_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
     preset: str | None = Field(
@@ -238,15 +221,9 @@ class Settings(BaseSettings):
     summary: SummarySettings = Field(default_factory=SummarySettings, description=SummarySettings.__doc__)
 
     def __init__(self, **values: Any) -> None:
-        """Flat names are put in their sections first: pydantic-settings drops a keyword that is
-        not a field of this class (``top_k`` is a field of ``retrieval``)."""
-        super().__init__(**sources.nest(type(self), values))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _flat_names_in_sections(cls, data: Any) -> Any:
-        """The same for ``Settings.model_validate({"top_k": 8})``, which skips ``__init__``."""
-        return sources.nest(cls, data) if isinstance(data, Mapping) else data
+        """Keywords by flat name or by section; a name that is no setting raises
+        ``InvalidArgumentError`` naming the closest one."""
+        super().__init__(**by_section(type(self), values))
 
     @classmethod
     def settings_customise_sources(
@@ -257,42 +234,31 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Highest first: keywords, the preset, the environment, config files. Each source's flat
-        names are put in their sections before pydantic-settings merges them, so ``top_k`` from
-        a keyword beats ``[retrieval] top_k`` from a file."""
-        config = read_config_files(settings_cls, (p for p in CONFIG_FILES if p.is_file()))
+        """Highest first: keywords, the preset, the environment, ``./newsagent.toml``, the user's
+        config file. The preset is named by a keyword, else ``NEWSAGENT_PRESET``, else a file."""
+        files = [
+            by_section(settings_cls, read_toml(p, "config file"), f"config file {p}")
+            for p in reversed(CONFIG_FILES)
+            if p.is_file()
+        ]
+        named = [getattr(init_settings, "init_kwargs", {}), env_settings(), *files]
+        name = next((n["preset"] for n in named if n.get("preset")), None)
+        preset = read_preset(settings_cls, str(name))[1] if name else {}
         return (
             init_settings,
-            PresetSource(settings_cls, init_settings, config),
-            EnvSource(settings_cls),
-            NestedSource(settings_cls, config),
+            InitSettingsSource(settings_cls, preset),
+            env_settings,
+            ConventionalEnv(settings_cls),
+            *(InitSettingsSource(settings_cls, f) for f in files),
         )
 
     def updated(self, **overrides: Any) -> Settings:
-        """A copy with ``overrides`` (flat names or sections) on top; a ``preset`` among them is
-        applied under the other overrides, as it would be in ``Settings(preset=..., ...)``."""
-        check_setting_names(overrides)
-        merged = self.model_dump()
+        """A copy with ``overrides`` (as ``Settings`` takes them) on top; a ``preset`` among them
+        goes under the other overrides, as in ``Settings(preset=..., ...)``."""
+        values = self.model_dump()
         if overrides.get("preset"):
-            values = read_preset(str(overrides["preset"]))[1]
-            check_setting_names(values)
-            merged = deep_merge(merged, sources.nest(Settings, values))
-        return Settings(**deep_merge(merged, sources.nest(Settings, overrides)))
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Settings:
-        """pydantic's copy (no validation), with flat names in ``update`` put in their sections:
-        ``s.model_copy(update={"top_k": 8})`` would otherwise set a stray attribute and leave
-        ``s.retrieval.top_k`` as it was (a caller of the flat settings would not notice)."""
-        if not update:
-            return super().model_copy(deep=deep)
-        nested = sources.nest(type(self), update)
-        for name, kind in sources.sections(type(self)).items():
-            part = nested.get(name)
-            if isinstance(part, Mapping):
-                nested[name] = getattr(self, name).model_copy(update=dict(part), deep=deep)
-            elif part is not None and not isinstance(part, kind):
-                raise TypeError(f"settings section {name!r} must be a mapping or {kind.__name__}")
-        return super().model_copy(update=nested, deep=deep)
+            values = merged(values, read_preset(type(self), str(overrides["preset"]))[1])
+        return type(self)(**merged(values, by_section(type(self), overrides)))
 
     # --- derived -----------------------------------------------------------------
     @property
@@ -312,13 +278,8 @@ class Settings(BaseSettings):
 
     @property
     def resolved_context_tokens(self) -> int:
-        """The passage budget: the setting, else 700 locally (latency) or 1000 (recall) remotely.
-
-        Measured (docs/benchmarks.md): on the BBC index the local 1.5B's first streamed token
-        comes at 7.4 s median with 700 vs ~11 s with 1000; on QuAIL the gold article is among
-        the passages for 0.77 vs 0.83 of questions. A remote model evaluates prompts fast, so
-        it gets the larger budget.
-        """
+        """The passage budget: the setting, else 700 with the local model (its prompt evaluation is
+        most of an answer's time) or 1000 with a remote one (fast prompts, so more recall)."""
         if self.retrieval.context_tokens is not None:
             return self.retrieval.context_tokens
         return 700 if self.resolved_provider == "local" else 1000
@@ -336,31 +297,29 @@ class Settings(BaseSettings):
         return data
 
 
-def setting_names() -> set[str]:
-    """Every keyword ``Settings(...)`` accepts: flat field names, sections, conventional aliases."""
-    return sources.known_names(Settings)
-
-
-def check_setting_names(values: Mapping[str, Any] | Iterable[str]) -> None:
-    """Raise ``InvalidArgumentError`` for a keyword that is no setting, naming the closest one.
-
-    Why: ``Settings`` ignores unknown keys (config files and the environment may carry keys of
-    other versions), so a misspelt ``Agent(index_dir=...)`` would silently use ``./index``.
-    Keywords given in code and preset files are checked here instead (a section's dict by its
-    keys too); config files keep their tolerance.
-    """
-    sources.check_names(Settings, values)
-
-
-def dotted_setting(key: str) -> str:
-    """The flat name of ``section.field`` or of a flat name (``agent --set``); an unknown one
-    raises ``InvalidArgumentError`` naming the closest."""
-    return sources.flat_name(Settings, key)
-
-
 def setting_descriptions() -> dict[str, str]:
-    """``section.field`` (or a top-level name) → its description, in declaration order."""
-    return sources.descriptions(Settings)
+    """``section.field`` (or a top-level name) → its description, in declaration order: the
+    names ``agent config`` shows and ``agent --set`` takes."""
+    parts = sections(Settings)
+    out: dict[str, str] = {}
+    for name, info in Settings.model_fields.items():
+        fields = parts[name].model_fields.items() if name in parts else [("", info)]
+        out.update({f"{name}.{f}" if f else name: (i.description or "").strip() for f, i in fields})
+    return out
+
+
+def setting_keyword(key: str) -> str:
+    """The keyword ``Settings`` takes for ``section.field`` or a flat name (``agent --set``); a key
+    that is no setting raises ``InvalidArgumentError`` naming the closest one."""
+    names = setting_descriptions()
+    if key in names:
+        return key.rpartition(".")[2]
+    flat = {name.rpartition(".")[2]: name for name in names if "." in name}
+    if key in flat:
+        return key
+    moved = flat.get(key.rpartition(".")[2])  # a field named in the wrong section
+    raise unknown_setting(key, [moved] if moved else [*names, *flat])
+
 
 __all__ = [
     "CONFIG_FILES",
@@ -371,8 +330,6 @@ __all__ = [
     "RetrievalSettings",
     "Settings",
     "SummarySettings",
-    "check_setting_names",
-    "dotted_setting",
     "setting_descriptions",
-    "setting_names",
+    "setting_keyword",
 ]

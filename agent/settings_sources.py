@@ -1,15 +1,10 @@
-"""How ``Settings`` reads its sources: flat names put in their sections, env vars, config files,
-presets, and the checks on names.
+"""How ``Settings`` reads what pydantic-settings does not: keywords by flat name, TOML files,
+presets, the conventional environment names, and the checks that name a misspelt setting.
 
-Why a module of its own: ``agent.settings`` is the list of fields a user reads; this is the
-machinery under it. Every function takes the settings class, so nothing here imports
-``agent.settings`` (no import circle) and the sections are read off the class, never listed
-twice.
-
-The rule everything here follows: each field of a section has a name unique across sections,
-so a *flat* name (``top_k``) says which section it is in (``retrieval``). A source's values are
-nested (``{"retrieval": {"top_k": 8}}``) before pydantic-settings merges the sources, so a
-flat name given in a higher source beats the sectioned form in a lower one.
+Every function takes the settings class, so nothing here imports ``agent.settings`` and the
+sections are read off the class, never listed twice. Each field of a section has a name unique
+across sections, so a keyword's flat name (``top_k``) says its section (``retrieval``); files
+and the environment name the section (``[retrieval]``, ``NEWSAGENT_RETRIEVAL__TOP_K``).
 """
 
 from __future__ import annotations
@@ -17,29 +12,33 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_config_dir
 from pydantic import BaseModel
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import PydanticBaseSettingsSource
 
 from agent.errors import InvalidArgumentError
-from agent.preset_files import read_preset
 
-ENV_PREFIX = "NEWSAGENT_"
+USER_PRESETS = Path(user_config_dir("newsagent")) / "presets"
 
-#: Conventional names other tools use, accepted as keywords and as environment variables.
-ALIASES = {"OPENAI_API_KEY": "openai_api_key", "OPENAI_BASE_URL": "base_url", "CHROMA_HOST": "chroma_url"}
+#: Names other tools use for the same thing, read from the environment under ``NEWSAGENT_*``.
+CONVENTIONAL_ENV = {
+    "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "base_url",
+    "CHROMA_HOST": "chroma_url",
+}
 
 
 def sections(cls: type[BaseModel]) -> dict[str, type[BaseModel]]:
     """The section fields of ``cls`` (those whose type is a model) by name."""
     found: dict[str, type[BaseModel]] = {}
     for name, field in cls.model_fields.items():
-        kind = field.annotation
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            found[name] = kind
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            found[name] = field.annotation
     return found
 
 
@@ -48,198 +47,118 @@ def section_of(cls: type[BaseModel]) -> dict[str, str]:
     return {field: name for name, kind in sections(cls).items() for field in kind.model_fields}
 
 
-def deep_merge(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, Any]:
-    """``low`` with ``high`` on top; dicts are merged key by key, anything else replaced."""
-    out = dict(low)
-    for key, value in high.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+def unknown_setting(name: str, choices: list[str], origin: str = "") -> InvalidArgumentError:
+    """The error for a name that is no setting, naming the closest of ``choices``."""
+    close = difflib.get_close_matches(name.lower(), choices, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
+    where = f"{origin}: " if origin else ""
+    return InvalidArgumentError(f"{where}unknown setting {name!r}; {hint} (`agent config` lists them all)")
 
 
-def nest(cls: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` with every flat name moved into its section.
+def by_section(cls: type[BaseModel], values: Mapping[str, Any], origin: str = "") -> dict[str, Any]:
+    """``values`` checked name by name, each flat name moved into its section.
 
-    A section may be given as a dict or as its model (only the fields set on it count, so
-    ``retrieval=RetrievalSettings(top_k=8)`` changes ``top_k`` alone). Where a flat name and
-    its section both set a field, the flat name wins. Unknown keys are kept for the model to
-    ignore (config files) or for ``check_names`` to reject (keywords).
+    Keywords (no ``origin``) may use flat names, which win over their section's dict; a file
+    (``origin`` names it) must use sections. A section may be given as its model: only the
+    fields set on it count. An unknown name raises ``InvalidArgumentError``.
     """
     parts, where = sections(cls), section_of(cls)
     out: dict[str, Any] = {}
-    flat: list[tuple[str, str, Any]] = []
+    flat: dict[str, dict[str, Any]] = {}
     for key, value in values.items():
-        key = ALIASES.get(key, key)
         if key in parts:
             if isinstance(value, BaseModel):
                 value = value.model_dump(exclude_unset=True)
-            out[key] = deep_merge(out.get(key, {}), value) if isinstance(value, Mapping) else value
-        elif key in where:
-            flat.append((where[key], key, value))
-        else:
+            fields = [f"{key}.{f}" for f in parts[key].model_fields]
+            for field in value if isinstance(value, Mapping) else ():
+                if f"{key}.{field}" not in fields:
+                    raise unknown_setting(f"{key}.{field}", fields, origin)
+            out[key] = dict(value) if isinstance(value, Mapping) else value
+        elif key in cls.model_fields:
             out[key] = value
-    for section, key, value in flat:
-        current = out.get(section, {})
-        if isinstance(current, Mapping):
-            out[section] = {**current, key: value}
+        elif key in where and not origin:
+            flat.setdefault(where[key], {})[key] = value
+        elif key in where:
+            raise InvalidArgumentError(f"{origin}: {key!r} belongs in a section: put it under [{where[key]}]")
+        else:
+            top = [k for k in cls.model_fields if k not in parts]
+            raise unknown_setting(key, [*top, *(where if not origin else parts)], origin)
+    for section, named in flat.items():
+        out[section] = {**(out.get(section) or {}), **named}
     return out
 
 
-class NestedSource(PydanticBaseSettingsSource):
-    """A source whose values are nested (``nest``) before the merge."""
-
-    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self.values = nest(settings_cls, values)
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # unused: __call__ returns every value at once
-
-    def __call__(self) -> dict[str, Any]:
-        return self.values
+def merged(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, Any]:
+    """``low`` with ``high`` on top, section dicts merged field by field."""
+    out = dict(low)
+    for key, value in high.items():
+        both = isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
+        out[key] = {**out[key], **value} if both else value
+    return out
 
 
-def read_config_files(cls: type[BaseModel], files: Iterable[Path]) -> dict[str, Any]:
-    """The config files' settings, each nested, a later file's on top (``./newsagent.toml`` beats
-    the user's, whichever of the flat or sectioned forms either uses)."""
-    merged: dict[str, Any] = {}
-    for path in files:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidArgumentError(
-                f"config file {path} is not readable TOML: {exc}; fix or remove it"
-            ) from None
-        merged = deep_merge(merged, nest(cls, data))
-    return merged
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file's table; one that cannot be read is an ``InvalidArgumentError`` naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidArgumentError(f"{what} {path} is not readable TOML: {exc}; fix or remove it") from None
 
 
-class EnvSource(PydanticBaseSettingsSource):
-    """``NEWSAGENT_<SECTION>__<FIELD>``, ``NEWSAGENT_<FIELD>`` (the flat name every earlier
-    version read) and the conventional ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and
-    ``CHROMA_HOST``, in that order of preference; names are case-insensitive."""
+def available_presets() -> dict[str, Path]:
+    """Every preset by name: the shipped ones (``agent/presets/*.toml``), then yours in
+    ``USER_PRESETS`` (a file of yours wins on a shared name)."""
+    found = {p.name[: -len(".toml")]: Path(str(p)) for p in resources.files("agent.presets").iterdir()
+             if p.name.endswith(".toml")}
+    if USER_PRESETS.is_dir():
+        found.update({p.stem: p for p in sorted(USER_PRESETS.glob("*.toml"))})
+    return dict(sorted(found.items()))
+
+
+def preset_file(name: str) -> Path:
+    """The file of preset ``name`` (a name or a path to a ``.toml`` file)."""
+    if name.endswith(".toml"):
+        path = Path(name).expanduser()
+        if path.is_file():
+            return path
+        raise InvalidArgumentError(f"preset file {name!r} does not exist; give an existing .toml file")
+    known = available_presets()
+    if name in known:
+        return known[name]
+    names = ", ".join(known) or "none"
+    raise InvalidArgumentError(
+        f"unknown preset {name!r}; available: {names} (or a path to a .toml file of settings)"
+    )
+
+
+def read_preset(cls: type[BaseModel], name: str) -> tuple[str, dict[str, Any]]:
+    """Preset ``name``'s description and its settings, checked; a preset names no other preset."""
+    path = preset_file(name)
+    data = read_toml(path, "preset file")
+    description = str(data.pop("description", ""))
+    data.pop("preset", None)
+    return description, by_section(cls, data, f"preset {name!r} ({path})")
+
+
+class ConventionalEnv(PydanticBaseSettingsSource):
+    """The environment pydantic-settings' own source does not read: ``OPENAI_API_KEY``,
+    ``OPENAI_BASE_URL`` and ``CHROMA_HOST`` (under the ``NEWSAGENT_*`` names). A flat
+    ``NEWSAGENT_<FIELD>`` is refused with its sectioned name rather than ignored."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # unused: __call__ returns every value at once
 
     def __call__(self) -> dict[str, Any]:
         env = {k.upper(): v for k, v in os.environ.items()}
-        conventional: dict[str, list[str]] = {}
-        for alias, field in ALIASES.items():
-            conventional.setdefault(field, []).append(alias)
-        parts = sections(self.settings_cls)
-        out: dict[str, Any] = {}
-        for name in self.settings_cls.model_fields:
-            if name not in parts and f"{ENV_PREFIX}{name.upper()}" in env:
-                out[name] = env[f"{ENV_PREFIX}{name.upper()}"]
-        for section, kind in parts.items():
-            for field in kind.model_fields:
-                names = [f"{ENV_PREFIX}{section.upper()}__{field.upper()}", f"{ENV_PREFIX}{field.upper()}"]
-                for candidate in [*names, *conventional.get(field, [])]:
-                    if candidate in env:
-                        out.setdefault(section, {})[field] = env[candidate]
-                        break
+        where = section_of(self.settings_cls)
+        for field, section in where.items():
+            if f"NEWSAGENT_{field.upper()}" in env:
+                raise InvalidArgumentError(
+                    f"environment variable NEWSAGENT_{field.upper()} is not a setting; "
+                    f"use NEWSAGENT_{section.upper()}__{field.upper()}"
+                )
+        out: dict[str, dict[str, str]] = {}
+        for name, field in CONVENTIONAL_ENV.items():
+            if name in env:
+                out.setdefault(where[field], {})[field] = env[name]
         return out
-
-
-class PresetSource(PydanticBaseSettingsSource):
-    """The chosen preset's settings, between the keywords and the environment.
-
-    The name comes from the keywords, else ``NEWSAGENT_PRESET``, else a config file; the file's
-    keys are checked like keywords (a misspelt key in your preset is an error, not ignored).
-    """
-
-    def __init__(
-        self,
-        settings_cls: type[BaseSettings],
-        init: PydanticBaseSettingsSource,
-        config: Mapping[str, Any],
-    ) -> None:
-        super().__init__(settings_cls)
-        self.init, self.config_values = init, config
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # unused: __call__ returns the whole preset at once
-
-    def __call__(self) -> dict[str, Any]:
-        name = getattr(self.init, "init_kwargs", {}).get("preset")
-        if name is None:
-            name = os.environ.get(f"{ENV_PREFIX}PRESET") or self.config_values.get("preset")
-        if not name:
-            return {}
-        _, values = read_preset(str(name))
-        check_names(self.settings_cls, values)
-        return nest(self.settings_cls, values)
-
-
-def known_names(cls: type[BaseModel]) -> set[str]:
-    """Every keyword the settings accept: top-level fields, sections, flat names, aliases."""
-    return set(cls.model_fields) | set(section_of(cls)) | set(ALIASES)
-
-
-def dotted_names(cls: type[BaseModel]) -> list[str]:
-    """``section.field`` for every field of a section, and the top-level names, in order."""
-    parts = sections(cls)
-    names: list[str] = []
-    for name in cls.model_fields:
-        names.extend(f"{name}.{f}" for f in parts[name].model_fields) if name in parts else names.append(name)
-    return names
-
-
-def _closest(name: str, known: Iterable[str]) -> str | None:
-    """The known name ``name`` was most likely meant to be: by letters, else by shared words
-    ("index_dir" is closer to "index_path" by its words than by its letters)."""
-    choices = sorted(known)
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
-    if close:
-        return close[0]
-    words = set(name.lower().replace(".", "_").split("_"))
-    scored = sorted(choices, key=lambda k: (-len(words & set(k.lower().replace(".", "_").split("_"))), k))
-    if scored and words & set(scored[0].lower().replace(".", "_").split("_")):
-        return scored[0]
-    return None
-
-
-def _unknown(name: str, known: Iterable[str]) -> InvalidArgumentError:
-    close = _closest(name, known)
-    hint = f"did you mean {close!r}?" if close else "check the spelling"
-    return InvalidArgumentError(f"unknown setting {name!r}; {hint} (`agent config` lists them all)")
-
-
-def check_names(cls: type[BaseModel], values: Mapping[str, Any] | Iterable[str]) -> None:
-    """Raise ``InvalidArgumentError`` for a name that is no setting (a section's dict is checked
-    key by key against that section's fields)."""
-    known, parts = known_names(cls), sections(cls)
-    items = values.items() if isinstance(values, Mapping) else ((name, None) for name in values)
-    for name, value in items:
-        if name not in known:  # a field is the likelier meaning than a section: index_dir → index_path
-            fields = known - set(parts)
-            raise _unknown(name, fields if _closest(name, fields) else known)
-        if name in parts and isinstance(value, Mapping):
-            for key in value:
-                if key not in parts[name].model_fields:
-                    raise _unknown(f"{name}.{key}", (f"{name}.{f}" for f in parts[name].model_fields))
-
-
-def flat_name(cls: type[BaseModel], key: str) -> str:
-    """The flat name of ``section.field`` (or of a flat or top-level name, unchanged)."""
-    parts, where = sections(cls), section_of(cls)
-    section, _, field = key.rpartition(".")
-    if section and section in parts and field in parts[section].model_fields:
-        return field
-    if not section and (key in where or (key in cls.model_fields and key not in parts)):
-        return key
-    raise _unknown(key, dotted_names(cls))
-
-
-def descriptions(cls: type[BaseModel]) -> dict[str, str]:
-    """``section.field`` (or a top-level name) → its description."""
-    parts = sections(cls)
-    out: dict[str, str] = {}
-    for name in dotted_names(cls):
-        section, _, field = name.rpartition(".")
-        info = parts[section].model_fields[field] if section else cls.model_fields[name]
-        out[name] = (info.description or "").strip()
-    return out

@@ -4,7 +4,7 @@ Each measurement is a new Python process that opens the index, loads the model a
 question, streaming; times are from the start of the child (imports included) to the first
 streamed answer text and to the whole answer. Modes:
 
-- ``newsagent, prefix cache off`` (NEWSAGENT_PREFIX_CACHE=0): the system prompt is evaluated;
+- ``newsagent, prefix cache off`` (NEWSAGENT_MODELS__PREFIX_CACHE=0): the system prompt is evaluated;
 - ``newsagent, prefix cache cold``: ``<cache_dir>/kv`` emptied first: evaluated once and saved;
 - ``newsagent, prefix cache warm``: the saved state of the system prompt is restored;
 - ``canonical``: Chroma dense top-4 → plain prompt → the same model → StrOutputParser, streamed.
@@ -87,7 +87,7 @@ def main() -> None:
     kv = Settings().cache_dir / "kv"  # the user's prefix cache: emptied before each cold run
     for q in questions:
         for mode in modes:
-            env = dict(os.environ, NEWSAGENT_PREFIX_CACHE="0" if mode == "off" else "1")
+            env = dict(os.environ, NEWSAGENT_MODELS__PREFIX_CACHE="0" if mode == "off" else "1")
             if mode == "cold":
                 shutil.rmtree(kv, ignore_errors=True)
             cmd = [sys.executable, "-c", CHILD, str(REPO), mode, q, str(args.index), args.model]

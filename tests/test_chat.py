@@ -229,7 +229,7 @@ def test_a_newest_turn_longer_than_the_budget_is_cut_not_dropped() -> None:
 
 
 def test_session_history_budget_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEWSAGENT_CHAT_HISTORY_TOKENS", "40")
+    monkeypatch.setenv("NEWSAGENT_ANSWER__CHAT_HISTORY_TOKENS", "40")
     model = ScriptedModel(replies=['{"question": "What was the cost of the Millbrook flood?"}'])
     agent = FakeAgent(model)
     assert agent.settings.answer.chat_history_tokens == 40
@@ -511,7 +511,7 @@ def test_agent_chat_on_a_terminal_with_the_real_model(tmp_path: Path) -> None:
         pytest.skip("the `agent` console script is not installed in this environment")
     env = {
         **os.environ,
-        "NEWSAGENT_INDEX_PATH": str(tmp_path / "index"),
+        "NEWSAGENT_INDEX__INDEX_PATH": str(tmp_path / "index"),
         "TERM": "xterm-256color",
         "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
         "COLUMNS": "200",

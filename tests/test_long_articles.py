@@ -81,13 +81,13 @@ def test_no_cap_when_zero_and_the_setting_comes_from_the_environment(
     report = ingest([], Store(uncapped, emb), emb, uncapped,
                     articles=[Article(id="l", title="L", text=one_line(200))])
     assert report.items[0].chunks > 40 and report.items[0].truncated_at is None
-    monkeypatch.setenv("NEWSAGENT_MAX_CHUNKS_PER_ARTICLE", "7")
+    monkeypatch.setenv("NEWSAGENT_INGEST__MAX_CHUNKS_PER_ARTICLE", "7")
     assert Settings().ingest.max_chunks_per_article == 7
 
 
 def test_cli_one_line_file_truncated_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real MiniLM: the one-line file is capped; without a cap the console says what it embeds."""
-    monkeypatch.setenv("NEWSAGENT_CHUNK_TOKENS", "20")  # many chunks from a small file
+    monkeypatch.setenv("NEWSAGENT_INGEST__CHUNK_TOKENS", "20")  # many chunks from a small file
     text_file = tmp_path / "dump.txt"
     text_file.write_text("Minutes of the long meeting " + one_line(230), encoding="utf-8")
     runner = CliRunner()

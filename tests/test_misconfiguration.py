@@ -64,9 +64,10 @@ def test_a_misspelt_setting_names_the_closest_one(
         Agent(Settings(index_path=tmp_path / "i"), **kwargs)
 
 
-def test_known_settings_and_their_aliases_are_accepted(tmp_path: Path) -> None:
-    agent = Agent(index_path=tmp_path / "i", top_k=3, CHROMA_HOST=None)
+def test_known_settings_flat_or_by_section_are_accepted(tmp_path: Path) -> None:
+    agent = Agent(index_path=tmp_path / "i", top_k=3, answer={"max_answer_tokens": 90})
     assert agent.settings.retrieval.top_k == 3 and agent.settings.index.index_path == tmp_path / "i"
+    assert agent.settings.answer.max_answer_tokens == 90
 
 
 # --- item 5: every flag an error message recommends exists ---------------------------------------

@@ -210,7 +210,7 @@ def test_openai_chat_construction(caplog: pytest.LogCaptureFixture) -> None:
 def test_get_chat_model_is_cached_and_labelled(tmp_path: Path) -> None:
     s = Settings(provider="openai", base_url="http://127.0.0.1:9/v1", model="m1")
     assert get_chat_model(s) is get_chat_model(s.model_copy())
-    assert get_chat_model(s) is not get_chat_model(s.model_copy(update={"model": "m2"}))
+    assert get_chat_model(s) is not get_chat_model(s.updated(model="m2"))
     assert model_label(s) == "m1 @ 127.0.0.1:9"
     assert model_label(Settings(provider="openai", openai_api_key=SecretStr(KEY))) == "gpt-4o-mini (openai)"
     assert model_label(Settings(provider="local")) == "qwen2.5-1.5b (local)"

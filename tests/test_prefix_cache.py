@@ -411,7 +411,7 @@ def test_the_setting_reaches_the_local_model(
     assert isinstance(on, LocalChatModel) and on.prefix_cache_dir == str(tmp_path / "cache" / "kv")
     off = get_chat_model(Settings(**common, prefix_cache=False))
     assert isinstance(off, LocalChatModel) and off.prefix_cache_dir is None
-    monkeypatch.setenv("NEWSAGENT_PREFIX_CACHE", "0")
+    monkeypatch.setenv("NEWSAGENT_MODELS__PREFIX_CACHE", "0")
     assert Settings().models.prefix_cache is False
 
 

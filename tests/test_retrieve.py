@@ -203,12 +203,12 @@ def test_budget_limits_passages(indexed: tuple[Store, Retriever]) -> None:
 def test_default_budget_follows_the_model_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     """Local prompt evaluation is slow (~92 tok/s), so the embedded model gets the smaller budget;
     an explicit setting (or env var) always wins."""
-    monkeypatch.delenv("NEWSAGENT_CONTEXT_TOKENS", raising=False)
+    monkeypatch.delenv("NEWSAGENT_RETRIEVAL__CONTEXT_TOKENS", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     assert Settings(provider="local").resolved_context_tokens == 700
     assert Settings(provider="openai", base_url="http://127.0.0.1:9/v1").resolved_context_tokens == 1000
     assert Settings(provider="local", context_tokens=1500).resolved_context_tokens == 1500
-    monkeypatch.setenv("NEWSAGENT_CONTEXT_TOKENS", "900")
+    monkeypatch.setenv("NEWSAGENT_RETRIEVAL__CONTEXT_TOKENS", "900")
     assert Settings(provider="local").resolved_context_tokens == 900
     with pytest.raises(ValueError):
         Settings(context_tokens=10)

@@ -1,26 +1,21 @@
-"""Settings in sections: each field reachable by its flat name (as before) and by section, from
-keywords, environment variables, config files, presets and ``agent --set``, with the documented
-precedence; misspellings named; ``agent config`` by section."""
+"""Settings in sections: keywords and ``agent --set`` by flat name or by section, the environment
+and config files by section, with the documented precedence; misspellings and flat names where a
+section is needed are named; ``agent config`` by section."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-import agent.preset_files as preset_files
 import agent.settings as settings_module
+import agent.settings_sources as settings_sources
 from agent.cli import app
 from agent.errors import InvalidArgumentError
-from agent.settings import (
-    RetrievalSettings,
-    Settings,
-    check_setting_names,
-    dotted_setting,
-    setting_descriptions,
-)
+from agent.settings import RetrievalSettings, Settings, setting_descriptions, setting_keyword
 from agent.settings_sources import section_of, sections
 
 runner = CliRunner()
@@ -30,7 +25,7 @@ runner = CliRunner()
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No config file, preset or NEWSAGENT_* variable of this machine."""
     monkeypatch.setattr(settings_module, "CONFIG_FILES", [])
-    monkeypatch.setattr(preset_files, "USER_PRESETS", tmp_path / "presets")
+    monkeypatch.setattr(settings_sources, "USER_PRESETS", tmp_path / "presets")
     import os
 
     for name in list(os.environ):
@@ -60,30 +55,75 @@ def test_flat_and_sectioned_keywords_mean_the_same_field() -> None:
     assert Settings.model_validate(flat.model_dump()) == flat  # a dump reads back as it was
 
 
-def test_environment_by_flat_name_by_section_and_conventional_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEWSAGENT_TOP_K", "4")
+def test_environment_by_section_and_conventional_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSAGENT_RETRIEVAL__TOP_K", "4")
     monkeypatch.setenv("newsagent_retrieval__context_tokens", "300")  # case does not matter
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-000000001234")
-    monkeypatch.setenv("NEWSAGENT_PREFIX_CACHE", "0")
+    monkeypatch.setenv("NEWSAGENT_MODELS__PREFIX_CACHE", "0")
     s = Settings()
     assert (s.retrieval.top_k, s.retrieval.context_tokens, s.models.prefix_cache) == (4, 300, False)
     assert s.resolved_provider == "openai"
-    monkeypatch.setenv("NEWSAGENT_RETRIEVAL__TOP_K", "6")  # the sectioned name beats the flat one
-    assert Settings().retrieval.top_k == 6
-    assert Settings(top_k=2).retrieval.top_k == 2  # a keyword beats both
+    assert Settings(top_k=2).retrieval.top_k == 2  # a keyword beats the environment
+    assert Settings(retrieval={"top_k": 2}).retrieval.context_tokens == 300  # section dicts merge
+    monkeypatch.setenv("CHROMA_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("NEWSAGENT_INDEX__CHROMA_URL", "http://127.0.0.1:8")
+    assert Settings().index.chroma_url == "http://127.0.0.1:8"  # the NEWSAGENT_ name beats the other
 
 
-def test_config_file_flat_or_in_tables_under_the_environment(
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("NEWSAGENT_TOP_K", "NEWSAGENT_TOP_K is not a setting; use NEWSAGENT_RETRIEVAL__TOP_K"),
+        ("newsagent_prefix_cache", "NEWSAGENT_PREFIX_CACHE is not a setting; use NEWSAGENT_MODELS__PREFIX"),
+    ],
+)
+def test_a_flat_environment_name_is_an_error_naming_the_sectioned_one(
+    name: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, "4")
+    with pytest.raises(InvalidArgumentError, match=message):
+        Settings()
+    out = runner.invoke(app, ["config", "--json"])
+    assert out.exit_code == 2 and message in out.output and "Traceback" not in out.output
+
+
+def test_a_misspelt_sectioned_environment_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSAGENT_RETRIEVAL__TOPK", "4")
+    out = runner.invoke(app, ["config", "--json"])
+    assert out.exit_code == 2 and "setting retrieval.topk" in out.output
+
+
+def test_config_files_in_tables_under_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     user, local = tmp_path / "config.toml", tmp_path / "newsagent.toml"
-    user.write_text('top_k = 7\n[answer]\nmax_answer_tokens = 222\n', encoding="utf-8")
+    user.write_text('[retrieval]\ntop_k = 7\ncontext_tokens = 500\n[answer]\nmax_answer_tokens = 222\n',
+                    encoding="utf-8")
     local.write_text('[retrieval]\ntop_k = 9\n', encoding="utf-8")
     monkeypatch.setattr(settings_module, "CONFIG_FILES", [user, local])
     s = Settings()
     assert (s.retrieval.top_k, s.answer.max_answer_tokens) == (9, 222)  # ./newsagent.toml beats the user's
-    monkeypatch.setenv("NEWSAGENT_MAX_ANSWER_TOKENS", "111")
+    assert s.retrieval.context_tokens == 500  # the same table in two files merges field by field
+    monkeypatch.setenv("NEWSAGENT_ANSWER__MAX_ANSWER_TOKENS", "111")
     assert Settings().answer.max_answer_tokens == 111
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("top_k = 7\n", r"'top_k' belongs in a section: put it under \[retrieval\]"),
+        ("[retrieval]\ntopk = 7\n", "unknown setting 'retrieval.topk'; did you mean 'retrieval.top_k'"),
+        ("[retreival]\ntop_k = 7\n", "unknown setting 'retreival'; did you mean 'retrieval'"),
+    ],
+)
+def test_a_config_file_key_that_is_no_setting_is_an_error_naming_the_file(
+    text: str, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "newsagent.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(settings_module, "CONFIG_FILES", [config])
+    with pytest.raises(InvalidArgumentError, match=f"config file {config}: {message}"):
+        Settings()
 
 
 def test_an_unreadable_config_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -95,19 +135,23 @@ def test_an_unreadable_config_file_is_a_clear_error(monkeypatch: pytest.MonkeyPa
 
 
 def test_misspellings_name_the_closest_setting() -> None:
+    given: dict[str, Any]
     for given, meant in (
-        (["index_dir"], "index_path"),
-        (["topk"], "top_k"),
+        ({"index_dir": "x"}, "index_path"),
+        ({"topk": 3}, "top_k"),
         ({"retrieval": {"topk": 3}}, "retrieval.top_k"),
+        ({"retrieval": RetrievalSettings(), "OPENAI_API_KEY": "k"}, "openai_api_key"),
     ):
         with pytest.raises(InvalidArgumentError, match=f"did you mean '{meant}'"):
-            check_setting_names(given)
-    check_setting_names({"retrieval": {"top_k": 3}, "model": "x", "OPENAI_API_KEY": "k", "preset": "fast"})
-    assert dotted_setting("retrieval.top_k") == dotted_setting("top_k") == "top_k"
+            Settings(**given)
+        with pytest.raises(InvalidArgumentError, match=f"did you mean '{meant}'"):
+            Settings().updated(**given)
+    assert setting_keyword("retrieval.top_k") == setting_keyword("top_k") == "top_k"
+    assert setting_keyword("cache_dir") == "cache_dir"
     with pytest.raises(InvalidArgumentError, match="did you mean 'retrieval.top_k'"):
-        dotted_setting("retrival.top_k")
-    with pytest.raises(InvalidArgumentError):
-        dotted_setting("models.top_k")  # a real field, in another section
+        setting_keyword("retrival.top_k")
+    with pytest.raises(InvalidArgumentError, match="did you mean 'retrieval.top_k'"):
+        setting_keyword("models.top_k")  # a real field, in another section
 
 
 def test_updated_is_a_copy_with_overrides_and_a_preset_under_them() -> None:
@@ -156,11 +200,3 @@ def test_config_table_lists_settings_by_section_with_their_meaning() -> None:
     assert out.exit_code == 0, out.output
     assert "retrieval.top_k" in out.output and "Passages given" in out.output
     assert "--set section.field=value" in out.output and "[retrieval]" in out.output
-
-
-def test_model_copy_with_flat_names_changes_the_sectioned_field() -> None:
-    base = Settings(top_k=3)
-    copy = base.model_copy(update={"top_k": 9, "model": "m2"})
-    assert (copy.retrieval.top_k, copy.models.model) == (9, "m2")
-    assert base.retrieval.top_k == 3 and base.models.model is None
-    assert copy.model_copy(update={"retrieval": {"context_tokens": 500}}).retrieval.top_k == 9

@@ -27,7 +27,7 @@ MARKUP_TITLE = "[link=http://evil.example/]Click here[/link] council story"
 
 
 def cli(index: Path, *args: str, color: bool = False) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", "NEWSAGENT_EMBED_BATCH_SIZE": "16"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", "NEWSAGENT_INDEX__EMBED_BATCH_SIZE": "16"}
     env.pop("FORCE_COLOR", None)
     env.pop("NO_COLOR", None)
     if color:
@@ -154,7 +154,7 @@ def test_real_ask_on_an_old_hostile_index_prints_inert(tmp_path: Path) -> None:
          "How much rain fell in the harbour district?", "--explain"],
         capture_output=True, timeout=600, cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", "FORCE_COLOR": "1",
-             "NEWSAGENT_CACHE_DIR": str(model_cache_dir()), "NEWSAGENT_MAX_ANSWER_TOKENS": "120"},
+             "NEWSAGENT_CACHE_DIR": str(model_cache_dir()), "NEWSAGENT_ANSWER__MAX_ANSWER_TOKENS": "120"},
     )
     assert proc.returncode == 0, proc.stderr.decode()
     printed = proc.stdout.decode()

@@ -29,7 +29,7 @@ from agent.cli.summaries import brief, summarize
 from agent.errors import InvalidArgumentError
 from agent.quiet import quiet_libraries
 from agent.safetext import term
-from agent.settings import dotted_setting
+from agent.settings import setting_keyword
 
 # The command line's own defaults, set before any command loads chromadb or a Hugging Face
 # library: no telemetry, no network for model files (an environment variable still wins).
@@ -66,7 +66,7 @@ def parse_assignments(values: list[str] | None) -> dict[str, str]:
                 raise InvalidArgumentError(
                     f"--set {item!r} is not KEY=VALUE; write e.g. --set retrieval.top_k=8"
                 )
-            out[dotted_setting(key.strip())] = value.strip()
+            out[setting_keyword(key.strip())] = value.strip()
         except InvalidArgumentError as exc:
             err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None

@@ -16,8 +16,8 @@ from rich.table import Table
 
 from agent.cli.common import console, make_agent, run
 from agent.doctor import run_checks, versions
-from agent.preset_files import USER_PRESETS, available_presets, read_preset
-from agent.settings import CONFIG_FILES, setting_descriptions
+from agent.settings import CONFIG_FILES, Settings, setting_descriptions
+from agent.settings_sources import USER_PRESETS, available_presets, read_preset
 
 
 def config(
@@ -40,8 +40,8 @@ def config(
     console.print(table)
     files = ", ".join(f"{p}{'' if p.is_file() else ' (absent)'}" for p in CONFIG_FILES)
     console.print(
-        f"[dim]config files: {files} (flat `top_k = 8` or `\\[retrieval]` tables); env vars: "
-        "NEWSAGENT_<FIELD> or NEWSAGENT_<SECTION>__<FIELD>; flags: --set section.field=value[/dim]"
+        f"[dim]config files: {files} (`\\[retrieval]` tables); env vars: "
+        "NEWSAGENT_<SECTION>__<FIELD>; flags: --set section.field=value[/dim]"
     )
 
 
@@ -60,7 +60,7 @@ def _print_presets(as_json: bool) -> None:
     """Each preset's name, what it is for, what it sets and where its file is."""
     rows: list[dict[str, object]] = []
     for name, path in available_presets().items():
-        description, values = run(functools.partial(read_preset, name))
+        description, values = run(functools.partial(read_preset, Settings, name))
         rows.append({"name": name, "description": description, "settings": values, "file": str(path)})
     if as_json:
         console.print_json(json.dumps(rows, default=str))

@@ -182,5 +182,5 @@ def _blocked(e: BlockedAddressError, *, redirected: bool) -> BlockedFetch:
         f"refused: {via} leads to {e.host} ({e.address}, a {e.kind} address); links and "
         "redirects that come from content may only reach public addresses",
         "ingest that URL yourself if you trust it, or set allow_private_fetch "
-        "(--allow-private-fetch or NEWSAGENT_ALLOW_PRIVATE_FETCH=1) for feeds on your intranet",
+        "(--allow-private-fetch or NEWSAGENT_INGEST__ALLOW_PRIVATE_FETCH=1) for feeds on your intranet",
     )
