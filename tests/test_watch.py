@@ -292,8 +292,9 @@ def test_failing_feeds_are_one_line_each_and_lose_nothing(tmp_path: Path, site: 
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/feed.xml"
     watch_all(agent, site)
     agent.watch.add(dead, name="Dead")
+    agent.watch.add("http://feeds.nonexistent.invalid/rss.xml", name="Gone")  # .invalid never resolves
     first = agent.watch.run()
-    assert [f.name for f in first.failed_feeds] == ["Dead"]
+    assert [f.name for f in first.failed_feeds] == ["Dead", "Gone"]
     kept = {a.id for a in agent.list()}
     assert len(kept) == 4
 
@@ -303,12 +304,13 @@ def test_failing_feeds_are_one_line_each_and_lose_nothing(tmp_path: Path, site: 
     code, out, err = cli("--index", str(index), "--fetch-timeout", "1", "watch", "run", "--quiet")
     assert code == 1 and out == "" and "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith("failed:")]
-    assert len(lines) == 4, err
+    assert len(lines) == 5, err
     text = "\n".join(lines)
     assert "failed: Valley: HTTP 500" in text
     assert "failed: Herald: the feed URL returns an HTML page, not an RSS/Atom feed" in text
     assert "failed: Wire: timed out after 1s" in text
     assert "failed: Dead: could not connect" in text
+    assert "failed: Gone: could not connect" in text
     assert {a.id for a in agent.list()} == kept  # nothing indexed was lost
     state = {f.name: f for f in agent.watch.list()}
     assert state["Valley"].last_error.startswith("HTTP 500")

@@ -13,7 +13,8 @@ Three collections share a prefix (``settings.index.collection``):
   the hash of its article's record.
 * ``<prefix>_journal``: article ids being written, so that leftovers of a write
   killed half-way are found without scanning the whole index.
-* ``side_collection``s: other jobs' small state kept with the index (``agent.watch``'s feeds).
+* ``side_collection``s: other jobs' small state kept with the index, opened here and read
+  and written by their job (``agent.watch``'s feeds).
 
 Why this design: Chroma has no transactions. ``replace_article`` journals the id,
 writes the new chunks, writes the article record (commit), deletes the old
