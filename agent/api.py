@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # imported where first used: see "Imports" in the module docs
     from langchain_core.language_models import BaseChatModel
 
     from agent.summary import AheadReport
+    from agent.watch import Watcher
 
 
 class Agent(ArticleIndex):
@@ -194,6 +195,14 @@ class Agent(ArticleIndex):
 
     # The embedder, store, retriever, ingest, list/get/remove/stats and search are
     # ArticleIndex's (agent/library.py): the part of the API that never loads a chat model.
+
+    @lazy_part
+    def watch(self) -> Watcher:
+        """Watched feeds: ``add(url)``, ``list()``, ``remove(name)``, ``run()``, ``serve(every)``,
+        ``first_seen(since)`` (``agent.watch.Watcher``); no language model."""
+        from agent.watch import Watcher
+
+        return Watcher(self.settings, writing=lambda: self.store, reading=self._reading)
 
     @lazy_part
     def chat_model(self) -> BaseChatModel:

@@ -71,3 +71,11 @@ class ProviderError(ModelError):
 
 class AuthenticationError(ProviderError):
     """The server rejected the API key (HTTP 401/403)."""
+
+
+class WatchError(NewsAgentError):
+    """A watched-feed request cannot be done as asked (a feed already watched, an unknown name)."""
+
+
+class WatchBusyError(WatchError):
+    """Another run of the watched feeds holds this index's lock, so this one did not start."""

@@ -17,6 +17,10 @@ Usage::
         srv.requests                            # [(path, headers), …] seen so far
         srv.peak_concurrent                     # most requests in flight at once
 
+A route whose headers carry an ``ETag`` or ``Last-Modified`` answers a request that sends it
+back (``If-None-Match`` / ``If-Modified-Since``) with "304 Not Modified" and no body, as a
+static file server does.
+
 Why a real server instead of mocking httpx: timeouts, redirect limits, streamed size
 caps and headers are exactly the behaviour under test, and a mock would assume them.
 """
@@ -98,11 +102,24 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.active -= 1
 
+    def _not_modified(self, route: Route) -> bool:
+        """Whether a conditional request names the version ``route`` serves."""
+        if route.status != 200:
+            return False
+        headers = {k.lower(): v for k, v in route.headers.items()}
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+        if etag is not None and self.headers.get("If-None-Match") is not None:
+            return etag in [t.strip() for t in self.headers["If-None-Match"].split(",")]
+        return modified is not None and self.headers.get("If-Modified-Since") == modified
+
     def _send(self, *, send_body: bool) -> None:
         spec = self.server.routes.get(self.path)
         if spec is None:
             spec = self.server.routes.get(self.path.split("?", 1)[0])
         route = _as_route(spec) if spec is not None else Route(404, {}, b"not found")
+        if self._not_modified(route):
+            route = Route(304, {k: v for k, v in route.headers.items()
+                                if k.lower() in ("etag", "last-modified")}, b"", delay=route.delay)
         try:
             if route.delay:
                 time.sleep(route.delay)

@@ -105,10 +105,15 @@ def suggested_flags() -> dict[str, str]:
 
 
 def _commands() -> tuple[Any, Any, dict[str, Any]]:
-    """The CLI as click objects (typer vendors click: reached through typer's own API)."""
+    """The CLI as click objects (typer vendors click: reached through typer's own API); a group's
+    commands as "group command" (``agent watch run``)."""
     group = typer.main.get_command(app)
     ctx = typer.Context(group)
     cmds = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}  # type: ignore[attr-defined]
+    for name, cmd in list(cmds.items()):
+        if hasattr(cmd, "list_commands"):
+            sub = typer.Context(cmd, parent=ctx, info_name=name)
+            cmds |= {f"{name} {s}": cmd.get_command(sub, s) for s in cmd.list_commands(sub)}
     return group, ctx, {k: v for k, v in cmds.items() if v is not None}
 
 

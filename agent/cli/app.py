@@ -26,6 +26,7 @@ from agent.cli.common import err_console
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
 from agent.cli.summaries import brief, summarize
+from agent.cli.watch import watch_app
 from agent.errors import InvalidArgumentError
 from agent.quiet import quiet_libraries
 from agent.safetext import term
@@ -240,3 +241,5 @@ app.command()(doctor)
 app.command()(summarize)
 app.command()(brief)
 app.command()(chat)
+# A group of its own, with the global options after its commands too (`agent watch run --index X`).
+app.add_typer(watch_app, cls=GlobalOptionsGroup)

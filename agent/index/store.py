@@ -13,6 +13,8 @@ Three collections share a prefix (``settings.index.collection``):
   the hash of its article's record.
 * ``<prefix>_journal``: article ids being written, so that leftovers of a write
   killed half-way are found without scanning the whole index.
+* ``side_collection``s: other jobs' small state kept with the index, opened here and read
+  and written by their job (``agent.watch``'s feeds).
 
 Why this design: Chroma has no transactions. ``replace_article`` journals the id,
 writes the new chunks, writes the article record (commit), deletes the old
@@ -38,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.errors import ArticleNotFoundError, EmbedderMismatchError, IndexError_
+from agent.errors import ArticleNotFoundError, EmbedderMismatchError, IndexError_, IndexNotFoundError
 from agent.index.client import index_exists, is_writable, missing_index_error, open_client, read_only_error
 from agent.index.embed import Embedder, l2_normalise
 from agent.index.filters import SearchFilters
@@ -152,6 +154,16 @@ class Store:
         meta = dict(col.metadata or {})
         meta[f"marker_{name}"] = when.isoformat()
         col.modify(metadata=meta)
+
+    def side_collection(self, suffix: str, *, create: bool = True) -> Any | None:
+        """``<prefix>_<suffix>``: a small collection of bookkeeping records kept with the index
+        (each carries a one-number dummy vector), or None when it does not exist and ``create``
+        is false. Never created in a read-only index."""
+        try:
+            return self._open(f"{self.settings.index.collection}_{suffix}",
+                              create and not self.read_only, space="l2", journal=True)
+        except IndexNotFoundError:
+            return None
 
     # -- journal and recovery ----------------------------------------------------------
 

@@ -7,22 +7,21 @@ Split from ``load``: a feed is the one input that fans out into many fetches (bo
 from __future__ import annotations
 
 import calendar
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax import SAXException
 
 from agent.ingest.clean import clean_text
 from agent.ingest.decode import (
     check_not_binary,
     decode_bytes,
+    sniff,
 )
 from agent.ingest.extract import ExtractedPage, extract_html, html_fragment_to_text
 from agent.ingest.failures import FetchFailed, InputError, Result, display, guard, one
-from agent.ingest.fetch import BlockedFetch, Fetched, Fetcher
+from agent.ingest.fetch import BlockedFetch, Fetched, Fetcher, fetch_in_order
 from agent.ingest.formats import http_url
 from agent.ingest.metadata import article_id, build_article, domain_of, read_date
 from agent.settings import Settings
@@ -31,9 +30,31 @@ from agent.types import Article
 MIN_ENTRY_WORDS = 50  # a feed entry shorter than this is a teaser, not an article
 
 
+class FeedEntry(NamedTuple):
+    """One entry as the feed lists it, before its page is fetched."""
+
+    n: int  # position in the feed, from 1
+    entry: Any  # feedparser's entry
+    key: str  # the entry's id, else its link, else its position
+    link: str | None  # its http(s) link, if any
+
+
+def is_feed(fetched: Fetched, text: str) -> bool:
+    """Whether a fetched document is an RSS/Atom feed: by its content type, else its first bytes."""
+    is_feed_type = any(t in fetched.content_type for t in ("rss", "atom", "rdf"))
+    return is_feed_type or sniff(text) == "feed" or (
+        fetched.content_type in ("application/xml", "text/xml") and sniff(text) != "html"
+    )
+
+
 def from_feed(data: bytes, origin_key: str, label: str, feed_url: str | None,
-              settings: Settings, fetcher: Fetcher) -> Iterator[Result]:
-    """Every entry's linked page, with the entry's title/date/link/author as metadata."""
+              settings: Settings, fetcher: Fetcher,
+              keep: Callable[[FeedEntry], bool] | None = None) -> Iterator[Result]:
+    """Every entry's linked page, with the entry's title/date/link/author as metadata.
+
+    ``keep`` chooses the entries to fetch and yield (all by default): a watched feed skips the
+    entries it has already ingested, so their pages are not fetched again.
+    """
     import feedparser
 
     headers = {"content-type": "application/xml"}
@@ -55,7 +76,9 @@ def from_feed(data: bytes, origin_key: str, label: str, feed_url: str | None,
     for n, entry in enumerate(parsed.entries, start=1):
         key = str(entry.get("id") or entry.get("link") or n)
         link = http_url(entry.get("link"))
-        entries.append((n, entry, key, link))
+        item = FeedEntry(n, entry, key, link)
+        if keep is None or keep(item):
+            entries.append(item)
     for (n, entry, key, link), page in _fetch_pages(entries, settings, fetcher):
         entry_label = display(link) if link else f"{label}#{n}"
         yield from guard(entry_label, partial(one, _feed_article, entry, key, link, page,
@@ -79,37 +102,13 @@ def _fetch_one(link: str | None, fetcher: Fetcher) -> _EntryPage:
         return FetchFailed(f"unexpected {type(e).__name__}: {e}", "please report this as a bug")
 
 
-def _fetch_pages(entries: list[Any], settings: Settings,
-                 fetcher: Fetcher) -> Iterator[tuple[Any, _EntryPage]]:
-    """``(entry, page)`` in feed order, the pages fetched concurrently.
-
-    Why: entries one after another cost the sum of their delays; a feed of twenty slow pages
-    took twenty timeouts. Bounded: ``fetch_concurrency`` workers (``fetch_per_host`` per host,
-    enforced by the Fetcher) and at most twice that many pages fetched ahead of the consumer,
-    so memory stays a few pages, not the feed. Only the network runs in threads; extraction
-    stays on the caller's thread.
-    """
+def _fetch_pages(entries: list[FeedEntry], settings: Settings,
+                 fetcher: Fetcher) -> Iterator[tuple[FeedEntry, _EntryPage]]:
+    """``(entry, page)`` in feed order, the pages fetched concurrently (``fetch_in_order``)."""
     workers = max(1, settings.ingest.fetch_concurrency)
-    if workers == 1 or sum(1 for e in entries if e[3]) <= 1:
-        for e in entries:
-            yield e, _fetch_one(e[3], fetcher)
-        return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="newsagent-fetch")
-    ahead: deque[tuple[Any, Future[_EntryPage]]] = deque()
-    todo = iter(entries)
-    try:
-        for e in todo:
-            ahead.append((e, pool.submit(_fetch_one, e[3], fetcher)))
-            if len(ahead) >= workers * 2:
-                break
-        while ahead:
-            e, future = ahead.popleft()
-            nxt = next(todo, None)
-            if nxt is not None:
-                ahead.append((nxt, pool.submit(_fetch_one, nxt[3], fetcher)))
-            yield e, future.result()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    if sum(1 for e in entries if e.link) <= 1:
+        workers = 1
+    yield from fetch_in_order(entries, lambda e: _fetch_one(e.link, fetcher), workers)
 
 
 def _struct_to_dt(value: Any) -> datetime | None:

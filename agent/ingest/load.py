@@ -36,7 +36,7 @@ from agent.ingest.decode import (
 )
 from agent.ingest.extract import extract_html
 from agent.ingest.failures import InputError, Result, display, guard, human_size, is_url
-from agent.ingest.feeds import from_feed
+from agent.ingest.feeds import from_feed, is_feed
 from agent.ingest.fetch import Fetcher
 from agent.ingest.formats import article_from_page, from_jsonl, from_text, no_article
 from agent.ingest.metadata import canonical_url
@@ -165,10 +165,7 @@ def _from_url(url: str, settings: Settings, fetcher: Fetcher) -> Iterator[Result
         raise InputError("the page is empty", "check the URL")
     check_not_binary(fetched.body)
     text = decode_bytes(fetched.body, fetched.charset, html=True)
-    is_feed_type = any(t in fetched.content_type for t in ("rss", "atom", "rdf"))
-    if is_feed_type or sniff(text) == "feed" or (
-        fetched.content_type in ("application/xml", "text/xml") and sniff(text) != "html"
-    ):
+    if is_feed(fetched, text):
         yield from from_feed(fetched.body, f"url:{canonical_url(fetched.url)}", display(url),
                              fetched.url, settings, fetcher)
         return

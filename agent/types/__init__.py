@@ -11,6 +11,8 @@ thing returned, all re-exported here so callers import from ``agent.types``:
 * ``ingest`` — ``IngestItem`` and ``IngestReport``: what ``Agent.ingest`` returns.
 * ``summaries`` — ``ArticleSummary`` and its cited items: what ``Agent.summarize`` returns.
 * ``briefings`` — ``Briefing`` and its sections: what ``Agent.brief`` returns.
+* ``watch`` — ``WatchedFeed``, ``FeedCheck``, ``WatchReport`` and ``SeenArticle``: what
+  ``Agent.watch`` returns.
 * ``markdown`` — the ``[n]`` marks and Sources list summaries and briefings share.
 """
 
@@ -40,10 +42,12 @@ from agent.types.summaries import (
     SummaryQuote,
     shows_unit,
 )
+from agent.types.watch import FeedCheck, SeenArticle, WatchedFeed, WatchReport
 
 __all__ = [
     "Answer", "AnswerStatus", "Article", "ArticleSummary", "Briefing", "BriefingArticle",
     "BriefingSection", "BriefingSentence", "Chunk", "Citation", "ConsideredPassage", "DateEvent",
     "Disagreement", "DisagreementClaim", "IngestItem", "IngestReport", "IngestStatus", "KeyFigure",
     "KeyPoint", "Passage", "RetrievalInfo", "SummaryQuote", "shows_unit",
+    "FeedCheck", "SeenArticle", "WatchReport", "WatchedFeed",
 ]
