@@ -286,7 +286,7 @@ def test_day2_ingests_only_new_and_changed_entries_with_conditional_requests(
 
 def test_failing_feeds_are_one_line_each_and_lose_nothing(tmp_path: Path, site: FixtureServer) -> None:
     index = tmp_path / "index"
-    agent = make_agent(index, fetch_timeout=1)
+    agent = make_agent(index, fetch_timeout=10)
     with socket.socket() as s:  # a port nothing listens on: connection refused
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/feed.xml"
