@@ -23,7 +23,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agent.answer.ask import answer_schema  # noqa: E402
+from agent.answer.evidence import answer_schema  # noqa: E402
 from agent.models import cpu_backend, grammar_sampling  # noqa: E402
 from agent.models.registry import ensure_model  # noqa: E402
 from agent.settings import Settings  # noqa: E402
@@ -54,7 +54,7 @@ def bench(name: str, tokens: int, repeats: int) -> dict[str, Any]:
     path = ensure_model(Settings(), name)
     cpu_backend.activate()
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=4096, n_threads=2, n_batch=512, verbose=False)
-    schema = answer_schema(3)
+    schema = answer_schema([1, 2, 3])
 
     def rate(schema: dict[str, Any] | None) -> tuple[float, str]:
         runs = [timed_generation(llm, tokens, schema) for _ in range(repeats)]

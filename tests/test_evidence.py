@@ -42,7 +42,7 @@ def test_ids_run_across_passages_and_the_prompt_shows_paragraphs() -> None:
     assert "[1] “Lanternfall” is officially coming back.\n[2] VistaStream" in shown
     assert "season.\n\n[3] Filming starts" in shown  # a blank line between paragraphs
     assert "[4] The council approved" in shown and "[6] The vote was 7-2." in shown
-    assert answer_schema(EV.ids, ["answered"])["properties"]["citations"]["items"]["enum"] == EV.ids
+    assert answer_schema(EV.ids)["properties"]["citations"]["items"]["enum"] == EV.ids
 
 
 def test_the_grammar_stops_a_runaway_list_of_ids() -> None:
@@ -52,7 +52,7 @@ def test_the_grammar_stops_a_runaway_list_of_ids() -> None:
 
     from agent.answer.evidence import MAX_CITED_SENTENCES
 
-    schema = answer_schema(list(range(1, 30)), ["answered"])
+    schema = answer_schema(list(range(1, 30)))
     gbnf = json_schema_to_gbnf(json.dumps(schema))
     rule = next(line for line in gbnf.splitlines() if line.startswith("citations ::="))
     assert rule.count("citations-item") == MAX_CITED_SENTENCES

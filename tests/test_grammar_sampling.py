@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agent.answer.ask import answer_schema
+from agent.answer.evidence import answer_schema
 from agent.models import cpu_backend, grammar_sampling
 from tests.llama_server import fast_model_path
 
@@ -48,7 +48,7 @@ def _complete(llm: Any, schema: dict[str, Any], messages: list[dict[str, str]], 
 
 
 def test_same_output_as_grammar_first_sampling(llm: Any) -> None:
-    schema = answer_schema(1)
+    schema = answer_schema([1])
     before = _complete(llm, schema, MESSAGES)
     grammar_sampling.install(llm)
     after = _complete(llm, schema, MESSAGES)
@@ -88,7 +88,7 @@ def test_installing_does_not_keep_an_unloaded_model_alive() -> None:
     try:
         llm = llama_cpp.Llama(model_path=str(fast_model_path()), n_ctx=256, n_threads=2, verbose=False)
         grammar_sampling.install(llm)
-        _complete(llm, answer_schema(1), MESSAGES, max_tokens=5)
+        _complete(llm, answer_schema([1]), MESSAGES, max_tokens=5)
         ref = weakref.ref(llm)
         del llm
         assert ref() is None
@@ -101,7 +101,7 @@ def test_sampled_output_stays_within_the_schema(llm: Any) -> None:
     candidates before the pick; every sampled reply must still parse under the schema."""
     if not hasattr(llm, "last_grammar_sampler"):
         grammar_sampling.install(llm)
-    schema = answer_schema(2)
+    schema = answer_schema([1, 2])
     for seed in range(3):
         llm.reset()
         out = llm.create_chat_completion(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent.answer.ask import answer_schema
+from agent.answer.evidence import answer_schema
 from agent.models import cpu_backend, json_grammar
 from agent.models.local import LocalChatModel
 from tests.llama_server import fast_model_path
@@ -15,11 +15,11 @@ from tests.llama_server import fast_model_path
 
 def test_the_library_rule_we_replace_is_still_what_it_generates() -> None:
     """Guards the pinned llama-cpp-python: if its string rule changes, we must notice."""
-    assert json_grammar.LIBRARY_CHAR_RULE in json_grammar.library_gbnf(answer_schema(2)).splitlines()
+    assert json_grammar.LIBRARY_CHAR_RULE in json_grammar.library_gbnf(answer_schema([1, 2])).splitlines()
 
 
 def test_strings_exclude_braces_and_control_characters_and_nothing_else_changes() -> None:
-    schema = answer_schema(3)
+    schema = answer_schema([1, 2, 3])
     library = json_grammar.library_gbnf(schema).splitlines()
     ours = json_grammar.strict_gbnf(schema).splitlines()
     assert json_grammar.STRICT_CHAR_RULE in ours and json_grammar.LIBRARY_CHAR_RULE not in ours
@@ -37,7 +37,7 @@ def test_a_schema_without_free_strings_is_left_alone() -> None:
 
 def test_local_model_sends_our_grammar_instead_of_response_format() -> None:
     model = LocalChatModel(model_path="unused.gguf")  # _params loads nothing
-    schema = answer_schema(1)
+    schema = answer_schema([1])
     params = model._params(None, {"response_format": {"type": "json_object", "schema": schema}})
     assert "response_format" not in params
     assert params["grammar"]._grammar == json_grammar.strict_gbnf(schema)

@@ -30,7 +30,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from agent.answer.declines import is_decline
 from agent.answer.estimates import ESTIMATE_NOTE, asks_for_estimate
-from agent.answer.evidence import Evidence, verify
+from agent.answer.evidence import Evidence, answer_schema, verify
 from agent.errors import InvalidArgumentError
 from agent.prompting import load_prompt
 from agent.settings import Settings
@@ -40,7 +40,6 @@ from agent.usage import Usage, records_usage
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "answer"
-STATUSES = ["answered", "partial", "not_in_sources"]
 # Shown between a first answer that cited nothing and the retry's streamed text.
 RETRY_NOTICE = "\n\n(That answer cited no sentence of its sources; asking again.)\n\n"
 
@@ -50,14 +49,6 @@ ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
 def format_passages(passages: Sequence[Passage]) -> str:
     """The fenced passages as numbered sentences, as they appear in the user message."""
     return Evidence(passages).format()
-
-
-def answer_schema(ids: Sequence[int] | int) -> dict[str, Any]:
-    """JSON schema for the model's output; ``citations`` can only hold the sentence ids shown
-    (an int ``n`` means ids 1..n)."""
-    from agent.answer.evidence import answer_schema as schema
-
-    return schema(list(range(1, ids + 1)) if isinstance(ids, int) else list(ids), STATUSES)
 
 
 def not_in_sources(question: str, n_searched: int, model: str = "") -> Answer:

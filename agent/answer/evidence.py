@@ -132,20 +132,21 @@ class Evidence:
         return best_id
 
 
-# At most this many cited ids. Without a cap the 1.5B sometimes counts on through the ids
-# ("[1, 5, 7, 10, 12, 13, …") until the token limit cuts the reply mid-JSON (QuAIL, 2026-12-02:
-# 1 of the first 63 answers lost that way); a claim needs one or two sentences, rarely more.
+# At most this many cited ids: a claim needs one or two sentences, and without a cap a small
+# model may count on through the ids until the token limit cuts its reply mid-JSON.
 MAX_CITED_SENTENCES = 4
+#: The statuses the model may give; ``unverified`` is the verifier's, never the model's.
+MODEL_STATUSES = ("answered", "partial", "not_in_sources")
 
 
-def answer_schema(ids: Sequence[int], statuses: Sequence[str]) -> dict[str, Any]:
+def answer_schema(ids: Sequence[int]) -> dict[str, Any]:
     """The model's output: ``answer`` first (it streams), then ``status``, then the ids of the
     sentences it cites — an ``enum`` of exactly the ids shown, at most ``MAX_CITED_SENTENCES``."""
     return {
         "type": "object",
         "properties": {
             "answer": {"type": "string"},
-            "status": {"type": "string", "enum": list(statuses)},
+            "status": {"type": "string", "enum": list(MODEL_STATUSES)},
             "citations": {
                 "type": "array",
                 "items": {"type": "integer", "enum": list(ids)},
