@@ -2,46 +2,42 @@
 
 The class docstring is the guide: setup, every method with its output, async use.
 
-Heavy parts (the embedding model, the Chroma client, the chat model) are created on first
-use and kept for the life of the object, so an ``Agent`` that only lists articles never loads
-a language model. Two ``Agent`` objects with different settings share nothing but the
-per-process model caches (a model file is loaded once per process, whoever asks for it).
+Heavy parts (the embedder, the Chroma store, the retriever, the chat model) are built on first
+use (``agent.lazy``) and kept for the life of the object, so an ``Agent`` that only lists
+articles never loads a language model. Two ``Agent`` objects share nothing but the per-process
+model caches (a model file is loaded once per process, whoever asks for it).
 
-Imports: the modules behind a method are imported inside it, because every ``agent`` command
-imports this module and most need few of them. Measured on top of ``import agent.api``
-(0.47 s; median of 5 fresh processes, 2-core host, session 13): ``agent.models`` +1.98 s,
-``agent.brief`` +1.87 s, ``agent.summary`` +1.80 s, ``agent.answer.ask`` +1.23 s (LangChain),
-``agent.ingest.pipeline`` +0.42 s, ``agent.index.embed`` +0.30 s (onnxruntime),
-``agent.index.store`` +0.28 s (chromadb), ``agent.retrieve.as_of`` +0.10 s. Everything under
-0.05 s is imported at the top.
+Every ``agent`` command imports this module, and the libraries behind a method (LangChain,
+chromadb, onnxruntime, llama.cpp) take seconds to import, so each method imports what it needs
+inside it; only light modules are imported at the top.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.chat import ChatSession
-from agent.errors import (
-    ConfigError,
-    EmptyIndexError,
-    InvalidArgumentError,
-)
-from agent.lazy import lazy_part
-from agent.library import ArticleIndex
-from agent.retrieve.windows import TimeWindow
+from agent.errors import ArticleNotFoundError, ConfigError, EmptyIndexError, InvalidArgumentError
+from agent.lazy import build_lock, lazy_part
+from agent.settings import Settings
 from agent.threads import in_worker_thread
-from agent.types import Answer, Article, ArticleSummary, Briefing
+from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
 
-if TYPE_CHECKING:  # imported where first used: see "Imports" in the module docstring
+if TYPE_CHECKING:  # imported where first used (see the module docstring)
     from langchain_core.language_models import BaseChatModel
 
+    from agent.index.embed import Embedder
+    from agent.index.store import Store
+    from agent.retrieve.as_of import TemporalRetrieval
+    from agent.retrieve.hybrid import Retriever
     from agent.summary import AheadReport
     from agent.watch import Watcher
 
 
-class Agent(ArticleIndex):
+class Agent:
     """Ingest news articles, then ask questions whose answers cite verbatim passages.
 
     Setup:
@@ -193,8 +189,47 @@ class Agent(ArticleIndex):
     ``ArticleNotFoundError`` for an unknown id, ``NoArticlesError`` from ``brief``.
     """
 
-    # The embedder, store, retriever, ingest, list/get/remove/stats and search are
-    # ArticleIndex's (agent/library.py): the part of the API that never loads a chat model.
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        if settings is None:
+            settings = Settings(**overrides)
+        elif overrides:
+            settings = settings.updated(**overrides)
+        self.settings = settings
+
+    # --- the parts, built on first use ---------------------------------------------------------
+    @lazy_part
+    def embedder(self) -> Embedder:
+        from agent.index.embed import make_embedder
+
+        return make_embedder(self.settings)
+
+    @lazy_part
+    def store(self) -> Store:
+        from agent.index.store import Store
+
+        return Store(self.settings, self.embedder)
+
+    def _reading(self) -> Store:
+        """The store, for a read: a missing index is an ``IndexNotFoundError``, never created
+        (``agent --index /tmp/typo stats`` must say so). Once open, the same ``Store`` serves
+        reads and ingests."""
+        cache = self.__dict__
+        if "store" not in cache:
+            from agent.index.client import index_exists, missing_index_error
+            from agent.index.store import Store
+
+            if index_exists(self.settings) is False:  # before loading the embedder
+                raise missing_index_error(self.settings)
+            with build_lock(self):
+                if "store" not in cache:
+                    cache["store"] = Store(self.settings, self.embedder, create=False)
+        return self.store
+
+    @lazy_part
+    def retriever(self) -> Retriever:
+        from agent.retrieve.hybrid import Retriever
+
+        return Retriever(self.store, self.embedder, self.settings)
 
     @lazy_part
     def watch(self) -> Watcher:
@@ -211,7 +246,111 @@ class Agent(ArticleIndex):
 
         return get_chat_model(self.settings)
 
-    # --- ask -----------------------------------------------------------------------------
+    # --- ingest and manage the index (no language model) ---------------------------------------
+    def ingest(
+        self,
+        inputs: Sequence[str],
+        progress: Callable[[IngestItem], None] | None = None,
+        chunk_progress: Callable[[Article, int, int], None] | None = None,
+    ) -> IngestReport:
+        """Add files, folders, URLs and feeds to the index; unchanged articles are skipped.
+
+        Never raises for one bad input: failures are items with ``status="failed"`` and a
+        one-line ``error``. The index is never left half-written. ``progress(item)`` is called
+        as each item finishes; ``chunk_progress(article, embedded, total)`` as each article's
+        chunks are embedded (a long article is minutes of embedding on a CPU). Control
+        characters are removed from every article (``item.controls_removed``); an article
+        longer than ``max_chunks_per_article`` chunks is indexed up to the cap
+        (``item.truncated_at``, ``item.note``).
+        """
+        from agent.ingest.pipeline import ingest
+
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        return ingest([str(i) for i in inputs], self.store, self.embedder, self.settings, progress,
+                      chunk_progress=chunk_progress)
+
+    def list(
+        self,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[Article]:
+        """Articles in the index, newest first, optionally filtered."""
+        if limit is not None and limit < 1:
+            raise InvalidArgumentError(f"limit must be at least 1 (got {limit}); leave it out for all")
+        return self._reading().list_articles(source=source, since=since, until=until, limit=limit)
+
+    def get(self, article_id: str) -> Article:
+        """One article by id or unique id prefix (``ArticleNotFoundError`` otherwise)."""
+        return self._reading().get_article(article_id)
+
+    def remove(self, article_id: str) -> bool:
+        """Delete an article and its chunks; False when there was no such article.
+
+        Takes the id or a unique prefix of it, like ``get`` and ``agent remove`` (``agent
+        list`` shows ids shortened); a prefix that fits several articles raises
+        ``ArticleNotFoundError`` rather than guessing which to delete.
+        """
+        if self._reading().remove(article_id):
+            return True
+        try:
+            article = self.store.get_article(article_id)
+        except ArticleNotFoundError as exc:
+            if str(exc).startswith("no article"):
+                return False
+            raise
+        return self.store.remove(article.id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of articles and chunks, sources, date range, embedder, location."""
+        return self._reading().stats()
+
+    # --- search and ask ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        article: str | None = None,
+        as_of: datetime | None = None,
+    ) -> builtins.list[Passage]:
+        """The passages ``ask`` would give the model (same time handling), without any model."""
+        return self._retrieve(
+            query, k=k, source=source, since=since, until=until, article=article, as_of=as_of
+        ).passages
+
+    def _retrieve(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        article: str | None = None,
+        as_of: datetime | None = None,
+    ) -> TemporalRetrieval:
+        """What ``ask`` and ``search`` retrieve: the passages, the window, any fallback."""
+        from agent.retrieve.as_of import retrieve_as_of
+
+        self._reading()
+        return retrieve_as_of(
+            self.retriever,
+            query,
+            k=k or self.settings.retrieval.top_k,
+            as_of=as_of,
+            source=source,
+            since=since,
+            until=until,
+            article_ids=[self.store.get_article(article).id] if article else None,
+        )
+
     def ask(
         self,
         question: str,
@@ -232,8 +371,7 @@ class Agent(ArticleIndex):
         ``on_text`` receives the answer text as it streams. When nothing relevant is found the
         model is not called and ``status`` is ``not_in_sources``.
         """
-        from agent.answer.ask import answer_question, not_in_sources
-        from agent.retrieve.as_of import label_answer, nothing_in_window_text, window_label
+        from agent.answer.from_retrieval import answer_from_retrieval
 
         if not question.strip():
             raise InvalidArgumentError(
@@ -243,28 +381,11 @@ class Agent(ArticleIndex):
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"
             )
-        found = self._retrieve(question, k, source, since, until, article, as_of)
-        if not found.passages:
-            answer = not_in_sources(question, 0, self.settings.resolved_model)
-            info = found.info
-            if info.time_phrase and info.window_since is not None:
-                label = window_label(TimeWindow(info.window_since, info.window_until, info.time_phrase, ""))
-                answer.text = nothing_in_window_text(label, found.nearest[0] if found.nearest else None)
-            answer.retrieval = info
-            return answer
-        if found.lead and on_text:
-            on_text(found.lead + " ")  # an answer from the nearest coverage says so first
-        # A factory, not the model: with no relevant passages the model is never loaded.
-        answer = answer_question(
-            question,
-            found.passages,
-            lambda: self.chat_model,
-            self.settings,
-            on_text=on_text,
-            note=found.note,
+        found = self._retrieve(
+            question, k=k, source=source, since=since, until=until, article=article, as_of=as_of
         )
-        answer.retrieval = found.info
-        return label_answer(answer, found)
+        # A factory, not the model: with no relevant passages the model is never loaded.
+        return answer_from_retrieval(question, found, lambda: self.chat_model, self.settings, on_text=on_text)
 
     def chat(
         self,

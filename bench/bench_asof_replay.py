@@ -199,7 +199,7 @@ def main() -> None:
     t0 = time.perf_counter()
     for c in cases:
         gold = by_url[f"https://reuters21578.example/{c['newid']}"]
-        found = agent._retrieve(c["question"], None, None, None, None, None, c["as_of"])
+        found = agent._retrieve(c["question"], as_of=c["as_of"])
         ps = found.passages
 
         def outside(published: datetime | None, c: dict[str, Any] = c) -> bool:

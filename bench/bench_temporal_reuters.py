@@ -169,7 +169,7 @@ def main() -> None:
     for c in cases:
         as_of = c["published"].replace(hour=23, minute=0, second=0)
         gold_id = by_url[f"https://reuters21578.example/{c['newid']}"]
-        found = agent._retrieve(c["question"], None, None, None, None, None, as_of)
+        found = agent._retrieve(c["question"], as_of=as_of)
         same = [o for o in cases if o["series"] == c["series"] and o is not c]
         lo, hi = found.info.window_since, found.info.window_until
         level.append({

@@ -145,8 +145,7 @@ def test_week_without_coverage_nearby_is_not_in_sources_without_a_model(agent: A
 def test_empty_week_next_to_coverage_answers_from_it_labelled(agent: Agent) -> None:
     """Asked 29 May, "this week" (23-29 May) is empty; 19 May lies within a week of it, so the
     passages come from that day only and the lead sentence says so."""
-    found = agent._retrieve("What is the average petrol price this week?", None, None, None, None, None,
-                            at("2026-05-29"))  # fmt: skip
+    found = agent._retrieve("What is the average petrol price this week?", as_of=at("2026-05-29"))
     assert found.info.fallback == "nearest"
     assert found.passages and _dates(found.passages) == {"2026-05-19"}
     assert found.lead == (
@@ -167,7 +166,7 @@ def test_nearest_coverage_is_never_published_after_the_as_of_moment(agent: Agent
 
 
 def test_nearest_coverage_message_does_not_place_an_undated_article() -> None:
-    from agent.retrieve.as_of import nothing_in_window_text
+    from agent.answer.from_retrieval import nothing_in_window_text
 
     def p(published: datetime | None) -> Passage:
         return Passage(
@@ -292,15 +291,14 @@ BILL_Q = "Senators announced an agreement on a river cleanup bill {when}: how mu
 
 def test_this_week_asked_on_thursday_finds_sundays_article(river: Agent) -> None:
     """Calendar "this week" on Thursday 16 June was 13-16 June and refused; rolling, it holds 12 June."""
-    found = river._retrieve(BILL_Q.format(when="this week"), None, None, None, None, None,
-                            datetime(2022, 6, 16, 12, tzinfo=UTC))  # fmt: skip
+    found = river._retrieve(BILL_Q.format(when="this week"), as_of=datetime(2022, 6, 16, 12, tzinfo=UTC))
     assert found.info.fallback == "none" and not found.lead
     assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
 
 
 def test_empty_calendar_week_answers_from_nearest_day_only(river: Agent) -> None:
-    found = river._retrieve(BILL_Q.format(when="so far this week"), None, None, None, None, None,
-                            datetime(2022, 6, 16, 12, tzinfo=UTC))  # fmt: skip
+    thursday = datetime(2022, 6, 16, 12, tzinfo=UTC)
+    found = river._retrieve(BILL_Q.format(when="so far this week"), as_of=thursday)
     assert found.info.fallback == "nearest"
     assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
     assert _dates(found.passages) == {"2022-06-12"}  # the one date the lead sentence names
@@ -319,8 +317,8 @@ def test_nothing_near_the_window_keeps_the_refusal(river: Agent) -> None:
 def test_event_date_searches_coverage_from_that_day_on(river: Agent) -> None:
     """"agreed on June 12" names the event: the follow-up of 20 June (which mentions the date) is
     found and ranked first; the May article, before the event, is not used."""
-    found = river._retrieve("What has happened to the river cleanup bill agreed on June 12?", None, None,
-                            None, None, None, datetime(2022, 7, 20, 12, tzinfo=UTC))  # fmt: skip
+    found = river._retrieve("What has happened to the river cleanup bill agreed on June 12?",
+                            as_of=datetime(2022, 7, 20, 12, tzinfo=UTC))
     assert found.info.time_reading == "event"
     assert found.passages and found.passages[0].title == "Harlow River cleanup bill clears Senate committee"
     assert min(_dates(found.passages)) >= "2022-06-12"
@@ -342,14 +340,15 @@ def test_date_only_article_belongs_to_its_whole_day_in_the_as_of_zone(
     river: Agent, question: str, as_of: str
 ) -> None:
     moment = datetime.fromisoformat(as_of).astimezone(ZoneInfo("America/New_York"))
-    found = river._retrieve(question, None, None, None, None, None, moment)
+    found = river._retrieve(question, as_of=moment)
     assert found.info.fallback == "none"
     assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
     assert found.info.window_since is not None and found.info.window_since.date().isoformat() == "2022-06-12"
 
 
-def test_label_answer_prefixes_lead_or_falls_back_to_refusal() -> None:
-    from agent.retrieve.as_of import TemporalRetrieval, label_answer
+def test_an_answer_from_the_nearest_coverage_is_labelled_or_falls_back_to_refusal() -> None:
+    from agent.answer.from_retrieval import labelled
+    from agent.retrieve.as_of import TemporalRetrieval
     from agent.types import Answer, Citation, RetrievalInfo
 
     near = Passage(chunk_id="c", article_id="a", title="Bill agreed", text="x", start=0, end=1,
@@ -360,18 +359,19 @@ def test_label_answer_prefixes_lead_or_falls_back_to_refusal() -> None:
     cited = Answer(question="q", text="It would spend $3.2 billion [1].", status="answered",
                    citations=[Citation(n=1, article_id="a", title="Bill agreed", quote="x", start=0, end=1,
                                        chunk_id="c")])  # fmt: skip
-    out = label_answer(cited, found)
-    assert out.status == "partial"
+    out = labelled(cited, found)
+    assert out.status == "partial" and out.retrieval is not None and out.retrieval.fallback == "nearest"
     assert out.text == found.lead + " It would spend $3.2 billion [1]."
     refusal = Answer(question="q", text="The articles do not say.", status="not_in_sources")
-    refused = label_answer(refusal, found)
+    refused = labelled(refusal, found)
     assert refused.text.startswith("The indexed articles have nothing on this from X.")
-    assert "(2022-06-12), outside that period" in refused.text and found.info.fallback == "nearest_only"
+    assert "(2022-06-12), outside that period" in refused.text
+    assert refused.retrieval is not None and refused.retrieval.fallback == "nearest_only"
     # an answer already marked as not confirmed is shown, labelled, not hidden behind the refusal
     unsure = Answer(question="q", text="The sources do not say; the model's estimate, not confirmed by "
                     "them: Probably two weeks.", status="unverified")  # fmt: skip
     expected = f"{found.lead} {unsure.text}"
-    shown = label_answer(unsure, found)
+    shown = labelled(unsure, found)
     assert shown.status == "unverified" and shown.text == expected
 
 
@@ -402,8 +402,8 @@ def test_seed_article_last_year_answers_from_its_may_2024_coverage(
     (folder / "seed.txt").write_text(f"Title: Putin and Xi hold summit\nDate: 2024-05-16\n\n{body}", "utf-8")
     a = Agent(index_path=tmp_path / "index")
     assert a.ingest([str(folder)]).added == 1
-    found = a._retrieve("What was the trade volume between Russia and China last year?", None, None, None,
-                        None, None, datetime(2026, 6, 1, 12, tzinfo=UTC))  # fmt: skip
+    found = a._retrieve("What was the trade volume between Russia and China last year?",
+                        as_of=datetime(2026, 6, 1, 12, tzinfo=UTC))
     assert found.info.fallback == "nearest"
     assert found.lead == (
         "Nothing from 1 January 2025 – 31 December 2025; the closest coverage, from 16 May 2024, says:"
@@ -439,9 +439,7 @@ def test_an_undated_best_match_answers_a_time_phrase_labelled(undated_agent: Age
     """"on Tuesday" asked of an undated article used to be refused ("has no publication date");
     now its passages are used, the lead sentence says the article is undated, and the model is
     told not to assume a date."""
-    found = undated_agent._retrieve(
-        "What did the council approve on Tuesday?", None, None, None, None, None, None
-    )
+    found = undated_agent._retrieve("What did the council approve on Tuesday?")
     assert found.info.fallback == "undated"
     assert found.passages and all(p.published is None for p in found.passages)
     assert found.lead.startswith("Nothing from ") and "an undated article, says:" in found.lead

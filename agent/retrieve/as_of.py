@@ -1,21 +1,18 @@
 """Time-aware retrieval: questions are asked *as of* a moment, and "this week" means that week.
 
-The naive pipeline's typical news error is the right topic from the wrong week: retrieval does
-not know when "now" is and the model never sees dates. Here:
+Retrieval that does not know when "now" is finds the right topic from the wrong week. Here:
 
-* the question's time phrase (``agent.retrieve.timephrase``) becomes a publication-date filter, and the
-  phrase is removed from the search text (it only adds noise to the embedding);
+* the question's time phrase (``agent.retrieve.timephrase``) becomes a publication-date filter, and
+  the phrase is removed from the search text (it only adds noise to the embedding);
 * an explicit ``as_of`` (replaying a past day) caps every search at the end of that day: articles
   published later are never used;
 * a *soft* window ("recently", "lately") that finds nothing is widened, then dropped;
 * a *precise* window ("last week", "yesterday", "last year") that finds nothing is **never
-  silently** relaxed — that is exactly how another week's figure gets borrowed. When a relevant
-  article lies within one window length of it (and not after the as-of moment), the answer comes
-  from that article's day and its first sentence says so ("Nothing from 13 June – 16 June 2026;
-  the closest coverage, from 12 June 2026, says: …"): status ``partial``, ``fallback="nearest"``.
-  Measured on a weekly news quiz: refusing instead turned away 7 % of questions whose right
-  article the refusal itself named. With nothing relevant near the window, the answer stays
-  ``not_in_sources`` and names the nearest coverage;
+  silently** relaxed, since that is how another week's figure gets borrowed. When a relevant
+  article lies within one window length of it (and not after the as-of moment), its day's
+  passages are returned with a ``lead`` sentence that says so (``fallback="nearest"``); an undated
+  best match is returned the same way outside a replay (``fallback="undated"``); otherwise no
+  passages, and ``nearest`` names the closest coverage for the refusal (``agent.answer`` words it);
 * a date or month naming an *event* ("the January 6 attack") searches coverage published from
   that date to the as-of day, articles that mention the date first;
 * an article dated with a day and no time of day (stored as midnight) belongs to that whole
@@ -34,29 +31,30 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from agent.retrieve.hybrid import Retriever
 from agent.retrieve.timephrase import resolve_time, strip_time_phrase
 from agent.retrieve.windows import TimeWindow
-from agent.types import Answer, ConsideredPassage, Passage, RetrievalInfo
+from agent.types import ConsideredPassage, Passage, RetrievalInfo
 
 SOFT_KINDS = frozenset({"recent"})
 # Largest re-ordering bonus for the newest passage, in blended-score units (0-1, see
-# agent.retrieve.hybrid.fuse_scores). Two reports of a weekly series in one rolling week score within a
-# few hundredths of each other, and the model reads the first: measured on the Reuters time
-# bench (retrieval only), 0.03 and 0.06 put the newer report first in 18 of 20 windows, 0.1 in 19
-# of 20 (as RRF did with its bonus); the as-of replay's gold stays 247/247 with 0.1. A match
-# better by more than 0.1 keeps its place: a preference, not a cut.
+# agent.retrieve.hybrid.fuse_scores): two reports of a weekly series in one rolling week score
+# within a few hundredths of each other and the model reads the first, so the newer one should
+# lead; a match better by more than this keeps its place (a preference, not a cut).
 RECENCY_BONUS = 0.1
 
 
 @dataclass
 class TemporalRetrieval:
+    """What one question's retrieval found; ``agent.answer.from_retrieval`` makes the answer."""
+
     passages: list[Passage]
     info: RetrievalInfo
-    note: str = ""
-    nearest: list[Passage] = field(default_factory=list)  # outside a precise window, for the message
-    lead: str = ""  # the first sentence of an answer from the nearest coverage (fallback="nearest")
-    window_text: str = ""  # the window as the refusal names it ("13 June – 16 June 2026")
+    note: str = ""  # trusted context for the prompt: today's date, the window, the fallback
+    nearest: list[Passage] = field(default_factory=list)  # outside a precise window, for the refusal
+    lead: str = ""  # the answer's first sentence when the passages are the nearest or undated coverage
+    window_text: str = ""  # the window as answers name it ("13 June – 16 June 2026")
 
 
-def _fmt(d: datetime) -> str:
+def _fmt(d: date) -> str:
+    """A day as answers name it: "12 June 2026"."""
     return f"{d.day} {d.strftime('%B %Y')}"
 
 
@@ -94,22 +92,6 @@ def window_label(window: TimeWindow) -> str:
     if window.until:
         return f"before {_fmt(window.until)}"
     return window.phrase
-
-
-def nothing_in_window_text(label: str, nearest: Passage | None) -> str:
-    """The answer when a precise window has no coverage: say so, and where the closest match is.
-    An undated article cannot be placed in or out of the window (QuAIL's articles carry no
-    dates), so it is not called "outside that period"."""
-    text = f"The indexed articles have nothing on this from {label}."
-    if nearest is None:
-        return text
-    if nearest.published is None:
-        return text + (
-            f' The closest match, "{nearest.title}", has no publication date, so it cannot be '
-            "placed in that period; ask without the time phrase to search it."
-        )
-    when = nearest.published.date().isoformat()
-    return text + f' The nearest coverage is "{nearest.title}" ({when}), outside that period.'
 
 
 def is_date_only(published: datetime) -> bool:
@@ -158,30 +140,6 @@ def prefer_mentions(passages: list[Passage], window: TimeWindow) -> list[Passage
     return sorted(passages, key=lambda p: pattern.search(p.text) is None)
 
 
-def label_answer(answer: Answer, found: TemporalRetrieval) -> Answer:
-    """An answer from the nearest coverage, labelled: the lead sentence first, status ``partial``.
-
-    If the model found no answer in the nearest coverage either, the honest refusal naming that
-    coverage replaces it (nothing is cited, and ``fallback`` says the passages were only reported).
-    """
-    if not found.lead:
-        return answer
-    if answer.status != "not_in_sources" and answer.citations:
-        answer.text = f"{found.lead} {answer.text.strip()}"
-        answer.status = "partial"
-        return answer
-    if answer.status == "unverified":
-        # Already marked as not confirmed (a duration estimate, a claim no sentence carries):
-        # hiding it behind the refusal would hide a plausible answer; the lead says where from.
-        answer.text = f"{found.lead} {answer.text.strip()}"
-        return answer
-    answer.text = nothing_in_window_text(found.window_text, found.nearest[0] if found.nearest else None)
-    answer.status = "not_in_sources"
-    answer.citations = []
-    found.info.fallback = "nearest_only"
-    return answer
-
-
 def retrieve_as_of(
     retriever: Retriever,
     question: str,
@@ -218,8 +176,8 @@ def retrieve_as_of(
     filters = _filters_shown(source, since, hard_until, article_ids)
     info = RetrievalInfo(as_of=moment, query=query, filters=filters)
     # Today's date only when time matters to the question (a time phrase, or a replayed day):
-    # measured on QuAIL, where passages are undated, a standing "Today's date" made the model
-    # turn "on Monday" into today's calendar date — an invented fact the verifier then rejected.
+    # with undated passages, a standing "Today's date" leads a small model to turn "on Monday"
+    # into today's calendar date, an invented fact.
     note = f"Today's date: {_fmt(moment)}.\n" if (replay or window is not None) else ""
     # A date-only article's midnight UTC may lie up to a day from its local day: ask the store
     # for a margin around [lo, hi) and keep what belongs by ``effective_published``.
@@ -353,10 +311,10 @@ def _outside_window(
     near = _nearest_coverage(search, window, span.since, _earlier(span.hi_all, span.cap), moment, zone)
     if near:
         day = effective_published(near[0].published or moment, zone).date()
-        found.lead = f"Nothing from {label}; the closest coverage, from {_fmt_day(day)}, says:"
+        found.lead = f"Nothing from {label}; the closest coverage, from {_fmt(day)}, says:"
         found.note += (
             f"No article from {label} matches the question. The passages below are the "
-            f"closest coverage, published {_fmt_day(day)}: answer from them as of that date.\n"
+            f"closest coverage, published {_fmt(day)}: answer from them as of that date.\n"
         )
         found.passages, found.nearest = near, near
         found.info.fallback = "nearest"
@@ -370,10 +328,8 @@ def _outside_window(
     found.info.fallback = "nearest_only" if nearest else "none"
     undated = [p for p in nearest if p.published is None]
     if not replay and nearest and nearest[0].published is None:
-        # The best match has no date: it can be neither placed in the window nor
-        # ruled out. Refusing hid the right article on 3 of 22 sampled QuAIL
-        # questions ("on Tuesday" in undated articles); answer from it, labelled.
-        # Not in a replay: an undated article may postdate the replayed day.
+        # The best match has no date: it can be neither placed in the window nor ruled
+        # out, so it answers, labelled. Not in a replay: it may postdate the replayed day.
         found.lead = f"Nothing from {label} is indexed; the closest match, an undated article, says:"
         found.note += (
             f"No dated article from {label} matches the question. The passages below "
@@ -382,10 +338,6 @@ def _outside_window(
         )
         found.passages = undated[: search.k]
         found.info.fallback = "undated"
-
-
-def _fmt_day(d: date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
 
 
 def _nearest_coverage(
