@@ -7,12 +7,16 @@ chunk when streaming), given ``provider``/``model`` it names itself like OpenAIC
 LocalChatModel do, and with ``fail`` every call raises as a broken server would.
 ``JsonChatModel`` is the one scripted fake of the JSON-replying tests: it replies with the next
 of ``script`` (the last one repeats) or with ``respond(messages)`` as JSON, and records the calls.
+``cite_first_sentence`` is a ``respond`` for the answer prompt: it repeats the first numbered
+sentence shown and cites it, an answer the verifier confirms. Registered by name (the
+``register_model`` fixture of tests/conftest.py), these run the real CLI offline.
 ``ForbiddenModel`` stands in where a test proves no model is consulted at all.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -106,6 +110,14 @@ class JsonChatModel(ReplyingChatModel):
         if self.respond is not None:
             return json.dumps(self.respond(messages))
         return self.script[min(n, len(self.script) - 1)]
+
+
+def cite_first_sentence(messages: list[BaseMessage]) -> dict[str, Any]:
+    """The answer prompt's first ``[id] sentence`` line, answered verbatim and cited."""
+    found = re.search(r"^\[(\d+)\] (.+)$", str(messages[-1].content), re.M)
+    assert found, "no numbered sentence in the prompt"
+    n = int(found.group(1))
+    return {"answer": f"{found.group(2)} [{n}]", "status": "answered", "citations": [n]}
 
 
 class ForbiddenModel:

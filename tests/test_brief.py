@@ -6,12 +6,14 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from agent.brief.brief import make_briefing
@@ -1099,52 +1101,43 @@ def test_real_briefing_reports_conflicting_claims_rgb(tmp_path: Path) -> None:
             assert all(q.quote == texts[q.article_id][q.start : q.end] for q in c.citations)
 
 
-# --- the CLI commands (registered on a throwaway app; the Agent is stubbed) -----------------------
+# --- the CLI commands: the real `agent`, real Chroma and embedder, a fake writer chosen by name -----
 
 
 def test_cli_summarize_and_brief_render_md_json_and_write_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, register_model: Callable[[str, BaseChatModel], str]
 ) -> None:
-    import typer
     from typer.testing import CliRunner
 
-    import agent.cli.summaries as summaries
-    from agent.cli.summaries import brief, summarize
-    from agent.summary.summarize import summarize_article
+    from agent.api import Agent
+    from agent.cli import app
+    from agent.ingest.pipeline import ingest
 
-    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     st = settings(tmp_path)
+    agent = Agent(st)
+    assert ingest([], agent.store, agent.embedder, st, articles=[SUMMIT_A, SUMMIT_B, FLOOD]).failed == 0
     model = fake(writer_reply)
-
-    class StubAgent:
-        def summarize(self, article_id: str, *, refresh: bool = False) -> ArticleSummary:
-            return summarize_article(store.get_article(article_id), model, st, refresh=refresh)
-
-        def brief(self, topic: str | None = None, **kw: Any) -> Briefing:
-            return make_briefing(
-                store=store, retriever=FakeRetriever(store), model=model, settings=st, topic=topic, **kw
-            )
-
-    monkeypatch.setattr(summaries, "make_agent", lambda ctx, **more: StubAgent())
-    app = typer.Typer()
-    app.command()(summarize)
-    app.command()(brief)
+    name = register_model("fake-writer", model)
+    base = ["--index", str(st.index.index_path), "--set", f"cache_dir={st.cache_dir}", "--model", name]
     runner = CliRunner()
 
-    res = runner.invoke(app, ["summarize", "sa", "--format", "json"])
+    res = runner.invoke(app, [*base, "summarize", "sa", "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert data["article_id"] == "sa" and data["key_points"]
+    assert data["article_id"] == "sa" and data["key_points"] and data["model"] == model.model_name
+    assert model.calls, "the summary came from the registered model"
 
     out = tmp_path / "brief.md"
     res = runner.invoke(
-        app, ["brief", "--since", "2024-05-01", "--until", "2024-05-31", "-f", "md", "-o", str(out)]
+        app, [*base, "brief", "--since", "2024-05-01", "--until", "2024-05-31", "-f", "md", "-o", str(out)]
     )
     assert res.exit_code == 0, res.output
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# ") and "## Sources" in md
+    assert all(f"example.com/{aid}" in md for aid in ("sa", "sb", "fl"))
+    assert "Reported: " in md  # the storylines the registered writer wrote
 
-    res = runner.invoke(app, ["brief", "--since", "2030-01-01", "--until", "2030-01-31"])
+    res = runner.invoke(app, [*base, "brief", "--since", "2030-01-01", "--until", "2030-01-31"])
     assert res.exit_code == 1
     assert "no articles published between 2030-01-01 and 2030-01-31" in res.output
 

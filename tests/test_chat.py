@@ -15,12 +15,13 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from rich.console import Console
 
@@ -470,10 +471,12 @@ def test_agent_chat_keeps_verified_citations(tmp_path: Path) -> None:
     assert session.history == [] and session.since is not None
 
 
-# --- the CLI with piped input (plain input(), no model needed) -------------------------------
+# --- the CLI with piped input (plain input()), a fake model chosen by name --------------------
 
 
-def test_agent_chat_reads_piped_lines_and_refuses_an_empty_index(tmp_path: Path) -> None:
+def test_agent_chat_reads_piped_lines_and_refuses_an_empty_index(
+    tmp_path: Path, register_model: Callable[[str, BaseChatModel], str]
+) -> None:
     from typer.testing import CliRunner
 
     from agent.cli import app
@@ -492,6 +495,15 @@ def test_agent_chat_reads_piped_lines_and_refuses_an_empty_index(tmp_path: Path)
     assert "filters: source=Valley Courier, since=2026-03-01, until=2026-03-12" in out
     assert "no answer yet" in out and "error: /asof 'yesterday-ish' is not a date" in out
     assert "/open N" not in out, "nothing is read after /exit"
+
+    model = RoutingModel(replies=[])
+    chat = ["--index", index, "--model", register_model("fake-rain", model), "chat"]
+    asked = "How much rain fell before the Millbrook flood?\n/sources\n/exit\n"
+    result = runner.invoke(app, chat, input=asked)
+    assert result.exit_code == 0, result.output
+    assert "94 millimetres of rain fell in the 36 hours before the flood [1]" in result.stdout
+    assert RAIN_QUOTE in " ".join(result.stdout.split()), "/sources shows the verbatim quote"
+    assert len(model.calls) == 1  # a first question needs no rewrite
 
 
 # --- the real CLI on a terminal, real local model --------------------------------------------

@@ -4,6 +4,8 @@ the real OpenAI-compatible path (llama.cpp's server) reporting usage, streaming 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +29,7 @@ from agent.usage import (
     track_usage,
 )
 from tests import test_models_openai as openai_tests
-from tests.fakes import FixedReplyModel
+from tests.fakes import FixedReplyModel, JsonChatModel, cite_first_sentence
 from tests.llama_server import LlamaServer
 from tests.test_answer import TRADE, passage
 
@@ -294,31 +296,41 @@ def test_a_storyline_briefing_counts_its_calls_and_none_when_cached(tmp_path: An
     assert again.usage is not None and again.usage.calls == len(second.calls) == 0
 
 
-def test_cli_ask_shows_usage_with_the_flag_or_verbose_and_in_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.api
+def test_cli_ask_shows_usage_with_the_flag_or_verbose_and_in_json(
+    tmp_path: Path, register_model: Callable[[str, BaseChatModel], str]
+) -> None:
+    """The real ``agent ask`` (real Chroma, real embedder, streamed and not) with a fake chat
+    model chosen by name that reports OpenAI's usage for gpt-4o-mini."""
     from agent.cli import app
 
-    usage = Usage(prompt_tokens=812, completion_tokens=64, calls=1, cost_usd=0.0001602)
-
-    class StubAgent:
-        def __init__(self, **kw: Any) -> None:
-            pass
-
-        def ask(self, question: str, **kw: Any) -> Answer:
-            return Answer(question=question, text="Trade hit $240 billion.", usage=usage)
-
-    monkeypatch.setattr(agent.api, "Agent", StubAgent)
+    article = tmp_path / "summit.txt"
+    article.write_text(f"Title: Putin and Xi summit\nDate: 2024-05-16\n\n{TRADE}\n", encoding="utf-8")
+    index = str(tmp_path / "index")
     runner = CliRunner()
-    plain = runner.invoke(app, ["ask", "How big was trade?"])
-    assert plain.exit_code == 0 and "tokens:" not in plain.stdout
-    flagged = runner.invoke(app, ["ask", "How big was trade?", "--usage"])
-    assert flagged.exit_code == 0
+    ingested = runner.invoke(app, ["--index", index, "ingest", str(article)])
+    assert ingested.exit_code == 0, ingested.output
+    model = JsonChatModel(
+        respond=cite_first_sentence, calls=[], usage={"input_tokens": 812, "output_tokens": 64},
+        provider="openai", model="gpt-4o-mini",
+    )
+    ask = ["--index", index, "--model", register_model("fake-usage", model), "ask", "How big was trade?"]
+
+    plain = runner.invoke(app, ask)
+    assert plain.exit_code == 0, plain.output
+    assert "Russia’s main partner in international trade" in plain.stdout and "tokens:" not in plain.stdout
+    flagged = runner.invoke(app, [*ask, "--usage"])
+    assert flagged.exit_code == 0, flagged.output
     assert "tokens: 812 prompt + 64 completion (≈$0.00016)" in flagged.stdout
-    verbose = runner.invoke(app, ["-v", "ask", "How big was trade?"])
+    verbose = runner.invoke(app, ["-v", *ask])
     assert verbose.exit_code == 0 and "tokens: 812 prompt" in verbose.stdout
-    as_json = runner.invoke(app, ["ask", "How big was trade?", "--json"])
-    assert as_json.exit_code == 0
-    assert json.loads(as_json.stdout)["usage"] == usage.model_dump()
+    as_json = runner.invoke(app, [*ask, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    answer = json.loads(as_json.stdout)
+    assert answer["status"] == "answered" and answer["citations"][0]["quote"] == TRADE
+    cost = cost_of(812, 64, price_for("gpt-4o-mini", "openai"))
+    expected = Usage(prompt_tokens=812, completion_tokens=64, calls=1, cost_usd=cost)
+    assert answer["usage"] == expected.model_dump()
+    assert len(model.calls) == 4  # one call per ask, streamed or not
 
 
 # --- the real OpenAI-compatible path ---------------------------------------------------------------

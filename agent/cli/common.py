@@ -15,9 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-# ``api.Agent`` is looked up when an Agent is made (not bound at import), so a test can put a
-# stub in ``agent.api.Agent``. agent.api itself is light: its heavy libraries load lazily.
-from agent import api
+from agent.api import Agent  # light: its heavy libraries load when a method needs them
 from agent.errors import NewsAgentError
 from agent.safetext import term
 from agent.text.dates import parse_user_date
@@ -28,12 +26,12 @@ err_console = Console(stderr=True)
 T = TypeVar("T")
 
 
-def make_agent(ctx: typer.Context, **more: Any) -> api.Agent:
+def make_agent(ctx: typer.Context, **more: Any) -> Agent:
     """The ``Agent`` for this command: the global options (``ctx.obj``) plus the command's own
     settings ``more`` (None means "not given"); a bad setting is one red line and exit status 2."""
     overrides = {**(ctx.obj or {}), **{k: v for k, v in more.items() if v is not None}}
     try:
-        return api.Agent(**overrides)
+        return Agent(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

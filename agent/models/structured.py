@@ -357,7 +357,12 @@ def _settings_key(settings: Settings) -> tuple[Any, ...]:
 
 
 def get_chat_model(settings: Settings) -> BaseChatModel:
-    """The chat model these settings ask for, built once per process and reused."""
+    """The chat model these settings ask for, built once per process and reused; a registered
+    model with its own ``make`` (``agent.models.registry``) is built by it on every call."""
+    if settings.resolved_provider == "local" and settings.models.model_path is None:
+        spec = resolve_spec(settings.models.model)
+        if spec.make is not None:
+            return spec.make(settings)
     key = _settings_key(settings)
     with _MODEL_LOCK:
         if key in _MODEL_CACHE:
