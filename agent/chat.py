@@ -5,8 +5,8 @@ step in front: a follow-up such as "and what did Xi say about it?" is rewritten 
 standalone question from the conversation so far, because retrieval only sees the text it is
 given and "it" matches nothing. The rewrite is a short schema-constrained call to the chat
 model (``prompts/rewrite.md``), skipped when it cannot help: on the first turn, and for a
-question that already names what it is about. A local model reads ~70 prompt tokens a second,
-so the history it sees is bounded by ``settings.answer.chat_history_tokens`` (oldest turns dropped
+question that already names what it is about. A local model reads prompts slowly, so the
+history it sees is bounded by ``settings.answer.chat_history_tokens`` (oldest turns dropped
 first) and its reply is capped at a few dozen tokens.
 
 Everything here is logic without a terminal (the loop is ``agent/cli/chat.py``, the slash

@@ -53,9 +53,9 @@ class _LazyPart(Generic[T]):
 
 
 if TYPE_CHECKING:
-    # Type checkers are told it is ``cached_property``, which mypy reads as a property while
-    # it analyses a class: a generic descriptor is only resolved later, so ``ChatSession[Agent]``
-    # (a bound checked against the ``ChatAgent`` protocol's ``chat_model`` property) failed.
+    # Type checkers are told it is ``cached_property``, which mypy reads as a property while it
+    # analyses a class (a generic descriptor is resolved only later), so ``ChatSession[Agent]``
+    # checks ``Agent`` against the ``ChatAgent`` protocol's ``chat_model`` property.
     from functools import cached_property as lazy_part
 else:
     lazy_part = _LazyPart

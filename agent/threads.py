@@ -1,8 +1,7 @@
 """``in_worker_thread``: the async twin of a blocking method, with the same signature.
 
 ``Agent.aask``/``asummarize``/``abrief`` are ``ask``/``summarize``/``brief`` run in a worker
-thread so an event loop stays free. Writing each twin by hand repeated every parameter three
-times (and they drifted once); this makes the twin from the method itself, so ``help()`` and
+thread so an event loop stays free. The twin is made from the method itself, so ``help()`` and
 ``inspect.signature`` show the method's parameters and a new keyword reaches both at once.
 """
 

@@ -2,6 +2,8 @@
 
 One job per module, in the order an answer goes through them:
 
+* ``from_retrieval`` — what retrieval found → the ``Answer``: the refusals, and answers from the
+  nearest or undated coverage labelled as such; what ``Agent.ask`` calls.
 * ``ask`` — the LCEL chain: prompt (``prompts/answer.md``) → schema-constrained model call →
   verification; the retry when an answer cited nothing; ``answer_question``.
 * ``evidence`` — passages shown as numbered sentences; ``verify`` turns the model's sentence ids

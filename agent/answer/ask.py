@@ -101,7 +101,7 @@ class _TextStreamer:
 def retry_feedback(failed: Answer) -> str:
     """What the model is told when its answer cited no sentence at all: the only failure a
     retry is likely to fix (a claim its cited sentence does not support is shown as unverified
-    instead: asking again costs ~10 s and measured on QuAIL rarely changed the verdict)."""
+    instead: asking again costs a whole generation and rarely changes the verdict)."""
     claims = "; ".join(f'"{c}"' for c in failed.unsupported[:3]) or "your answer"
     return (
         f"Your answer cited no sentence: {claims}. Answer the same question again. Put the id of "
@@ -123,7 +123,7 @@ class _AnswerSteps:
     """The chain's steps for one model: fill the prompt, call the model, verify (one retry)."""
 
     def __init__(self, settings: Settings, model: BaseChatModel) -> None:
-        from agent.models.structured import reported_name  # lazy: agent.models costs ~1 s
+        from agent.models.structured import reported_name  # lazy: agent.models is slow to import
 
         self.settings, self.model = settings, model
         self.name = reported_name(model) or settings.resolved_model

@@ -2,10 +2,8 @@
 
 Why this exists: news articles rarely state how long something took, and a reader who asks
 "how long did the talks last?" wants the best reading of the coverage, not only "the articles
-do not say". The canonical RAG prompt lets the model guess and shows the guess as fact; ours
-told the model never to guess, so it declined. QuAIL's Event_duration questions measured the
-difference (2026-12-02: 0 of 8 right against the canonical pipeline's 6 of 8; the other eight
-question types together 30 against 29).
+do not say". Letting the model guess everywhere would show guesses as facts; forbidding it
+everywhere makes it decline every such question.
 
 The middle way: for a duration question only, the trusted note before the question allows the
 model one sentence of estimate, and the verifier never shows that estimate as a cited fact. A

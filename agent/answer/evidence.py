@@ -1,19 +1,18 @@
 """Citations by sentence id: passages shown as numbered sentences, claims checked in context.
 
-Why ids and not quotes: the model used to copy a ~20-word quote per citation, character by
-character. That was most of its generation time (3.4 s of an answer on the 1.5B) and the main
-reason verification failed (a re-worded quote could not be found). Now every sentence shown to
-the model has an id, the answer's markers (``[4]``) and its ``citations`` field are sentence ids —
-an ``enum`` of exactly the ids shown, so a constrained model cannot cite anything else — and the
-quote the user sees *is* the cited sentence(s): ``passage.text[a:b]``, verbatim at its character
-span by construction.
+Why ids and not quotes: a model copying a quote per citation spends most of its generation on
+it, and a re-worded quote cannot be found. Every sentence shown to the model has an id, the
+answer's markers (``[4]``) and its ``citations`` field are sentence ids — an ``enum`` of exactly
+the ids shown, so a constrained model cannot cite anything else — and the quote the user sees
+*is* the cited sentence(s): ``passage.text[a:b]``, verbatim at its character span by
+construction.
 
 Each claim is then judged against its cited sentence *in context* (``agent.answer.support.judge``). What
 the check cannot confirm is never shown as a cited fact, and never silently thrown away either:
 an answer none of whose claims check out gets status ``unverified`` and is shown marked ("The
 model's answer, not confirmed by the sources: …") beside the closest sentence. ``not_in_sources``
 stays for declines: the model said so, or it cited no sentence and no shown sentence has any
-word of its claim ("no sentence says this" is a checkable state now).
+word of its claim.
 """
 
 from __future__ import annotations
@@ -261,9 +260,9 @@ def _support_nearby(c: _Claim, evidence: Evidence, question: str) -> tuple[int, 
     """Another shown sentence that supports the claim: of a passage it cited first, nearest to a
     cited id first, then the other passages.
 
-    The model reads ids off the prompt and may miss (measured on QuAIL n148_q9: "Wisconsin" for
-    "What state does Paul Ryan represent?" cited a sentence of another passage while the one
-    saying "Paul Ryan of Wisconsin" was shown). Support is judged exactly as for the id it gave.
+    The model reads ids off the prompt and may miss by a few ("Wisconsin" for "What state does
+    Paul Ryan represent?" citing another passage's sentence while "Paul Ryan of Wisconsin" was
+    shown). Support is judged exactly as for the id it gave.
     """
     cited_passages = {evidence.by_id[i].passage for i in c.ids}
     nearby = sorted(

@@ -1,10 +1,9 @@
 """Is a claim supported by the sentence it cites — read in its context? A pure, lexical check.
 
-Why in context: the verifier used to compare the claim with one quoted sentence, word by word.
-Measured on news-quiz questions, 11 % of right answers were thrown away by it, always in the same
-pattern: the answer is a name the article states once (in the headline or the sentence before)
-and the cited sentence then says "the series", "the bloc", "there". A reader sees the sentence
-with its neighbours and the headline, so the check does too:
+Why in context: a right answer is often a name the article states once (in the headline or the
+sentence before) while the cited sentence says "the series", "the bloc", "there"; compared
+with that sentence alone, it would be thrown away. A reader sees the sentence with its
+neighbours and the headline, so the check does too:
 
 * evidence = the cited sentence, the other sentences of its paragraph (the ones before it first:
   that is where a name is introduced), the article's title, and the question's own words
@@ -18,7 +17,7 @@ with its neighbours and the headline, so the check does too:
 * where a neighbour carries part of the claim, the shown span grows to include it, so the quote
   the reader sees holds everything the claim rests on.
 
-It is not entailment: it catches the measured failures (an unrelated sentence, an invented
+It is not entailment: it catches the usual failures (an unrelated sentence, an invented
 figure, a dropped "not") and keeps answers a reader would accept from the same text.
 """
 

@@ -151,7 +151,6 @@ def _configure_logging(verbose: bool) -> None:
     quiet_libraries(verbose=verbose)
 
 
-# Long (~70 lines): typer declares each global option as a parameter; the body is 10 lines.
 @app.callback()
 def main(
     ctx: typer.Context,

@@ -246,11 +246,11 @@ def sigint_recorded() -> Iterator[Callable[[], None]]:
     """Ctrl-C that cannot be lost: yields ``check()``, which raises ``KeyboardInterrupt`` if
     SIGINT arrived inside the block, even when the first ``KeyboardInterrupt`` was swallowed.
 
-    Why: once in three CI runs a Ctrl-C during an answer did nothing and the answer ran to the
-    end. Python raises ``KeyboardInterrupt`` in whatever Python code runs next in the main
+    Why: Python raises ``KeyboardInterrupt`` in whatever Python code runs next in the main
     thread; while llama.cpp is busy in C that can be a ctypes callback (llama.cpp's log hook),
-    where exceptions are printed and dropped. Recording the signal and checking again at every
-    streamed token (and before the answer is shown) makes the interrupt stick.
+    where exceptions are printed and dropped, so the answer would run on. Recording the signal
+    and checking again at every streamed token (and before the answer is shown) makes the
+    interrupt stick.
     """
     hit = False
 
@@ -276,8 +276,8 @@ def sigint_recorded() -> Iterator[Callable[[], None]]:
 
 def _slash_completer() -> Any:
     """Tab completes ``/commands`` (only at the start of the line)."""
-    # prompt_toolkit is imported only for an interactive chat: ~120 ms measured, which every
-    # other command and `agent --help` would pay at the top of this module.
+    # prompt_toolkit is imported only for an interactive chat: at the top of this module, every
+    # other command and `agent --help` would pay for its import.
     from prompt_toolkit.completion import Completer, Completion
 
     class SlashCompleter(Completer):

@@ -76,8 +76,8 @@ def _print_presets(as_json: bool) -> None:
 
 def models(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the local models: which is active, whether its file is assembled and verified."""
-    # Lazy: agent.models loads the model stack (langchain, llama.cpp bindings), ~1.9 s measured;
-    # at the top it would be paid by every command and by `agent --help`.
+    # Lazy: agent.models loads the model stack (langchain, llama.cpp bindings), seconds that
+    # every command and `agent --help` would pay at the top.
     from agent.models import list_models
 
     agent = make_agent(ctx)

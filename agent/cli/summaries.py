@@ -92,7 +92,6 @@ def summarize(
     emit(summary, fmt, output, console)
 
 
-# Long (~65 lines): typer declares each option as a parameter; the body is ~25 lines.
 def brief(
     ctx: typer.Context,
     topic: Annotated[str | None, typer.Argument(help="Optional topic; default: the newest articles.")] = None,

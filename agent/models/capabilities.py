@@ -9,7 +9,7 @@ and the reply is validated) and no cache handling is attempted.
 Declared by ``LocalChatModel`` (both True) and ``OpenAIChatModel`` (both False).
 
 Cheap to import (nothing heavy at module level), but it lives in ``agent.models``, whose package
-import costs ~1 s: callers outside the models layer import it lazily, inside functions.
+import is slow (LangChain, llama.cpp): callers outside the models layer import it lazily.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def keeps_prompt_cache(model: object) -> TypeGuard[PromptCacheKeeper]:
 
     What depends on it: the chat wraps its follow-up rewrite (its own system prompt) in
     ``keeping_prompt_cache()`` so the next answer does not evaluate its long system prompt again
-    (seconds on 2 CPU cores). Remote servers cache on their side: nothing to restore."""
+    (seconds on a CPU). Remote servers cache on their side: nothing to restore."""
     return getattr(type(model), PROMPT_CACHE, False) is True and isinstance(model, PromptCacheKeeper)
 
 

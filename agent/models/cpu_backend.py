@@ -1,8 +1,8 @@
 """Choose llama.cpp's CPU code for the CPU we are running on, at run time.
 
-Why: a llama.cpp library compiled for one CPU is either slow everywhere (the portable AVX2 build
-evaluates prompts 21-32 % slower than a native one on an AVX-512 host) or crashes elsewhere
-(``-march=native`` died with SIGILL on a VM that advertises AMX). ``scripts/setup.sh`` therefore
+Why: a llama.cpp library compiled for one CPU is either slow everywhere (a portable AVX2 build
+leaves an AVX-512 CPU's speed unused) or crashes elsewhere (a ``-march=native`` build dies with
+SIGILL on a VM that advertises AMX but does not let programs use it). ``scripts/setup.sh`` therefore
 builds ggml's CPU backend once per CPU family (``GGML_BACKEND_DL=ON GGML_CPU_ALL_VARIANTS=ON``:
 ``libggml-cpu-haswell.so``, ``libggml-cpu-zen4.so``, …) and this module picks one when a model
 is first loaded.
@@ -15,8 +15,8 @@ to the winner — in this process and, inherited, in every child (the probe, a t
 
 Unsafe, never chosen: AMX (CPUID may advertise it where the OS does not let programs use it), and
 AVX-512 when the kernel's ``/proc/cpuinfo`` flags do not list ``avx512f`` (CPUID says the CPU
-has it, the kernel says it does not save its registers). A library built the old way (one
-``libggml-cpu.so``) needs nothing and :func:`activate` leaves it alone.
+has it, the kernel says it does not save its registers). A library built with a single CPU
+backend (one ``libggml-cpu.so``) needs nothing and :func:`activate` leaves it alone.
 """
 
 from __future__ import annotations

@@ -2,15 +2,14 @@
 
 Why this exists: llama-cpp-python puts the JSON-schema grammar *first* in its sampler chain, so
 at every generated token the grammar is checked against the whole vocabulary (152k tokens for
-Qwen2.5) before the greedy pick. On 2 CPU cores that check cost more than the model itself for
-the 0.5B (21 tok/s constrained vs 45 tok/s free) and a third of the time for the 1.5B (17.5 vs
-26 tok/s). llama.cpp's own tools sample the other way round (``common_sampler_sample``): pick a
+Qwen2.5) before the greedy pick, which on a CPU costs about as much as running the model
+(docs/benchmarks.md). llama.cpp's own tools sample the other way round (``common_sampler_sample``): pick a
 token from the unconstrained distribution, ask the grammar about *that one token*, and only if
 it is rejected apply the grammar to the whole vocabulary and pick again.
 
 For greedy decoding (our default, temperature 0) the two orders give the same token — the most
 likely token overall, if the grammar allows it, is also the most likely allowed token — so the
-output is identical, only faster (measured on the real models: identical text, 2.0× / 1.5×).
+output is identical, only faster.
 With sampling the fallback draws from the grammar-constrained distribution, as llama.cpp does.
 
 ``install(llm)`` wraps one ``llama_cpp.Llama`` instance's sampler factory; nothing else changes.

@@ -2,12 +2,11 @@
 
 Why not just pass ``response_format={"type": "json_object", "schema": ...}`` to llama.cpp (it
 builds the same grammar from the schema): its string rule allows *any* character but ``"`` and
-``\\`` inside a string, and that let a small model derail in a way we measured:
+``\\`` inside a string, and that lets a small model derail:
 
-- on QuAIL question n152_q9 the 1.5B wrote ``"answer": "... from Pyongyang. }`` — it meant to end
-  the object, but ``}`` is legal inside a string, so the string never closed; the model then
-  looped ``[1] [2] [3] ...`` inside it until ``max_tokens`` cut the reply off (twice, greedy and
-  sampled), and ``ask`` had no JSON to read;
+- it may write ``"answer": "... from Pyongyang. }`` meaning to end the object, but ``}`` is legal
+  inside a string, so the string never closes; the model then loops ``[1] [2] [3] ...`` inside
+  it until ``max_tokens`` cuts the reply off, and ``ask`` has no JSON to read;
 - raw control characters (a literal newline) are legal in that grammar too, but not in JSON, so
   such a reply fails ``json.loads``.
 

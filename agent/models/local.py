@@ -6,7 +6,7 @@ does not pass llama.cpp's ``response_format={"type": "json_object", "schema": ..
 through, which is what gives us schema-constrained decoding (a JSON-schema grammar).
 
 One ``Llama`` is loaded per (path, n_ctx, threads) and reused for the whole process:
-loading costs seconds and a 1.5B model holds ~2 GB. ``Llama`` is not thread-safe, so
+loading costs seconds and the model holds gigabytes. ``Llama`` is not thread-safe, so
 every call (including a whole streamed generation) holds that instance's lock.
 
 Prompt caching: ``Llama.generate`` compares the new prompt's tokens with the tokens
@@ -15,19 +15,18 @@ already in the KV cache and only evaluates the differing suffix (``kv_cache_seq_
 re-evaluating it without anything on our side. An optional ``LlamaRAMCache``
 (``prompt_cache_bytes`` > 0) additionally keeps saved states of *earlier* prompts, which
 helps when two prompt families alternate; it costs a state copy after every call, so it
-is off by default (numbers in bench/bench_models.py and the helper report).
+is off by default (``bench/bench_models.py`` compares).
 
 Keeping a prompt across a side call: ``with model.keeping_prompt_cache(): ...`` snapshots the
-KV cache (only the cells in use, ~28 KB a token for the 1.5B) and puts it back afterwards, so a
-short call with another system prompt in between (the chat's follow-up rewrite) does not make
-the next answer evaluate its whole system prompt again. Cheaper than a second ``Llama`` context:
-llama.cpp repacks the 1.5B's weights per context (+0.6 GB), and a ``LlamaRAMCache`` entry also
-copies a 311 MB logits buffer.
+KV cache (only the cells in use) and puts it back afterwards, so a short call with another
+system prompt in between (the chat's follow-up rewrite) does not make the next answer evaluate
+its whole system prompt again. Cheaper than a second ``Llama`` context (llama.cpp repacks the
+weights per context) or a ``LlamaRAMCache`` entry (which also copies the whole logits buffer).
 
 Across processes: with ``prefix_cache_dir``, a call that finds the KV cache empty (a new process)
 restores the saved state of its system message's tokens, or evaluates them first and saves their
-state (``agent.models.prefix_cache``), so each ``agent ask`` does not pay ~4.6 s (1.5B, 2 cores)
-for the same 427-token system prompt.
+state (``agent.models.prefix_cache``), so each ``agent ask`` does not evaluate the same long
+system prompt again.
 """
 
 from __future__ import annotations
@@ -116,7 +115,7 @@ def load_llama(
                 f"llama.cpp could not load {key[0]}: {exc}; the file may be corrupt "
                 "(`agent doctor` rehashes it)"
             ) from exc
-        grammar_sampling.install(llm)  # same output, constrained generation 1.5-2x faster
+        grammar_sampling.install(llm)  # same output, faster constrained generation
         if prompt_cache_bytes > 0:
             llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prompt_cache_bytes))
         loaded = _Loaded(llm=llm, lock=threading.RLock())

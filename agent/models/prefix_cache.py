@@ -1,13 +1,11 @@
 """The KV state of a system prompt, kept on disk so a new process does not evaluate it again.
 
-Why: a one-shot ``agent ask`` is a fresh process, and its answer prompt opens with the same system
-message every time: 427 Qwen tokens (with the user turn's header), ~4.6 s of prompt evaluation at
-the 1.5B's ~92 tokens/s on 2 cores. llama-cpp-python only re-uses a prompt prefix that is still in
-the KV cache of the *same* process. Here the state of that prefix (llama.cpp's
-``llama_state_seq_get_data`` for sequence 0: ~28 KB a token for the 1.5B, ~12 KB for the 0.5B,
-5.3 MB for its 427 tokens) is written to ``<cache_dir>/kv/<key>.bin`` the first time it is
-evaluated, and put back into an empty KV cache in the next process, which then evaluates only
-what follows the system message.
+Why: a one-shot ``agent ask`` is a fresh process, and its answer prompt opens with the same long
+system message every time, seconds of prompt evaluation on a CPU. llama-cpp-python only re-uses a
+prompt prefix that is still in the KV cache of the *same* process. Here the state of that prefix
+(llama.cpp's ``llama_state_seq_get_data`` for sequence 0, megabytes) is written to
+``<cache_dir>/kv/<key>.bin`` the first time it is evaluated, and put back into an empty KV cache
+in the next process, which then evaluates only what follows the system message.
 
 How the prefix is found: the chat template is applied inside llama-cpp-python, so the prompt is
 captured from the Llama's own chat handler (``_PromptRecorder`` lends it the tokenizer and stops
@@ -49,7 +47,7 @@ FORMAT = 1  # bump when the file layout changes: the identity (and so every key)
 MAGIC = b"newsagent-kv\n"
 MIN_PREFIX_TOKENS = 64  # a shorter prefix costs less to evaluate than a file round trip is worth
 MAX_ENTRIES = 8
-MAX_BYTES = 512 * 1024 * 1024  # 1.5B: ~13 MB for the answer prompt; ~115 MB for a full 4k context
+MAX_BYTES = 512 * 1024 * 1024  # room for dozens of system prompts, or a few full contexts
 STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a process that died mid-write
 _PROBES = ("x", "y")
 

@@ -2,7 +2,7 @@
 
 Why several methods: small local models only produce reliable JSON when decoding is
 constrained by a grammar, and OpenAI-compatible servers each support a different
-subset of OpenAI's structured-output features (measured: llama.cpp's server answers
+subset of OpenAI's structured-output features (llama.cpp's server answers
 ``response_format`` type ``json_schema`` with HTTP 500 but supports function calling
 and ``json_object``). So:
 
@@ -227,8 +227,7 @@ def _stream_partials(
 
     If ``on_partial`` raises (the chat's Ctrl-C check does), the stream is closed at once:
     a suspended generation holds the model's lock and llama.cpp state until it is closed,
-    and leaving that to garbage collection left the next question waiting (measured: the
-    chat hung at "thinking…" after an interrupted answer).
+    and left to garbage collection it keeps the next question waiting.
     """
     text = ""
     last: Any = None
@@ -358,7 +357,8 @@ def _settings_key(settings: Settings) -> tuple[Any, ...]:
 
 def get_chat_model(settings: Settings) -> BaseChatModel:
     """The chat model these settings ask for, built once per process and reused; a registered
-    model with its own ``make`` (``agent.models.registry``) is built by it on every call."""
+    model with its own ``make`` (``agent.models.registry``) is built by it on every call, so
+    it decides what to share."""
     if settings.resolved_provider == "local" and settings.models.model_path is None:
         spec = resolve_spec(settings.models.model)
         if spec.make is not None:

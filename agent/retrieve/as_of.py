@@ -304,9 +304,9 @@ def _outside_window(
     moment: datetime,
     replay: bool,
 ) -> None:
-    """A precise window that found nothing: answer from the nearest coverage, labelled; else
-    keep no passages and record the nearest matches for the refusal (undated ones answer,
-    labelled, outside a replay)."""
+    """A precise window that found nothing: the nearest coverage's passages and a ``lead`` that
+    names their day; else an undated best match's passages and a ``lead`` (outside a replay);
+    else no passages, and the nearest matches recorded for the refusal."""
     label, zone = found.window_text, search.zone
     near = _nearest_coverage(search, window, span.since, _earlier(span.hi_all, span.cap), moment, zone)
     if near:

@@ -5,14 +5,11 @@ billion"), which are exactly what news questions ask about; BM25 nails those but
 paraphrase.
 
 Why a score blend, not reciprocal rank fusion: RRF sees only ranks, so a passage that is BM25's
-clear first (the one earnings table naming "Final Test Inc", BM25 8.7 against 4.7 for the next)
-but outside the dense top n scores 1/61 and loses to every passage that sits mid-list in both
-rankings (1/63 + 1/62). A convex blend of the two scores, each scaled to [0, 1] over its own
-candidates, keeps how *far* ahead a match is (Bruch et al., "An Analysis of Fusion Functions for
-Hybrid Retrieval", 2023). Measured, retrieval only (bench/bench_retrieval.py and
-bench/bench_asof_replay.py; docs/benchmarks.md):
-Reuters as-of replay gold among the passages 0.935 → 1.000, QuAIL recall@k 0.767 → 0.800,
-SQuADShifts (held out, 600 questions) 0.875 → 0.902 and top-1 0.715 → 0.767.
+clear first (the one earnings table naming a company) but outside the dense top n scores 1/61
+and loses to every passage that sits mid-list in both rankings (1/63 + 1/62). A convex blend of
+the two scores, each scaled to [0, 1] over its own candidates, keeps how *far* ahead a match is
+(Bruch et al., "An Analysis of Fusion Functions for Hybrid Retrieval", 2023); the comparison is
+in docs/benchmarks.md (``bench/bench_retrieval.py``, ``bench/bench_asof_replay.py``).
 
 Why a relevance gate: a retriever always returns *something*; without a floor the model is
 handed unrelated passages and (small models especially) answers anyway. When nothing clears the
@@ -54,20 +51,15 @@ from agent.types import Passage
 log = logging.getLogger(__name__)
 quiet("bm25s")  # it logs "Building index from tokens" at DEBUG on every question
 
-# Weight of the dense score in the blend (lexical gets the rest). Swept on the three benches
-# above: 0.3 and 0.4 tie as best everywhere; 0.5 loses 4 replay questions, 0.6 drops below RRF.
+# Weight of the dense score in the blend (lexical gets the rest), chosen on the retrieval
+# benches (docs/benchmarks.md).
 DENSE_WEIGHT = 0.4
 CANDIDATE_FACTOR = 3  # each side contributes this many × k candidates before fusion
 MIN_CANDIDATES = 20
 
-# Relevance gate. Calibrated with the local all-MiniLM-L6-v2 (int8) on the seed article
-# (putin_xi_summit_2024.txt, 5 chunks at 180 tokens), best-chunk cosine per question:
-#   on-topic:  trade volume last year 0.67, nuclear power plants 0.61, Xi on Israel-Palestine
-#              0.58, agricultural trade 0.47, when was the summit 0.39, NICA accelerator 0.34
-#   off-topic: earthquake in Turkey 0.23, CEO of Apple 0.18, 2018 World Cup 0.16, Bitcoin
-#              price 0.15, Fed rates 0.15, Lakers score 0.10, capital of Peru 0.10, sourdough 0.02
-# 0.30 sits in the gap. "What is Xudabao?" (0.25) is a name MiniLM doesn't know: the lexical
-# rescue below lets it through.
+# Relevance gate: the best-chunk cosine (local all-MiniLM-L6-v2) between what on-topic and
+# off-topic questions about one article score. A name MiniLM does not know ("What is
+# Xudabao?") scores below it: the lexical rescue below lets it through.
 MIN_DENSE_SIMILARITY = 0.30
 # Lexical rescue for name/number questions MiniLM scores low: a passage that contains at least
 # this share of the question's content terms (stemmed, stopwords removed), and at least

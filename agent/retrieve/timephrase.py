@@ -3,8 +3,8 @@
 News questions are almost always relative to *when they are asked*: "Which head of state
 announced his resignation this week?" has a different answer every week. The answer chain
 therefore resolves the question's time phrase against an ``as_of`` moment into a publication
-window ``[since, until)`` and filters retrieval with it; the naive pipeline's typical error is the
-right topic from the wrong week (measured on a real news-quiz corpus).
+window ``[since, until)`` and filters retrieval with it; without it the typical error is the
+right topic from the wrong week.
 
 Design choices (each rule's docstring says more):
 
@@ -244,7 +244,7 @@ def _numeric_date_fallback(question: str, ctx: AskingDay) -> tuple[int, int, Day
         return None
     if len(parts[0]) != 4 and int(parts[0]) <= 12 and int(parts[1]) <= 12 and parts[0] != parts[1]:
         return None
-    import dateparser  # lazy: ~0.2 s import, needed only for these rare forms
+    import dateparser  # lazy: slow to import, needed only for these rare forms
 
     parsed = dateparser.parse(
         m[0],

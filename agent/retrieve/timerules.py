@@ -109,14 +109,12 @@ def _h_period(m: re.Match[str], ctx: AskingDay) -> DaySpan:
     them: "this week", "this past week", "the past week", "the last week" are the last seven
     days, the asking day included (days 0–6 back, from local midnight six days back); "last
     week" / "the previous week" are the seven days before those (days 7–13 back). Not 0–7: a
-    weekly series (money supply, electric output) then has two reports in "this week" — last
-    week's from day 7 and this week's — and on the Reuters time bench the 1.5B read the older
-    one in 4 of 20 (accuracy 0.70 against 0.90 with one report per window). Measured on a weekly
-    news quiz: the calendar reading made "this week" one day long on a Monday and refused 4 of
-    the first 15 questions whose article was from the Sunday before. The calendar week is for
-    the phrases that say so ("so far this week", "earlier this week", "since Monday"). Months,
-    quarters and years keep their calendar meaning ("last month" = the previous calendar
-    month); "the past month" is rolling.
+    weekly series (money supply, electric output) would then have two reports in "this week",
+    and a small model reads the older one. Not the calendar week: on a Monday that is one day
+    long, and Sunday's article falls outside it. The calendar week is for the phrases that say
+    so ("so far this week", "earlier this week", "since Monday"). Months, quarters and years
+    keep their calendar meaning ("last month" = the previous calendar month); "the past month"
+    is rolling.
     """
     which = re.sub(r"\s+", " ", m.group("which").lower())
     unit = m.group("unit").lower()

@@ -1,10 +1,8 @@
 """Dates a user types (``--since``, ``/filter until=``) and the one rule for "aware, UTC if unsaid".
 
-Why one module: the CLI options and the chat commands each parsed a user's date with their own
-copy, and the copies had drifted on what a bare day given as an upper bound means (the CLI
-checked the text for a time, chat checked the parsed time) and on what fills a missing day
-("March 2026" was the 1st in chat but today's day of the month in the CLI). One parser now
-serves both, and ingest's metadata parser shares its time-zone rule (``as_utc``).
+Why one module: the CLI options and the chat commands must agree on what a bare day given as an
+upper bound means and on what fills a missing day, so one parser serves both, and ingest's
+metadata parser shares its time-zone rule (``as_utc``).
 
 The rules:
 
@@ -40,7 +38,7 @@ def names_time_of_day(value: str) -> bool:
 def parse_user_date(value: str, *, end_of_day: bool = False, now: datetime | None = None) -> datetime:
     """A user's date (``2026-03-14``, ``14 March 2026``, ``2026-03-14T08:30+01:00``) as an aware
     datetime; ``ValueError`` when it is not a date. See the module docstring for the rules."""
-    from dateutil import parser as dateparser  # lazy: ~35 ms, and only a few commands need it
+    from dateutil import parser as dateparser  # lazy: only a few commands need it
 
     default = datetime((now or datetime.now(UTC)).year, 1, 1)
     try:

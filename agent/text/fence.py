@@ -1,8 +1,8 @@
 """Fencing untrusted text for a prompt: text inside ``<tag>…</tag>`` must not be able to close it.
 
 Why one module: answers fence passages in ``<passage>``, summaries articles in ``<article>``,
-merges notes in ``<note>``, chat the history in ``<history>``, each with its own copy of the same
-substitution. Article text (and a title, a feed name, an answer made from them) is data: a
+merges notes in ``<note>``, chat the history in ``<history>``, all with the same substitution.
+Article text (and a title, a feed name, an answer made from them) is data: a
 ``</passage>`` inside it must not end the fence and pose as instructions outside it. So the
 ``<`` of any opening or closing tag of the fence's own name becomes ``‹``, and a value put into
 a double-quoted attribute cannot close the quote or open a tag.

@@ -1,9 +1,8 @@
 """The package's hashes: SHA-256 of text (content hashes, ids, cache keys) and of files.
 
-Why one module: the article content hash was computed twice (at ingest and again by the store
-for an article a loader left unhashed), the 16-digit id hash three times, and a file's SHA-256
-in two places. The stored content hash is what an on-disk index compares to decide whether an
-article changed, so its formula must never drift between two copies: it lives here once.
+Why one module: the stored content hash is what an on-disk index compares to decide whether an
+article changed (at ingest, and in the store for an article a loader left unhashed), so its
+formula must never differ between two callers; ids and file digests likewise live here once.
 
 The formulas are fixed: changing one would make every re-ingest replace every article
 (``content_hash``) or orphan existing caches and BM25 copies (``sha256_hex``/``short_hash``).

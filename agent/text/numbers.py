@@ -1,9 +1,9 @@
 """Numbers as text writes them: digits, number words, scale words, money and percentages.
 
 Why one module: the summary figure check, the briefing's unsupported-number check, the answer
-support check, the citation term check and key-sentence selection each had their own number
-reader (five copies, three number-word tables). They stay different where their callers rely on
-the difference, but each reading is defined once, here, and named for what it keeps:
+support check, the citation term check and key-sentence selection all read numbers. Their
+readings stay different where their callers rely on the difference, but each is defined once,
+here, and named for what it keeps:
 
 * ``numbers_in`` / ``digits_in`` / ``number_words_in`` — a summary's numbers by *value*:
   "1,200" → "1200", "1.50" → "1.5", "07" → "7", and every word of ``NUMBER_WORDS`` (zero to
@@ -198,9 +198,8 @@ def figures(sentence: str) -> set[str]:
 def figure_candidates(text: str) -> list[str]:
     """Money amounts, percentages, multiples and counted quantities written in ``text``.
 
-    Found deterministically, so the model only has to say what each measures: measured on the
-    seed article, the 1.5B model left out two of its three dollar figures when asked to find
-    them itself, and repeated another.
+    Found deterministically, so the model only has to say what each measures: a small model
+    asked to find them itself leaves some out and repeats others.
     """
     seen: dict[str, str] = {}
     for m in _CANDIDATE.finditer(text):

@@ -1,14 +1,13 @@
 """The package's one sentence segmenter: paragraphs, then sentences, as exact character spans.
 
-Why one: chunking, citing, summaries and briefings used to split sentences four different ways,
-so "the sentence holding the number" in a citation was not the sentence the chunker kept whole.
-Now every caller asks this module, and ingest stores the offsets with each chunk
-(``encode_spans``) so citing reads the very sentences the chunker saw.
+Why one: chunking, citing, summaries and briefings must agree on where a sentence ends, or "the
+sentence holding the number" in a citation is not the sentence the chunker kept whole. Every
+caller asks this module, and ingest stores the offsets with each chunk (``encode_sentences``) so
+citing reads the very sentences the chunker saw.
 
-Why our own rules and not pysbd or syntok: measured by ``bench/bench_sentences.py`` on invented
-hard cases (abbreviations, initials, quotes, datelines, bullet lists) and on real news
-(examples/articles, QuAIL, BBC, Reuters), see docs/benchmarks.md — these rules made fewer
-errors than either library on news text and are ~30x faster than pysbd at ingest.
+Why our own rules and not pysbd or syntok: on news text (hard cases such as abbreviations,
+initials, quotes, datelines and bullet lists, and real articles) they make fewer errors than
+either library and are much faster at ingest (``bench/bench_sentences.py``, docs/benchmarks.md).
 
 Every span is trimmed (starts and ends on non-space) and the spans of a text cover all of its
 non-space characters, in order: ``text[a:b]`` *is* the sentence, which is what makes a citation
