@@ -156,8 +156,8 @@ class Agent:
             ## What the sources disagree on
             ...
 
-        (Shortened.) The articles' summaries come from the cache when present, so this reuses
-        the summary above. ``since="last"`` means "what's new since my last briefing".
+        (Shortened.) A repeated briefing is read from the cache without loading the model.
+        ``since="last"`` means "what's new since my last briefing".
 
     Chat (follow-ups rewritten into standalone questions, then answered like ``ask``):
         .. code-block:: python
