@@ -9,7 +9,7 @@ the real local model.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,14 +19,14 @@ import pytest
 from agent import Agent
 from agent.retrieve.as_of import prefer_recent
 from agent.types import Passage
-from tests.fakes import ForbiddenModel
+from tests.fakes import ForbiddenModel, JsonChatModel, cite_first_sentence
 
 
 @contextmanager
-def model_forbidden(agent: Agent) -> Iterator[None]:
-    """Any use of ``agent.chat_model`` inside the block fails the test, loaded model or not."""
+def using_model(agent: Agent, model: object) -> Iterator[None]:
+    """``agent.chat_model`` is ``model`` inside the block (the agent's own, loaded or not, after)."""
     saved = agent.__dict__.get("chat_model", None)
-    agent.__dict__["chat_model"] = ForbiddenModel()
+    agent.__dict__["chat_model"] = model
     try:
         yield
     finally:
@@ -34,6 +34,11 @@ def model_forbidden(agent: Agent) -> Iterator[None]:
             del agent.__dict__["chat_model"]
         else:
             agent.__dict__["chat_model"] = saved
+
+
+def model_forbidden(agent: Agent) -> AbstractContextManager[None]:
+    """Any use of ``agent.chat_model`` inside the block fails the test, loaded model or not."""
+    return using_model(agent, ForbiddenModel())
 
 
 WEEKLY = [
@@ -303,6 +308,22 @@ def test_empty_calendar_week_answers_from_nearest_day_only(river: Agent) -> None
     assert "Senators agree on Harlow River cleanup bill" in _titles(found.passages)
     assert _dates(found.passages) == {"2022-06-12"}  # the one date the lead sentence names
     assert found.lead.startswith(WEEK_EMPTY_LEAD)
+
+
+def test_an_answer_from_the_nearest_coverage_streams_its_lead_first(river: Agent) -> None:
+    """Through ``Agent.ask`` with a scripted model: the empty calendar week is answered from the
+    12 June article, the lead sentence streams before the answer and opens it, status partial."""
+    model = JsonChatModel(respond=cite_first_sentence, calls=[])
+    streamed: list[str] = []
+    thursday = datetime(2022, 6, 16, 12, tzinfo=UTC)
+    with using_model(river, model):
+        answer = river.ask(BILL_Q.format(when="so far this week"), as_of=thursday, on_text=streamed.append)
+    assert "".join(streamed).startswith(WEEK_EMPTY_LEAD + " says: ")
+    assert answer.status == "partial" and answer.text.startswith(WEEK_EMPTY_LEAD + " says: ")
+    assert answer.retrieval is not None and answer.retrieval.fallback == "nearest"
+    days = {c.published.date().isoformat() for c in answer.citations if c.published}
+    assert answer.citations and days == {"2022-06-12"}
+    assert "closest coverage, published 12 June 2022" in str(model.calls[0][-1].content)
 
 
 def test_nothing_near_the_window_keeps_the_refusal(river: Agent) -> None:

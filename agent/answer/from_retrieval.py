@@ -17,26 +17,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from agent.answer.ask import ModelOrFactory, answer_question, not_in_sources
+from agent.answer.ask import answer_question, not_in_sources
 from agent.settings import Settings
 from agent.types import Answer, Passage
 
 if TYPE_CHECKING:  # agent.retrieve.as_of loads the retriever's libraries
+    from langchain_core.language_models import BaseChatModel
+
     from agent.retrieve.as_of import TemporalRetrieval
 
 
 def answer_from_retrieval(
     question: str,
     found: TemporalRetrieval,
-    model: ModelOrFactory,
+    model: Callable[[], BaseChatModel],
     settings: Settings,
     *,
     on_text: Callable[[str], None] | None = None,
 ) -> Answer:
     """The answer to ``question`` from ``found``, with ``answer.retrieval`` saying what was searched.
 
-    The model (``model`` may be a zero-argument factory) is called only when there are passages.
-    ``on_text`` receives the lead sentence first, then the answer text as it streams.
+    ``model()`` gives the chat model; it is called (and a lazy model loaded) only when there are
+    passages. ``on_text`` receives the lead sentence first, then the answer text as it streams.
     """
     if not found.passages:
         return nothing_found(question, found, settings.resolved_model)
