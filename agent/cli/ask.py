@@ -11,10 +11,10 @@ import contextlib
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from agent.cli.common import console, make_agent, parse_date_option, run
 from agent.cli.render import print_answer, print_retrieval, streaming
+from agent.safetext import SOURCE_CHARS, TITLE_CHARS, clipped, term
 from agent.usage import format_usage
 
 
@@ -123,8 +123,9 @@ def search(
     for p in passages:
         date = p.published.date().isoformat() if p.published else "undated"
         console.print(
-            f"[bold]{p.article_id[:12]}[/bold] {date} · {escape(p.source or '')} · {escape(p.title)}",
+            f"[bold]{p.article_id[:12]}[/bold] {date} · {term(clipped(p.source, SOURCE_CHARS))} · "
+            f"{term(clipped(p.title, TITLE_CHARS))}",
             highlight=False, soft_wrap=True,
         )
-        console.print(f"  {escape(p.text)}", highlight=False, soft_wrap=True)
+        console.print(f"  {term(p.text)}", highlight=False, soft_wrap=True)
     console.print(f"[dim]{len(passages)} passage(s)[/dim]")

@@ -25,7 +25,7 @@ from rich.table import Table
 
 from agent.api import Agent
 from agent.cli.common import console, err_console, make_agent, parse_date_option, run
-from agent.safetext import term, visible
+from agent.safetext import SOURCE_CHARS, TITLE_CHARS, clipped, term, visible
 from agent.types import Article, IngestItem, IngestReport
 
 
@@ -184,10 +184,10 @@ def list_articles(
             console.out(a.model_dump_json(exclude={"text"}), highlight=False)
         return
     table = Table("id", "published", "source", "title", box=None)
-    for a in articles:
+    for a in articles:  # one row per article, whatever the length of its title
         table.add_row(
-            a.id[:12], a.published.date().isoformat() if a.published else "", term(a.source),
-            term(a.title),
+            a.id[:12], a.published.date().isoformat() if a.published else "",
+            term(clipped(a.source, SOURCE_CHARS)), term(clipped(a.title, TITLE_CHARS)),
         )
     console.print(table)
     console.print(f"[dim]{len(articles)} article(s)[/dim]")
@@ -219,7 +219,7 @@ def remove(
     agent = make_agent(ctx)
     article = run(lambda: agent.get(article_id))
     run(lambda: agent.remove(article.id))
-    console.print(f"removed {article.id[:12]} {term(article.title)}")
+    console.print(f"removed {article.id[:12]} {term(clipped(article.title, TITLE_CHARS))}")
 
 
 def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
