@@ -126,11 +126,13 @@ def _ingest_progress(
 
 
 def _print_report(report: IngestReport) -> None:
-    """The one-line ingest summary: added, updated, unchanged, failed, and what was changed."""
+    """The one-line ingest summary: added, updated, unchanged, failed, duplicates skipped, and
+    what was changed."""
     console.print(
         f"[green]added {report.added}[/green], updated {report.updated}, "
         f"unchanged {report.unchanged}, "
         f"[{'red' if report.failed else 'default'}]failed {report.failed}[/]"
+        + (f", {report.duplicates} duplicate(s) skipped" if report.duplicates else "")
         + (f", [yellow]truncated {report.truncated}[/yellow]" if report.truncated else "")
         + (f", {report.controls_removed} control character(s) removed"
            if report.controls_removed else "")

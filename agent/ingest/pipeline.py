@@ -39,6 +39,7 @@ from agent.index.store import Store
 from agent.ingest.clean import normalize_whitespace
 from agent.safetext import count_controls, strip_controls
 from agent.settings import Settings
+from agent.text.hashing import sha256_hex
 from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
 
 #: Articles whose stored hashes are looked up in one request.
@@ -129,7 +130,9 @@ class _IngestRun:
         self.pending: list[_Pending] = []
         self.pending_chunks = 0
         self.batch_size = max(1, settings.index.embed_batch_size)
-        self.seen: dict[str, str] = {}  # ids queued in this run → their hash (duplicates across inputs)
+        #: ids taken in this run → (their input's label, hash of their text): a later input
+        #: giving the same article is a duplicate, not a second write.
+        self.seen: dict[str, tuple[str, str]] = {}
 
     def emit(self, seq: int, item: IngestItem) -> None:
         self.done.append((seq, item))
@@ -167,11 +170,14 @@ class _IngestRun:
         from agent.ingest.chunk import chunk_text
 
         a, controls = sanitize_article(item)
+        if a.id in self.seen:
+            return self.duplicate(a)
         h = content_hash(a)
         if not a.content_hash:
             a = a.model_copy(update={"content_hash": h})
-        previous = self.seen[a.id] if a.id in self.seen else stored.get(a.id)
+        previous = stored.get(a.id)
         if previous == h:
+            self.seen[a.id] = (_label(a), sha256_hex(a.text))
             return IngestItem(input=_label(a), status="unchanged", article_id=a.id, title=a.title,
                               warnings=a.warnings)
         try:
@@ -182,8 +188,19 @@ class _IngestRun:
         if not chunks:
             return _failed(a, "the article has no text to index; check the input")
         cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
-        self.seen[a.id] = h
+        self.seen[a.id] = (_label(a), sha256_hex(a.text))
         return _Pending(seq, a, chunks, "updated" if previous is not None else "added", controls, cut)
+
+    def duplicate(self, a: Article) -> IngestItem:
+        """The outcome of an article already taken from an earlier input of this run: the first
+        one is kept, so a re-run gives the same article; a different text is worth a warning."""
+        first, text_hash = self.seen[a.id]
+        warnings = list(a.warnings)
+        if sha256_hex(a.text) != text_hash:
+            warnings.append(f"same article id as {first} but a different text; kept {first} "
+                            "(give each article its own id or URL)")
+        return IngestItem(input=_label(a), status="duplicate", article_id=a.id, title=a.title,
+                          warnings=warnings)
 
     def flush(self) -> None:
         """Embed and write the pending articles; each gets its outcome."""
