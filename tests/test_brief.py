@@ -1117,6 +1117,9 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
     model = fake(writer_reply)
 
     class StubAgent:
+        def get(self, article_id: str) -> Any:
+            return store.get_article(article_id)
+
         def summarize(self, article_id: str, *, refresh: bool = False) -> ArticleSummary:
             return summarize_article(store.get_article(article_id), model, st, refresh=refresh)
 

@@ -25,6 +25,7 @@ from rich.table import Table
 
 from agent.api import Agent
 from agent.cli.common import console, err_console, make_agent, parse_date_option, run
+from agent.errors import IngestInterrupted
 from agent.safetext import SOURCE_CHARS, TITLE_CHARS, clipped, term, visible
 from agent.types import Article, IngestItem, IngestReport
 
@@ -78,7 +79,14 @@ def ingest(
         transient=True,
     ) as bar:
         progress, chunk_progress = _ingest_progress(bar, as_json=as_json, quiet=quiet)
-        report = run(lambda: agent.ingest(paths, progress=progress, chunk_progress=chunk_progress))
+        try:
+            report = run(lambda: agent.ingest(paths, progress=progress, chunk_progress=chunk_progress))
+        except IngestInterrupted as stopped:
+            bar.stop()
+            if as_json:
+                console.print_json(stopped.report.model_dump_json())
+            err_console.print(f"[yellow]{term(str(stopped))}[/yellow]", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
     if as_json:
         console.print_json(report.model_dump_json())
     else:

@@ -29,10 +29,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import TypeVar
 
 import numpy as np
 
-from agent.errors import NewsAgentError
+from agent.errors import IngestInterrupted, NewsAgentError
 from agent.index.embed import Embedder
 from agent.index.records import content_hash
 from agent.index.store import Store
@@ -41,6 +42,8 @@ from agent.safetext import count_controls, strip_controls
 from agent.settings import Settings
 from agent.text.hashing import sha256_hex
 from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
+
+_T = TypeVar("_T")
 
 #: Articles whose stored hashes are looked up in one request.
 LOOKUP_WINDOW = 32
@@ -249,15 +252,33 @@ def ingest(
     committed); the report lists the items in input order. ``chunk_progress`` is called as
     each article's chunks are embedded (see ``ChunkProgress``).
     ``articles`` replaces the loader (tests, or callers that build Articles themselves).
+    Ctrl-C raises ``IngestInterrupted`` (a ``KeyboardInterrupt``) with what was saved: every
+    committed article stays committed, and a re-run skips them as unchanged.
     """
     started = time.perf_counter()
     store.recover()  # leftovers of an ingest that was killed
+    begun = [0]  # inputs the loader has started on
     if articles is None:
         from agent.ingest.load import iter_articles
 
-        articles = iter_articles(inputs, settings)
-    items = _IngestRun(store, embedder, settings, progress, chunk_progress).run(articles)
+        articles = iter_articles(_counting(inputs, begun), settings)
+    read = [0]  # articles and failed items the loader has produced
+    run = _IngestRun(store, embedder, settings, progress, chunk_progress)
+    try:
+        items = run.run(_counting(articles, read))
+    except KeyboardInterrupt:
+        done = [item for _, item in sorted(run.done, key=lambda d: d[0])]
+        report = IngestReport(items=done, seconds=time.perf_counter() - started)
+        raise IngestInterrupted(report, unsaved=read[0] - len(done),
+                                inputs_not_started=max(0, len(inputs) - begun[0])) from None
     return IngestReport(items=items, seconds=time.perf_counter() - started)
+
+
+def _counting(items: Iterable[_T], count: list[int]) -> Iterator[_T]:
+    """``items``, adding one to ``count[0]`` as each is taken (what Ctrl-C reports)."""
+    for item in items:
+        count[0] += 1
+        yield item
 
 
 def _embed_reporting(embedder: Embedder, pending: list[_Pending], batch: int,
