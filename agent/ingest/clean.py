@@ -1,7 +1,6 @@
 """Text cleaning every format goes through: whitespace normalisation, then boilerplate removal.
 
-Split from ``extract``: what counts as scraped-page debris is one job, pure string rules with
-no knowledge of formats.
+What counts as scraped-page debris: pure string rules with no knowledge of formats.
 
 Why the boilerplate rules exist: extractors (and people saving pages as .txt) leave
 behind share buttons, cookie banners, a second copy of the headline and trailing

@@ -1,7 +1,6 @@
 """Bytes → text: the file types we read, refusing binaries and PDFs, charsets, sniffing.
 
-Split from ``load``: files and fetched pages both go through these checks before any format
-is parsed.
+Files and fetched pages both go through these checks before any format is parsed.
 """
 
 from __future__ import annotations

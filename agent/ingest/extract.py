@@ -3,7 +3,8 @@
 Nothing here touches the network or the file system, so every rule can be unit-tested
 on strings. ``load.py`` decides *where* bytes come from; this module and its siblings decide
 what the article *is*: ``clean`` (whitespace, scraped-page debris), ``metadata`` (dates, URLs,
-ids, ``build_article``), ``documents`` (.txt/.md layout) and, here, HTML.
+ids, ``build_article``), ``documents`` (.txt/.md layout), ``hidden`` (what a reader of a page
+can see) and, here, HTML.
 """
 
 from __future__ import annotations

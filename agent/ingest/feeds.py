@@ -1,7 +1,8 @@
 """RSS/Atom feeds: every entry's linked page, fetched concurrently, with the entry's metadata.
 
-Split from ``load``: a feed is the one input that fans out into many fetches (bounded by
-``fetch_concurrency`` and ``fetch_per_host``), and its entries fall back to their own text.
+A feed is the one input that fans out into many fetches (bounded by ``fetch_concurrency`` and
+``fetch_per_host``; entries linking to one page fetch it once), and its entries fall back to
+their own text.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Readers of one document format each: .txt/.md files, JSONL lines and extracted HTML pages.
 
-Split from ``load``: turning decoded text of a known format into an ``Article`` is one job;
-where the text came from (a file, a folder, a URL) is ``load``'s, feeds are ``feeds``'.
+Turning decoded text of a known format into an ``Article``; where the text came from (a file,
+a folder, a URL) is ``load``'s, feeds are ``feeds``'.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def article_from_page(page: ExtractedPage, *, origin: str, fallback_url: str | N
 def from_jsonl(text: str, path: Path, settings: Settings) -> Iterator[Result]:
     """One article per line; a bad line is a failed item labelled ``file:line``.
 
-    Lines end at ``\n`` only: JSON allows a raw U+2028 or U+0085 inside a string, which
+    Lines end at ``\\n`` only: JSON allows a raw U+2028 or U+0085 inside a string, which
     ``str.splitlines`` would take for a line end (a valid line rejected, later numbers wrong).
     """
     origin_key = f"file:{path.resolve()}"

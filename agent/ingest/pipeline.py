@@ -13,9 +13,12 @@ Why it is shaped like this:
 * **Robust.** One bad article becomes a ``failed`` item and the rest go on. Errors
   of the embedding model itself (bad key, server down) stop the run: every article
   after would fail the same way. What was committed stays committed.
-* **Clean.** Every article, whichever loader (or API caller) made it, loses its control
-  characters here (``agent.safetext``), so nothing stored can drive a terminal; the count
-  is in the item's ``controls_removed``.
+* **Clean.** Every article, whichever loader (or API caller) made it, loses its control,
+  bidi and stray zero-width characters here (``agent.safetext``), so nothing stored can
+  drive a terminal or disguise a title; the count is in the item's ``controls_removed``.
+* **One article once.** An article id already taken from an earlier input of the run (50
+  feed entries linking to one page, a JSONL id given twice) is a ``duplicate``: the first is
+  kept, so every run keeps the same one and a re-run reports it unchanged.
 * **Never looks hung.** Embedding runs in batches and reports each article's chunks as
   they are embedded (``chunk_progress``); an article longer than
   ``max_chunks_per_article`` chunks is indexed up to the cap and its item says so
@@ -69,7 +72,8 @@ class _Pending:
 
 
 def sanitize_article(article: Article) -> tuple[Article, int]:
-    """``article`` without control characters in any text field, and how many were removed.
+    """``article`` without control, bidi and stray zero-width characters in any text field
+    (``agent.safetext.strip_controls``), and how many were removed.
 
     The content hash is recomputed only when something changed, so a clean article keeps its
     hash (and a re-ingest stays ``unchanged``).
