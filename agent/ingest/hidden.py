@@ -280,8 +280,10 @@ def _inherit(parent: _Inherited, style: _Style | None) -> _Inherited:
     if declared:
         if background is None:
             state.background = None
-        elif parent.background is not None and background.alpha > 0:
-            state.background = _over(background, parent.background)
+        elif background.alpha >= 1:
+            state.background = background
+        elif background.alpha > 0:  # see-through: over the parent's, when that is known
+            state.background = _over(background, parent.background) if parent.background else None
     if "background" in style.unhidden or "background-color" in style.unhidden:
         state.background = None
     color = _color(style.get("color"))
