@@ -339,11 +339,15 @@ class Agent:
         """What ``ask`` and ``search`` retrieve: the passages, the window, any fallback."""
         from agent.retrieve.as_of import retrieve_as_of
 
+        if k is not None and k < 1:
+            raise InvalidArgumentError(
+                f"k must be at least 1 (got {k}); leave it out for top_k ({self.settings.retrieval.top_k})"
+            )
         self._reading()
         return retrieve_as_of(
             self.retriever,
             query,
-            k=k or self.settings.retrieval.top_k,
+            k=k if k is not None else self.settings.retrieval.top_k,
             as_of=as_of,
             source=source,
             since=since,

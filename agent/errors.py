@@ -8,6 +8,11 @@ embedder) is one of these, and its message says what to do next. The CLI prints
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.types import IngestReport
+
 
 class NewsAgentError(Exception):
     """Base class: a problem the user can fix, with a message that says how."""
@@ -27,6 +32,26 @@ class IngestError(NewsAgentError):
 
 class FetchError(IngestError):
     """A URL could not be fetched (timeout, HTTP error, too large, redirect loop)."""
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an ingest: what it had saved (``report``), how many articles it had read
+    but not saved, and how many inputs it had not started. A ``KeyboardInterrupt``, so code
+    that stops on Ctrl-C still stops; ``str()`` is the line to show."""
+
+    def __init__(self, report: IngestReport, *, unsaved: int, inputs_not_started: int) -> None:
+        self.report = report
+        self.unsaved = unsaved
+        self.inputs_not_started = inputs_not_started
+        parts = [f"{report.added + report.updated} article(s) saved"]
+        if report.unchanged:
+            parts.append(f"{report.unchanged} unchanged")
+        if unsaved:
+            parts.append(f"{unsaved} read but not saved")
+        if inputs_not_started:
+            parts.append(f"{inputs_not_started} input(s) not started")
+        super().__init__(f"interrupted: {', '.join(parts)}; run the same command again to continue "
+                         "(saved and unchanged articles are skipped)")
 
 
 class IndexError_(NewsAgentError):

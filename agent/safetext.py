@@ -1,20 +1,36 @@
-"""Article text is untrusted: no control characters in what we store, print or write.
+"""Article text is untrusted: no control or invisible formatting characters in what we store,
+print or write.
 
 A feed title such as ``T &#27;]0;OWNED&#7; &#27;[2J`` decodes to terminal escape sequences: printed
 raw, it renames the terminal window and clears the screen; others recolour output or hide an
-OSC 8 hyperlink behind innocent text. Two layers stop that:
+OSC 8 hyperlink behind innocent text. Bidirectional overrides make ``Harbour repairs \\u202etxt.exe``
+display as ``Harbour repairs exe.txt``, and zero-width characters hide inside words. Two layers:
 
-* **At ingest** (``strip_controls``): C0 and C1 control characters other than newline and tab
-  are removed from every article field, and a recognisable escape sequence (CSI ``ESC [ … m``,
-  OSC ``ESC ] … BEL``, DCS/APC/PM/SOS ``… ESC \\``) goes whole, so no ``[2J`` debris is left.
-  The number removed is counted in the ingest report. News text never needs them.
-* **At output** (``visible``, ``term``, ``md_inline``, ``md_text``): anything that was indexed
-  before this rule, or that a model echoes, is made visible (``\\x1b``) instead of executed, and
+* **At ingest** (``strip_controls``): every character of the classes below is removed from every
+  article field, and a recognisable escape sequence (CSI ``ESC [ … m``, OSC ``ESC ] … BEL``,
+  DCS/APC/PM/SOS ``… ESC \\``) goes whole, so no ``[2J`` debris is left. The number removed is
+  counted in the ingest report (``controls_removed``).
+* **At output** (``visible``, ``term``, ``md_inline``, ``md_text``): anything an index already
+  holds, or that a model echoes, is made visible (``\\x1b``, ``\\u202e``) instead of acting, and
   escaped for the format it goes into: rich markup for the terminal (``[link=…]`` in a title
   would otherwise become a hidden hyperlink), Markdown/HTML for ``.md`` files.
 
-Hand-written rather than a library: the job is two regular expressions, and the candidates
-(e.g. ``strip-ansi``) strip only colour codes, not lone controls or C1 characters.
+The classes, and why each goes:
+
+* C0 and C1 controls except newline and tab, and DEL: they drive terminals; news never needs them.
+* Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they reorder the
+  letters after them, which is the spoofing; the Unicode bidi algorithm lays out Arabic and
+  Hebrew text correctly without them.
+* Bidi marks (U+200E, U+200F, U+061C): invisible; they only move neutral characters (a full stop)
+  beside right-to-left text, never a letter, and inside a word they hide it from search.
+* ZWSP, word joiner and zero-width no-break space (U+200B, U+2060, U+FEFF): no script needs them
+  to spell a word; they split words invisibly.
+* ZWNJ and ZWJ (U+200C, U+200D) are part of the spelling in Arabic-script languages (Persian,
+  Urdu), Syriac, the Indic scripts and emoji sequences (a family, a rainbow flag): kept right
+  after a character of those, removed elsewhere (between Latin letters they only hide or split words).
+
+Hand-written rather than a library: the job is a few regular expressions, and the candidates
+(e.g. ``strip-ansi``) strip only colour codes, not lone controls, C1 or bidi characters.
 """
 
 from __future__ import annotations
@@ -25,7 +41,19 @@ from rich.markup import escape as _rich_escape
 
 # C0 except TAB (9) and LF (10), DEL, and C1.
 _CONTROL_CLASS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
-_CONTROL = re.compile(f"[{_CONTROL_CLASS}]")
+_BIDI_CLASS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH_CLASS = "\u200b\u2060\ufeff"
+# Characters after which ZWNJ/ZWJ belong to the spelling: Arabic, Syriac, Thaana, NKo and the
+# Arabic extensions and presentation forms; Devanagari to Sinhala; Tibetan; Myanmar; Khmer;
+# Mongolian; emoji (with variation selector 16 and skin tones).
+_JOINING = (
+    "\u0600-\u08ff\u0900-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u18af\ua8e0-\ua8ff"
+    "\ufb50-\ufdff\ufe70-\ufefc\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+    "\ufe0f\U0001f000-\U0001faff"
+)
+_CONTROL = re.compile(
+    f"[{_CONTROL_CLASS}{_BIDI_CLASS}{_ZERO_WIDTH_CLASS}]|(?<![{_JOINING}])[\u200c\u200d]"
+)
 
 # Whole escape sequences (ECMA-48), bounded so an unterminated one cannot eat a paragraph:
 #   OSC / DCS / SOS / PM / APC … terminated by BEL or ST (ESC \ or 0x9c), on one line;
@@ -38,12 +66,13 @@ _SEQUENCE = re.compile(
 
 
 def count_controls(text: str) -> int:
-    """How many control characters (other than newline and tab) ``text`` holds."""
+    """How many characters ``strip_controls`` removes from ``text`` (escape sequences aside)."""
     return len(_CONTROL.findall(text))
 
 
 def strip_controls(text: str) -> str:
-    """``text`` without escape sequences and control characters (newline and tab kept).
+    """``text`` without escape sequences, control characters (newline and tab kept), bidi
+    formatting and stray zero-width characters (see the module docstring).
 
     A carriage return becomes a newline first (``\\r\\n`` one newline), so old Mac line endings
     do not glue lines together.
@@ -55,13 +84,26 @@ def strip_controls(text: str) -> str:
 
 
 def _show(m: re.Match[str]) -> str:
-    return f"\\x{ord(m.group()):02x}"
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def visible(text: str | None) -> str:
-    """``text`` for a terminal as plain (non-markup) text: each control character shown as
-    ``\\x1b`` etc. instead of being sent to the terminal."""
+    """``text`` for a terminal as plain (non-markup) text: each character ``strip_controls``
+    removes is shown as ``\\x1b``, ``\\u202e`` etc. instead of being sent to the terminal."""
     return _CONTROL.sub(_show, text or "")
+
+
+#: What a listing row (``list``, ``search``) shows of a title and a source at most.
+TITLE_CHARS = 120
+SOURCE_CHARS = 40
+
+
+def clipped(text: str | None, limit: int) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer: what a
+    listing row shows of a title or a source (a title can be any length)."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: max(1, limit - 1)].rstrip() + "…"
 
 
 def term(text: str | None) -> str:

@@ -19,15 +19,22 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "putin
 
 
 def test_normalize_whitespace_paragraphs_and_spaces() -> None:
-    raw = "\ufeffFirst  line\u00a0 here.  \r\nsame para\t\tline\r\n\r\n\r\n\n  Second para.   \n\n\n"
+    raw = "First  line\u00a0 here.  \r\nsame para\t\tline\r\n\r\n\r\n\n  Second para.   \n\n\n"
     assert normalize_whitespace(raw) == "First line here.\nsame para line\n\nSecond para."
 
 
 def test_normalize_whitespace_nfc_and_quotes_kept() -> None:
-    raw = "Cafe\u0301 said \u201chello\u201d \u2014 it\u2019s fine\u200b."
+    raw = "Cafe\u0301 said \u201chello\u201d \u2014 it\u2019s fine\u00ad."
     out = normalize_whitespace(raw)
     assert out == "Caf\u00e9 said \u201chello\u201d \u2014 it\u2019s fine."
     assert "\u0301" not in out
+
+
+def test_normalize_whitespace_leaves_invisible_characters_to_safetext() -> None:
+    """Zero-width and bidi characters are removed (and counted) by ``strip_controls``, which
+    keeps the joiners a script spells with; normalising must not drop those first."""
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert normalize_whitespace(f"{persian} fine\u200b.") == f"{persian} fine\u200b."
 
 
 def test_normalize_whitespace_empty() -> None:

@@ -91,10 +91,10 @@ def test_failures_do_not_stop_the_batch(settings: Settings) -> None:
                     articles=[art(1), empty, bad_input, art(2), art(1)])
     # The report is in input order (progress sees them as they finish).
     assert [i.status for i in report.items] == [
-        "added", "failed", "failed", "added", "unchanged"]
+        "added", "failed", "failed", "added", "duplicate"]
     by_id = {i.article_id: i for i in report.items if i.article_id}
     assert by_id["empty"].status == "failed" and "no text" in (by_id["empty"].error or "")
-    assert report.added == 2 and report.failed == 2 and report.unchanged == 1  # art(1) twice
+    assert report.added == 2 and report.failed == 2 and report.duplicates == 1  # art(1) twice
     assert store.stats()["articles"] == 2
 
 

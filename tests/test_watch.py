@@ -357,6 +357,31 @@ def test_a_failed_entry_is_retried_then_left_alone(agent: Agent, site: FixtureSe
     assert agent.watch.run().new == 1 and len(agent.list()) == 2
 
 
+def test_entries_linking_to_one_page_are_one_article_and_its_change_is_recorded(
+        agent: Agent, site: FixtureServer) -> None:
+    """Five entries (five guids) link to one page: it is fetched once and is one new article;
+    when the page changes, the article's ``changed`` time moves (its repeats are duplicates,
+    not outcomes of their own)."""
+    def repeats(day: str) -> str:
+        items = "".join(f"<item><title>Flood, update {n}</title><link>{site.base_url}/valley/flood"
+                        f"</link><guid>flood-{day}-{n}</guid><pubDate>{day}</pubDate></item>"
+                        for n in range(5))
+        return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Repeats</title>{items}'
+                "</channel></rss>")
+
+    site.routes["/repeats.xml"] = Route(200, RSS_TYPE, repeats(MONDAY))
+    watch_all(agent, site, {"Repeats": "/repeats.xml"})
+    n = len(site.requests)
+    first = by_name(agent.watch.run())["Repeats"]
+    assert [p for p, _ in since(site, n)].count("/valley/flood") == 1
+    assert (first.new, first.updated, first.failed) == (1, 0, 0) and len(agent.list()) == 1
+    site.routes["/valley/flood"] = (200, HTML_TYPE, page("/valley/flood", toll=19))
+    site.routes["/repeats.xml"] = Route(200, RSS_TYPE, repeats(TUESDAY))
+    second = agent.watch.run()
+    assert by_name(second)["Repeats"].updated == 1
+    assert [s.article_id for s in agent.watch.changed(second.started)] == [agent.list()[0].id]
+
+
 def test_report_escapes_what_feeds_and_servers_wrote() -> None:
     report = WatchReport(run="r", started=datetime.now(UTC), feeds=[
         FeedCheck(name="[x](javascript:alert(1))", url="http://e.example/f", status="failed",

@@ -11,10 +11,10 @@ import contextlib
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from agent.cli.common import console, make_agent, parse_date_option, run
 from agent.cli.render import print_answer, print_retrieval, streaming
+from agent.safetext import SOURCE_CHARS, TITLE_CHARS, clipped, term
 from agent.usage import format_usage
 
 
@@ -25,7 +25,9 @@ def ask(
     since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
     article: Annotated[str | None, typer.Option("--article", help="Only this article id.")] = None,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to give the model.")] = None,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, help="Passages to give the model (k ≥ 1) [top_k].")
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Ask as of DATE: 'this week' = the 7 days to it; nothing later used."),
@@ -100,7 +102,7 @@ def search(
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Published on/after DATE.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Published on/before DATE.")] = None,
-    k: Annotated[int | None, typer.Option("-k", min=1, help="Passages to return.")] = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, help="Passages to return (k ≥ 1) [top_k].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
 ) -> None:
     """The passages `ask` would give the model, without any model (retrieval only).
@@ -123,8 +125,9 @@ def search(
     for p in passages:
         date = p.published.date().isoformat() if p.published else "undated"
         console.print(
-            f"[bold]{p.article_id[:12]}[/bold] {date} · {escape(p.source or '')} · {escape(p.title)}",
+            f"[bold]{p.article_id[:12]}[/bold] {date} · {term(clipped(p.source, SOURCE_CHARS))} · "
+            f"{term(clipped(p.title, TITLE_CHARS))}",
             highlight=False, soft_wrap=True,
         )
-        console.print(f"  {escape(p.text)}", highlight=False, soft_wrap=True)
+        console.print(f"  {term(p.text)}", highlight=False, soft_wrap=True)
     console.print(f"[dim]{len(passages)} passage(s)[/dim]")

@@ -25,7 +25,8 @@ from rich.table import Table
 
 from agent.api import Agent
 from agent.cli.common import console, err_console, make_agent, parse_date_option, run
-from agent.safetext import term, visible
+from agent.errors import IngestInterrupted
+from agent.safetext import SOURCE_CHARS, TITLE_CHARS, clipped, term, visible
 from agent.types import Article, IngestItem, IngestReport
 
 
@@ -78,7 +79,14 @@ def ingest(
         transient=True,
     ) as bar:
         progress, chunk_progress = _ingest_progress(bar, as_json=as_json, quiet=quiet)
-        report = run(lambda: agent.ingest(paths, progress=progress, chunk_progress=chunk_progress))
+        try:
+            report = run(lambda: agent.ingest(paths, progress=progress, chunk_progress=chunk_progress))
+        except IngestInterrupted as stopped:
+            bar.stop()
+            if as_json:
+                console.print_json(stopped.report.model_dump_json())
+            err_console.print(f"[yellow]{term(str(stopped))}[/yellow]", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
     if as_json:
         console.print_json(report.model_dump_json())
     else:
@@ -126,11 +134,13 @@ def _ingest_progress(
 
 
 def _print_report(report: IngestReport) -> None:
-    """The one-line ingest summary: added, updated, unchanged, failed, and what was changed."""
+    """The one-line ingest summary: added, updated, unchanged, failed, duplicates skipped, and
+    what was changed."""
     console.print(
         f"[green]added {report.added}[/green], updated {report.updated}, "
         f"unchanged {report.unchanged}, "
         f"[{'red' if report.failed else 'default'}]failed {report.failed}[/]"
+        + (f", {report.duplicates} duplicate(s) skipped" if report.duplicates else "")
         + (f", [yellow]truncated {report.truncated}[/yellow]" if report.truncated else "")
         + (f", {report.controls_removed} control character(s) removed"
            if report.controls_removed else "")
@@ -184,10 +194,10 @@ def list_articles(
             console.out(a.model_dump_json(exclude={"text"}), highlight=False)
         return
     table = Table("id", "published", "source", "title", box=None)
-    for a in articles:
+    for a in articles:  # one row per article, whatever the length of its title
         table.add_row(
-            a.id[:12], a.published.date().isoformat() if a.published else "", term(a.source),
-            term(a.title),
+            a.id[:12], a.published.date().isoformat() if a.published else "",
+            term(clipped(a.source, SOURCE_CHARS)), term(clipped(a.title, TITLE_CHARS)),
         )
     console.print(table)
     console.print(f"[dim]{len(articles)} article(s)[/dim]")
@@ -219,7 +229,7 @@ def remove(
     agent = make_agent(ctx)
     article = run(lambda: agent.get(article_id))
     run(lambda: agent.remove(article.id))
-    console.print(f"removed {article.id[:12]} {term(article.title)}")
+    console.print(f"removed {article.id[:12]} {term(clipped(article.title, TITLE_CHARS))}")
 
 
 def stats(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:

@@ -8,6 +8,7 @@ options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON o
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,9 @@ from rich.progress import (
 from agent.api import Agent
 from agent.cli.common import console, make_agent, parse_date_option, run
 from agent.cli.render import OutputFormat, emit
-from agent.errors import IngestError
+from agent.errors import ArticleNotFoundError, EmptyIndexError, IngestError
+from agent.ingest.decode import SUPPORTED_EXTS
+from agent.ingest.failures import is_url
 
 #: What ``brief`` shows on its bar for each step ``Agent.brief`` reports.
 BRIEF_STEPS = {
@@ -39,17 +42,33 @@ BRIEF_STEPS = {
 }
 
 
-def _looks_like_input(target: str) -> bool:
-    """A URL or an existing path is ingested first; anything else is an article id (prefix)."""
-    return target.startswith(("http://", "https://")) or Path(target).expanduser().exists()
+def _clearly_a_path(target: str) -> bool:
+    """A path no article id looks like: it holds a ``/``, starts with ``.`` or ``~``, or ends in
+    a file type ingest reads (ids are hex digits)."""
+    return ("/" in target or os.sep in target or target.startswith((".", "~"))
+            or Path(target).suffix.lower() in SUPPORTED_EXTS)
 
 
 def _resolve_article_id(agent: Agent, target: str) -> str:
-    """Ingest ``target`` when it is a path/URL and return its article id; else ``target`` as is."""
-    if not _looks_like_input(target):
-        return target
+    """The article ``summarize`` means: a URL is ingested first; an id or id prefix the index
+    holds wins; else a path that is clearly a path and exists is ingested first."""
+    if is_url(target):
+        return _ingest_one(agent, target)
+    try:
+        return agent.get(target).id
+    except (ArticleNotFoundError, EmptyIndexError) as e:
+        path = Path(target).expanduser()
+        if _clearly_a_path(target) and path.exists():
+            return _ingest_one(agent, target)
+        if path.exists():
+            raise type(e)(f"{e}; to summarise the file {target!r}, write ./{target}") from None
+        raise
+
+
+def _ingest_one(agent: Agent, target: str) -> str:
+    """Ingest ``target`` and return the id of the one article it holds."""
     report = agent.ingest([target])
-    items = [i for i in report.items if i.article_id]
+    items = [i for i in report.items if i.article_id and i.status != "duplicate"]
     if report.failed and not items:
         error = next((i.error for i in report.items if i.error), "unknown error")
         raise IngestError(f"could not ingest {target!r}: {error}")
@@ -63,7 +82,11 @@ def _resolve_article_id(agent: Agent, target: str) -> str:
 
 def summarize(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="Article id (or prefix), or a file/URL to ingest first.")],
+    target: Annotated[
+        str,
+        typer.Argument(help="Article id or id prefix; or a URL, or a file path holding '/', starting "
+                       "with '.' or '~' or ending in .txt/.md/.html/.jsonl, ingested first."),
+    ],
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="md | json | rich.")
     ] = OutputFormat.rich,
@@ -75,6 +98,10 @@ def summarize(
     ] = False,
 ) -> None:
     """Summarise one article: headline, key points, people, figures, dates and quotes, each cited.
+
+    TARGET is read as an id first: an id or id prefix the index holds always wins. Otherwise a
+    URL, or an existing path that is clearly a path (it holds a '/', starts with '.' or '~', or
+    ends in a file type ingest reads), is ingested first. A file named like an id: write ./NAME.
 
     Examples:
 

@@ -1,8 +1,8 @@
 """The Chroma connection: opening an embedded index or a Chroma server, and the index-path checks.
 
-Split from ``store``: where the index lives (``index_exists``), whether it can be written
-(``is_writable``, read-only snapshots) and how a client is made (``open_client``) are one job;
-what is stored in the collections is ``store``'s.
+Where the index lives (``index_exists``), whether it can be written (``is_writable``,
+read-only snapshots) and how a client is made (``open_client``); what is stored in the
+collections is ``store``'s.
 """
 
 from __future__ import annotations

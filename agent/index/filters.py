@@ -1,6 +1,6 @@
 """Search filters: which articles a search or listing may return, as a Chroma ``where`` clause.
 
-Split from ``store`` so that the retriever and the store share one filter type (and one
+Its own module so that the retriever and the store share one filter type (and one
 epoch-seconds conversion, ``to_ts``) without the retriever importing the store.
 """
 

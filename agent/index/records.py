@@ -1,7 +1,7 @@
 """How articles and chunks are stored as Chroma records: their metadata and content hash.
 
-Split from ``store``: the mapping between ``Article``/``Chunk`` fields and the scalar
-metadata Chroma accepts is one job; writing and reading the collections is ``store``'s.
+The mapping between ``Article``/``Chunk`` fields and the scalar metadata Chroma accepts;
+writing and reading the collections is ``store``'s.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Text cleaning every format goes through: whitespace normalisation, then boilerplate removal.
 
-Split from ``extract``: what counts as scraped-page debris is one job, pure string rules with
-no knowledge of formats.
+What counts as scraped-page debris: pure string rules with no knowledge of formats.
 
 Why the boilerplate rules exist: extractors (and people saving pages as .txt) leave
 behind share buttons, cookie banners, a second copy of the headline and trailing
@@ -18,18 +17,19 @@ import unicodedata
 # whitespace
 
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_SOFT_HYPHEN = {0xAD: None}
 _HSPACE = re.compile(r"[^\S\n]+")  # any whitespace except newline (tabs, NBSP, thin space…)
 _BLANKS = re.compile(r"\n\s*\n")
 
 
 def normalize_whitespace(text: str) -> str:
-    """NFC, no BOM/zero-width characters, single spaces, one blank line between paragraphs.
+    """NFC, no soft hyphens, single spaces, one blank line between paragraphs.
 
     Lines inside a paragraph keep their single newlines (a hard-wrapped .txt stays
-    readable); quotes and dashes are left exactly as written.
+    readable); quotes and dashes are left exactly as written. Zero-width and bidi characters
+    are left for ``agent.safetext.strip_controls``, which decides per character and counts them.
     """
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = unicodedata.normalize("NFC", text).translate(_SOFT_HYPHEN)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
     paragraphs = _BLANKS.split("\n".join(lines))

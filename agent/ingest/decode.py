@@ -1,7 +1,6 @@
 """Bytes → text: the file types we read, refusing binaries and PDFs, charsets, sniffing.
 
-Split from ``load``: files and fetched pages both go through these checks before any format
-is parsed.
+Files and fetched pages both go through these checks before any format is parsed.
 """
 
 from __future__ import annotations
@@ -44,11 +43,19 @@ def check_not_binary(data: bytes) -> None:
 def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False) -> str:
     """Bytes → str without a BOM: BOM, then declared charset, UTF-8, ``<meta charset>``,
     and finally Windows-1252 (a superset of Latin-1's printable range, the usual
-    encoding of old news archives), so a non-UTF-8 file still loads readably."""
+    encoding of old news archives), so a non-UTF-8 file still loads readably.
+
+    The content overrules the declared charset when the bytes are UTF-8 with non-ASCII
+    characters: a server that says ``latin-1`` for a UTF-8 page would otherwise store
+    ``ZÃ¼rich``, and text really in a single-byte charset is practically never valid UTF-8
+    once it holds a byte above 127.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace").lstrip("\ufeff")
+    if declared and _is_non_ascii_utf8(data):
+        declared = "utf-8"
     candidates = [declared] if declared else []
     candidates.append("utf-8")
     if html and (m := _META_CHARSET.search(data[:4096])):
@@ -62,6 +69,17 @@ def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _is_non_ascii_utf8(data: bytes) -> bool:
+    """True when ``data`` holds non-ASCII bytes and all of it decodes as UTF-8."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _FEED_ROOT = re.compile(r"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)

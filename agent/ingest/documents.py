@@ -1,7 +1,7 @@
 """Plain-text and Markdown documents: header/front-matter metadata, the title, and the body.
 
-Split from ``extract``: a .txt/.md file's layout (``Key: value`` header, ``---`` front matter,
-``# Title``, Markdown markup) is one job; HTML pages are ``extract``'s.
+A .txt/.md file's layout (``Key: value`` header, ``---`` front matter, ``# Title``, Markdown
+markup); HTML pages are ``extract``'s.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Nothing here touches the network or the file system, so every rule can be unit-tested
 on strings. ``load.py`` decides *where* bytes come from; this module and its siblings decide
 what the article *is*: ``clean`` (whitespace, scraped-page debris), ``metadata`` (dates, URLs,
-ids, ``build_article``), ``documents`` (.txt/.md layout) and, here, HTML.
+ids, ``build_article``), ``documents`` (.txt/.md layout), ``hidden`` (what a reader of a page
+can see) and, here, HTML.
 """
 
 from __future__ import annotations
@@ -46,19 +47,22 @@ _DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True,
 def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     """Main article text and metadata of a page, or None when it holds no article.
 
+    Only visible text counts: CSS-hidden elements are removed first (``agent.ingest.hidden``).
     trafilatura is run favouring precision and without comments: a missed
     sentence is cheaper than indexing a cookie banner. Its one-newline-per-block
     output is turned into blank-line separated paragraphs.
     """
     import trafilatura  # heavy import (lxml, htmldate): only when HTML is seen
 
+    from agent.ingest.hidden import visible_html
     from agent.quiet import quiet
 
     for noisy in ("trafilatura", "htmldate", "courlan"):  # "discarding data: None" and the like
         quiet(noisy)
 
+    tree = visible_html(html)
     doc = trafilatura.bare_extraction(
-        html,
+        tree if tree is not None else html,
         url=url,
         favor_precision=True,
         include_comments=False,
@@ -129,6 +133,10 @@ def meta_published(html: str) -> datetime | None:
     return parse_date(m.group(1)) if m else None
 
 
+#: Markup that can hide part of a fragment (a cheap test before parsing it for styles).
+_MAY_HIDE = re.compile(r"\b(?:style|hidden|aria-hidden)\b", re.IGNORECASE)
+
+
 class _FragmentText(HTMLParser):
     """Text of a small HTML fragment (a feed entry's summary), blocks as paragraphs."""
 
@@ -159,9 +167,14 @@ class _FragmentText(HTMLParser):
 
 
 def html_fragment_to_text(fragment: str) -> str:
-    """Plain text of an HTML snippet; plain text passes through (entities decoded)."""
+    """Plain text of an HTML snippet, visible text only; plain text passes through (entities
+    decoded)."""
     if "<" not in fragment:
         return normalize_whitespace(html_lib.unescape(fragment))
+    if _MAY_HIDE.search(fragment):
+        from agent.ingest.hidden import visible_fragment
+
+        fragment = visible_fragment(fragment)
     parser = _FragmentText()
     parser.feed(fragment)
     parser.close()

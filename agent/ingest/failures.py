@@ -1,8 +1,8 @@
 """How one bad input fails without stopping the batch: the error types and ``guard``.
 
-Split from ``load``: every reader (files, JSONL lines, URLs, feed entries) turns an input that
-cannot become an article into ``IngestItem(status="failed")`` with a one-line error naming the
-input and the fix; the types and the wrapper that does it are shared by all of them.
+Every reader (files, JSONL lines, URLs, feed entries) turns an input that cannot become an
+article into ``IngestItem(status="failed")`` with a one-line error naming the input and the
+fix; the types and the wrapper that does it are shared by all of them.
 """
 
 from __future__ import annotations

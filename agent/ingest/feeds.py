@@ -1,12 +1,14 @@
 """RSS/Atom feeds: every entry's linked page, fetched concurrently, with the entry's metadata.
 
-Split from ``load``: a feed is the one input that fans out into many fetches (bounded by
-``fetch_concurrency`` and ``fetch_per_host``), and its entries fall back to their own text.
+A feed is the one input that fans out into many fetches (bounded by ``fetch_concurrency`` and
+``fetch_per_host``; entries linking to one page fetch it once), and its entries fall back to
+their own text.
 """
 
 from __future__ import annotations
 
 import calendar
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -23,9 +25,9 @@ from agent.ingest.extract import ExtractedPage, extract_html, html_fragment_to_t
 from agent.ingest.failures import FetchFailed, InputError, Result, display, guard, one
 from agent.ingest.fetch import BlockedFetch, Fetched, Fetcher, fetch_in_order
 from agent.ingest.formats import http_url
-from agent.ingest.metadata import article_id, build_article, domain_of, read_date
+from agent.ingest.metadata import article_id, build_article, canonical_url, domain_of, read_date
 from agent.settings import Settings
-from agent.types import Article
+from agent.types import Article, IngestItem
 
 MIN_ENTRY_WORDS = 50  # a feed entry shorter than this is a teaser, not an article
 
@@ -73,16 +75,30 @@ def from_feed(data: bytes, origin_key: str, label: str, feed_url: str | None,
     if not source and feed_url:
         source = domain_of(feed_url)
     entries = []
+    repeats: deque[tuple[int, IngestItem]] = deque()  # entries linking to an earlier entry's page
+    linked: set[str] = set()
     for n, entry in enumerate(parsed.entries, start=1):
         key = str(entry.get("id") or entry.get("link") or n)
         link = http_url(entry.get("link"))
         item = FeedEntry(n, entry, key, link)
-        if keep is None or keep(item):
-            entries.append(item)
+        if keep is not None and not keep(item):
+            continue
+        if link and canonical_url(link) in linked:  # one article, fetched once
+            repeats.append((n, IngestItem(
+                input=display(link), status="duplicate",
+                article_id=article_id(url=link, origin_key=origin_key, entry_key=key),
+                title=html_fragment_to_text(entry.get("title") or "") or None)))
+            continue
+        if link:
+            linked.add(canonical_url(link))
+        entries.append(item)
     for (n, entry, key, link), page in _fetch_pages(entries, settings, fetcher):
+        while repeats and repeats[0][0] < n:
+            yield repeats.popleft()[1]
         entry_label = display(link) if link else f"{label}#{n}"
         yield from guard(entry_label, partial(one, _feed_article, entry, key, link, page,
                                               origin_key, label, source))
+    yield from (item for _, item in repeats)
 
 
 _EntryPage = Fetched | FetchFailed | InputError | None

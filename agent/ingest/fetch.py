@@ -1,7 +1,7 @@
 """HTTP: the ``Fetcher`` (size cap, deadline, redirects one hop at a time, per-host limit).
 
-Split from ``load``: how bytes are fetched, and which addresses a URL from content may reach
-(``agent.ingest.netguard``), is one job; what the bytes are is the readers'.
+How bytes are fetched, and which addresses a URL from content may reach
+(``agent.ingest.netguard``); what the bytes are is the readers' job.
 """
 
 from __future__ import annotations

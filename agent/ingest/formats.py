@@ -1,7 +1,7 @@
 """Readers of one document format each: .txt/.md files, JSONL lines and extracted HTML pages.
 
-Split from ``load``: turning decoded text of a known format into an ``Article`` is one job;
-where the text came from (a file, a folder, a URL) is ``load``'s, feeds are ``feeds``'.
+Turning decoded text of a known format into an ``Article``; where the text came from (a file,
+a folder, a URL) is ``load``'s, feeds are ``feeds``'.
 """
 
 from __future__ import annotations
@@ -73,10 +73,14 @@ def article_from_page(page: ExtractedPage, *, origin: str, fallback_url: str | N
 
 
 def from_jsonl(text: str, path: Path, settings: Settings) -> Iterator[Result]:
-    """One article per line; a bad line is a failed item labelled ``file:line``."""
+    """One article per line; a bad line is a failed item labelled ``file:line``.
+
+    Lines end at ``\\n`` only: JSON allows a raw U+2028 or U+0085 inside a string, which
+    ``str.splitlines`` would take for a line end (a valid line rejected, later numbers wrong).
+    """
     origin_key = f"file:{path.resolve()}"
     any_line = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         any_line = True
@@ -113,7 +117,7 @@ def _jsonl_article(line: str, lineno: int, label: str, path: Path, origin_key: s
         id=article_id(url=url, origin_key=origin_key, entry_key=key),
         title=title,
         text=body,
-        origin=f"{path}#{key}",
+        origin=label,
         source=_str_field(obj, "source") or (domain_of(url) if url else path.resolve().parent.name),
         url=url,
         published=published,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -47,8 +47,9 @@ from agent.types import Article, IngestItem
 # public API
 
 
-def iter_articles(inputs: Sequence[str], settings: Settings) -> Iterator[Article | IngestItem]:
-    """Yield one cleaned Article per article found, or a failed IngestItem per bad input."""
+def iter_articles(inputs: Iterable[str], settings: Settings) -> Iterator[Article | IngestItem]:
+    """Yield one cleaned Article per article found, or a failed IngestItem per bad input;
+    ``inputs`` are taken one at a time, in order."""
     with Fetcher(settings) as fetcher:
         for raw in inputs:
             label = display(str(raw))

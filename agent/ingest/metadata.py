@@ -1,7 +1,7 @@
 """An article's metadata: publication dates, canonical URLs, stable ids, and ``build_article``.
 
-Split from ``extract``: how dates are read (and when one is dropped with a warning), how a URL
-becomes an id and how the ``Article`` is assembled are one job, shared by every format.
+How dates are read (and when one is dropped with a warning), how a URL becomes an id and how
+the ``Article`` is assembled, shared by every format.
 """
 
 from __future__ import annotations

@@ -13,9 +13,12 @@ Why it is shaped like this:
 * **Robust.** One bad article becomes a ``failed`` item and the rest go on. Errors
   of the embedding model itself (bad key, server down) stop the run: every article
   after would fail the same way. What was committed stays committed.
-* **Clean.** Every article, whichever loader (or API caller) made it, loses its control
-  characters here (``agent.safetext``), so nothing stored can drive a terminal; the count
-  is in the item's ``controls_removed``.
+* **Clean.** Every article, whichever loader (or API caller) made it, loses its control,
+  bidi and stray zero-width characters here (``agent.safetext``), so nothing stored can
+  drive a terminal or disguise a title; the count is in the item's ``controls_removed``.
+* **One article once.** An article id already taken from an earlier input of the run (50
+  feed entries linking to one page, a JSONL id given twice) is a ``duplicate``: the first is
+  kept, so every run keeps the same one and a re-run reports it unchanged.
 * **Never looks hung.** Embedding runs in batches and reports each article's chunks as
   they are embedded (``chunk_progress``); an article longer than
   ``max_chunks_per_article`` chunks is indexed up to the cap and its item says so
@@ -29,17 +32,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import TypeVar
 
 import numpy as np
 
-from agent.errors import NewsAgentError
+from agent.errors import IngestInterrupted, NewsAgentError
 from agent.index.embed import Embedder
 from agent.index.records import content_hash
 from agent.index.store import Store
 from agent.ingest.clean import normalize_whitespace
 from agent.safetext import count_controls, strip_controls
 from agent.settings import Settings
+from agent.text.hashing import sha256_hex
 from agent.types import Article, Chunk, IngestItem, IngestReport, IngestStatus
+
+_T = TypeVar("_T")
 
 #: Articles whose stored hashes are looked up in one request.
 LOOKUP_WINDOW = 32
@@ -65,7 +72,8 @@ class _Pending:
 
 
 def sanitize_article(article: Article) -> tuple[Article, int]:
-    """``article`` without control characters in any text field, and how many were removed.
+    """``article`` without control, bidi and stray zero-width characters in any text field
+    (``agent.safetext.strip_controls``), and how many were removed.
 
     The content hash is recomputed only when something changed, so a clean article keeps its
     hash (and a re-ingest stays ``unchanged``).
@@ -129,7 +137,9 @@ class _IngestRun:
         self.pending: list[_Pending] = []
         self.pending_chunks = 0
         self.batch_size = max(1, settings.index.embed_batch_size)
-        self.seen: dict[str, str] = {}  # ids queued in this run → their hash (duplicates across inputs)
+        #: ids taken in this run → (their input's label, hash of their text): a later input
+        #: giving the same article is a duplicate, not a second write.
+        self.seen: dict[str, tuple[str, str]] = {}
 
     def emit(self, seq: int, item: IngestItem) -> None:
         self.done.append((seq, item))
@@ -167,11 +177,14 @@ class _IngestRun:
         from agent.ingest.chunk import chunk_text
 
         a, controls = sanitize_article(item)
+        if a.id in self.seen:
+            return self.duplicate(a)
         h = content_hash(a)
         if not a.content_hash:
             a = a.model_copy(update={"content_hash": h})
-        previous = self.seen[a.id] if a.id in self.seen else stored.get(a.id)
+        previous = stored.get(a.id)
         if previous == h:
+            self.seen[a.id] = (_label(a), sha256_hex(a.text))
             return IngestItem(input=_label(a), status="unchanged", article_id=a.id, title=a.title,
                               warnings=a.warnings)
         try:
@@ -182,8 +195,19 @@ class _IngestRun:
         if not chunks:
             return _failed(a, "the article has no text to index; check the input")
         cut = chunks[-1].end if chunks[-1].end < len(a.text.rstrip()) else None
-        self.seen[a.id] = h
+        self.seen[a.id] = (_label(a), sha256_hex(a.text))
         return _Pending(seq, a, chunks, "updated" if previous is not None else "added", controls, cut)
+
+    def duplicate(self, a: Article) -> IngestItem:
+        """The outcome of an article already taken from an earlier input of this run: the first
+        one is kept, so a re-run gives the same article; a different text is worth a warning."""
+        first, text_hash = self.seen[a.id]
+        warnings = list(a.warnings)
+        if sha256_hex(a.text) != text_hash:
+            warnings.append(f"same article id as {first} but a different text; kept {first} "
+                            "(give each article its own id or URL)")
+        return IngestItem(input=_label(a), status="duplicate", article_id=a.id, title=a.title,
+                          warnings=warnings)
 
     def flush(self) -> None:
         """Embed and write the pending articles; each gets its outcome."""
@@ -232,15 +256,33 @@ def ingest(
     committed); the report lists the items in input order. ``chunk_progress`` is called as
     each article's chunks are embedded (see ``ChunkProgress``).
     ``articles`` replaces the loader (tests, or callers that build Articles themselves).
+    Ctrl-C raises ``IngestInterrupted`` (a ``KeyboardInterrupt``) with what was saved: every
+    committed article stays committed, and a re-run skips them as unchanged.
     """
     started = time.perf_counter()
     store.recover()  # leftovers of an ingest that was killed
+    begun = [0]  # inputs the loader has started on
     if articles is None:
         from agent.ingest.load import iter_articles
 
-        articles = iter_articles(inputs, settings)
-    items = _IngestRun(store, embedder, settings, progress, chunk_progress).run(articles)
+        articles = iter_articles(_counting(inputs, begun), settings)
+    read = [0]  # articles and failed items the loader has produced
+    run = _IngestRun(store, embedder, settings, progress, chunk_progress)
+    try:
+        items = run.run(_counting(articles, read))
+    except KeyboardInterrupt:
+        done = [item for _, item in sorted(run.done, key=lambda d: d[0])]
+        report = IngestReport(items=done, seconds=time.perf_counter() - started)
+        raise IngestInterrupted(report, unsaved=read[0] - len(done),
+                                inputs_not_started=max(0, len(inputs) - begun[0])) from None
     return IngestReport(items=items, seconds=time.perf_counter() - started)
+
+
+def _counting(items: Iterable[_T], count: list[int]) -> Iterator[_T]:
+    """``items``, adding one to ``count[0]`` as each is taken (what Ctrl-C reports)."""
+    for item in items:
+        count[0] += 1
+        yield item
 
 
 def _embed_reporting(embedder: Embedder, pending: list[_Pending], batch: int,

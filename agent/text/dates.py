@@ -1,11 +1,12 @@
 """Dates a user types (``--since``, ``/filter until=``) and the one rule for "aware, UTC if unsaid".
 
-Why one module: the CLI options and the chat commands must agree on what a bare day given as an
-upper bound means and on what fills a missing day, so one parser serves both, and ingest's
+One module so the CLI options and the chat commands read a date the same way; ingest's
 metadata parser shares its time-zone rule (``as_utc``).
 
 The rules:
 
+* a bare number is a date only as a year (``2026``) or a compact day (``20260314``): ``-1`` or
+  ``5`` is refused, not read as 1 or 5 January;
 * a missing part is taken from January 1st of the current year ("March 2026" → 2026-03-01,
   "14 March" → this year's);
 * ``end_of_day``: a bare day means its last moment (``until=2026-03-12`` includes the 12th);
@@ -21,6 +22,9 @@ from datetime import UTC, datetime, time
 
 #: A time of day written in a date: a clock ("08:30"), an ISO "T" time, or an am/pm hour.
 _TIME_OF_DAY = re.compile(r":|T\d|\d\s*[AP]\.?M\b", re.IGNORECASE)
+#: A number alone, and the only two forms of one that are dates: a year and YYYYMMDD.
+_BARE_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
+_NUMBER_DATE = re.compile(r"\d{4}|\d{8}")
 
 
 def as_utc(dt: datetime) -> datetime:
@@ -40,6 +44,9 @@ def parse_user_date(value: str, *, end_of_day: bool = False, now: datetime | Non
     datetime; ``ValueError`` when it is not a date. See the module docstring for the rules."""
     from dateutil import parser as dateparser  # lazy: only a few commands need it
 
+    stripped = value.strip()
+    if _BARE_NUMBER.fullmatch(stripped) and not _NUMBER_DATE.fullmatch(stripped):
+        raise ValueError(f"{value!r} is not a date")
     default = datetime((now or datetime.now(UTC)).year, 1, 1)
     try:
         parsed = dateparser.parse(value, default=default)

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-IngestStatus = Literal["added", "updated", "unchanged", "failed"]
+#: ``duplicate``: the input resolved to an article already taken from an earlier input of the
+#: same run (50 feed entries linking to one page, a JSONL id given twice); it is not ingested again.
+IngestStatus = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 
 
 class IngestItem(BaseModel):
@@ -70,6 +72,11 @@ class IngestReport(BaseModel):
         return self.count("unchanged")
 
     @property
+    def duplicates(self) -> int:
+        """Inputs skipped because an earlier input of this run gave the same article."""
+        return self.count("duplicate")
+
+    @property
     def failed(self) -> int:
         return self.count("failed")
 
@@ -94,6 +101,8 @@ class IngestReport(BaseModel):
 
     def to_markdown(self) -> str:
         extra = ""
+        if self.duplicates:
+            extra += f", {self.duplicates} duplicate(s) skipped"
         if self.truncated:
             extra += f", {self.truncated} truncated"
         if self.controls_removed:

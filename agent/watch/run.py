@@ -131,8 +131,9 @@ class _FeedCheck:
                         articles=self.articles())
         if self.error is not None:
             return run.failed(self.stored, self.error, started)
-        done: dict[str, IngestStatus] = {
-            i.article_id: i.status for i in report.items if i.article_id and i.status != "failed"
+        done: dict[str, IngestStatus] = {  # a duplicate's article is its first entry's
+            i.article_id: i.status for i in report.items
+            if i.article_id and i.status not in ("failed", "duplicate")
         }
         for key, tried in self.tried.items():
             ok = tried.article_id in done
