@@ -18,10 +18,9 @@ ROUGE-N = clipped n-gram overlap F1, ROUGE-L = longest-common-subsequence F1 ove
 summary (not the sentence-split "Lsum"). Numbers are therefore comparable within this table,
 a little lower than ``rouge-score`` with Porter stemming.
 
-Each design runs in the same process on the same loaded model, side by side: summaries by
-``--methods`` (``key_sentences``, the current design, and ``full_text``, the earlier one),
-briefings by ``--brief-methods`` (``storylines`` and ``summaries``); median and p90 seconds
-and the load average are reported, since the machine may be shared.
+Each summary design runs in the same process on the same loaded model, side by side, by
+``--methods`` (``key_sentences``, the current design, and ``full_text``, the earlier one); median
+and p90 seconds and the load average are reported, since the machine may be shared.
 
 With ``--langchain`` the same articles also go, on the same loaded model, to LangChain's own
 summarisation as its docs show it (the map-reduce summarise chain, written in LCEL with
@@ -223,8 +222,6 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--methods", default="key_sentences,full_text",
                     help="summary designs to run side by side (agent.summary.summarize methods)")
-    ap.add_argument("--brief-methods", default="storylines,summaries",
-                    help="briefing designs to run side by side (agent.brief.brief methods)")
     ap.add_argument("--prompt-cost", action="store_true",
                     help="model-free: prompt tokens and calls of each design on --limit articles, then exit")
     ap.add_argument("--langchain", action="store_true",
@@ -234,7 +231,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from agent.api import Agent
-    from agent.brief.brief import make_briefing
+    from agent.brief import make_briefing
     from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model
@@ -346,10 +343,9 @@ def main() -> None:
         lc_brief_s = result["briefing_langchain_map_reduce"]["cold_seconds"]
         print(f"  briefing langchain: {lc_brief_s:.0f}s", flush=True)
 
-    for bmethod in args.brief_methods.split(",") if args.brief else []:
+    if args.brief:
         sub = articles[: args.brief]
-        brief_settings = Settings(cache_dir=work / f"cache_brief_{bmethod}",
-                                  index_path=work / f"index_{bmethod}",
+        brief_settings = Settings(cache_dir=work / "cache_brief", index_path=work / "index_brief",
                                   **({"model": args.model} if args.model else {}))
         agent = Agent(brief_settings)
         ingest([], agent.store, agent.embedder, brief_settings, articles=sub)
@@ -358,15 +354,14 @@ def main() -> None:
         for label in ("cold", "cached"):
             started = time.perf_counter()
             b = make_briefing(store=agent.store, retriever=agent.retriever, model=model,
-                              settings=brief_settings, max_articles=len(sub), embedder=agent.embedder,
-                              method=bmethod)
+                              settings=brief_settings, max_articles=len(sub), embedder=agent.embedder)
             timings.append(time.perf_counter() - started)
             usages.append(b.usage.model_dump(include={"prompt_tokens", "completion_tokens", "calls"})
                           if b.usage else None)
-            print(f"  briefing {bmethod} {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
+            print(f"  briefing {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
                   f"{len(b.citations())} citations, {len(b.disagreements)} disagreements, "
                   f"dropped {b.dropped}, load {os.getloadavg()[0]:.1f}", flush=True)
-        result[f"briefing_{bmethod}"] = {
+        result["briefing_storylines"] = {
             "articles": len(sub),
             "cold_seconds": round(timings[0], 1),
             "cached_seconds": round(timings[1], 1),

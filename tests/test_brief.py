@@ -16,11 +16,10 @@ from langchain_core.messages import BaseMessage
 
 from agent.brief.brief import make_briefing
 from agent.brief.citing import resolve_sentences, unsupported_numbers
-from agent.brief.claims import find_claim_conflicts, minimal_pair_conflicts
 from agent.brief.conflicts import find_conflicts, write_disagreements
 from agent.brief.storyline import SINGLE_ARTICLE_SENTENCES
 from agent.brief.storylines import cluster
-from agent.errors import ModelError, NewsAgentError, NoArticlesError
+from agent.errors import NewsAgentError, NoArticlesError
 from agent.models.structured import model_label
 from agent.settings import Settings
 from agent.summary.notes import Note
@@ -163,36 +162,6 @@ FLOOD = article(
 )
 
 
-def summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
-    """A plausible summary whose evidence is copied from the fenced article's paragraphs."""
-    user = str(messages[-1].content)
-    body = user.split(">", 1)[1].split("</article>")[0].strip()
-    paras = [p.strip() for p in body.split("\n\n") if p.strip()]
-    figures = []
-    for p in paras:
-        m = re.search(r"\$\d+ billion", p)
-        if m:
-            figures.append(
-                {
-                    "value": m.group(),
-                    "unit": "USD",
-                    "what": "trade between Russia and China last year",
-                    "evidence": p,
-                }
-            )
-    return {
-        "headline": paras[0][:60],
-        "summary": " ".join(paras[:2]),
-        "key_points": [{"text": p, "evidence": p} for p in paras[:3]],
-        "people": [],
-        "organisations": [],
-        "places": [],
-        "key_figures": figures,
-        "dates_events": [],
-        "quotes": [],
-    }
-
-
 def shown_sentences(user: str) -> list[tuple[int, str]]:
     """The ``[id] sentence`` lines of a prompt that shows numbered sentences."""
     return [(int(i), t) for i, t in re.findall(r"(?m)^\[(\d+)\] (.*)$", user)]
@@ -223,36 +192,27 @@ def storyline_reply(messages: list[BaseMessage]) -> dict[str, Any]:
 
 
 def writer_reply(messages: list[BaseMessage]) -> dict[str, Any]:
-    """The briefing writer: cites real note ids (the schema's minItems/enum make an uncited
-    sentence invalid output; resolve_sentences is tested for that separately)."""
+    """The model of a briefing test: storyline sections citing real sentence ids, key-sentence
+    summaries, and the figure conflicts' phrasing citing both notes of each pair."""
     user = str(messages[-1].content)
     if "section of the briefing as JSON" in user:
         return storyline_reply(messages)
-    if "<article" in user and shown_sentences(user):
-        return sentence_summary_reply(messages)
     if "<article" in user:
-        return summary_reply(messages)
-    ids = re.findall(r'<note id="(S\d+)"', user)
-    if "contradict" in user.split("Task:")[1]:
-        return {"conflicts": []}  # these fixtures state no conflicting claims
-    if "pairs of notes" in user:
-        pairs = re.findall(r"(S\d+) vs (S\d+)", user.split("Task:")[1])
-        return {
-            "disagreements": [
-                {
-                    "what": "Trade volume",
-                    "claims": [
-                        {"text": f"One says {a}.", "sources": [a]},
-                        {"text": f"Other says {b}.", "sources": [b]},
-                    ],
-                }
-                for a, b in pairs
-            ]
-        }
-    sentences = [{"text": f"Fact from {i}.", "sources": [i]} for i in ids[:3]]
-    if "overview" in user.split("Task:")[1]:
-        return {"title": "The week in brief", "overview": sentences}
-    return {"heading": "A storyline", "sentences": sentences}
+        return sentence_summary_reply(messages)
+    assert "pairs of notes" in user, f"unexpected prompt: {user[:200]!r}"
+    pairs = re.findall(r"(S\d+) vs (S\d+)", user.split("Task:")[1])
+    return {
+        "disagreements": [
+            {
+                "what": "Trade volume",
+                "claims": [
+                    {"text": f"One says {a}.", "sources": [a]},
+                    {"text": f"Other says {b}.", "sources": [b]},
+                ],
+            }
+            for a, b in pairs
+        ]
+    }
 
 
 def settings(tmp_path: Path, **kw: Any) -> Settings:
@@ -483,164 +443,6 @@ def test_find_conflicts_a_later_article_stating_the_earlier_number_revises_it() 
     assert len(find_conflicts(undated, emb)) == 1
 
 
-TAMPA = "The game was played on February 7, 2021, at Raymond James Stadium in Tampa, Florida."
-GLENDALE = "The game was played on February 7, 2021, at Raymond James Stadium in Glendale, Arizona."
-CLAIM_TITLES = {"x": "Sports Wire", "y": "Other Desk"}
-
-
-def _claim_notes() -> list[Note]:
-    return [
-        Note("S1", "The Super Bowl was played in Tampa.", [_quote("x", TAMPA, 8, title="Sports Wire")], "x"),
-        Note(
-            "S2",
-            "The Buccaneers won.",
-            [_quote("x", "The Buccaneers won the game.", 8, start=200, title="Sports Wire")],
-            "x",
-        ),
-        Note(
-            "S3",
-            "The Super Bowl was played in Glendale.",
-            [_quote("y", GLENDALE, 9, title="Other Desk")],
-            "y",
-        ),
-    ]
-
-
-def _conflict(
-    a: str, b: str, ca: str = "", cb: str = "", what: str = "where the game was played"
-) -> dict[str, str]:
-    return {
-        "what": what,
-        "note_a": a,
-        "claim_a": ca or f"One article says {a}.",
-        "note_b": b,
-        "claim_b": cb or f"Another says {b}.",
-    }
-
-
-def test_find_claim_conflicts_keeps_valid_pairs_from_different_articles() -> None:
-    reply = {
-        "conflicts": [
-            _conflict("S1", "S3", "Sports Wire says Tampa, Florida.", "Other Desk says Glendale, Arizona."),
-            _conflict("S1", "S2", what="who won"),  # both notes from article x: not a disagreement
-            _conflict("S3", "S1"),  # the same pair again
-        ]
-    }
-    model = fake(lambda m: reply)
-    [d] = find_claim_conflicts(model, _claim_notes(), CLAIM_TITLES)
-    assert d.what == "where the game was played"
-    assert [(c.article_id, c.text) for c in d.claims] == [
-        ("x", "Sports Wire says Tampa, Florida."),
-        ("y", "Other Desk says Glendale, Arizona."),
-    ]
-    assert [c.quote for c in d.claims[0].citations + d.claims[1].citations] == [TAMPA, GLENDALE]
-    [call] = model.calls
-    user = str(call[-1].content)
-    assert '<note id="S3"' in user and "contradict" in user.split("Task:")[1]
-    # one article's notes only: no call at all
-    assert find_claim_conflicts(model, _claim_notes()[:2], CLAIM_TITLES) == [] and len(model.calls) == 1
-    # the cap
-    assert len(find_claim_conflicts(fake(lambda m: reply), _claim_notes(), CLAIM_TITLES, limit=0)) == 0
-
-
-def test_find_claim_conflicts_unknown_ids_and_model_errors_leave_only_word_level_pairs(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # an id the model was not given breaks the schema's enum: the reply is rejected (no crash),
-    # and what remains is the model-free minimal pair (Tampa vs Glendale in the same sentence)
-    unknown = fake(lambda m: {"conflicts": [_conflict("S1", "S9")]})
-    [d] = find_claim_conflicts(unknown, _claim_notes(), CLAIM_TITLES)
-    assert {c.article_id for c in d.claims} == {"x", "y"}
-    assert "conflicting claims" in caplog.text
-
-    def broken(messages: list[BaseMessage]) -> dict[str, Any]:
-        raise ModelError("the model server went away")
-
-    caplog.clear()
-    without_pair = [n for n in _claim_notes() if n.id != "S3"] + [
-        Note("S4", "Kick-off was at 6.30pm.", [_quote("y", "Kick-off was at 6.30pm local time.", 9)], "y")
-    ]
-    assert find_claim_conflicts(fake(broken), without_pair, CLAIM_TITLES) == []
-    assert "went away" in caplog.text
-
-
-def test_minimal_pairs_same_sentence_different_name_or_number() -> None:
-    """RGB's counterfactuals, which the 1.5B did not flag: the same sentence in two articles
-    with another place in it. Each claim is the article's own verified quote."""
-    [d] = minimal_pair_conflicts(_claim_notes(), CLAIM_TITLES)
-    assert d.what.endswith("at Raymond James Stadium in …")
-    assert [c.article_id for c in d.claims] == ["x", "y"]
-    assert "Tampa, Florida" in d.claims[0].text and "Glendale, Arizona" in d.claims[1].text
-    assert d.claims[0].text.startswith("Sports Wire reports:")
-
-    def note(nid: str, aid: str, quote: str) -> Note:
-        return Note(nid, quote, [_quote(aid, quote, 9)], aid)
-
-    # same wording, different lower-case word: a paraphrase, not a contradiction
-    para = [
-        note("S1", "x", "The council voted to approve the budget on Monday evening."),
-        note("S2", "y", "The council voted to adopt the budget on Monday evening."),
-    ]
-    assert minimal_pair_conflicts(para, {}) == []
-    # a number in the same place is a contradiction
-    nums = [
-        note("S1", "x", "The bridge will reopen to traffic on 14 March after repairs."),
-        note("S2", "y", "The bridge will reopen to traffic on 21 March after repairs."),
-    ]
-    assert len(minimal_pair_conflicts(nums, {})) == 1
-    # unrelated sentences, or the same article twice: nothing
-    other = [note("S1", "x", TAMPA), note("S2", "y", "Tickets sold out within an hour of release.")]
-    assert minimal_pair_conflicts(other, {}) == []
-    same = [note("S1", "x", TAMPA), note("S2", "x", GLENDALE)]
-    assert minimal_pair_conflicts(same, {}) == []
-
-
-def test_find_claim_conflicts_guards_figures_revisions_and_numbers() -> None:
-    notes = [
-        Note("S1", "Homes were evacuated.", [_quote("early", EVACUATED, 5)], "early"),
-        Note("S2", "The count of homes was revised.", [_quote("late", REVISED, 12, start=50)], "late"),
-        Note(
-            "S3",
-            "The bridge was closed.",
-            [_quote("early", "The A38 bridge was closed.", 5, start=300)],
-            "early",
-        ),
-        Note(
-            "S4",
-            "The bridge reopened.",
-            [_quote("late", "The A38 bridge reopened on Monday.", 12, start=400)],
-            "late",
-        ),
-    ]
-    titles = {"early": "Early Post", "late": "Late Courier"}
-    published = {"early": datetime(2026, 3, 5, tzinfo=UTC), "late": datetime(2026, 3, 12, tzinfo=UTC)}
-    reply = {
-        "conflicts": [
-            # 230 evacuated vs 312 affected: the later article states 230 itself, a revision
-            _conflict("S1", "S2", "Early Post: 230 homes evacuated.", "Late Courier: 312 homes.", "homes"),
-            # phrased with a number its note does not state: the claim becomes the note's quote
-            _conflict(
-                "S3", "S4", "Early Post: 12 bridges closed.", "Late Courier: it reopened.", "the bridge"
-            ),
-        ]
-    }
-    [d] = find_claim_conflicts(fake(lambda m: reply), notes, titles, published=published)
-    assert d.what == "the bridge"
-    assert d.claims[0].text == "Early Post reports: \u201cThe A38 bridge was closed.\u201d"
-    assert d.claims[1].text == "Late Courier: it reopened."
-    # a pair quoting the same passages as a figure conflict is already reported
-    fa = KeyFigure(value="230", unit="homes", what="homes", citations=notes[2].citations)
-    fb = KeyFigure(value="312", unit="homes", what="homes", citations=notes[3].citations)
-    again = find_claim_conflicts(
-        fake(lambda m: reply),
-        notes,
-        titles,
-        published=published,
-        figure_conflicts=[(fa, "early", fb, "late")],
-    )
-    assert again == []
-
-
 # --- make_briefing with fakes ---------------------------------------------------------------------
 
 
@@ -678,8 +480,8 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
 
 
 def test_briefing_reports_a_contradiction_in_the_articles_sentences_the_model_missed(tmp_path: Path) -> None:
-    """The fake model finds no conflicting notes (as the 1.5B did on RGB); the same sentence in
-    both summit articles with another name is still reported, citing both articles' sentences."""
+    """The same sentence in both summit articles with another name is reported without the
+    model, citing both articles' sentences."""
     venue_a = "The energy agreement was signed for Russia by Deputy Prime Minister Alexander Novak."
     venue_b = "The energy agreement was signed for Russia by Deputy Prime Minister Denis Manturov."
     sa = SUMMIT_A.model_copy(update={"text": SUMMIT_A.text + "\n\n" + venue_a})
@@ -699,89 +501,6 @@ def test_briefing_reports_a_contradiction_in_the_articles_sentences_the_model_mi
         [c] = claim.citations
         assert c.quote == texts[c.article_id][c.start : c.end] and c.quote in (venue_a, venue_b)
     assert "Denis Manturov or Alexander Novak" in b.to_markdown()  # newest article's version first
-
-
-def _notes_in(user: str) -> dict[str, tuple[str, str]]:
-    """note id -> (article title, note text) from a writer prompt."""
-    return {
-        m.group(1): (m.group(2), m.group(3))
-        for m in re.finditer(r'<note id="(S\d+)" article="([^"]*)"[^>]*>\n(.*?)\n', user)
-    }
-
-
-def test_briefing_reports_conflicting_claims_and_drops_unsupported_numbers(tmp_path: Path) -> None:
-    """The model names contradicting notes of the summit storyline; the section writer states a
-    number its note lacks: that sentence is dropped and counted, the conflict is shown."""
-
-    def writer(messages: list[BaseMessage]) -> dict[str, Any]:
-        user = str(messages[-1].content)
-        if "<article" in user:
-            return summary_reply(messages)
-        task = user.split("Task:")[1]
-        notes = _notes_in(user)
-        if "contradict" in task:
-            a = next(
-                i for i, (t, x) in notes.items() if t == SUMMIT_A.title and x.startswith("Putin and Xi met")
-            )
-            b = next(i for i, (t, x) in notes.items() if t == SUMMIT_B.title and x.startswith("Xi hosted"))
-            figure = next(i for i, (t, x) in notes.items() if t == SUMMIT_A.title and "$240" in x)
-            other = next(i for i, (t, x) in notes.items() if t == SUMMIT_B.title and "$230" in x)
-            claims = [
-                ("who hosted whom", a, "Wire: they met.", b, "Other Wire: Xi hosted Putin."),
-                ("trade", figure, "240.", other, "230."),
-            ]
-            return {
-                "conflicts": [
-                    {"what": w, "note_a": x, "claim_a": cx, "note_b": y, "claim_b": cy}
-                    for w, x, cx, y, cy in claims
-                ]
-            }
-        if "pairs of notes" in task:
-            return writer_reply(messages)
-        ids = list(notes)[:2]
-        sentences = [{"text": f"Fact from {i}.", "sources": [i]} for i in ids]
-        sentences.append({"text": "Some 9,999 people were involved.", "sources": ids[:1]})  # in no note
-        if "overview" in task:
-            return {"title": "The week", "overview": sentences}
-        return {"heading": "A storyline", "sentences": sentences}
-
-    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
-    b = make_briefing(
-        store=store,
-        retriever=FakeRetriever(store),
-        model=fake(writer),
-        settings=settings(tmp_path),
-        method="summaries",  # the model-found claim conflicts belong to the summaries design
-    )
-    assert b.dropped == 3  # one per section (2) and the overview
-    assert not any("9,999" in s.text for s in b.overview + [x for sec in b.sections for x in sec.sentences])
-    # the figure conflict (phrased by write_disagreements), then the claim conflict; the trade
-    # pair the model also named is the figure conflict already, so it is not repeated
-    assert [d.what for d in b.disagreements] == ["Trade volume", "who hosted whom"]
-    claim = b.disagreements[1]
-    assert [(c.article_id, c.text) for c in claim.claims] == [
-        ("sa", "Wire: they met."),
-        ("sb", "Other Wire: Xi hosted Putin."),
-    ]
-    md = b.to_markdown()
-    assert "**who hosted whom**" in md and "Other Wire: Xi hosted Putin." in md
-    for c in claim.claims[0].citations + claim.claims[1].citations:
-        assert f"[{c.n}]" in md
-    data = json.loads(b.model_dump_json())
-    assert [d["what"] for d in data["disagreements"]] == ["Trade volume", "who hosted whom"]
-
-
-def test_briefing_reuses_cached_summaries(tmp_path: Path) -> None:
-    """The earlier design: a second briefing reads the per-article summaries from the cache."""
-    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
-    st = settings(tmp_path)
-    first = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=first, settings=st, method="summaries")
-    summary_calls = sum(1 for c in first.calls if "<article" in str(c[-1].content))
-    assert summary_calls == 3
-    second = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=second, settings=st, method="summaries")
-    assert not any("<article" in str(c[-1].content) for c in second.calls)
 
 
 def test_storyline_briefing_makes_one_call_per_storyline_and_none_when_repeated(tmp_path: Path) -> None:

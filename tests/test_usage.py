@@ -259,26 +259,6 @@ def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
     assert cached == first  # the same summary: usage describes the call, not the summary
 
 
-def test_a_briefing_counts_every_call_its_summaries_included(tmp_path: Any) -> None:
-    from agent.brief.brief import make_briefing
-    from tests import test_brief as tb
-
-    store = tb.FakeStore([tb.SUMMIT_A, tb.SUMMIT_B, tb.FLOOD])
-    st = tb.settings(tmp_path)
-    first = tb.fake(tb.writer_reply)
-    b = make_briefing(
-        store=store, retriever=tb.FakeRetriever(store), model=first, settings=st, method="summaries"
-    )
-    assert b.usage is not None and b.usage.calls == len(first.calls) > 3  # 3 summaries + writing
-    assert b.usage.estimated and b.usage.prompt_tokens > 0 and b.usage.completion_tokens > 0
-    assert b.usage.cost_usd is None  # a fake model: no known price
-    second = tb.fake(tb.writer_reply)  # the summaries now come from the cache
-    again = make_briefing(
-        store=store, retriever=tb.FakeRetriever(store), model=second, settings=st, method="summaries"
-    )
-    assert again.usage is not None and again.usage.calls == len(second.calls) == len(first.calls) - 3
-
-
 def test_a_storyline_briefing_counts_its_calls_and_none_when_cached(tmp_path: Any) -> None:
     from agent.brief.brief import make_briefing
     from tests import test_brief as tb

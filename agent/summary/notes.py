@@ -9,7 +9,7 @@ article (or part) represented within the ``brief`` prompt's budget.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +17,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
 from agent.settings import Settings
-from agent.summary.schema import MAX_KEY_POINTS
 from agent.text.fence import attribute, neutralise
 from agent.tokens import count_tokens
-from agent.types import ArticleSummary, Citation
+from agent.types import Citation
 
 MERGE_PROMPT_NAME = "brief"
 
@@ -98,26 +97,6 @@ def resolve_sources(raw_sources: Any, notes_by_id: dict[str, Note]) -> list[Cita
     return out
 
 
-def summary_notes(
-    summaries: Iterable[ArticleSummary], *, points: int = MAX_KEY_POINTS, figures: bool = True, start: int = 1
-) -> list[Note]:
-    """Numbered notes from summaries: their key points and unflagged figures (never flagged ones)."""
-    notes: list[Note] = []
-    i = start
-    for s in summaries:
-        for kp in s.key_points[:points]:
-            notes.append(Note(f"S{i}", kp.text, kp.citations, s.article_id))
-            i += 1
-        if figures:
-            for f in s.key_figures:
-                if f.flagged or not f.citations:
-                    continue
-                unit = f" ({f.unit})" if f.unit else ""
-                notes.append(Note(f"S{i}", f"{f.what}: {f.value}{unit}", f.citations, s.article_id, "figure"))
-                i += 1
-    return notes
-
-
 __all__ = [
     "Note",
     "fit_notes",
@@ -125,5 +104,4 @@ __all__ = [
     "note_messages",
     "notes_budget",
     "resolve_sources",
-    "summary_notes",
 ]
