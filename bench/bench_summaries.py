@@ -137,7 +137,6 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     from agent.summary import sentence_summary as ss
     from agent.summary.fulltext import summary_messages
     from agent.summary.select import key_sentences
-    from agent.summary.summarize import KEY_SENTENCE_BUDGET
     from agent.text.sentences import segment
     from agent.tokens import count_tokens
 
@@ -148,7 +147,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     for a in articles:
         old.append(tokens_of(summary_messages(a, a.text)))
         sents = segment(a.text)
-        key = key_sentences(a.text, budget_tokens=KEY_SENTENCE_BUDGET, sentences=sents)
+        key = key_sentences(a.text, budget_tokens=st.summary.key_sentence_budget, sentences=sents)
         new.append(tokens_of(ss.messages(a, ss.Shown(a, key, sents))))
     out: dict[str, Any] = {
         "articles": len(articles),
@@ -175,6 +174,27 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         out["briefing_summaries_min_calls"] = len(sub) + len(groups) + 1
         out["briefing_summaries_summary_prompt_tokens"] = sum(old[:n_brief])
     return out
+
+
+def full_text_summary(article: Any, model: Any, settings: Any) -> Any:
+    """The full-text design, for comparison (no cache): the whole article in one call with a
+    coverage call per uncovered third, map-reduce when it does not fit. In agent/ this path
+    only summarises text the segmenter cannot split into key sentences."""
+    from agent.ingest.chunk import chunk_text
+    from agent.models.structured import model_name_of
+    from agent.summary.fulltext import full_text_items
+    from agent.summary.summarize import assemble_summary
+    from agent.summary.verify import Verifier
+    from agent.usage import track_usage
+
+    chunks = chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
+    verifier = Verifier(article, chunks)
+    with track_usage() as tracked:
+        items, dropped, parts = full_text_items(article, model, settings, verifier, chunks)
+    label = model_name_of(model, settings)
+    summary = assemble_summary(article, items, label, verifier.dropped + dropped, parts)
+    summary.usage = tracked.usage
+    return summary
 
 
 # LangChain's summarisation prompts, as its map-reduce tutorial words them.
@@ -221,7 +241,8 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model name (default: the settings' default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--methods", default="key_sentences,full_text",
-                    help="summary designs to run side by side (agent.summary.summarize methods)")
+                    help="summary designs to run side by side: key_sentences (summarize_article), "
+                    "full_text (full_text_summary above)")
     ap.add_argument("--prompt-cost", action="store_true",
                     help="model-free: prompt tokens and calls of each design on --limit articles, then exit")
     ap.add_argument("--langchain", action="store_true",
@@ -229,6 +250,9 @@ def main() -> None:
     ap.add_argument("--brief-only", action="store_true",
                     help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
+    unknown = set(args.methods.split(",")) - {"key_sentences", "full_text"}
+    if unknown:
+        ap.error(f"unknown --methods {', '.join(sorted(unknown))}: use key_sentences and/or full_text")
 
     from agent.api import Agent
     from agent.brief import make_briefing
@@ -279,7 +303,8 @@ def main() -> None:
         for rec, a in zip(records, articles, strict=True):
             started = time.perf_counter()
             try:
-                s = summarize_article(a, model, st_m, method=method)
+                s = (summarize_article(a, model, st_m) if method == "key_sentences"
+                     else full_text_summary(a, model, st_m))
             except Exception as exc:  # one failure must not sink the benchmark
                 print(f"  {method} {a.id}: FAILED {exc}", flush=True)
                 continue

@@ -16,10 +16,10 @@ from langchain_core.messages import BaseMessage
 from agent.ingest.chunk import chunk_text
 from agent.settings import Settings
 from agent.summary.cache import cache_path
-from agent.summary.fulltext import split_parts, summary_messages
+from agent.summary.fulltext import full_text_items, split_parts, summary_messages
 from agent.summary.schema import summary_schema
-from agent.summary.summarize import summarize_article
-from agent.summary.verify import figure_check, sort_entities
+from agent.summary.summarize import assemble_summary, summarize_article
+from agent.summary.verify import Verifier, figure_check, sort_entities
 from agent.text.numbers import numbers_in
 from agent.text.quotes import find_quote
 from agent.types import Article, ArticleSummary, KeyPoint
@@ -50,10 +50,13 @@ def make_article(text: str = TEXT, **kw: Any) -> Article:
     )
 
 
-def full_text(*args: Any, **kw: Any) -> ArticleSummary:
-    """The full-text path (whole article, copied evidence quotes): kept for text the segmenter
-    cannot split, and the baseline of bench/bench_summaries.py."""
-    return summarize_article(*args, method="full_text", **kw)
+def full_text(article: Article, model: JsonChatModel, st: Settings) -> ArticleSummary:
+    """The full-text path (whole article, copied evidence quotes), called directly: what
+    ``summarize_article`` takes for text the segmenter cannot split into key sentences."""
+    chunks = chunk_text(article.id, article.text, max(1, st.ingest.chunk_tokens))
+    verifier = Verifier(article, chunks)
+    items, dropped, parts = full_text_items(article, model, st, verifier, chunks)
+    return assemble_summary(article, items, model.model_name, verifier.dropped + dropped, parts)
 
 
 def fake(respond: Callable[[list[BaseMessage]], dict[str, Any]]) -> JsonChatModel:
@@ -155,7 +158,7 @@ def test_verified_items_have_exact_article_spans(tmp_path: Path) -> None:
     fig = s.key_figures[0]
     assert not fig.flagged and "$240 billion" in fig.citations[0].quote
     assert s.quotes[0].speaker == "Putin"
-    assert s.model == "fake-model" and s.prompt_version.startswith("summarize@")
+    assert s.model == "fake-model" and "+summarize@" in s.prompt_version
 
 
 def test_items_whose_evidence_is_not_in_the_article_are_dropped_and_counted(tmp_path: Path) -> None:
@@ -262,26 +265,28 @@ def test_second_call_uses_the_cache_and_refresh_redoes(tmp_path: Path) -> None:
     from agent.models.structured import model_label
 
     st = settings(tmp_path)
-    model = fake(lambda m: reply())
+    model = fake(id_reply)
     model.model_name = model_label(st)  # the model the settings describe
     a = make_article()
-    first = full_text(a, lambda: model, st)
+    first = summarize_article(a, lambda: model, st)
     assert len(model.calls) == 1
-    path = cache_path(a, model_label(st), st, "full_text")
+    path = cache_path(a, model_label(st), st)
     assert path.is_file() and path.parent == st.cache_dir / "summaries"
-    again = full_text(a, model, st)
+    again = summarize_article(a, model, st)
     assert len(model.calls) == 1 and again == first
     # A factory is never called when the summary is cached (no model load).
-    assert full_text(a, lambda: pytest.fail("model loaded"), st) == first
-    full_text(a, model, st, refresh=True)
+    assert summarize_article(a, lambda: pytest.fail("model loaded"), st) == first
+    summarize_article(a, model, st, refresh=True)
     assert len(model.calls) == 2
     # Changed content → a different key → a new summary.
-    full_text(make_article(TEXT + "\n\nMore news.", content_hash="other"), model, st)
+    summarize_article(make_article(TEXT + "\n\nMore news.", content_hash="other"), model, st)
     assert len(model.calls) == 3
     # Another model → its own cache entry.
-    other = fake(lambda m: reply())
-    full_text(a, other, st)
+    other = fake(id_reply)
+    summarize_article(a, other, st)
     assert len(other.calls) == 1
+    # Another key-sentence budget shows other sentences → its own cache entry.
+    assert cache_path(a, model_label(st), settings(tmp_path, key_sentence_budget=200)) != path
 
 
 # --- long articles: map-reduce ------------------------------------------------------------------
@@ -369,6 +374,32 @@ def test_long_article_is_summarised_in_parts_and_merged_with_verified_citations(
 
     for call in model.calls:  # (the fake's system message also holds the schema: not counted)
         assert count_tokens(str(call[-1].content)) < st.models.n_ctx - 1100
+
+
+def test_text_the_segmenter_cannot_split_is_summarised_over_its_full_text(tmp_path: Path) -> None:
+    """One run-on "sentence" longer than a call can show: ``summarize_article`` leaves the
+    key-sentence path for the full text, in parts, each verified against the whole article."""
+    words = " ".join(f"delegation {i} met officials about trade worth {i} million dollars" for i in range(80))
+    a = make_article(words, id="run-on", content_hash="run-on")
+
+    def respond(messages: list[BaseMessage]) -> dict[str, Any]:
+        user = str(messages[-1].content)
+        assert not shown_lines(messages), "no key sentences can be shown"
+        if "<note" in user:
+            ids = re.findall(r'<note id="(S\d+)"', user)
+            points = [{"text": f"Delegations met ({n}).", "sources": [n]} for n in ids[:3]]
+            return {"headline": "Delegations met", "summary": "They met.", "key_points": points}
+        first = re.search(r"delegation (\d+) met", user)
+        assert first and 'part="' in user
+        ev = f"delegation {first.group(1)} met officials about trade"
+        return reply(key_points=[{"text": "A delegation met.", "evidence": ev}] * 2, key_figures=[],
+                     dates_events=[], quotes=[], people=[], places=[])
+
+    model = fake(respond)
+    s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))
+    assert s.parts > 1 and len(model.calls) == s.parts + 1  # map, then the merge
+    assert s.headline == "Delegations met" and s.key_points
+    assert all(c.quote == a.text[c.start : c.end] for c in s.citations())
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -651,7 +682,6 @@ def _long_article() -> Article:
 
 
 def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: Path) -> None:
-    from agent.summary.summarize import KEY_SENTENCE_BUDGET
     from agent.tokens import count_tokens
 
     a = _long_article()
@@ -663,22 +693,11 @@ def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: 
     s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))
     assert len(model.calls) == 1 and s.parts == 1  # no map-reduce
     shown = shown_lines(model.calls[0])
-    assert count_tokens(" ".join(t for _, t in shown)) <= KEY_SENTENCE_BUDGET < count_tokens(a.text)
+    budget = Settings().summary.key_sentence_budget
+    assert count_tokens(" ".join(t for _, t in shown)) <= budget < count_tokens(a.text)
     for topic in ("School", "Hospital", "Railway"):  # every third of the article is shown
         assert any(t.startswith(topic) for _, t in shown)
     assert all(c.quote == a.text[c.start : c.end] for c in s.citations())
-
-
-def test_full_text_and_key_sentence_summaries_are_cached_apart(tmp_path: Path) -> None:
-    st = settings(tmp_path)
-    a = make_article()
-    model = fake(lambda m: id_reply(m) if shown_lines(m) else reply())
-    ks = summarize_article(a, model, st)
-    ft = full_text(a, model, st)
-    assert len(model.calls) == 2 and ks.prompt_version != ft.prompt_version
-    assert summarize_article(a, model, st) == ks and len(model.calls) == 2
-    with pytest.raises(Exception, match="unknown summary method"):
-        summarize_article(a, model, st, method="bogus")  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

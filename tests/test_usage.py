@@ -230,31 +230,23 @@ def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
     from agent.summary.summarize import summarize_article
 
     article = Article(id="a1", title="Summit", text=TRADE, content_hash="h1")
-    evidence = "new record of $240 billion"
     reply = json.dumps(
         {
             "headline": "Trade record",
-            "summary": "Trade between Russia and China set a record.",
-            "key_points": [{"text": f"Trade set a record ({i}).", "evidence": evidence} for i in range(3)],
+            "points": [{"text": "Trade set a record of $240 billion.", "sources": [1]}],
             "people": [],
             "organisations": [],
             "places": [],
-            "key_figures": [],
-            "dates_events": [],
-            "quotes": [],
         }
     )
     settings = Settings(cache_dir=tmp_path)
-    first = summarize_article(  # the full-text design: its reply quotes evidence
-        article,
-        UsageFake(text=reply, usage={"input_tokens": 300, "output_tokens": 40}),
-        settings,
-        method="full_text",
+    first = summarize_article(
+        article, UsageFake(text=reply, usage={"input_tokens": 300, "output_tokens": 40}), settings
     )
     assert first.usage is not None and first.usage.calls >= 1 and first.usage.prompt_tokens >= 300
 
     # the same model (same cache key), now failing if called: the cache must answer
-    cached = summarize_article(article, UsageFake(text=reply, fail=True), settings, method="full_text")
+    cached = summarize_article(article, UsageFake(text=reply, fail=True), settings)
     assert cached.usage == Usage()
     assert cached == first  # the same summary: usage describes the call, not the summary
 

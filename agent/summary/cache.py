@@ -25,12 +25,10 @@ log = logging.getLogger(__name__)
 KEY_PROMPT_NAME = "summarize_sentences"  # the common path: key sentences cited by id
 
 
-def prompt_version(method: str = "key_sentences") -> str:
+def prompt_version() -> str:
     """What a summary records as its prompt: every file it may use (key sentences, then map,
-    merge, coverage for the full-text path), so either path's summaries are cached apart."""
-    names: tuple[str, ...] = (PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
-    if method == "key_sentences":
-        names = (KEY_PROMPT_NAME, *names)
+    merge and coverage for text summarised in full), so a changed prompt file is a new key."""
+    names = (KEY_PROMPT_NAME, PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
     return "+".join(load_prompt(n).id for n in names)
 
 
@@ -41,15 +39,13 @@ def article_hash(article: Article) -> str:
     return sha256_hex(blob)
 
 
-def cache_path(
-    article: Article, model_label: str, settings: Settings, method: str = "key_sentences"
-) -> Path:
+def cache_path(article: Article, model_label: str, settings: Settings) -> Path:
     """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>.json``; hashed when
     the name would be unreasonably long. Keyed by content, so an edited article is redone."""
     label = re.sub(r"[^A-Za-z0-9._@+-]+", "_", model_label).strip("_") or "model"
-    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version(method))
+    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version())
     budget = settings.summary.key_sentence_budget
-    if method == "key_sentences" and budget != SummarySettings.model_fields["key_sentence_budget"].default:
+    if budget != SummarySettings.model_fields["key_sentence_budget"].default:
         version += f"+ks{budget}"  # another budget shows other sentences: not the same summary
     name = f"{article_hash(article)}-{label}-{version}"
     if len(name) > 150:
