@@ -165,7 +165,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         story_tokens = []
         for g in groups:
             gk = [keys[i] for i in g]
-            story = Story(gk, pick(gk), lambda a, s: None)  # type: ignore[arg-type, return-value]
+            story = Story(gk, pick(gk), lambda a, span: None)  # type: ignore[arg-type, return-value]
             story_tokens.append(tokens_of(story_messages(story)))
         out["briefing_articles"] = len(sub)
         out["storylines"] = len(groups)

@@ -15,6 +15,7 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from agent.brief.brief import make_briefing
+from agent.brief.call_cache import CachedCalls, Call
 from agent.brief.citing import resolve_sentences, unsupported_numbers
 from agent.brief.conflicts import find_conflicts, write_disagreements
 from agent.brief.storyline import SINGLE_ARTICLE_SENTENCES
@@ -30,7 +31,6 @@ from agent.types import (
     Briefing,
     Citation,
     KeyFigure,
-    KeyPoint,
     Passage,
 )
 from tests.test_summarize import fake
@@ -249,34 +249,28 @@ def _cite(aid: str, n: int = 1) -> Citation:
     return Citation(n=n, article_id=aid, title=aid, quote="q q q q", start=0, end=7, chunk_id=f"{aid}:0")
 
 
-def _summary(aid: str, figures: list[KeyFigure]) -> ArticleSummary:
-    return ArticleSummary(
-        article_id=aid,
-        title=aid,
-        headline=aid,
-        summary=aid,
-        key_points=[KeyPoint(text="p", citations=[_cite(aid)])],
-        key_figures=figures,
-    )
+def _art(aid: str, text: str = "", day: int | None = None) -> Article:
+    """Article ``aid`` (its text, else its id), published on ``day`` March 2026 or undated."""
+    published = datetime(2026, 3, day, 9, 0, tzinfo=UTC) if day else None
+    return Article(id=aid, title=aid, text=text or aid, published=published)
+
+
+def _calls(model: Any) -> Call:
+    """``model``'s structured calls, uncached: what a briefing passes its writers."""
+    return CachedCalls(None, "fake", lambda: model).call
 
 
 def test_find_conflicts_same_measure_different_numbers_across_articles_only() -> None:
     emb = BagOfWordsEmbedder()
     trade = "trade between Russia and China last year"
-    a = _summary("a", [KeyFigure(value="$240 billion", unit="USD", what=trade, citations=[_cite("a")])])
-    b = _summary(
-        "b",
-        [
+    figures = {
+        "a": [KeyFigure(value="$240 billion", unit="USD", what=trade, citations=[_cite("a")])],
+        "b": [
             KeyFigure(value="$230 billion", unit="USD", what=trade, citations=[_cite("b")]),
             KeyFigure(value="120", unit="homes", what="homes flooded in Riverton", citations=[_cite("b")]),
         ],
-    )
-    same = _summary(
-        "c", [KeyFigure(value="240 billion dollars", unit="USD", what=trade, citations=[_cite("c")])]
-    )
-    flagged = _summary(
-        "d",
-        [
+        "c": [KeyFigure(value="240 billion dollars", unit="USD", what=trade, citations=[_cite("c")])],
+        "d": [
             KeyFigure(
                 value="$999 billion",
                 unit="USD",
@@ -286,13 +280,14 @@ def test_find_conflicts_same_measure_different_numbers_across_articles_only() ->
                 flag_reason="x",
             )
         ],
-    )
-    conflicts = find_conflicts([a, b, same, flagged], emb)
+    }
+    articles = [_art(aid) for aid in "abcd"]
+    conflicts = find_conflicts(articles, figures, emb)
     pairs = [frozenset((x, y)) for _, x, _, y in conflicts]
     # a vs c agree; flagged d never counts; b's one figure takes part in one conflict only
     # (a and c are equally similar: the first selected wins)
     assert pairs == [frozenset("ab")]
-    assert find_conflicts([a], emb) == []
+    assert find_conflicts(articles[:1], figures, emb) == []
 
 
 def test_resolve_sentences_drops_sentences_without_a_valid_source() -> None:
@@ -371,12 +366,12 @@ def test_write_disagreements_falls_back_to_plain_phrasing_when_a_claim_states_an
     fb = KeyFigure(value="312", unit="homes", what="homes affected", citations=[_quote("late", REVISED, 12)])
     titles = {"early": "Early Post", "late": "Late Courier"}
 
-    def phrased(first: str) -> Any:
+    def phrased(first: str) -> Call:
         def reply(messages: list[BaseMessage]) -> dict[str, Any]:
             claims = [{"text": first, "sources": ["S1"]}, {"text": "Late Courier: 312.", "sources": ["S2"]}]
             return {"disagreements": [{"what": "Homes", "claims": claims}]}
 
-        return fake(reply)
+        return _calls(fake(reply))
 
     [bad] = write_disagreements(phrased("Early Post reports 312 homes."), [(fa, "early", fb, "late")], titles)
     assert [c.text for c in bad.claims] == ["Early Post reports 230.", "Late Courier reports 312."]
@@ -398,12 +393,6 @@ def _fig(aid: str, value: str, what: str, quote: str, day: int) -> KeyFigure:
     return KeyFigure(value=value, unit="homes", what=what, citations=[_quote(aid, quote, day)])
 
 
-def _dated(aid: str, day: int, figures: list[KeyFigure]) -> ArticleSummary:
-    s = _summary(aid, figures)
-    s.published = datetime(2026, 3, day, 9, 0, tzinfo=UTC)
-    return s
-
-
 def test_find_conflicts_each_figure_in_at_most_one_conflict_best_first() -> None:
     # cosines: a230~b312 0.9, a230~b82 0.8, c150~b82 0.85; c150 is unlike a230 and b312
     emb = TableEmbedder(
@@ -414,33 +403,35 @@ def test_find_conflicts_each_figure_in_at_most_one_conflict_best_first() -> None
             "flooded homes": [0.5, -0.3, 0.6928, 0.4243],
         }
     )
-    a = _summary("a", [_fig("a", "230", "evacuated", "230 homes", 5)])
-    b = _summary(
-        "b", [_fig("b", "312", "affected", "312 homes", 12), _fig("b", "82", "west bank", "82 homes", 12)]
-    )
-    c = _summary("c", [_fig("c", "150", "flooded", "150 homes", 8)])
-    got = [(fa.value, fb.value) for fa, _, fb, _ in find_conflicts([a, b, c], emb)]
+    figures = {
+        "a": [_fig("a", "230", "evacuated", "230 homes", 5)],
+        "b": [_fig("b", "312", "affected", "312 homes", 12), _fig("b", "82", "west bank", "82 homes", 12)],
+        "c": [_fig("c", "150", "flooded", "150 homes", 8)],
+    }
+    got = [(fa.value, fb.value) for fa, _, fb, _ in find_conflicts([_art(x) for x in "abc"], figures, emb)]
     assert got == [("230", "312"), ("82", "150")]  # 230 is taken by 312: never paired with 82 too
 
 
 def test_find_conflicts_a_later_article_stating_the_earlier_number_revises_it() -> None:
     emb = TableEmbedder({"evacuated homes": [1, 0], "affected homes": [0.9, 0.4359]})
-    early = _dated("early", 5, [_fig("early", "230", "evacuated", EVACUATED, 5)])
-    late = _dated("late", 12, [_fig("late", "312", "affected", "312 homes were affected.", 12)])
-    revising = {"early": EVACUATED, "late": "Millbrook flood.\n\n" + REVISED}
-    assert find_conflicts([early, late], emb, texts=revising) == []
+    figures = {
+        "early": [_fig("early", "230", "evacuated", EVACUATED, 5)],
+        "late": [_fig("late", "312", "affected", "312 homes were affected.", 12)],
+    }
+
+    def texts(early: str, late: str, dated: bool = True) -> list[Article]:
+        return [_art("early", early, 5 if dated else None), _art("late", late, 12 if dated else None)]
+
+    revising = "Millbrook flood.\n\n" + REVISED
+    assert find_conflicts(texts(EVACUATED, revising), figures, emb) == []
     # not stated by the later article: a disagreement
-    other = {"early": EVACUATED, "late": "Millbrook flood.\n\n312 homes were affected."}
-    assert len(find_conflicts([early, late], emb, texts=other)) == 1
+    other = "Millbrook flood.\n\n312 homes were affected."
+    assert len(find_conflicts(texts(EVACUATED, other), figures, emb)) == 1
     # only the LATER article revises: the earlier one stating 312 changes nothing
-    early_says = {"early": EVACUATED + " Some feared 312.", "late": "312 homes were affected."}
-    assert len(find_conflicts([early, late], emb, texts=early_says)) == 1
-    # without texts the later summary's verified quotes are searched
-    late_quoting = _dated("late", 12, [_fig("late", "312", "affected", REVISED, 12)])
-    assert find_conflicts([early, late_quoting], emb) == []
+    early_says = texts(EVACUATED + " Some feared 312.", "312 homes were affected.")
+    assert len(find_conflicts(early_says, figures, emb)) == 1
     # undated articles are never revisions
-    undated = [_summary("early", early.key_figures), _summary("late", late_quoting.key_figures)]
-    assert len(find_conflicts(undated, emb)) == 1
+    assert len(find_conflicts(texts(EVACUATED, revising, dated=False), figures, emb)) == 1
 
 
 # --- make_briefing with fakes ---------------------------------------------------------------------
@@ -564,7 +555,7 @@ def test_storyline_figures_are_read_from_the_sentences_that_write_them() -> None
 
     keys = [article_keys(SUMMIT_A), article_keys(SUMMIT_B)]
     picks = [(i, s) for i, k in enumerate(keys) for s in k.sentences]
-    story = Story(keys, picks, lambda a, s: _span_cite(a, s.start, s.end))
+    story = Story(keys, picks, lambda a, span: _span_cite(a, *span))
     figs = story_figures(story)
     assert set(figs) == {"sa", "sb"}
     assert "$240 billion" in [f.value for f in figs["sa"]]

@@ -24,6 +24,9 @@ from agent.text.hashing import sha256_hex
 
 log = logging.getLogger(__name__)
 
+#: ``call(messages, schema, max_tokens) -> reply``: a structured model call, as ``CachedCalls.call``.
+Call = Callable[[list[BaseMessage], dict[str, Any], int | None], dict[str, Any]]
+
 
 class CachedCalls:
     """``call(messages, schema, max_tokens)``: the cached reply, else ``structured_call`` on the
@@ -80,4 +83,4 @@ class CachedCalls:
         return data
 
 
-__all__ = ["CachedCalls"]
+__all__ = ["Call", "CachedCalls"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from agent.brief.citing import article_citer
+from agent.brief.conflicts import FigureConflict
 from agent.brief.sentence_pairs import make_disagreement, sentence_pair_conflicts
-from agent.ingest.chunk import chunk_text
 from agent.settings import Settings
-from agent.summary.verify import Verifier
-from agent.types import Article, Citation, Disagreement, KeyFigure
+from agent.types import Article, Citation, Disagreement
 
 MAX_CLAIM_CONFLICTS = 3  # non-numeric conflicting claims per briefing
 
@@ -34,7 +34,7 @@ def storyline_sentence_conflicts(
     articles: Sequence[Article],
     settings: Settings,
     titles: Mapping[str, str],
-    figure_conflicts: Sequence[tuple[KeyFigure, str, KeyFigure, str]] = (),
+    figure_conflicts: Sequence[FigureConflict] = (),
     limit: int = MAX_CLAIM_CONFLICTS,
 ) -> list[Disagreement]:
     """Contradictions between one storyline's articles found in their own sentences, without
@@ -42,14 +42,7 @@ def storyline_sentence_conflicts(
     to that section. Citations carry the chunk ids the index uses."""
     if limit < 1 or len({a.id for a in articles}) < 2:
         return []
-    verifiers: dict[str, Verifier] = {}
-
-    def cite(article: Article, span: tuple[int, int]) -> Citation:
-        if article.id not in verifiers:
-            chunks = chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
-            verifiers[article.id] = Verifier(article, chunks)
-        return verifiers[article.id].citation(span)
-
+    cite = article_citer(settings)
     out: list[Disagreement] = []
     for diff, ca, cb in sentence_pair_conflicts(articles, cite, limit=limit + len(figure_conflicts)):
         if any(

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+from agent.brief.citing import Cite
 from agent.text.sentences import sentence_spans
 from agent.text.stopwords import STOPWORDS
 from agent.types import Article, Citation, Disagreement, DisagreementClaim
@@ -228,7 +229,7 @@ def _same_day(a: Article, b: Article) -> bool:
 
 def sentence_pair_conflicts(
     articles: Sequence[Article],
-    cite: Callable[[Article, tuple[int, int]], Citation],
+    cite: Cite,
     *,
     limit: int = 3,
 ) -> list[tuple[PairDiff, Citation, Citation]]:

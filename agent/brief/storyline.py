@@ -28,31 +28,28 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.brief.articles import ModelOnDemand, embedder_of
-from agent.brief.call_cache import CachedCalls
-from agent.brief.citing import renumber_briefing, resolve_sentences
+from agent.brief.call_cache import CachedCalls, Call
+from agent.brief.citing import Cite, article_citer, renumber_briefing, resolve_sentences
 from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
-from agent.brief.conflicts import MAX_CONFLICTS, find_conflicts, write_disagreements
+from agent.brief.conflicts import MAX_CONFLICTS, FigureConflict, find_conflicts, write_disagreements
 from agent.brief.request import BriefingRequest
 from agent.brief.storylines import ArticleKeys, article_keys, group, pick
-from agent.ingest.chunk import chunk_text
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.summary.notes import Note
 from agent.summary.schema import array_schema, object_schema, string_schema
 from agent.summary.sentence_summary import unit_of
-from agent.summary.verify import Verifier, figure_check
+from agent.summary.verify import figure_check
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import words_around
 from agent.text.numbers import figure_candidates
 from agent.text.sentences import Sentence
 from agent.types import (
     Article,
-    ArticleSummary,
     Briefing,
     BriefingArticle,
     BriefingSection,
     BriefingSentence,
-    Citation,
     Disagreement,
     KeyFigure,
 )
@@ -65,9 +62,6 @@ MAX_OVERVIEW = 5
 #: Sentences the model writes for a storyline of one article (see ``story_schema``).
 SINGLE_ARTICLE_SENTENCES = 2
 
-Call = Callable[[list[BaseMessage], dict[str, Any], int | None], dict[str, Any]]
-
-
 class Story:
     """One storyline's shown sentences: id ``k`` is ``picks[k - 1]`` = (article index into
     ``keys``, sentence); ``notes`` are the same sentences as ``agent.summary.notes.Note`` (id ``"k"``)
@@ -77,7 +71,7 @@ class Story:
         self,
         keys: Sequence[ArticleKeys],
         picks: Sequence[tuple[int, Sentence]],
-        cite: Callable[[Article, Sentence], Citation],
+        cite: Cite,
     ) -> None:
         self.keys = list(keys)
         self.picks = list(picks)
@@ -85,7 +79,7 @@ class Story:
             Note(
                 str(k),
                 " ".join(self.keys[i].text_of(s).split()),
-                [cite(self.keys[i].article, s)],
+                [cite(self.keys[i].article, (s.start, s.end))],
                 self.keys[i].article.id,
             )
             for k, (i, s) in enumerate(self.picks, start=1)
@@ -186,25 +180,10 @@ def write_story(
     return " ".join(str(raw.get("heading") or "").split()), sentences, story_figures(story), dropped
 
 
-def sentence_citer(settings: Settings) -> Callable[[Article, Sentence], Citation]:
-    """``cite(article, sentence)``: the verified citation of one of the article's sentences; each
-    article's ``Verifier`` (its chunks) is built on its first citation only."""
-    verifiers: dict[str, Verifier] = {}
-
-    def cite(article: Article, s: Sentence) -> Citation:
-        if article.id not in verifiers:
-            verifiers[article.id] = Verifier(
-                article, chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
-            )
-        return verifiers[article.id].citation((s.start, s.end))
-
-    return cite
-
-
 def write_sections(
     groups: list[list[int]],
     keys: list[ArticleKeys],
-    cite: Callable[[Article, Sentence], Citation],
+    cite: Cite,
     call: Call,
     tick: Callable[[str, int, int], None],
 ) -> tuple[list[BriefingSection], dict[str, list[KeyFigure]], int]:
@@ -244,29 +223,13 @@ def storyline_disagreements(
 ) -> list[Disagreement]:
     """Figures of one measure with different numbers, then sentence pairs; both only between
     reports of one storyline, never across stories."""
-    pseudo = [
-        ArticleSummary(
-            article_id=a.id,
-            title=a.title,
-            source=a.source,
-            url=a.url,
-            published=a.published,
-            headline=a.title,
-            summary="",
-            key_figures=figures.get(a.id, []),
-        )
-        for a in articles
-    ]
-    texts = {a.id: a.text for a in articles}
     titles = {a.id: a.title for a in articles}
-    conflicts: list[Any] = []
+    conflicts: list[FigureConflict] = []
     for g in groups:
         if emb is not None and len(g) >= 2:
-            conflicts += find_conflicts([pseudo[i] for i in g], emb, texts=texts)
+            conflicts += find_conflicts([articles[i] for i in g], figures, emb)
     conflicts = conflicts[:MAX_CONFLICTS]
-    disagreements: list[Disagreement] = []
-    if conflicts:
-        disagreements = write_disagreements(None, conflicts, titles, call=call)
+    disagreements = write_disagreements(call, conflicts, titles)
     claim_conflicts: list[Disagreement] = []
     for g in groups:
         room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
@@ -319,7 +282,7 @@ def briefing_by_storylines(request: BriefingRequest) -> Briefing:
     groups = group(keys, emb)
     tick("group", 1, 1)
 
-    sections, figures, dropped = write_sections(groups, keys, sentence_citer(settings), calls.call, tick)
+    sections, figures, dropped = write_sections(groups, keys, article_citer(settings), calls.call, tick)
     disagreements = storyline_disagreements(articles, groups, figures, emb, settings, calls.call)
     overview = (
         [sec.sentences[0].model_copy(deep=True) for sec in sections[:MAX_OVERVIEW]]
