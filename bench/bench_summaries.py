@@ -132,7 +132,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     briefing over the first ``n_brief`` articles (summaries design: one summary call per article
     plus at least one writing call per storyline and the overview; storylines: one call per
     storyline)."""
-    from agent.brief.storylines import article_keys, group, pick
+    from agent.brief.grouping import article_keys, group, pick
     from agent.index.embed import LocalMiniLMEmbedder
     from agent.summary import sentence_summary as ss
     from agent.summary.fulltext import summary_messages
@@ -156,7 +156,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         "summary_prompt_tokens_ratio": round(sum(old) / sum(new), 2),
     }
     if n_brief:
-        from agent.brief.storyline import Story, story_messages
+        from agent.brief.sections import Story, story_messages
 
         sub = articles[:n_brief]
         emb = LocalMiniLMEmbedder()

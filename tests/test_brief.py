@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from langchain_core.messages import BaseMessage
 
-from agent.brief.brief import make_briefing
+from agent.brief import make_briefing
 from agent.brief.call_cache import CachedCalls, Call
 from agent.brief.citing import resolve_sentences, unsupported_numbers
 from agent.brief.conflicts import find_conflicts, write_disagreements
-from agent.brief.storyline import SINGLE_ARTICLE_SENTENCES
-from agent.brief.storylines import cluster
+from agent.brief.grouping import cluster
+from agent.brief.sections import SINGLE_ARTICLE_SENTENCES
 from agent.errors import NewsAgentError, NoArticlesError
 from agent.models.structured import model_label
 from agent.settings import Settings
@@ -550,8 +550,8 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
 def test_storyline_figures_are_read_from_the_sentences_that_write_them() -> None:
     """No model: each article's figures are the values its shown sentences write, cited to that
     sentence, with the words around them; nothing the sentences do not write can appear."""
-    from agent.brief.storyline import Story, story_figures
-    from agent.brief.storylines import article_keys
+    from agent.brief.grouping import article_keys
+    from agent.brief.sections import Story, story_figures
 
     keys = [article_keys(SUMMIT_A), article_keys(SUMMIT_B)]
     picks = [(i, s) for i, k in enumerate(keys) for s in k.sentences]

@@ -1,4 +1,4 @@
-"""Key-sentence selection (agent/summary/select.py) and storyline grouping (agent/brief/storylines.py):
+"""Key-sentence selection (agent/summary/select.py) and storyline grouping (agent/brief/grouping.py):
 model-free, so tested on real text without fakes; MiniLM where the embedder matters."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.brief.storylines import article_keys, cluster, group, pick
+from agent.brief.grouping import article_keys, cluster, group, pick
 from agent.summary.select import bag_of_words, info_score, key_sentences, mmr
 from agent.text.numbers import figures
 from agent.text.sentences import segment

@@ -252,7 +252,7 @@ def test_a_cached_summary_costs_zero_calls(tmp_path: Any) -> None:
 
 
 def test_a_storyline_briefing_counts_its_calls_and_none_when_cached(tmp_path: Any) -> None:
-    from agent.brief.brief import make_briefing
+    from agent.brief import make_briefing
     from tests import test_brief as tb
 
     store = tb.FakeStore([tb.SUMMIT_A, tb.SUMMIT_B, tb.FLOOD])

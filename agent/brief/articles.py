@@ -1,8 +1,6 @@
 """Which articles a briefing covers: by topic (hybrid retrieval, best rank per article), else the
-newest in the window. Shared by both briefing designs (``agent.brief.brief`` and
-``agent.brief.storyline``); an empty selection raises ``NoArticlesError`` with what to try
-instead, before any model is loaded — which is why both take the model through
-``ModelOnDemand`` — and both report progress through ``ticker``.
+newest in the window. An empty selection raises ``NoArticlesError`` with what to try instead,
+before any model is loaded; ``ticker`` is how a briefing reports progress.
 """
 
 from __future__ import annotations

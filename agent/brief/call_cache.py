@@ -1,8 +1,8 @@
 """Structured model calls cached on disk by their exact input: ``CachedCalls(...).call(...)``.
 
-Why: a briefing is now a handful of calls over model-free inputs (key sentences chosen by
-``agent.summary.select``, storylines by ``agent.brief.storylines``), so the same articles give byte-identical
-prompts. Keying the reply by (model label, messages, schema, max tokens) lets a repeated
+Why: a briefing is a handful of calls over model-free inputs (key sentences chosen by
+``agent.summary.select``, storylines by ``agent.brief.grouping``), so the same articles give
+byte-identical prompts. Keying the reply by (model label, messages, schema, max tokens) lets a repeated
 briefing make no model call at all — and never load the model — while any change to the
 articles, the selection, a prompt file or the model gives a new key. The reply is the raw JSON
 object: everything built from it is re-verified on every run, so a cached reply is trusted no

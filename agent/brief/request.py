@@ -1,9 +1,7 @@
 """``BriefingRequest``: what a briefing is asked for and what it may use, in one value.
 
-Why: ``make_briefing`` and both designs (``briefing_by_storylines``, ``briefing_from_summaries``)
-took the same twelve keywords, copied three times; a keyword added to one had to be added to all.
-``make_briefing`` keeps its keywords (it is what ``Agent.brief`` and the benches call) and hands
-the designs this value. Its ``select`` step is the designs' common first step.
+``make_briefing`` takes these as keywords and hands the briefing this value; its ``select`` step
+is a briefing's first step.
 """
 
 from __future__ import annotations

@@ -1,41 +1,24 @@
-"""Briefings by storyline: one model call per storyline over its key sentences, cited by id.
+"""A briefing's sections: one model call per storyline over its articles' key sentences.
 
-The flow (``briefing_by_storylines``): select the window's articles → each article's key
-sentences (``agent.summary.select``, model-free) → storylines (``agent.brief.storylines``,
-model-free) → one call per storyline that sees its articles' key sentences numbered
-``[1]``..``[m]`` and writes a heading, sentences and key figures, every citation an ``enum`` of
-the ids shown → checks → disagreements. No per-article summary pass: that was most of a
-briefing's time.
-
-What is checked, as before: a sentence must cite a shown id and may state only numbers its cited
-sentences (or their article's title/date) contain, else it is dropped and counted
-(``agent.brief.citing.resolve_sentences``); a figure's value must be written in its cited
-sentence (else the shown sentence that does write it is cited, else it is flagged and never used
-for a conflict). Disagreements: figures for the same measure with different numbers
-(``agent.brief.conflicts.find_conflicts``, phrased by the model with a plain fallback) and the
-model-free sentence pairs of each storyline (``agent.brief.claims``, ``agent.brief.sentence_pairs``).
-Every citation is a whole sentence of its article, verbatim at its span by construction. The
-overview is the lead sentence of each storyline (no extra call).
+The call (``write_story``) sees the storyline's key sentences numbered ``[1]``..``[m]`` and
+writes a heading and sentences, every citation an ``enum`` of the ids shown. A sentence must
+cite a shown id and may state only numbers its cited sentences (or their article's title or
+date) contain, else it is dropped and counted (``agent.brief.citing.resolve_sentences``). Key
+figures are read from the shown sentences, never written by the model (``story_figures``), so
+every citation is a whole sentence of its article, verbatim at its span.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agent.brief.articles import ModelOnDemand, embedder_of
-from agent.brief.call_cache import CachedCalls, Call
-from agent.brief.citing import Cite, article_citer, renumber_briefing, resolve_sentences
-from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
-from agent.brief.conflicts import MAX_CONFLICTS, FigureConflict, find_conflicts, write_disagreements
-from agent.brief.request import BriefingRequest
-from agent.brief.storylines import ArticleKeys, article_keys, group, pick
+from agent.brief.call_cache import Call
+from agent.brief.citing import Cite, resolve_sentences
+from agent.brief.grouping import ArticleKeys, pick
 from agent.prompting import load_prompt
-from agent.settings import Settings
 from agent.summary.notes import Note
 from agent.summary.schema import array_schema, object_schema, string_schema
 from agent.summary.sentence_summary import unit_of
@@ -45,12 +28,8 @@ from agent.text.mentions import words_around
 from agent.text.numbers import figure_candidates
 from agent.text.sentences import Sentence
 from agent.types import (
-    Article,
-    Briefing,
-    BriefingArticle,
     BriefingSection,
     BriefingSentence,
-    Disagreement,
     KeyFigure,
 )
 from agent.untrusted import defang, defang_sentence, tainted_spans
@@ -58,7 +37,6 @@ from agent.untrusted import defang, defang_sentence, tainted_spans
 PROMPT_NAME = "brief_storyline"
 STORY_MAX_TOKENS = 700
 MAX_STORY_FIGURES = 4
-MAX_OVERVIEW = 5
 #: Sentences the model writes for a storyline of one article (see ``story_schema``).
 SINGLE_ARTICLE_SENTENCES = 2
 
@@ -213,104 +191,13 @@ def write_sections(
     return sections, figures, dropped
 
 
-def storyline_disagreements(
-    articles: list[Article],
-    groups: list[list[int]],
-    figures: dict[str, list[KeyFigure]],
-    emb: Any,
-    settings: Settings,
-    call: Call,
-) -> list[Disagreement]:
-    """Figures of one measure with different numbers, then sentence pairs; both only between
-    reports of one storyline, never across stories."""
-    titles = {a.id: a.title for a in articles}
-    conflicts: list[FigureConflict] = []
-    for g in groups:
-        if emb is not None and len(g) >= 2:
-            conflicts += find_conflicts([articles[i] for i in g], figures, emb)
-    conflicts = conflicts[:MAX_CONFLICTS]
-    disagreements = write_disagreements(call, conflicts, titles)
-    claim_conflicts: list[Disagreement] = []
-    for g in groups:
-        room = MAX_CLAIM_CONFLICTS - len(claim_conflicts)
-        if len(g) < 2 or room <= 0:
-            continue
-        more = storyline_sentence_conflicts([articles[i] for i in g], settings, titles, conflicts, limit=room)
-        claim_conflicts += [d for d in more if not any(same_pair(d, e) for e in claim_conflicts)]
-    return disagreements + claim_conflicts
-
-
-def briefing_title(topic: str | None, sections: list[BriefingSection]) -> str:
-    """"Briefing: <topic>", else the lead story's heading and how many more there are."""
-    lead = sections[0].heading if sections else ""
-    title = f"Briefing: {topic}" if topic else (f"News briefing: {lead}" if lead else "News briefing")
-    if not topic and len(sections) > 1:
-        title += f" and {len(sections) - 1} more {'story' if len(sections) == 2 else 'stories'}"
-    return title
-
-
-def all_article_keys(articles: list[Article], tick: Callable[[str, int, int], None]) -> list[ArticleKeys]:
-    """Each article's key sentences, ticking ``sentences``. Bag-of-words vectors pick them as
-    well as MiniLM does (bench/bench_select.py) at a fraction of the cost; MiniLM is kept for
-    grouping, one vector per article."""
-    keys: list[ArticleKeys] = []
-    tick("sentences", 0, len(articles))
-    for i, a in enumerate(articles, start=1):
-        keys.append(article_keys(a))
-        tick("sentences", i, len(articles))
-    return keys
-
-
-def briefing_by_storylines(request: BriefingRequest) -> Briefing:
-    """See ``agent.brief.brief.make_briefing`` (``method="storylines"``)."""
-    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
-
-    settings, topic, since, until = request.settings, request.topic, request.since, request.until
-    store, retriever, model, refresh = request.store, request.retriever, request.model, request.refresh
-    embedder = request.embedder
-    tick = request.tick()
-    articles = request.select(tick)
-
-    get_model = ModelOnDemand(model)
-    label = model_name_of(get_model.loaded, settings)
-    calls = CachedCalls(Path(settings.cache_dir) / "briefing_calls", label, get_model, refresh=refresh)
-
-    emb = embedder_of(embedder, store, retriever)
-    keys = all_article_keys(articles, tick)
-
-    tick("group", 0, 1)
-    groups = group(keys, emb)
-    tick("group", 1, 1)
-
-    sections, figures, dropped = write_sections(groups, keys, article_citer(settings), calls.call, tick)
-    disagreements = storyline_disagreements(articles, groups, figures, emb, settings, calls.call)
-    overview = (
-        [sec.sentences[0].model_copy(deep=True) for sec in sections[:MAX_OVERVIEW]]
-        if len(sections) > 1
-        else []
-    )
-    briefing = Briefing(
-        title=briefing_title(topic, sections),
-        topic=topic,
-        since=since,
-        until=until,
-        generated_at=datetime.now(UTC),
-        model=model_name_of(get_model.loaded, settings) if get_model.loaded is not None else label,
-        prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt('brief').id}",
-        overview=overview,
-        sections=sections,
-        disagreements=disagreements,
-        articles=[BriefingArticle.of(a) for a in articles],
-        dropped=dropped,
-    )
-    return renumber_briefing(briefing)
-
-
 __all__ = [
+    "PROMPT_NAME",
+    "SINGLE_ARTICLE_SENTENCES",
     "Story",
-    "briefing_by_storylines",
     "story_figures",
     "story_messages",
     "story_schema",
+    "write_sections",
     "write_story",
 ]
