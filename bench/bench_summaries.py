@@ -303,7 +303,7 @@ def main() -> None:
         for rec, a in zip(records, articles, strict=True):
             started = time.perf_counter()
             try:
-                s = (summarize_article(a, model, st_m) if method == "key_sentences"
+                s = (summarize_article(a, lambda: model, st_m) if method == "key_sentences"
                      else full_text_summary(a, model, st_m))
             except Exception as exc:  # one failure must not sink the benchmark
                 print(f"  {method} {a.id}: FAILED {exc}", flush=True)
@@ -378,7 +378,7 @@ def main() -> None:
         usages: list[dict[str, int] | None] = []
         for label in ("cold", "cached"):
             started = time.perf_counter()
-            b = make_briefing(store=agent.store, retriever=agent.retriever, model=model,
+            b = make_briefing(store=agent.store, retriever=agent.retriever, model=lambda: model,
                               settings=brief_settings, max_articles=len(sub), embedder=agent.embedder)
             timings.append(time.perf_counter() - started)
             usages.append(b.usage.model_dump(include={"prompt_tokens", "completion_tokens", "calls"})

@@ -444,7 +444,7 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
     b = make_briefing(
         store=store,
         retriever=FakeRetriever(store),
-        model=model,
+        model=lambda: model,
         settings=settings(tmp_path),
         progress=lambda s, i, n: steps.append((s, i, n)),
     )
@@ -478,9 +478,9 @@ def test_briefing_reports_a_contradiction_in_the_articles_sentences_the_model_mi
     sa = SUMMIT_A.model_copy(update={"text": SUMMIT_A.text + "\n\n" + venue_a})
     sb = SUMMIT_B.model_copy(update={"text": SUMMIT_B.text + "\n\n" + venue_b})
     store = FakeStore([sa, sb, FLOOD])
-    b = make_briefing(
-        store=store, retriever=FakeRetriever(store), model=fake(writer_reply), settings=settings(tmp_path)
-    )
+    model = fake(writer_reply)
+    st = settings(tmp_path)
+    b = make_briefing(store=store, retriever=FakeRetriever(store), model=lambda: model, settings=st)
     [d] = [
         d
         for d in b.disagreements
@@ -515,7 +515,7 @@ def test_storyline_briefing_makes_one_call_per_storyline_and_none_when_repeated(
     same = {"generated_at", "usage"}
     assert again.model_dump(exclude=same) == b.model_dump(exclude=same)
     redo = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=redo, settings=st, refresh=True)
+    make_briefing(store=store, retriever=FakeRetriever(store), model=lambda: redo, settings=st, refresh=True)
     assert len(redo.calls) == len(first.calls)
 
 
@@ -538,7 +538,7 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
 
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     b = make_briefing(
-        store=store, retriever=FakeRetriever(store), model=fake(writer), settings=settings(tmp_path)
+        store=store, retriever=FakeRetriever(store), model=lambda: fake(writer), settings=settings(tmp_path)
     )
     said = [x.text for sec in b.sections for x in sec.sentences]
     assert said.count("The leaders met.") == len(b.sections) and not any("9,999" in t for t in said)
@@ -577,7 +577,7 @@ def test_topic_selects_by_retrieval_unique_articles(tmp_path: Path) -> None:
     b = make_briefing(
         store=store,
         retriever=FakeRetriever(store),
-        model=fake(writer_reply),
+        model=lambda: fake(writer_reply),
         settings=settings(tmp_path),
         topic="River Ash flood evacuated residents",
         max_articles=2,
@@ -604,7 +604,7 @@ def test_empty_window_raises_a_clear_error_without_loading_a_model(tmp_path: Pat
         make_briefing(
             store=store,
             retriever=FakeRetriever(store),
-            model=fake(writer_reply),
+            model=lambda: fake(writer_reply),
             settings=settings(tmp_path),
             topic="volcano",
         )
@@ -696,7 +696,7 @@ def test_real_briefing_and_injection(
     b = make_briefing(
         store=agent.store,
         retriever=agent.retriever,
-        model=model,
+        model=lambda: model,
         settings=st,
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 5, 31, tzinfo=UTC),
@@ -736,7 +736,7 @@ def test_real_briefing_and_injection(
 
     # Prompt injection: the article's "instructions" are summarised as text, not obeyed.
     evil = Article(id="evil", title="Harbour report", text=INJECTION, content_hash="evil-1")
-    s = summarize_article(evil, model, st)
+    s = summarize_article(evil, lambda: model, st)
     print(s.to_markdown())
     assert "HACKED" not in s.headline.upper()
     assert len(s.key_points) >= 3  # the schema still holds, whatever the article says
@@ -828,11 +828,12 @@ def test_cli_summarize_and_brief_render_md_json_and_write_files(
 
     class StubAgent:
         def summarize(self, article_id: str, *, refresh: bool = False) -> ArticleSummary:
-            return summarize_article(store.get_article(article_id), model, st, refresh=refresh)
+            return summarize_article(store.get_article(article_id), lambda: model, st, refresh=refresh)
 
         def brief(self, topic: str | None = None, **kw: Any) -> Briefing:
             return make_briefing(
-                store=store, retriever=FakeRetriever(store), model=model, settings=st, topic=topic, **kw
+                store=store, retriever=FakeRetriever(store), model=lambda: model, settings=st, topic=topic,
+                **kw,
             )
 
     monkeypatch.setattr(summaries, "make_agent", lambda ctx, **more: StubAgent())
@@ -882,7 +883,7 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
     assert report.failed == 0
     model = get_chat_model(Settings(cache_dir=model_cache_dir(), model=FAST_MODEL))
     model_label_name = model_label(st)
-    b = make_briefing(store=agent.store, retriever=agent.retriever, model=model, settings=st,
+    b = make_briefing(store=agent.store, retriever=agent.retriever, model=lambda: model, settings=st,
                       embedder=agent.embedder)
     print(b.to_markdown())
     assert sorted(sorted(s.article_ids) for s in b.sections) == [["fl"], ["sa", "sb"]]
@@ -902,19 +903,22 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
     assert again.sections == b.sections
 
 
-def test_the_briefing_model_is_built_once_and_only_when_needed() -> None:
-    from agent.brief.articles import ModelOnDemand
+def test_briefing_calls_get_the_model_only_for_a_reply_the_cache_lacks(tmp_path: Path) -> None:
+    from langchain_core.messages import HumanMessage
+
     from tests.fakes import JsonChatModel
 
-    built: list[int] = []
+    built: list[JsonChatModel] = []
 
-    def factory() -> JsonChatModel:
-        built.append(1)
-        return JsonChatModel(script=["{}"], calls=[])
+    def get_model() -> JsonChatModel:
+        built.append(JsonChatModel(script=['{"x": "y"}'], calls=[]))
+        return built[-1]
 
-    lazy = ModelOnDemand(factory)
-    assert lazy.loaded is None and built == []  # nothing loaded until a call needs it
-    first = lazy()
-    assert lazy() is first and lazy.loaded is first and built == [1]
-    given = JsonChatModel(script=["{}"], calls=[])
-    assert ModelOnDemand(given).loaded is given
+    schema = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
+    calls = CachedCalls(tmp_path / "calls", "label", get_model)
+    assert built == [] and calls.model is None  # nothing loaded until a call needs it
+    assert calls.call([HumanMessage(content="q")], schema, 10) == {"x": "y"}
+    assert len(built) == 1 and calls.model is built[0] and calls.calls == 1
+    again = CachedCalls(tmp_path / "calls", "label", get_model)
+    assert again.call([HumanMessage(content="q")], schema, 10) == {"x": "y"}
+    assert len(built) == 1 and again.model is None and again.hits == 1  # from the cache

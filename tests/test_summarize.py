@@ -272,19 +272,21 @@ def test_second_call_uses_the_cache_and_refresh_redoes(tmp_path: Path) -> None:
     assert len(model.calls) == 1
     path = cache_path(a, model_label(st), st)
     assert path.is_file() and path.parent == st.cache_dir / "summaries"
-    again = summarize_article(a, model, st)
+    again = summarize_article(a, lambda: model, st)
     assert len(model.calls) == 1 and again == first
     # A factory is never called when the summary is cached (no model load).
     assert summarize_article(a, lambda: pytest.fail("model loaded"), st) == first
-    summarize_article(a, model, st, refresh=True)
+    summarize_article(a, lambda: model, st, refresh=True)
     assert len(model.calls) == 2
     # Changed content → a different key → a new summary.
-    summarize_article(make_article(TEXT + "\n\nMore news.", content_hash="other"), model, st)
+    summarize_article(make_article(TEXT + "\n\nMore news.", content_hash="other"), lambda: model, st)
     assert len(model.calls) == 3
-    # Another model → its own cache entry.
+    # Another model (the settings name it) → its own cache entry.
+    st_other = settings(tmp_path, model="qwen2.5-0.5b")
     other = fake(id_reply)
-    summarize_article(a, other, st)
-    assert len(other.calls) == 1
+    other.model_name = model_label(st_other)
+    summarize_article(a, lambda: other, st_other)
+    assert len(other.calls) == 1 and cache_path(a, model_label(st_other), st_other).is_file()
     # Another key-sentence budget shows other sentences → its own cache entry.
     assert cache_path(a, model_label(st), settings(tmp_path, key_sentence_budget=200)) != path
 
@@ -396,7 +398,7 @@ def test_text_the_segmenter_cannot_split_is_summarised_over_its_full_text(tmp_pa
                      dates_events=[], quotes=[], people=[], places=[])
 
     model = fake(respond)
-    s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))
+    s = summarize_article(a, lambda: model, settings(tmp_path, n_ctx=2048))
     assert s.parts > 1 and len(model.calls) == s.parts + 1  # map, then the merge
     assert s.headline == "Delegations met" and s.key_points
     assert all(c.quote == a.text[c.start : c.end] for c in s.citations())
@@ -454,7 +456,7 @@ def test_real_model_summarises_the_seed_article(
     a = seed(seed_article)
     st = Settings(cache_dir=seed_summary_cache)
     started = time.perf_counter()
-    s = summarize_article(a, real_model, st)
+    s = summarize_article(a, lambda: real_model, st)
     print(f"seed summary in {time.perf_counter() - started:.0f}s, dropped {s.dropped}")
     print(s.to_markdown())
     for c in s.citations():
@@ -473,7 +475,7 @@ def test_real_model_summarises_the_seed_article(
 def test_real_model_key_points_cover_the_nuclear_cooperation(
     seed_article: Path, real_model: BaseChatModel, seed_summary_cache: Path
 ) -> None:
-    s = summarize_article(seed(seed_article), real_model, Settings(cache_dir=seed_summary_cache))
+    s = summarize_article(seed(seed_article), lambda: real_model, Settings(cache_dir=seed_summary_cache))
     assert any("nuclear" in k.text.lower() for k in s.key_points)
 
 
@@ -608,7 +610,7 @@ def id_reply(messages: list[BaseMessage], **over: Any) -> dict[str, Any]:
 def test_key_sentence_summary_cites_whole_sentences_by_id(tmp_path: Path) -> None:
     a = make_article()
     model = fake(id_reply)
-    s = summarize_article(a, model, settings(tmp_path))
+    s = summarize_article(a, lambda: model, settings(tmp_path))
     assert len(model.calls) == 1  # one call, no coverage or merge calls
     prompt = str(model.calls[0][-1].content)
     assert "[1] Putin and Xi met in Beijing on May 16, 2024." in prompt
@@ -646,7 +648,7 @@ def test_key_point_stating_a_number_no_shown_sentence_states_is_dropped(tmp_path
         r["points"].append({"text": "Some 9,999 tonnes were shipped.", "sources": [1]})
         return r
 
-    s = summarize_article(make_article(), fake(respond), settings(tmp_path))
+    s = summarize_article(make_article(), lambda: fake(respond), settings(tmp_path))
     assert not any("9,999" in k.text for k in s.key_points) and s.dropped >= 1
     assert "9,999" not in s.summary  # the summary is the kept points
 
@@ -664,7 +666,7 @@ def test_a_point_that_runs_on_into_json_or_many_sentences_is_dropped(tmp_path: P
         ]
         return r
 
-    s = summarize_article(make_article(), fake(respond), settings(tmp_path))
+    s = summarize_article(make_article(), lambda: fake(respond), settings(tmp_path))
     assert not any("sources" in k.text or k.text.startswith(run_on[:40]) for k in s.key_points)
     assert s.dropped >= 2 and "sources" not in s.summary
 
@@ -690,7 +692,7 @@ def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: 
         return {"headline": "Plans", "points": points, "people": [], "organisations": [], "places": []}
 
     model = fake(respond)
-    s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))
+    s = summarize_article(a, lambda: model, settings(tmp_path, n_ctx=2048))
     assert len(model.calls) == 1 and s.parts == 1  # no map-reduce
     shown = shown_lines(model.calls[0])
     budget = Settings().summary.key_sentence_budget
@@ -714,7 +716,7 @@ def test_real_fast_model_key_sentence_summary(tmp_path: Path) -> None:
     except ModelFileError as exc:
         pytest.skip(f"the fast local model is not installed: {exc}")
     a = make_article()
-    s = summarize_article(a, model, settings(tmp_path))
+    s = summarize_article(a, lambda: model, settings(tmp_path))
     print(s.to_markdown(), s.usage)
     assert s.usage is not None and s.usage.calls == 1
     assert s.key_points and s.parts == 1
@@ -747,7 +749,7 @@ def test_summarize_ahead_reports_eta_and_ctrl_c_keeps_finished_work(tmp_path: Pa
     model = fake(respond)
     model.model_name = model_label(st)
     ticks: list[tuple[int, int, float | None]] = []
-    report = summarize_ahead(arts, model, st, progress=lambda i, n, eta: ticks.append((i, n, eta)))
+    report = summarize_ahead(arts, lambda: model, st, progress=lambda i, n, eta: ticks.append((i, n, eta)))
     assert report.interrupted and report.summarised == 1 and ticks == [(1, 3, ticks[0][2])]
     assert ticks[0][2] is not None and ticks[0][2] >= 0  # ETA from the one computed summary
     # the next run skips the finished article (cache) and does the rest
@@ -806,7 +808,7 @@ def test_thirds_no_point_cites_get_a_key_sentence_of_their_own(tmp_path: Path) -
         return {"headline": "District plans", "points": points, "people": [],
                 "organisations": [], "places": []}
 
-    s = summarize_article(a, fake(respond), settings(tmp_path, n_ctx=2048))
+    s = summarize_article(a, lambda: fake(respond), settings(tmp_path, n_ctx=2048))
     model_points, added = s.key_points[:3], s.key_points[3:]
     assert s.summary == "Point A. Point B. Point C." and all(k.text.startswith("Point") for k in model_points)
     assert [k.text.split()[0] for k in added] == ["Hospital", "Railway"]

@@ -11,11 +11,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.brief.articles import ModelOnDemand, Progress, embedder_of
+from langchain_core.language_models import BaseChatModel
+
+from agent.brief.articles import Progress, embedder_of
 from agent.brief.call_cache import CachedCalls, Call
 from agent.brief.citing import article_citer, renumber_briefing
 from agent.brief.claims import MAX_CLAIM_CONFLICTS, same_pair, storyline_sentence_conflicts
@@ -26,7 +29,6 @@ from agent.brief.sections import PROMPT_NAME, write_sections
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.summary.notes import MERGE_PROMPT_NAME
-from agent.summary.summarize import ModelOrFactory
 from agent.types import Article, Briefing, BriefingArticle, BriefingSection, Disagreement, KeyFigure
 from agent.usage import records_usage
 
@@ -38,7 +40,7 @@ def make_briefing(
     *,
     store: Any,
     retriever: Any,
-    model: ModelOrFactory,
+    model: Callable[[], BaseChatModel],
     settings: Settings,
     topic: str | None = None,
     since: datetime | None = None,
@@ -74,10 +76,8 @@ def briefing_of(request: BriefingRequest) -> Briefing:
     tick = request.tick()
     articles = request.select(tick)
 
-    get_model = ModelOnDemand(request.model)
-    label = model_name_of(get_model.loaded, settings)
     folder = Path(settings.cache_dir) / "briefing_calls"
-    calls = CachedCalls(folder, label, get_model, refresh=request.refresh)
+    calls = CachedCalls(folder, model_name_of(None, settings), request.model, refresh=request.refresh)
 
     emb = embedder_of(request.embedder, request.store, request.retriever)
     keys = all_article_keys(articles, tick)
@@ -99,7 +99,7 @@ def briefing_of(request: BriefingRequest) -> Briefing:
         since=since,
         until=until,
         generated_at=datetime.now(UTC),
-        model=model_name_of(get_model.loaded, settings) if get_model.loaded is not None else label,
+        model=model_name_of(calls.model, settings),
         prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt(MERGE_PROMPT_NAME).id}",
         overview=overview,
         sections=sections,

@@ -30,7 +30,8 @@ Call = Callable[[list[BaseMessage], dict[str, Any], int | None], dict[str, Any]]
 
 class CachedCalls:
     """``call(messages, schema, max_tokens)``: the cached reply, else ``structured_call`` on the
-    model from ``get_model()`` (built only on a miss), saved atomically. ``calls`` counts misses;
+    model from ``get_model()`` (called only on a miss), saved atomically. ``calls`` counts misses
+    and ``model`` is the model they used (None while every reply came from the cache);
     ``refresh=True`` never reads the cache but still writes it (for the next run)."""
 
     def __init__(
@@ -45,6 +46,7 @@ class CachedCalls:
         self.refresh = refresh
         self.label = label
         self.get_model = get_model
+        self.model: BaseChatModel | None = None
         self.calls = 0
         self.hits = 0
 
@@ -70,7 +72,8 @@ class CachedCalls:
                     return data
             except (OSError, ValueError) as exc:
                 log.warning("ignoring unreadable cached reply %s: %s", path, exc)
-        data = structured_call(self.get_model(), messages, schema, max_tokens=max_tokens)
+        self.model = self.get_model()
+        data = structured_call(self.model, messages, schema, max_tokens=max_tokens)
         self.calls += 1
         if path is not None:
             try:

@@ -47,19 +47,20 @@ class AheadReport:
 
 def summarize_ahead(
     articles: Sequence[Article],
-    model: Any,
+    model: Callable[[], BaseChatModel],
     settings: Settings,
     *,
     progress: AheadProgress | None = None,
     embedder: Any = None,
 ) -> AheadReport:
-    """Summarise every article not yet cached; one failure is reported and the rest go on."""
+    """Summarise every article not yet cached (``model`` is called only then); one failure is
+    reported and the rest go on."""
     from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     report = AheadReport(total=len(articles))
     started = time.perf_counter()
     spent: list[float] = []
-    label = model_name_of(model if isinstance(model, BaseChatModel) else None, settings)
+    label = model_name_of(None, settings)
     for i, article in enumerate(articles, start=1):
         try:
             hit = cache_path(article, label, settings).is_file()

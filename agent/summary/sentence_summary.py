@@ -37,7 +37,7 @@ from agent.types import Article, Citation, DateEvent, KeyFigure, KeyPoint, Summa
 from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
-MAX_POINTS = 4
+MIN_POINTS, MAX_POINTS = 3, 4
 #: Names per list: the 1.5B pads every list to its limit ("Veep" as a place), and names were a
 #: quarter of a reply's tokens; two per list cut ~8 % of the reply (docs/benchmarks.md, session 11).
 MAX_NAMES = 2
@@ -113,23 +113,18 @@ def messages(article: Article, shown: Shown) -> list[BaseMessage]:
     return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
 
 
-def schema(
-    shown: Shown, figures: Sequence[str] = (), *, enum_values: bool = True, min_points: int = 3
-) -> dict[str, Any]:
+def schema(shown: Shown) -> dict[str, Any]:
     """The JSON the model fills: a headline, 3-4 cited summary sentences ("points") and names.
     Every citation is an ``enum`` of the shown ids.
 
-    Why so little: on 2 cores the 1.5B writes ~13 tokens a second, and the earlier reply (a
-    summary paragraph *and* key points, figures with what they measure, dates with events) was
-    500-870 tokens, 40-80 s. The summary paragraph is now the points themselves — each sentence
-    cited and number-checked — and figures and dates are read from the sentences without the
-    model (``figures_of``, ``dates_of``, ``quotes_of``). ``figures`` and ``enum_values`` are accepted for the
-    callers of the earlier schema and unused."""
-    del figures, enum_values
+    Why so little: every token the model writes costs time on a small local model. The summary
+    paragraph is the points themselves, each cited and number-checked, and figures, dates and
+    quotes are read from the sentences without the model (``figures_of``, ``dates_of``,
+    ``quotes_of``)."""
     ids = shown.ids
     sid = {"type": "integer", "enum": ids}
     sources = {"type": "array", "items": sid, "minItems": 1, "maxItems": MAX_SOURCES}
-    lo = max(1, min(min_points, len(ids)))
+    lo = max(1, min(MIN_POINTS, len(ids)))
     point = object_schema({"text": string_schema(), "sources": sources})
     return object_schema(
         {

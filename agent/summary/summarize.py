@@ -32,8 +32,6 @@ from agent.types import Article, ArticleSummary, Chunk
 from agent.untrusted import defang
 from agent.usage import records_usage
 
-ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
-
 #: Reply cap of a key-sentence summary (headline, 3-4 cited points, names, quote speakers).
 KEY_SENTENCE_MAX_TOKENS = 500
 
@@ -121,7 +119,7 @@ def assemble_summary(
 @records_usage  # result.usage: tokens of the calls made (zero for a cached summary)
 def summarize_article(
     article: Article,
-    model: ModelOrFactory,
+    model: Callable[[], BaseChatModel],
     settings: Settings,
     *,
     refresh: bool = False,
@@ -133,22 +131,21 @@ def summarize_article(
     The model reads the article's key sentences (``agent.summary.select``; ``embedder`` gives their
     vectors, else bag-of-words) and cites them by id (``agent.summary.sentence_summary``); only text
     the segmenter cannot split into sentences that fit is summarised in parts (map-reduce).
-    ``model`` may be a zero-argument factory, so a cached summary never loads a model.
+    ``model`` returns the chat model the settings name, called only on a cache miss (so a
+    cached summary never loads it); the settings' label keys the cache.
     Cached under ``settings.cache_dir / "summaries"``; ``refresh=True`` ignores the cache.
     """
     from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
 
     if not article.text.strip():
         raise InvalidArgumentError(f"article {article.id!r} has no text to summarise; re-ingest it")
-    label_model = model if isinstance(model, BaseChatModel) else None
-    label = model_name_of(label_model, settings)
-    path = cache_path(article, label, settings)
+    path = cache_path(article, model_name_of(None, settings), settings)
     if not refresh:
         cached = load_cached(path, article)
         if cached is not None:
             return cached
 
-    chat = model if isinstance(model, BaseChatModel) else model()
+    chat = model()
     label = model_name_of(chat, settings)
     path = cache_path(article, label, settings)
 
@@ -164,4 +161,4 @@ def summarize_article(
     return summary
 
 
-__all__ = ["ModelOrFactory", "assemble_summary", "summarize_article"]
+__all__ = ["assemble_summary", "summarize_article"]
