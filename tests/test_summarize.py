@@ -410,7 +410,8 @@ def test_text_the_segmenter_cannot_split_is_summarised_over_its_full_text(tmp_pa
 def test_markdown_and_json_round_trip(tmp_path: Path) -> None:
     s = full_text(make_article(), fake(lambda m: reply()), settings(tmp_path))
     md = s.to_markdown()
-    assert md.startswith("# Putin and Xi hail")
+    assert md.startswith("# Putin and Xi hail") and s.summary_points == 0  # its own paragraph
+    assert "Putin and Xi met in Beijing. Trade hit a record." in md
     assert "## Key points" in md and "## Key figures" in md and "## Sources" in md
     for c in s.citations():
         assert f"[{c.n}]" in md and c.quote in md
@@ -811,6 +812,7 @@ def test_thirds_no_point_cites_get_a_key_sentence_of_their_own(tmp_path: Path) -
     s = summarize_article(a, lambda: fake(respond), settings(tmp_path, n_ctx=2048))
     model_points, added = s.key_points[:3], s.key_points[3:]
     assert s.summary == "Point A. Point B. Point C." and all(k.text.startswith("Point") for k in model_points)
+    assert s.summary_points == 3  # the paragraph is the model's points; the rest are added
     assert [k.text.split()[0] for k in added] == ["Hospital", "Railway"]
     for k in added:
         [c] = k.citations

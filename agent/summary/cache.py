@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 
 KEY_PROMPT_NAME = "summarize_sentences"  # the common path: key sentences cited by id
+#: The stored ``ArticleSummary``'s shape: part of the key, so a file of another shape is never read.
+FORMAT = 2
 
 
 def prompt_version() -> str:
@@ -40,14 +42,15 @@ def article_hash(article: Article) -> str:
 
 
 def cache_path(article: Article, model_label: str, settings: Settings) -> Path:
-    """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>.json``; hashed when
-    the name would be unreasonably long. Keyed by content, so an edited article is redone."""
+    """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>-f<FORMAT>.json``;
+    hashed when the name would be unreasonably long. Keyed by content, so an edited article is
+    redone."""
     label = re.sub(r"[^A-Za-z0-9._@+-]+", "_", model_label).strip("_") or "model"
     version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version())
     budget = settings.summary.key_sentence_budget
     if budget != SummarySettings.model_fields["key_sentence_budget"].default:
         version += f"+ks{budget}"  # another budget shows other sentences: not the same summary
-    name = f"{article_hash(article)}-{label}-{version}"
+    name = f"{article_hash(article)}-{label}-{version}-f{FORMAT}"
     if len(name) > 150:
         name = sha256_hex(name)
     return Path(settings.cache_dir) / "summaries" / f"{name}.json"

@@ -332,6 +332,7 @@ def verify(raw: dict[str, Any], shown: Shown, v: Verifier, figures: Sequence[str
         key_figures=figures_of(shown, figures, v),
         dates_events=dates_of(shown, v),
         quotes=quotes_of(shown, v),
+        summary_points=len(key_points),
     )
 
 

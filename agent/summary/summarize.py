@@ -99,6 +99,7 @@ def assemble_summary(
         content_hash=article_hash(article),
         headline=items.headline or article.title,
         summary=items.summary,
+        summary_points=min(items.summary_points, MAX_KEY_POINTS),
         key_points=items.key_points[:MAX_KEY_POINTS],
         people=people,
         organisations=organisations,

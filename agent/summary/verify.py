@@ -122,7 +122,8 @@ class Verifier:
 
 @dataclass
 class Items:
-    """Verified items of one model reply (one part of an article, or all of it)."""
+    """Verified items of one model reply (one part of an article, or all of it);
+    ``summary_points``: how many of the first key points ``summary`` is made of (0: its own text)."""
 
     headline: str
     summary: str
@@ -133,6 +134,7 @@ class Items:
     key_figures: list[KeyFigure]
     dates_events: list[DateEvent]
     quotes: list[SummaryQuote]
+    summary_points: int = 0
 
 
 def one_line(x: Any) -> str:
