@@ -159,8 +159,8 @@ class Agent(ArticleIndex):
             ## What the sources disagree on
             ...
 
-        (Shortened.) The articles' summaries come from the cache when present, so this reuses
-        the summary above. ``since="last"`` means "what's new since my last briefing".
+        (Shortened.) The model's replies are cached, so the same briefing again loads no
+        model. ``since="last"`` means "what's new since my last briefing".
 
     Chat (follow-ups rewritten into standalone questions, then answered like ``ask``):
         .. code-block:: python
@@ -322,9 +322,10 @@ class Agent(ArticleIndex):
     ) -> Briefing:
         """A cited briefing over up to ``max_articles`` articles on a topic and/or time window.
 
-        Articles are summarised (cached), grouped into storylines, and written up with an
-        overview and a "what the sources disagree on" section. Raises ``NoArticlesError``
-        (a ``NewsAgentError``) when nothing matches, before any model is loaded.
+        Articles are grouped into storylines, each written up by one model call over its
+        articles' key sentences (replies cached), with an overview and a "what the sources
+        disagree on" section. Raises ``NoArticlesError`` (a ``NewsAgentError``) when nothing
+        matches, before any model is loaded.
         ``since="last"`` means "what's new since my last briefing" on this index.
         """
         from agent.brief import make_briefing

@@ -70,7 +70,7 @@ def make_briefing(
 
 def briefing_of(request: BriefingRequest) -> Briefing:
     """The briefing ``request`` asks for (what ``make_briefing`` returns)."""
-    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
+    from agent.models.structured import model_name_of  # lazy: agent.models is slow to import
 
     settings, topic, since, until = request.settings, request.topic, request.since, request.until
     tick = request.tick()
@@ -111,9 +111,9 @@ def briefing_of(request: BriefingRequest) -> Briefing:
 
 
 def all_article_keys(articles: list[Article], tick: Progress) -> list[ArticleKeys]:
-    """Each article's key sentences, ticking ``sentences``. Bag-of-words vectors pick them as
-    well as MiniLM does (bench/bench_select.py) at a fraction of the cost; MiniLM is kept for
-    grouping, one vector per article."""
+    """Each article's key sentences, ticking ``sentences``; picked with bag-of-words vectors,
+    which pick as well as MiniLM for far less (``bench/bench_select.py``): MiniLM embeds one
+    description per article, for grouping."""
     keys: list[ArticleKeys] = []
     tick("sentences", 0, len(articles))
     for i, a in enumerate(articles, start=1):

@@ -2,9 +2,9 @@
 
 Why: a briefing is a handful of calls over model-free inputs (key sentences chosen by
 ``agent.summary.select``, storylines by ``agent.brief.grouping``), so the same articles give
-byte-identical prompts. Keying the reply by (model label, messages, schema, max tokens) lets a repeated
-briefing make no model call at all — and never load the model — while any change to the
-articles, the selection, a prompt file or the model gives a new key. The reply is the raw JSON
+byte-identical prompts. Keying the reply by (model label, messages, schema, max tokens) lets a
+repeated briefing make no model call at all — and never load the model — while any change to
+the articles, the selection, a prompt file or the model gives a new key. The reply is the raw JSON
 object: everything built from it is re-verified on every run, so a cached reply is trusted no
 more than a fresh one.
 """
@@ -61,7 +61,7 @@ class CachedCalls:
     def call(
         self, messages: list[BaseMessage], schema: dict[str, Any], max_tokens: int | None = None
     ) -> dict[str, Any]:
-        from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+        from agent.models.structured import structured_call  # lazy: agent.models is slow to import
 
         path = self.folder / f"{self.key(messages, schema, max_tokens)}.json" if self.folder else None
         if path is not None and not self.refresh and path.is_file():

@@ -1,13 +1,11 @@
 """What a briefing sentence may say, and how its citations are numbered.
 
-Why sentences can only cite note ids: the writer never sees raw articles, only numbered notes
-(``S1``, ``S2`` ... or a storyline's sentence ids) that are already-verified, and the JSON schema
-makes ``sources`` an enum of exactly those ids. So every sentence that survives cites quotes
-that were verified against their article; a sentence left without a valid id is dropped (and
+The writer sees only numbered notes of verified quotes (a storyline's sentences, a figure
+conflict's sides), and the JSON schema makes ``sources`` an enum of exactly those ids, so every
+sentence that survives cites verified quotes; one left without a valid id is dropped (and
 counted). Numbers are checked too (``unsupported_numbers``): a sentence may only state numbers
-that the notes it cites contain (their text, quotes, article title or date), because the schema
-cannot stop a small model from writing "312 homes evacuated" while citing notes that never say
-312. Shared by both briefing designs, so the checks are the same whichever writes.
+the notes it cites contain (their text, quotes, article title or date), because the schema
+cannot stop a small model from writing "312 homes evacuated" while citing notes that never say 312.
 """
 
 from __future__ import annotations

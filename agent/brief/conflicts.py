@@ -125,7 +125,7 @@ def find_conflicts(
 
 
 def _figure_note(f: KeyFigure, article_id: str, i: int) -> Note:
-    return Note(f"S{i}", f"{f.what}: {f.value}", f.citations, article_id, "figure")
+    return Note(f"S{i}", f"{f.what}: {f.value}", f.citations, article_id)
 
 
 def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a: str, b: str) -> Disagreement:

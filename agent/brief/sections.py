@@ -10,11 +10,12 @@ every citation is a whole sentence of its article, verbatim at its span.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from agent.brief.articles import Progress
 from agent.brief.call_cache import Call
 from agent.brief.citing import Cite, resolve_sentences
 from agent.brief.grouping import ArticleKeys, pick
@@ -42,8 +43,8 @@ SINGLE_ARTICLE_SENTENCES = 2
 
 class Story:
     """One storyline's shown sentences: id ``k`` is ``picks[k - 1]`` = (article index into
-    ``keys``, sentence); ``notes`` are the same sentences as ``agent.summary.notes.Note`` (id ``"k"``)
-    so the briefing's number check and id resolution apply unchanged."""
+    ``keys``, sentence); ``notes`` are the same sentences as ``agent.summary.notes.Note`` (id
+    ``"k"``), what the briefing's id resolution and number check read."""
 
     def __init__(
         self,
@@ -100,12 +101,9 @@ def story_messages(story: Story) -> list[BaseMessage]:
 
 
 def story_schema(story: Story) -> dict[str, Any]:
-    """Heading and 1-5 cited sentences (at most 2 for a one-article storyline): all the model
-    writes. Figures are read from the sentences (``story_figures``), as in a summary: the
-    model's figure list was ~30 % of a storyline's generated tokens and the values had to be
-    checked against the sentences anyway. A one-article storyline is one item of a digest (its
-    article's own summary has the points); the 1.5B always wrote the maximum, and two sentences
-    instead of three cut a 30-article briefing's generated tokens (docs/benchmarks.md)."""
+    """Heading and 1-5 cited sentences (at most ``SINGLE_ARTICLE_SENTENCES`` for a one-article
+    storyline, one item of a digest): all the model writes, since every token it writes costs
+    time. Figures are read from the sentences instead (``story_figures``)."""
     ids = story.ids
     n_articles = len({i for i, _ in story.picks})
     hi = max(1, min(len(ids), SINGLE_ARTICLE_SENTENCES if n_articles == 1 else 5))
@@ -163,7 +161,7 @@ def write_sections(
     keys: list[ArticleKeys],
     cite: Cite,
     call: Call,
-    tick: Callable[[str, int, int], None],
+    tick: Progress,
 ) -> tuple[list[BriefingSection], dict[str, list[KeyFigure]], int]:
     """One section per storyline that yields a checked sentence; the figures by article; and the
     sentences dropped."""

@@ -2,13 +2,10 @@
 name or number in the same place ("… Raymond James Stadium in Tampa, Florida" / "… in
 Glendale, Arizona").
 
-Why a model-free check: the 1.5B missed exactly this RGB counterfactual when asked to find
-conflicting notes, and a check over the summaries' notes only works when the model happened to
-pick both parallel sentences as key points (it did once in two runs). Comparing the storyline's
-article sentences directly does not depend on what the summariser chose.
-
-The test for one pair of sentences (``minimal_pair``) is shared by both callers: the note check
-in ``agent.brief.claims`` and the article-sentence check here (``sentence_pair_conflicts``).
+Why without a model: a small model asked for conflicting claims misses exactly this, and
+comparing the storyline's article sentences directly depends on nothing a model chose.
+``minimal_pair`` tests one pair of sentences; ``sentence_pair_conflicts`` applies it to a
+storyline's articles.
 """
 
 from __future__ import annotations
@@ -160,12 +157,11 @@ def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
     """The difference between two sentences when they are a minimal pair, else None.
 
     A minimal pair: word sequences ≥ 60 % alike that differ in exactly ONE place, a replaced
-    run of ≤ 6 words a side that names something or is a number on both sides. Measured on
-    Reuters weekly series: sentences that differ in two places ("fell 718 mln dlrs to 64.87
-    billion" / "fell 222 mln dlrs to 64.05 billion"; "Marathon … reduced" / "Citgo … raised")
-    are different reports, not one fact told two ways. A change of a lower-case word
-    ("approve" / "adopt") is a paraphrase; a weekday, clock time or "yesterday" alone is when
-    the report was written.
+    run of ≤ 6 words a side that names something or is a number on both sides. Sentences that
+    differ in two places ("fell 718 mln dlrs to 64.87 billion" / "fell 222 mln dlrs to 64.05
+    billion") are different reports, such as a weekly series, not one fact told two ways. A
+    change of a lower-case word ("approve" / "adopt") is a paraphrase; a weekday, clock time or
+    "yesterday" alone is when the report was written.
     """
     sa, sb = _spanned_words(quote_a), _spanned_words(quote_b)
     wa, wb = [w for w, _ in sa], [w for w, _ in sb]

@@ -1,8 +1,8 @@
 """Summaries cached on disk per (content hash, model, prompt versions).
 
-Why: a summary costs minutes on the embedded model; a briefing over already-summarised articles
-never re-runs them, and ``summarize_ahead`` fills this cache. Keyed by content, so an edited
-article (or a changed prompt file) is redone; writes are atomic, so a reader never sees half a file.
+Why: a summary costs a model call; a summary asked for again is read back without loading the
+model, and ``summarize_ahead`` fills this cache. Keyed by content, so an edited article (or a
+changed prompt file) is redone; writes are atomic, so a reader never sees half a file.
 """
 
 from __future__ import annotations

@@ -41,12 +41,12 @@ PROMPT_NAME = "summarize"
 COVERAGE_PROMPT_NAME = "key_points"
 COVERAGE_PARTS = 3  # a one-call summary must have a key point from each third of the article
 COVERAGE_MIN_TOKENS = 60  # a "third" shorter than this (a sign-off, a caption) needs no point
-SUMMARY_MAX_TOKENS = 1100  # room for the JSON answer (a full summary is ~500-900 tokens)
+SUMMARY_MAX_TOKENS = 1100  # room for the JSON answer of a summary over the full text
 
 
 MIN_OUTPUT_TOKENS = 400
-#: The most a summary reply may use: a long article's copied evidence can run a reply past
-#: 1,000 tokens, and a reply cut off mid-JSON is no summary at all.
+#: The most a summary reply may use: copied evidence makes long replies, and a reply cut off
+#: mid-JSON is no summary at all.
 SUMMARY_OUTPUT_CEILING = 2400
 
 
@@ -127,10 +127,8 @@ def merge_parts(
 ) -> tuple[Items, int]:
     """Reduce: a call that can cite only the parts' verified key points (by id) writes the
     headline, summary and 3-7 key points; entities, figures, dates and quotes are unions.
-    Returns the merged items and how many merged points were dropped (no valid id).
-
-    ~60 lines: one call, then the unions of the parts' lists, each a few lines."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+    Returns the merged items and how many merged points were dropped (no valid id)."""
+    from agent.models.structured import structured_call  # lazy: agent.models is slow to import
 
     notes: list[Note] = []
     for i, p in enumerate(parts):
@@ -202,11 +200,10 @@ def thirds(chunks: Sequence[Chunk], parts: int = COVERAGE_PARTS) -> list[tuple[i
 
 
 def coverage_gaps(chunks: Sequence[Chunk], key_points: Sequence[KeyPoint]) -> list[tuple[int, int]]:
-    """Spans of the article (thirds) that no key point cites.
+    """Spans of the article (thirds) that no key point cites; short spans are ignored.
 
-    Why: measured on the seed article, the 1.5B model drew every key point from the opening
-    paragraphs and missed the nuclear cooperation in the middle. A key point per third is a
-    cheap, checkable proxy for "covering the whole article"; short spans are ignored.
+    Why: a small model draws its key points from the opening paragraphs. A key point per third
+    is a cheap, checkable proxy for "covering the whole article".
     """
     total = sum(c.tokens or count_tokens(c.text) for c in chunks)
     if len(chunks) < COVERAGE_PARTS or total < COVERAGE_PARTS * COVERAGE_MIN_TOKENS:
@@ -249,7 +246,7 @@ def fill_coverage_gaps(
 ) -> list[KeyPoint]:
     """Add one verified key point for each third of the article the summary left out (a short
     extra model call per gap, over that third only), then trim back to ``MAX_KEY_POINTS``."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+    from agent.models.structured import structured_call  # lazy: agent.models is slow to import
 
     gaps = coverage_gaps(chunks, key_points)
     if not gaps:
@@ -278,7 +275,7 @@ def full_text_items(
     """The whole text in one call (a coverage call per third no point cites), or map-reduce
     over parts when it does not fit; the items, the extra items dropped by the merge, and the
     number of parts."""
-    from agent.models.capabilities import supports_grammar  # lazy: agent.models costs ~1 s
+    from agent.models.capabilities import supports_grammar  # lazy: agent.models is slow to import
     from agent.models.structured import structured_call
 
     budget = text_budget(settings)

@@ -1,10 +1,10 @@
 """Notes: verified items a second model call may cite by id only (``S1``, ``S2`` ...).
 
-Why: a call that merges the parts of a long article, or writes a briefing from summaries, must
-not be able to cite anything unverified. It sees numbered notes (already-verified key points and
-figures with their quotes), its schema makes ``sources`` an enum of exactly those ids, and
-``resolve_sources`` turns the ids back into the notes' citations. ``fit_notes`` keeps every
-article (or part) represented within the ``brief`` prompt's budget.
+Why: a call that merges the parts of a long article, or phrases a briefing's figure conflicts,
+must not be able to cite anything unverified. It sees numbered notes (already-verified key
+points and figures with their quotes), its schema makes ``sources`` an enum of exactly those ids,
+and ``resolve_sources`` turns the ids back into the notes' citations. ``fit_notes`` keeps every
+part represented within the ``brief`` prompt's budget.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class Note:
     text: str
     citations: list[Citation]
     article_id: str
-    kind: str = "point"  # point | figure
     group: str = ""  # what fit_notes balances over (default: the article)
 
 

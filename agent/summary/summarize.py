@@ -39,10 +39,8 @@ KEY_SENTENCE_MAX_TOKENS = 500
 def sentence_parts(article: Article, sentences: Sequence[Sentence]) -> list[Chunk]:
     """The article's sentences as token-counted spans, for splitting it into thirds.
 
-    Why not the index chunks: a news article is 4-6 chunks of ~180 tokens, so chunk-bounded
-    "thirds" are lopsided, and a point from the end of the first third could count for the
-    middle one. On the seed article (AVX-512 host, 2026-12-02) the trade sentence at character
-    1,052 "covered" a middle third whose real content, the nuclear cooperation, no point cited.
+    Why not the index chunks: a news article is a handful of chunks, so chunk-bounded "thirds"
+    are lopsided, and a point from the end of the first third could count for the middle one.
     Sentence-bounded thirds are about equal in tokens, as ``coverage_gaps`` means them."""
     return [
         Chunk(
@@ -61,8 +59,8 @@ def _key_sentence_items(
     article: Article, chat: BaseChatModel, settings: Settings, verifier: Verifier, embedder: Any
 ) -> Items | None:
     """One call over the article's key sentences, cited by id; None when they do not fit one
-    call (a text the segmenter cannot split), which leaves the map-reduce path."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+    call (a text the segmenter cannot split), which leaves the full-text path."""
+    from agent.models.structured import structured_call  # lazy: agent.models is slow to import
 
     all_sentences = segment(article.text)
     budget = min(settings.summary.key_sentence_budget, text_budget(settings))
@@ -75,8 +73,8 @@ def _key_sentence_items(
     prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
     candidates = figure_candidates(defang(shown_text))
     schema = ss.schema(shown)
-    # Ids instead of quotes, figures and dates found without the model: a reply is ~150-300
-    # tokens, so one that rambles is cut at KEY_SENTENCE_MAX_TOKENS.
+    # Ids instead of quotes, figures and dates found without the model: a reply is short, so
+    # one that rambles is cut at KEY_SENTENCE_MAX_TOKENS.
     max_tokens = min(KEY_SENTENCE_MAX_TOKENS, output_tokens(settings, prompt_tokens))
     raw = structured_call(chat, messages, schema, max_tokens=max_tokens)
     items = ss.verify(raw, shown, verifier, candidates)
@@ -129,14 +127,15 @@ def summarize_article(
     """A structured summary of ``article`` in which every key point, figure, event and quote is
     backed by a verified verbatim quote (``Citation.quote == article.text[start:end]``).
 
-    The model reads the article's key sentences (``agent.summary.select``; ``embedder`` gives their
-    vectors, else bag-of-words) and cites them by id (``agent.summary.sentence_summary``); only text
-    the segmenter cannot split into sentences that fit is summarised in parts (map-reduce).
+    The model reads the article's key sentences (``agent.summary.select``; ``embedder`` gives
+    their vectors, else bag-of-words) and cites them by id (``agent.summary.sentence_summary``);
+    only text the segmenter cannot split into sentences that fit is summarised over its full text
+    (``agent.summary.fulltext``).
     ``model`` returns the chat model the settings name, called only on a cache miss (so a
     cached summary never loads it); the settings' label keys the cache.
     Cached under ``settings.cache_dir / "summaries"``; ``refresh=True`` ignores the cache.
     """
-    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
+    from agent.models.structured import model_name_of  # lazy: agent.models is slow to import
 
     if not article.text.strip():
         raise InvalidArgumentError(f"article {article.id!r} has no text to summarise; re-ingest it")

@@ -278,9 +278,8 @@ def verified_quotes(raw: Any, v: Verifier) -> list[SummaryQuote]:
 
 
 def verify_items(raw: dict[str, Any], v: Verifier) -> Items:
-    """Keep what verifies: items whose evidence is in the article; flag unsupported figures.
-    Checked in the order they always were (points, figures, dates, quotes, then names), so what
-    the verifier records (its dropped count) comes in the same sequence."""
+    """Keep what verifies: items whose evidence is in the article (points, figures, dates,
+    quotes, then names); flag unsupported figures."""
     key_points = verified_points(raw.get("key_points"), v)
     figures = verified_figures(raw.get("key_figures"), v)
     dates = verified_dates(raw.get("dates_events"), v)
