@@ -28,7 +28,7 @@ from agent.brief.request import BriefingRequest
 from agent.brief.sections import PROMPT_NAME, write_sections
 from agent.prompting import load_prompt
 from agent.settings import Settings
-from agent.summary.notes import MERGE_PROMPT_NAME
+from agent.summary.notes import NOTES_PROMPT_NAME
 from agent.types import Article, Briefing, BriefingArticle, BriefingSection, Disagreement, KeyFigure
 from agent.usage import records_usage
 
@@ -100,7 +100,7 @@ def briefing_of(request: BriefingRequest) -> Briefing:
         until=until,
         generated_at=datetime.now(UTC),
         model=model_name_of(calls.model, settings),
-        prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt(MERGE_PROMPT_NAME).id}",
+        prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt(NOTES_PROMPT_NAME).id}",
         overview=overview,
         sections=sections,
         disagreements=disagreements,

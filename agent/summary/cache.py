@@ -15,14 +15,14 @@ from pathlib import Path
 from agent.prompting import load_prompt
 from agent.settings import Settings, SummarySettings
 from agent.summary.fulltext import COVERAGE_PROMPT_NAME, PROMPT_NAME
-from agent.summary.notes import MERGE_PROMPT_NAME
+from agent.summary.notes import NOTES_PROMPT_NAME
+from agent.summary.sentence_summary import PROMPT_NAME as KEY_PROMPT_NAME
 from agent.text.hashing import sha256_hex
 from agent.types import Article, ArticleSummary
 
 log = logging.getLogger(__name__)
 
 
-KEY_PROMPT_NAME = "summarize_sentences"  # the common path: key sentences cited by id
 #: The stored ``ArticleSummary``'s shape: part of the key, so a file of another shape is never read.
 FORMAT = 2
 
@@ -30,7 +30,7 @@ FORMAT = 2
 def prompt_version() -> str:
     """What a summary records as its prompt: every file it may use (key sentences, then map,
     merge and coverage for text summarised in full), so a changed prompt file is a new key."""
-    names = (KEY_PROMPT_NAME, PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
+    names = (KEY_PROMPT_NAME, PROMPT_NAME, NOTES_PROMPT_NAME, COVERAGE_PROMPT_NAME)
     return "+".join(load_prompt(n).id for n in names)
 
 

@@ -21,7 +21,7 @@ from agent.text.fence import attribute, neutralise
 from agent.tokens import count_tokens
 from agent.types import Citation
 
-MERGE_PROMPT_NAME = "brief"
+NOTES_PROMPT_NAME = "brief"  # numbered notes and a task: a long article's merge, a briefing's figures
 
 
 @dataclass
@@ -70,12 +70,12 @@ def fit_notes(notes: Sequence[Note], budget: int) -> list[Note]:
 
 def notes_budget(settings: Settings, answer_tokens: int) -> int:
     """Tokens of notes one ``brief``-prompt call can take besides its task and answer."""
-    room = settings.models.n_ctx - count_tokens(load_prompt(MERGE_PROMPT_NAME).system) - 250 - answer_tokens
+    room = settings.models.n_ctx - count_tokens(load_prompt(NOTES_PROMPT_NAME).system) - 250 - answer_tokens
     return max(150, int(room * 0.85))
 
 
 def note_messages(notes: Sequence[Note], task: str) -> list[BaseMessage]:
-    prompt = load_prompt(MERGE_PROMPT_NAME)
+    prompt = load_prompt(NOTES_PROMPT_NAME)
     user = prompt.user.format(notes=format_notes(notes), task=task)
     return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
 

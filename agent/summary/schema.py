@@ -15,7 +15,6 @@ from typing import Any
 HEADLINE_WORDS = 15
 MAX_KEY_POINTS = 7
 MIN_KEY_POINTS = 3
-MAX_FIGURES = 8
 
 
 def string_schema(hint: str | None = None) -> dict[str, Any]:
@@ -82,7 +81,7 @@ def summary_schema(
                     }
                 ),
                 0,
-                MAX_FIGURES,
+                8,
             ),
             "dates_events": array_schema(
                 object_schema({"date": string_schema(), "event": string_schema(), "evidence": evidence}), 0, 4

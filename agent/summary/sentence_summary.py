@@ -26,7 +26,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
-from agent.summary.schema import HEADLINE_WORDS, array_schema, object_schema, string_schema
+from agent.summary.schema import HEADLINE_WORDS, MIN_KEY_POINTS, array_schema, object_schema, string_schema
 from agent.summary.verify import Items, Verifier, clip_headline, figure_check, one_line, verified_names
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
@@ -36,7 +36,7 @@ from agent.types import Article, Citation, DateEvent, KeyFigure, KeyPoint, Summa
 from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
-MIN_POINTS, MAX_POINTS = 3, 4
+MAX_POINTS = 4
 #: Names per list: a small model pads every list to its limit ("Veep" as a place), and every
 #: name is reply tokens.
 MAX_NAMES = 2
@@ -123,7 +123,7 @@ def schema(shown: Shown) -> dict[str, Any]:
     ids = shown.ids
     sid = {"type": "integer", "enum": ids}
     sources = {"type": "array", "items": sid, "minItems": 1, "maxItems": MAX_SOURCES}
-    lo = max(1, min(MIN_POINTS, len(ids)))
+    lo = max(1, min(MIN_KEY_POINTS, len(ids)))
     point = object_schema({"text": string_schema(), "sources": sources})
     return object_schema(
         {
