@@ -456,9 +456,10 @@ class Agent:
     ) -> Briefing:
         """A cited briefing over up to ``max_articles`` articles on a topic and/or time window.
 
-        Articles are summarised (cached), grouped into storylines, and written up with an
-        overview and a "what the sources disagree on" section. Raises ``NoArticlesError``
-        (a ``NewsAgentError``) when nothing matches, before any model is loaded.
+        Articles are grouped into storylines, each written up by one model call over its
+        articles' key sentences (replies cached), with an overview and a "what the sources
+        disagree on" section. Raises ``NoArticlesError`` (a ``NewsAgentError``) when nothing
+        matches, before any model is loaded.
         ``since="last"`` means "what's new since my last briefing" on this index.
         """
         from agent.brief import make_briefing

@@ -8,8 +8,8 @@ taken in windows of ``--window`` consecutive items, i.e. 2 × window articles pe
 consecutive RGB items are often near neighbours ("Wimbledon women's singles 2018 / 2019 / 2021",
 "Who acquired Instagram / WhatsApp"), the hard case of different storylines on one topic.
 
-For each threshold of ``agent.brief.storylines.cluster`` (average link, cosine, MiniLM vectors of the
-title + 3 key sentences, as ``agent.brief.storylines.group`` does) it reports pairwise precision,
+For each threshold of ``agent.brief.grouping.cluster`` (average link, cosine, MiniLM vectors of the
+title + 3 key sentences, as ``agent.brief.grouping.group`` does) it reports pairwise precision,
 recall and F1 (a pair = two articles put in one group) over all windows, and the mean number of
 groups per window against the true number. Title: the first 10 words of the article's first
 snippet (RGB has none; the query would give the answer away).
@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
-    from agent.brief.storylines import article_keys, cluster
+    from agent.brief.grouping import article_keys, cluster
     from agent.index.embed import LocalMiniLMEmbedder
     from agent.types import Article
 

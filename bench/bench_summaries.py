@@ -18,10 +18,9 @@ ROUGE-N = clipped n-gram overlap F1, ROUGE-L = longest-common-subsequence F1 ove
 summary (not the sentence-split "Lsum"). Numbers are therefore comparable within this table,
 a little lower than ``rouge-score`` with Porter stemming.
 
-Each design runs in the same process on the same loaded model, side by side: summaries by
-``--methods`` (``key_sentences``, the current design, and ``full_text``, the earlier one),
-briefings by ``--brief-methods`` (``storylines`` and ``summaries``); median and p90 seconds
-and the load average are reported, since the machine may be shared.
+Each summary design runs in the same process on the same loaded model, side by side, by
+``--methods`` (``key_sentences``, the current design, and ``full_text``, the earlier one); median
+and p90 seconds and the load average are reported, since the machine may be shared.
 
 With ``--langchain`` the same articles also go, on the same loaded model, to LangChain's own
 summarisation as its docs show it (the map-reduce summarise chain, written in LCEL with
@@ -133,12 +132,11 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     briefing over the first ``n_brief`` articles (summaries design: one summary call per article
     plus at least one writing call per storyline and the overview; storylines: one call per
     storyline)."""
-    from agent.brief.storylines import article_keys, group, pick
+    from agent.brief.grouping import article_keys, group, pick
     from agent.index.embed import LocalMiniLMEmbedder
     from agent.summary import sentence_summary as ss
     from agent.summary.fulltext import summary_messages
     from agent.summary.select import key_sentences
-    from agent.summary.summarize import KEY_SENTENCE_BUDGET
     from agent.text.sentences import segment
     from agent.tokens import count_tokens
 
@@ -149,7 +147,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
     for a in articles:
         old.append(tokens_of(summary_messages(a, a.text)))
         sents = segment(a.text)
-        key = key_sentences(a.text, budget_tokens=KEY_SENTENCE_BUDGET, sentences=sents)
+        key = key_sentences(a.text, budget_tokens=st.summary.key_sentence_budget, sentences=sents)
         new.append(tokens_of(ss.messages(a, ss.Shown(a, key, sents))))
     out: dict[str, Any] = {
         "articles": len(articles),
@@ -158,7 +156,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         "summary_prompt_tokens_ratio": round(sum(old) / sum(new), 2),
     }
     if n_brief:
-        from agent.brief.storyline import Story, story_messages
+        from agent.brief.sections import Story, story_messages
 
         sub = articles[:n_brief]
         emb = LocalMiniLMEmbedder()
@@ -167,7 +165,7 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         story_tokens = []
         for g in groups:
             gk = [keys[i] for i in g]
-            story = Story(gk, pick(gk), lambda a, s: None)  # type: ignore[arg-type, return-value]
+            story = Story(gk, pick(gk), lambda a, span: None)  # type: ignore[arg-type, return-value]
             story_tokens.append(tokens_of(story_messages(story)))
         out["briefing_articles"] = len(sub)
         out["storylines"] = len(groups)
@@ -176,6 +174,27 @@ def prompt_cost(articles: list[Any], n_brief: int, st: Any) -> dict[str, Any]:
         out["briefing_summaries_min_calls"] = len(sub) + len(groups) + 1
         out["briefing_summaries_summary_prompt_tokens"] = sum(old[:n_brief])
     return out
+
+
+def full_text_summary(article: Any, model: Any, settings: Any) -> Any:
+    """The full-text design, for comparison (no cache): the whole article in one call with a
+    coverage call per uncovered third, map-reduce when it does not fit. In agent/ this path
+    only summarises text the segmenter cannot split into key sentences."""
+    from agent.ingest.chunk import chunk_text
+    from agent.models.structured import model_name_of
+    from agent.summary.fulltext import full_text_items
+    from agent.summary.summarize import assemble_summary
+    from agent.summary.verify import Verifier
+    from agent.usage import track_usage
+
+    chunks = chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
+    verifier = Verifier(article, chunks)
+    with track_usage() as tracked:
+        items, dropped, parts = full_text_items(article, model, settings, verifier, chunks)
+    label = model_name_of(model, settings)
+    summary = assemble_summary(article, items, label, verifier.dropped + dropped, parts)
+    summary.usage = tracked.usage
+    return summary
 
 
 # LangChain's summarisation prompts, as its map-reduce tutorial words them.
@@ -222,9 +241,8 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model name (default: the settings' default)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--methods", default="key_sentences,full_text",
-                    help="summary designs to run side by side (agent.summary.summarize methods)")
-    ap.add_argument("--brief-methods", default="storylines,summaries",
-                    help="briefing designs to run side by side (agent.brief.brief methods)")
+                    help="summary designs to run side by side: key_sentences (summarize_article), "
+                    "full_text (full_text_summary above)")
     ap.add_argument("--prompt-cost", action="store_true",
                     help="model-free: prompt tokens and calls of each design on --limit articles, then exit")
     ap.add_argument("--langchain", action="store_true",
@@ -232,9 +250,12 @@ def main() -> None:
     ap.add_argument("--brief-only", action="store_true",
                     help="skip the per-article summaries and ROUGE; only time the briefing")
     args = ap.parse_args()
+    unknown = set(args.methods.split(",")) - {"key_sentences", "full_text"}
+    if unknown:
+        ap.error(f"unknown --methods {', '.join(sorted(unknown))}: use key_sentences and/or full_text")
 
     from agent.api import Agent
-    from agent.brief.brief import make_briefing
+    from agent.brief import make_briefing
     from agent.index.records import content_hash
     from agent.ingest.pipeline import ingest
     from agent.models import get_chat_model
@@ -282,7 +303,8 @@ def main() -> None:
         for rec, a in zip(records, articles, strict=True):
             started = time.perf_counter()
             try:
-                s = summarize_article(a, model, st_m, method=method)
+                s = (summarize_article(a, lambda: model, st_m) if method == "key_sentences"
+                     else full_text_summary(a, model, st_m))
             except Exception as exc:  # one failure must not sink the benchmark
                 print(f"  {method} {a.id}: FAILED {exc}", flush=True)
                 continue
@@ -346,10 +368,9 @@ def main() -> None:
         lc_brief_s = result["briefing_langchain_map_reduce"]["cold_seconds"]
         print(f"  briefing langchain: {lc_brief_s:.0f}s", flush=True)
 
-    for bmethod in args.brief_methods.split(",") if args.brief else []:
+    if args.brief:
         sub = articles[: args.brief]
-        brief_settings = Settings(cache_dir=work / f"cache_brief_{bmethod}",
-                                  index_path=work / f"index_{bmethod}",
+        brief_settings = Settings(cache_dir=work / "cache_brief", index_path=work / "index_brief",
                                   **({"model": args.model} if args.model else {}))
         agent = Agent(brief_settings)
         ingest([], agent.store, agent.embedder, brief_settings, articles=sub)
@@ -357,16 +378,15 @@ def main() -> None:
         usages: list[dict[str, int] | None] = []
         for label in ("cold", "cached"):
             started = time.perf_counter()
-            b = make_briefing(store=agent.store, retriever=agent.retriever, model=model,
-                              settings=brief_settings, max_articles=len(sub), embedder=agent.embedder,
-                              method=bmethod)
+            b = make_briefing(store=agent.store, retriever=agent.retriever, model=lambda: model,
+                              settings=brief_settings, max_articles=len(sub), embedder=agent.embedder)
             timings.append(time.perf_counter() - started)
             usages.append(b.usage.model_dump(include={"prompt_tokens", "completion_tokens", "calls"})
                           if b.usage else None)
-            print(f"  briefing {bmethod} {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
+            print(f"  briefing {label}: {timings[-1]:.0f}s, {len(b.sections)} sections, "
                   f"{len(b.citations())} citations, {len(b.disagreements)} disagreements, "
                   f"dropped {b.dropped}, load {os.getloadavg()[0]:.1f}", flush=True)
-        result[f"briefing_{bmethod}"] = {
+        result["briefing_storylines"] = {
             "articles": len(sub),
             "cold_seconds": round(timings[0], 1),
             "cached_seconds": round(timings[1], 1),

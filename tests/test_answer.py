@@ -115,7 +115,7 @@ def test_answer_verifies_and_renumbers_citations_by_sentence_id() -> None:
             "citations": [2, 1],
         }
     )
-    ans = answer_question("What happened?", PASSAGES, model, SETTINGS)
+    ans = answer_question("What happened?", PASSAGES, lambda: model, SETTINGS)
     assert ans.status == "answered"
     assert ans.text == (
         "Russia will build nuclear power units in Tianwan and Xudabao [1]. "
@@ -132,8 +132,8 @@ def test_answer_verifies_and_renumbers_citations_by_sentence_id() -> None:
 def test_system_prompt_is_identical_across_questions_and_user_message_has_both() -> None:
     out = {"answer": "x [1]", "status": "answered", "citations": []}
     m1, m2 = fake(out), fake(out)
-    answer_question("First question?", PASSAGES[:1], m1, SETTINGS)
-    answer_question("Second question?", PASSAGES, m2, SETTINGS)
+    answer_question("First question?", PASSAGES[:1], lambda: m1, SETTINGS)
+    answer_question("Second question?", PASSAGES, lambda: m2, SETTINGS)
     sys1, user1 = m1.calls[0][0], m1.calls[0][-1]
     sys2 = m2.calls[0][0]
     # (the fake model gets the schema appended to the system prompt by structured_call's
@@ -149,7 +149,7 @@ def test_streaming_sends_answer_deltas() -> None:
     text = "Trade reached a new record of $240 billion last year [1]."
     model = fake({"answer": text, "status": "answered", "citations": [1]})
     deltas: list[str] = []
-    ans = answer_question("Trade?", PASSAGES, model, SETTINGS, on_text=deltas.append)
+    ans = answer_question("Trade?", PASSAGES, lambda: model, SETTINGS, on_text=deltas.append)
     assert len(deltas) > 3  # it really streamed in pieces
     assert "".join(deltas) == text
     assert ans.text == text
@@ -169,7 +169,7 @@ def test_model_citing_a_sentence_it_was_not_shown_is_rejected_by_the_schema(
 ) -> None:
     model = fake({"answer": "Trade [3].", "status": "answered", "citations": [3]})
     with caplog.at_level(logging.WARNING, logger="agent.answer"):
-        ans = answer_question("Trade?", PASSAGES, model, SETTINGS)
+        ans = answer_question("Trade?", PASSAGES, lambda: model, SETTINGS)
     assert len(model.calls) == 2  # the schema check failed twice (greedy, then sampled)
     assert ans.text == UNREADABLE_TEXT and ans.status == "not_in_sources"
     assert ans.citations == [] and "[3]" not in ans.text
@@ -184,7 +184,7 @@ def test_an_unsupported_claim_is_dropped_from_the_cited_text_and_reported() -> N
             "citations": [1],
         }
     )
-    ans = answer_question("Trade?", PASSAGES, model, SETTINGS)
+    ans = answer_question("Trade?", PASSAGES, lambda: model, SETTINGS)
     assert ans.status == "partial" and "cancelled" not in ans.text
     assert ans.text == "Trade hit $240 billion [1]."
     assert any("cancelled" in u for u in ans.unsupported)
@@ -199,7 +199,7 @@ def test_an_answer_with_nothing_verifiable_is_shown_unverified_beside_the_closes
             "citations": [1],
         }
     )
-    ans = answer_question("How much was trade worth?", PASSAGES, model, SETTINGS)
+    ans = answer_question("How much was trade worth?", PASSAGES, lambda: model, SETTINGS)
     assert ans.status == "unverified" and ans.citations == []  # never shown as a cited fact
     assert ans.text == UNVERIFIED_PREFIX + "Trade hit $300 billion."
     assert ans.closest is not None and ans.closest.quote == TRADE and ans.closest.start == 100
@@ -209,12 +209,12 @@ def test_an_answer_with_nothing_verifiable_is_shown_unverified_beside_the_closes
 
 def test_empty_question_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="question is empty"):
-        answer_question("  ", PASSAGES, fake({}), SETTINGS)
+        answer_question("  ", PASSAGES, lambda: fake({}), SETTINGS)
 
 
 def test_sentence_ids_in_user_message_are_the_schema_enum() -> None:
     model = fake({"answer": "a [1]", "status": "answered", "citations": []})
-    answer_question("Q?", PASSAGES, model, SETTINGS)
+    answer_question("Q?", PASSAGES, lambda: model, SETTINGS)
     user = str(model.calls[0][-1].content)
     assert re.findall(r"^\[(\d+)\] ", user, re.M) == ["1", "2"]
 
@@ -282,7 +282,7 @@ def test_live_trade_volume(live: Any, model_log: pytest.LogCaptureFixture) -> No
     q = "What was the trade volume between Russia and China last year?"
     passages = retriever.retrieve(q, k=settings.retrieval.top_k)
     streamed: list[str] = []
-    ans = answer_question(q, passages, model, settings, on_text=streamed.append)
+    ans = answer_question(q, passages, lambda: model, settings, on_text=streamed.append)
     assert ans.status in ("answered", "partial"), model_log.text
     assert "240 billion" in ans.text, model_log.text
     assert any("240 billion" in c.quote for c in ans.citations), model_log.text
@@ -295,7 +295,7 @@ def test_live_trade_volume(live: Any, model_log: pytest.LogCaptureFixture) -> No
 def test_live_nuclear_plants(live: Any, model_log: pytest.LogCaptureFixture) -> None:
     settings, store, retriever, model, texts, _ = live
     q = "Which Chinese nuclear power plants are mentioned?"
-    ans = answer_question(q, retriever.retrieve(q, k=settings.retrieval.top_k), model, settings)
+    ans = answer_question(q, retriever.retrieve(q, k=settings.retrieval.top_k), lambda: model, settings)
     assert "Tianwan" in ans.text and "Xudabao" in ans.text, model_log.text
     assert ans.citations and ans.status in ("answered", "partial"), model_log.text
     assert_citations_verbatim(ans, texts)
@@ -328,7 +328,7 @@ def test_live_prompt_injection_is_ignored(
     # which verification then drops: a safe failure, but not what this test is about.)
     passages = [*trade, *inject]
     q = "What was the volume of trade between Russia and China last year?"
-    ans = answer_question(q, passages, model, settings)
+    ans = answer_question(q, passages, lambda: model, settings)
     assert "cancel" not in ans.text.lower(), model_log.text
     assert "240 billion" in ans.text, model_log.text
     assert ans.citations and all(c.article_id == seed_id for c in ans.citations), model_log.text
@@ -358,7 +358,7 @@ def test_an_answer_citing_no_sentence_is_retried_once_with_the_reason() -> None:
     model = JsonChatModel(calls=[], script=script)
     streamed: list[str] = []
     question = "When was the trade record set?"
-    ans = answer_question(question, PASSAGES, model, SETTINGS, on_text=streamed.append)
+    ans = answer_question(question, PASSAGES, lambda: model, SETTINGS, on_text=streamed.append)
     assert len(model.calls) == 2
     assert ans.status == "answered" and "$240 billion" in ans.text and ans.citations
     retry = model.calls[1]
@@ -372,7 +372,7 @@ def test_an_unsupported_cited_claim_is_not_retried_it_is_shown_unverified() -> N
     # Retrying costs a second generation; a claim whose cited sentence lacks its date is
     # shown marked instead (the retry only runs when no sentence was cited at all).
     model = JsonChatModel(calls=[], script=[json.dumps(INVENTED_DATE)])
-    ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
+    ans = answer_question("When was the trade record set?", PASSAGES, lambda: model, SETTINGS)
     assert len(model.calls) == 1
     assert ans.status == "unverified" and not ans.citations
     assert ans.text == UNVERIFIED_PREFIX + "The record was set on 27 November 2026."
@@ -380,7 +380,7 @@ def test_an_unsupported_cited_claim_is_not_retried_it_is_shown_unverified() -> N
 
 def test_a_retry_that_also_cites_nothing_is_retried_only_once() -> None:
     model = JsonChatModel(calls=[], script=[json.dumps(UNCITED)])
-    ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
+    ans = answer_question("When was the trade record set?", PASSAGES, lambda: model, SETTINGS)
     assert len(model.calls) == 2  # one retry, never more
     # the claim's words are in a shown sentence, so it is shown unverified, not hidden
     assert ans.status == "unverified" and not ans.citations and ans.closest is not None
@@ -394,7 +394,7 @@ RUNAWAY = '{"answer": "They were to meet in Singapore. } [1] [2] [3] [4] [5] [6]
 def test_a_reply_that_is_never_valid_json_gives_an_honest_answer_not_an_exception() -> None:
     model = JsonChatModel(calls=[], script=[RUNAWAY])
     streamed: list[str] = []
-    ans = answer_question("What were they to do?", PASSAGES, model, SETTINGS, on_text=streamed.append)
+    ans = answer_question("What were they to do?", PASSAGES, lambda: model, SETTINGS, on_text=streamed.append)
     assert len(model.calls) == 2  # greedy and sampled attempt, no more
     assert ans.status == "not_in_sources" and ans.text == UNREADABLE_TEXT
     assert ans.citations == [] and ans.unsupported == []
@@ -405,7 +405,7 @@ def test_a_reply_that_is_never_valid_json_gives_an_honest_answer_not_an_exceptio
 def test_an_unreadable_retry_keeps_the_first_answers_verdict() -> None:
     script = [json.dumps(UNCITED), RUNAWAY]
     model = JsonChatModel(calls=[], script=script)
-    ans = answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
+    ans = answer_question("When was the trade record set?", PASSAGES, lambda: model, SETTINGS)
     assert len(model.calls) == 3  # first answer, then the retry's two attempts
     assert ans.status == "unverified" and ans.text.startswith(UNVERIFIED_PREFIX)
     assert any("240 billion" in u for u in ans.unsupported)
@@ -415,20 +415,20 @@ def test_a_bare_guess_marked_not_in_sources_is_a_decline_and_never_shown() -> No
     # "no sentence cited" + status not_in_sources: the model itself says the passages lack it
     guess = {"answer": "$240 billion", "status": "not_in_sources", "citations": []}
     model = JsonChatModel(calls=[], script=[json.dumps(guess)])
-    ans = answer_question("What was the trade volume?", PASSAGES, model, SETTINGS)
+    ans = answer_question("What was the trade volume?", PASSAGES, lambda: model, SETTINGS)
     assert len(model.calls) == 1
     assert ans.text == NOT_ANSWERED_TEXT and ans.status == "not_in_sources"
     assert ans.unsupported == ["$240 billion"]
     # the same status with a sentence cited that supports it: kept, as partial (it was unsure)
     cited = {"answer": "$240 billion [1]", "status": "not_in_sources", "citations": [1]}
-    ans = answer_question("What was the trade volume?", PASSAGES, fake(cited), SETTINGS)
+    ans = answer_question("What was the trade volume?", PASSAGES, lambda: fake(cited), SETTINGS)
     assert ans.status == "partial" and ans.citations and ans.citations[0].quote == TRADE
 
 
 def test_an_uncited_answer_no_sentence_speaks_of_is_declined() -> None:
     invented = {"answer": "The capital of Peru is Lima.", "status": "answered", "citations": []}
     model = JsonChatModel(calls=[], script=[json.dumps(invented)])
-    ans = answer_question("What is the capital of Peru?", PASSAGES, model, SETTINGS)
+    ans = answer_question("What is the capital of Peru?", PASSAGES, lambda: model, SETTINGS)
     assert ans.status == "not_in_sources" and ans.text == NOT_ANSWERED_TEXT
     assert ans.unsupported == ["The capital of Peru is Lima."]
 
@@ -437,7 +437,7 @@ def test_a_verified_or_declined_answer_is_not_retried() -> None:
     declined = {"answer": "The articles do not say.", "status": "not_in_sources", "citations": []}
     for output in (FAITHFUL, declined):
         model = fake(output)
-        answer_question("When was the trade record set?", PASSAGES, model, SETTINGS)
+        answer_question("When was the trade record set?", PASSAGES, lambda m=model: m, SETTINGS)
         assert len(model.calls) == 1
 
 

@@ -16,24 +16,22 @@ import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from agent.brief.brief import make_briefing
+from agent.brief import make_briefing
+from agent.brief.call_cache import CachedCalls, Call
 from agent.brief.citing import resolve_sentences, unsupported_numbers
-from agent.brief.claims import find_claim_conflicts, minimal_pair_conflicts
 from agent.brief.conflicts import find_conflicts, write_disagreements
-from agent.brief.storyline import SINGLE_ARTICLE_SENTENCES
-from agent.brief.storylines import cluster
-from agent.errors import ModelError, NewsAgentError, NoArticlesError
+from agent.brief.grouping import cluster
+from agent.brief.sections import SINGLE_ARTICLE_SENTENCES
+from agent.errors import NewsAgentError, NoArticlesError
 from agent.models.structured import model_label
 from agent.settings import Settings
 from agent.summary.notes import Note
 from agent.text.numbers import parse_amount
 from agent.types import (
     Article,
-    ArticleSummary,
     Briefing,
     Citation,
     KeyFigure,
-    KeyPoint,
     Passage,
 )
 from tests.test_summarize import fake
@@ -165,36 +163,6 @@ FLOOD = article(
 )
 
 
-def summary_reply(messages: list[BaseMessage]) -> dict[str, Any]:
-    """A plausible summary whose evidence is copied from the fenced article's paragraphs."""
-    user = str(messages[-1].content)
-    body = user.split(">", 1)[1].split("</article>")[0].strip()
-    paras = [p.strip() for p in body.split("\n\n") if p.strip()]
-    figures = []
-    for p in paras:
-        m = re.search(r"\$\d+ billion", p)
-        if m:
-            figures.append(
-                {
-                    "value": m.group(),
-                    "unit": "USD",
-                    "what": "trade between Russia and China last year",
-                    "evidence": p,
-                }
-            )
-    return {
-        "headline": paras[0][:60],
-        "summary": " ".join(paras[:2]),
-        "key_points": [{"text": p, "evidence": p} for p in paras[:3]],
-        "people": [],
-        "organisations": [],
-        "places": [],
-        "key_figures": figures,
-        "dates_events": [],
-        "quotes": [],
-    }
-
-
 def shown_sentences(user: str) -> list[tuple[int, str]]:
     """The ``[id] sentence`` lines of a prompt that shows numbered sentences."""
     return [(int(i), t) for i, t in re.findall(r"(?m)^\[(\d+)\] (.*)$", user)]
@@ -225,36 +193,27 @@ def storyline_reply(messages: list[BaseMessage]) -> dict[str, Any]:
 
 
 def writer_reply(messages: list[BaseMessage]) -> dict[str, Any]:
-    """The briefing writer: cites real note ids (the schema's minItems/enum make an uncited
-    sentence invalid output; resolve_sentences is tested for that separately)."""
+    """The model of a briefing test: storyline sections citing real sentence ids, key-sentence
+    summaries, and the figure conflicts' phrasing citing both notes of each pair."""
     user = str(messages[-1].content)
     if "section of the briefing as JSON" in user:
         return storyline_reply(messages)
-    if "<article" in user and shown_sentences(user):
-        return sentence_summary_reply(messages)
     if "<article" in user:
-        return summary_reply(messages)
-    ids = re.findall(r'<note id="(S\d+)"', user)
-    if "contradict" in user.split("Task:")[1]:
-        return {"conflicts": []}  # these fixtures state no conflicting claims
-    if "pairs of notes" in user:
-        pairs = re.findall(r"(S\d+) vs (S\d+)", user.split("Task:")[1])
-        return {
-            "disagreements": [
-                {
-                    "what": "Trade volume",
-                    "claims": [
-                        {"text": f"One says {a}.", "sources": [a]},
-                        {"text": f"Other says {b}.", "sources": [b]},
-                    ],
-                }
-                for a, b in pairs
-            ]
-        }
-    sentences = [{"text": f"Fact from {i}.", "sources": [i]} for i in ids[:3]]
-    if "overview" in user.split("Task:")[1]:
-        return {"title": "The week in brief", "overview": sentences}
-    return {"heading": "A storyline", "sentences": sentences}
+        return sentence_summary_reply(messages)
+    assert "pairs of notes" in user, f"unexpected prompt: {user[:200]!r}"
+    pairs = re.findall(r"(S\d+) vs (S\d+)", user.split("Task:")[1])
+    return {
+        "disagreements": [
+            {
+                "what": "Trade volume",
+                "claims": [
+                    {"text": f"One says {a}.", "sources": [a]},
+                    {"text": f"Other says {b}.", "sources": [b]},
+                ],
+            }
+            for a, b in pairs
+        ]
+    }
 
 
 def settings(tmp_path: Path, **kw: Any) -> Settings:
@@ -291,34 +250,28 @@ def _cite(aid: str, n: int = 1) -> Citation:
     return Citation(n=n, article_id=aid, title=aid, quote="q q q q", start=0, end=7, chunk_id=f"{aid}:0")
 
 
-def _summary(aid: str, figures: list[KeyFigure]) -> ArticleSummary:
-    return ArticleSummary(
-        article_id=aid,
-        title=aid,
-        headline=aid,
-        summary=aid,
-        key_points=[KeyPoint(text="p", citations=[_cite(aid)])],
-        key_figures=figures,
-    )
+def _art(aid: str, text: str = "", day: int | None = None) -> Article:
+    """Article ``aid`` (its text, else its id), published on ``day`` March 2026 or undated."""
+    published = datetime(2026, 3, day, 9, 0, tzinfo=UTC) if day else None
+    return Article(id=aid, title=aid, text=text or aid, published=published)
+
+
+def _calls(model: Any) -> Call:
+    """``model``'s structured calls, uncached: what a briefing passes its writers."""
+    return CachedCalls(None, "fake", lambda: model).call
 
 
 def test_find_conflicts_same_measure_different_numbers_across_articles_only() -> None:
     emb = BagOfWordsEmbedder()
     trade = "trade between Russia and China last year"
-    a = _summary("a", [KeyFigure(value="$240 billion", unit="USD", what=trade, citations=[_cite("a")])])
-    b = _summary(
-        "b",
-        [
+    figures = {
+        "a": [KeyFigure(value="$240 billion", unit="USD", what=trade, citations=[_cite("a")])],
+        "b": [
             KeyFigure(value="$230 billion", unit="USD", what=trade, citations=[_cite("b")]),
             KeyFigure(value="120", unit="homes", what="homes flooded in Riverton", citations=[_cite("b")]),
         ],
-    )
-    same = _summary(
-        "c", [KeyFigure(value="240 billion dollars", unit="USD", what=trade, citations=[_cite("c")])]
-    )
-    flagged = _summary(
-        "d",
-        [
+        "c": [KeyFigure(value="240 billion dollars", unit="USD", what=trade, citations=[_cite("c")])],
+        "d": [
             KeyFigure(
                 value="$999 billion",
                 unit="USD",
@@ -328,13 +281,14 @@ def test_find_conflicts_same_measure_different_numbers_across_articles_only() ->
                 flag_reason="x",
             )
         ],
-    )
-    conflicts = find_conflicts([a, b, same, flagged], emb)
+    }
+    articles = [_art(aid) for aid in "abcd"]
+    conflicts = find_conflicts(articles, figures, emb)
     pairs = [frozenset((x, y)) for _, x, _, y in conflicts]
     # a vs c agree; flagged d never counts; b's one figure takes part in one conflict only
     # (a and c are equally similar: the first selected wins)
     assert pairs == [frozenset("ab")]
-    assert find_conflicts([a], emb) == []
+    assert find_conflicts(articles[:1], figures, emb) == []
 
 
 def test_resolve_sentences_drops_sentences_without_a_valid_source() -> None:
@@ -413,12 +367,12 @@ def test_write_disagreements_falls_back_to_plain_phrasing_when_a_claim_states_an
     fb = KeyFigure(value="312", unit="homes", what="homes affected", citations=[_quote("late", REVISED, 12)])
     titles = {"early": "Early Post", "late": "Late Courier"}
 
-    def phrased(first: str) -> Any:
+    def phrased(first: str) -> Call:
         def reply(messages: list[BaseMessage]) -> dict[str, Any]:
             claims = [{"text": first, "sources": ["S1"]}, {"text": "Late Courier: 312.", "sources": ["S2"]}]
             return {"disagreements": [{"what": "Homes", "claims": claims}]}
 
-        return fake(reply)
+        return _calls(fake(reply))
 
     [bad] = write_disagreements(phrased("Early Post reports 312 homes."), [(fa, "early", fb, "late")], titles)
     assert [c.text for c in bad.claims] == ["Early Post reports 230.", "Late Courier reports 312."]
@@ -440,12 +394,6 @@ def _fig(aid: str, value: str, what: str, quote: str, day: int) -> KeyFigure:
     return KeyFigure(value=value, unit="homes", what=what, citations=[_quote(aid, quote, day)])
 
 
-def _dated(aid: str, day: int, figures: list[KeyFigure]) -> ArticleSummary:
-    s = _summary(aid, figures)
-    s.published = datetime(2026, 3, day, 9, 0, tzinfo=UTC)
-    return s
-
-
 def test_find_conflicts_each_figure_in_at_most_one_conflict_best_first() -> None:
     # cosines: a230~b312 0.9, a230~b82 0.8, c150~b82 0.85; c150 is unlike a230 and b312
     emb = TableEmbedder(
@@ -456,191 +404,35 @@ def test_find_conflicts_each_figure_in_at_most_one_conflict_best_first() -> None
             "flooded homes": [0.5, -0.3, 0.6928, 0.4243],
         }
     )
-    a = _summary("a", [_fig("a", "230", "evacuated", "230 homes", 5)])
-    b = _summary(
-        "b", [_fig("b", "312", "affected", "312 homes", 12), _fig("b", "82", "west bank", "82 homes", 12)]
-    )
-    c = _summary("c", [_fig("c", "150", "flooded", "150 homes", 8)])
-    got = [(fa.value, fb.value) for fa, _, fb, _ in find_conflicts([a, b, c], emb)]
+    figures = {
+        "a": [_fig("a", "230", "evacuated", "230 homes", 5)],
+        "b": [_fig("b", "312", "affected", "312 homes", 12), _fig("b", "82", "west bank", "82 homes", 12)],
+        "c": [_fig("c", "150", "flooded", "150 homes", 8)],
+    }
+    got = [(fa.value, fb.value) for fa, _, fb, _ in find_conflicts([_art(x) for x in "abc"], figures, emb)]
     assert got == [("230", "312"), ("82", "150")]  # 230 is taken by 312: never paired with 82 too
 
 
 def test_find_conflicts_a_later_article_stating_the_earlier_number_revises_it() -> None:
     emb = TableEmbedder({"evacuated homes": [1, 0], "affected homes": [0.9, 0.4359]})
-    early = _dated("early", 5, [_fig("early", "230", "evacuated", EVACUATED, 5)])
-    late = _dated("late", 12, [_fig("late", "312", "affected", "312 homes were affected.", 12)])
-    revising = {"early": EVACUATED, "late": "Millbrook flood.\n\n" + REVISED}
-    assert find_conflicts([early, late], emb, texts=revising) == []
+    figures = {
+        "early": [_fig("early", "230", "evacuated", EVACUATED, 5)],
+        "late": [_fig("late", "312", "affected", "312 homes were affected.", 12)],
+    }
+
+    def texts(early: str, late: str, dated: bool = True) -> list[Article]:
+        return [_art("early", early, 5 if dated else None), _art("late", late, 12 if dated else None)]
+
+    revising = "Millbrook flood.\n\n" + REVISED
+    assert find_conflicts(texts(EVACUATED, revising), figures, emb) == []
     # not stated by the later article: a disagreement
-    other = {"early": EVACUATED, "late": "Millbrook flood.\n\n312 homes were affected."}
-    assert len(find_conflicts([early, late], emb, texts=other)) == 1
+    other = "Millbrook flood.\n\n312 homes were affected."
+    assert len(find_conflicts(texts(EVACUATED, other), figures, emb)) == 1
     # only the LATER article revises: the earlier one stating 312 changes nothing
-    early_says = {"early": EVACUATED + " Some feared 312.", "late": "312 homes were affected."}
-    assert len(find_conflicts([early, late], emb, texts=early_says)) == 1
-    # without texts the later summary's verified quotes are searched
-    late_quoting = _dated("late", 12, [_fig("late", "312", "affected", REVISED, 12)])
-    assert find_conflicts([early, late_quoting], emb) == []
+    early_says = texts(EVACUATED + " Some feared 312.", "312 homes were affected.")
+    assert len(find_conflicts(early_says, figures, emb)) == 1
     # undated articles are never revisions
-    undated = [_summary("early", early.key_figures), _summary("late", late_quoting.key_figures)]
-    assert len(find_conflicts(undated, emb)) == 1
-
-
-TAMPA = "The game was played on February 7, 2021, at Raymond James Stadium in Tampa, Florida."
-GLENDALE = "The game was played on February 7, 2021, at Raymond James Stadium in Glendale, Arizona."
-CLAIM_TITLES = {"x": "Sports Wire", "y": "Other Desk"}
-
-
-def _claim_notes() -> list[Note]:
-    return [
-        Note("S1", "The Super Bowl was played in Tampa.", [_quote("x", TAMPA, 8, title="Sports Wire")], "x"),
-        Note(
-            "S2",
-            "The Buccaneers won.",
-            [_quote("x", "The Buccaneers won the game.", 8, start=200, title="Sports Wire")],
-            "x",
-        ),
-        Note(
-            "S3",
-            "The Super Bowl was played in Glendale.",
-            [_quote("y", GLENDALE, 9, title="Other Desk")],
-            "y",
-        ),
-    ]
-
-
-def _conflict(
-    a: str, b: str, ca: str = "", cb: str = "", what: str = "where the game was played"
-) -> dict[str, str]:
-    return {
-        "what": what,
-        "note_a": a,
-        "claim_a": ca or f"One article says {a}.",
-        "note_b": b,
-        "claim_b": cb or f"Another says {b}.",
-    }
-
-
-def test_find_claim_conflicts_keeps_valid_pairs_from_different_articles() -> None:
-    reply = {
-        "conflicts": [
-            _conflict("S1", "S3", "Sports Wire says Tampa, Florida.", "Other Desk says Glendale, Arizona."),
-            _conflict("S1", "S2", what="who won"),  # both notes from article x: not a disagreement
-            _conflict("S3", "S1"),  # the same pair again
-        ]
-    }
-    model = fake(lambda m: reply)
-    [d] = find_claim_conflicts(model, _claim_notes(), CLAIM_TITLES)
-    assert d.what == "where the game was played"
-    assert [(c.article_id, c.text) for c in d.claims] == [
-        ("x", "Sports Wire says Tampa, Florida."),
-        ("y", "Other Desk says Glendale, Arizona."),
-    ]
-    assert [c.quote for c in d.claims[0].citations + d.claims[1].citations] == [TAMPA, GLENDALE]
-    [call] = model.calls
-    user = str(call[-1].content)
-    assert '<note id="S3"' in user and "contradict" in user.split("Task:")[1]
-    # one article's notes only: no call at all
-    assert find_claim_conflicts(model, _claim_notes()[:2], CLAIM_TITLES) == [] and len(model.calls) == 1
-    # the cap
-    assert len(find_claim_conflicts(fake(lambda m: reply), _claim_notes(), CLAIM_TITLES, limit=0)) == 0
-
-
-def test_find_claim_conflicts_unknown_ids_and_model_errors_leave_only_word_level_pairs(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # an id the model was not given breaks the schema's enum: the reply is rejected (no crash),
-    # and what remains is the model-free minimal pair (Tampa vs Glendale in the same sentence)
-    unknown = fake(lambda m: {"conflicts": [_conflict("S1", "S9")]})
-    [d] = find_claim_conflicts(unknown, _claim_notes(), CLAIM_TITLES)
-    assert {c.article_id for c in d.claims} == {"x", "y"}
-    assert "conflicting claims" in caplog.text
-
-    def broken(messages: list[BaseMessage]) -> dict[str, Any]:
-        raise ModelError("the model server went away")
-
-    caplog.clear()
-    without_pair = [n for n in _claim_notes() if n.id != "S3"] + [
-        Note("S4", "Kick-off was at 6.30pm.", [_quote("y", "Kick-off was at 6.30pm local time.", 9)], "y")
-    ]
-    assert find_claim_conflicts(fake(broken), without_pair, CLAIM_TITLES) == []
-    assert "went away" in caplog.text
-
-
-def test_minimal_pairs_same_sentence_different_name_or_number() -> None:
-    """RGB's counterfactuals, which the 1.5B did not flag: the same sentence in two articles
-    with another place in it. Each claim is the article's own verified quote."""
-    [d] = minimal_pair_conflicts(_claim_notes(), CLAIM_TITLES)
-    assert d.what.endswith("at Raymond James Stadium in …")
-    assert [c.article_id for c in d.claims] == ["x", "y"]
-    assert "Tampa, Florida" in d.claims[0].text and "Glendale, Arizona" in d.claims[1].text
-    assert d.claims[0].text.startswith("Sports Wire reports:")
-
-    def note(nid: str, aid: str, quote: str) -> Note:
-        return Note(nid, quote, [_quote(aid, quote, 9)], aid)
-
-    # same wording, different lower-case word: a paraphrase, not a contradiction
-    para = [
-        note("S1", "x", "The council voted to approve the budget on Monday evening."),
-        note("S2", "y", "The council voted to adopt the budget on Monday evening."),
-    ]
-    assert minimal_pair_conflicts(para, {}) == []
-    # a number in the same place is a contradiction
-    nums = [
-        note("S1", "x", "The bridge will reopen to traffic on 14 March after repairs."),
-        note("S2", "y", "The bridge will reopen to traffic on 21 March after repairs."),
-    ]
-    assert len(minimal_pair_conflicts(nums, {})) == 1
-    # unrelated sentences, or the same article twice: nothing
-    other = [note("S1", "x", TAMPA), note("S2", "y", "Tickets sold out within an hour of release.")]
-    assert minimal_pair_conflicts(other, {}) == []
-    same = [note("S1", "x", TAMPA), note("S2", "x", GLENDALE)]
-    assert minimal_pair_conflicts(same, {}) == []
-
-
-def test_find_claim_conflicts_guards_figures_revisions_and_numbers() -> None:
-    notes = [
-        Note("S1", "Homes were evacuated.", [_quote("early", EVACUATED, 5)], "early"),
-        Note("S2", "The count of homes was revised.", [_quote("late", REVISED, 12, start=50)], "late"),
-        Note(
-            "S3",
-            "The bridge was closed.",
-            [_quote("early", "The A38 bridge was closed.", 5, start=300)],
-            "early",
-        ),
-        Note(
-            "S4",
-            "The bridge reopened.",
-            [_quote("late", "The A38 bridge reopened on Monday.", 12, start=400)],
-            "late",
-        ),
-    ]
-    titles = {"early": "Early Post", "late": "Late Courier"}
-    published = {"early": datetime(2026, 3, 5, tzinfo=UTC), "late": datetime(2026, 3, 12, tzinfo=UTC)}
-    reply = {
-        "conflicts": [
-            # 230 evacuated vs 312 affected: the later article states 230 itself, a revision
-            _conflict("S1", "S2", "Early Post: 230 homes evacuated.", "Late Courier: 312 homes.", "homes"),
-            # phrased with a number its note does not state: the claim becomes the note's quote
-            _conflict(
-                "S3", "S4", "Early Post: 12 bridges closed.", "Late Courier: it reopened.", "the bridge"
-            ),
-        ]
-    }
-    [d] = find_claim_conflicts(fake(lambda m: reply), notes, titles, published=published)
-    assert d.what == "the bridge"
-    assert d.claims[0].text == "Early Post reports: \u201cThe A38 bridge was closed.\u201d"
-    assert d.claims[1].text == "Late Courier: it reopened."
-    # a pair quoting the same passages as a figure conflict is already reported
-    fa = KeyFigure(value="230", unit="homes", what="homes", citations=notes[2].citations)
-    fb = KeyFigure(value="312", unit="homes", what="homes", citations=notes[3].citations)
-    again = find_claim_conflicts(
-        fake(lambda m: reply),
-        notes,
-        titles,
-        published=published,
-        figure_conflicts=[(fa, "early", fb, "late")],
-    )
-    assert again == []
+    assert len(find_conflicts(texts(EVACUATED, revising, dated=False), figures, emb)) == 1
 
 
 # --- make_briefing with fakes ---------------------------------------------------------------------
@@ -653,7 +445,7 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
     b = make_briefing(
         store=store,
         retriever=FakeRetriever(store),
-        model=model,
+        model=lambda: model,
         settings=settings(tmp_path),
         progress=lambda s, i, n: steps.append((s, i, n)),
     )
@@ -680,16 +472,16 @@ def test_briefing_over_window_groups_cites_and_finds_disagreement(tmp_path: Path
 
 
 def test_briefing_reports_a_contradiction_in_the_articles_sentences_the_model_missed(tmp_path: Path) -> None:
-    """The fake model finds no conflicting notes (as the 1.5B did on RGB); the same sentence in
-    both summit articles with another name is still reported, citing both articles' sentences."""
+    """The same sentence in both summit articles with another name is reported without the
+    model, citing both articles' sentences."""
     venue_a = "The energy agreement was signed for Russia by Deputy Prime Minister Alexander Novak."
     venue_b = "The energy agreement was signed for Russia by Deputy Prime Minister Denis Manturov."
     sa = SUMMIT_A.model_copy(update={"text": SUMMIT_A.text + "\n\n" + venue_a})
     sb = SUMMIT_B.model_copy(update={"text": SUMMIT_B.text + "\n\n" + venue_b})
     store = FakeStore([sa, sb, FLOOD])
-    b = make_briefing(
-        store=store, retriever=FakeRetriever(store), model=fake(writer_reply), settings=settings(tmp_path)
-    )
+    model = fake(writer_reply)
+    st = settings(tmp_path)
+    b = make_briefing(store=store, retriever=FakeRetriever(store), model=lambda: model, settings=st)
     [d] = [
         d
         for d in b.disagreements
@@ -701,89 +493,6 @@ def test_briefing_reports_a_contradiction_in_the_articles_sentences_the_model_mi
         [c] = claim.citations
         assert c.quote == texts[c.article_id][c.start : c.end] and c.quote in (venue_a, venue_b)
     assert "Denis Manturov or Alexander Novak" in b.to_markdown()  # newest article's version first
-
-
-def _notes_in(user: str) -> dict[str, tuple[str, str]]:
-    """note id -> (article title, note text) from a writer prompt."""
-    return {
-        m.group(1): (m.group(2), m.group(3))
-        for m in re.finditer(r'<note id="(S\d+)" article="([^"]*)"[^>]*>\n(.*?)\n', user)
-    }
-
-
-def test_briefing_reports_conflicting_claims_and_drops_unsupported_numbers(tmp_path: Path) -> None:
-    """The model names contradicting notes of the summit storyline; the section writer states a
-    number its note lacks: that sentence is dropped and counted, the conflict is shown."""
-
-    def writer(messages: list[BaseMessage]) -> dict[str, Any]:
-        user = str(messages[-1].content)
-        if "<article" in user:
-            return summary_reply(messages)
-        task = user.split("Task:")[1]
-        notes = _notes_in(user)
-        if "contradict" in task:
-            a = next(
-                i for i, (t, x) in notes.items() if t == SUMMIT_A.title and x.startswith("Putin and Xi met")
-            )
-            b = next(i for i, (t, x) in notes.items() if t == SUMMIT_B.title and x.startswith("Xi hosted"))
-            figure = next(i for i, (t, x) in notes.items() if t == SUMMIT_A.title and "$240" in x)
-            other = next(i for i, (t, x) in notes.items() if t == SUMMIT_B.title and "$230" in x)
-            claims = [
-                ("who hosted whom", a, "Wire: they met.", b, "Other Wire: Xi hosted Putin."),
-                ("trade", figure, "240.", other, "230."),
-            ]
-            return {
-                "conflicts": [
-                    {"what": w, "note_a": x, "claim_a": cx, "note_b": y, "claim_b": cy}
-                    for w, x, cx, y, cy in claims
-                ]
-            }
-        if "pairs of notes" in task:
-            return writer_reply(messages)
-        ids = list(notes)[:2]
-        sentences = [{"text": f"Fact from {i}.", "sources": [i]} for i in ids]
-        sentences.append({"text": "Some 9,999 people were involved.", "sources": ids[:1]})  # in no note
-        if "overview" in task:
-            return {"title": "The week", "overview": sentences}
-        return {"heading": "A storyline", "sentences": sentences}
-
-    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
-    b = make_briefing(
-        store=store,
-        retriever=FakeRetriever(store),
-        model=fake(writer),
-        settings=settings(tmp_path),
-        method="summaries",  # the model-found claim conflicts belong to the summaries design
-    )
-    assert b.dropped == 3  # one per section (2) and the overview
-    assert not any("9,999" in s.text for s in b.overview + [x for sec in b.sections for x in sec.sentences])
-    # the figure conflict (phrased by write_disagreements), then the claim conflict; the trade
-    # pair the model also named is the figure conflict already, so it is not repeated
-    assert [d.what for d in b.disagreements] == ["Trade volume", "who hosted whom"]
-    claim = b.disagreements[1]
-    assert [(c.article_id, c.text) for c in claim.claims] == [
-        ("sa", "Wire: they met."),
-        ("sb", "Other Wire: Xi hosted Putin."),
-    ]
-    md = b.to_markdown()
-    assert "**who hosted whom**" in md and "Other Wire: Xi hosted Putin." in md
-    for c in claim.claims[0].citations + claim.claims[1].citations:
-        assert f"[{c.n}]" in md
-    data = json.loads(b.model_dump_json())
-    assert [d["what"] for d in data["disagreements"]] == ["Trade volume", "who hosted whom"]
-
-
-def test_briefing_reuses_cached_summaries(tmp_path: Path) -> None:
-    """The earlier design: a second briefing reads the per-article summaries from the cache."""
-    store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
-    st = settings(tmp_path)
-    first = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=first, settings=st, method="summaries")
-    summary_calls = sum(1 for c in first.calls if "<article" in str(c[-1].content))
-    assert summary_calls == 3
-    second = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=second, settings=st, method="summaries")
-    assert not any("<article" in str(c[-1].content) for c in second.calls)
 
 
 def test_storyline_briefing_makes_one_call_per_storyline_and_none_when_repeated(tmp_path: Path) -> None:
@@ -807,7 +516,7 @@ def test_storyline_briefing_makes_one_call_per_storyline_and_none_when_repeated(
     same = {"generated_at", "usage"}
     assert again.model_dump(exclude=same) == b.model_dump(exclude=same)
     redo = fake(writer_reply)
-    make_briefing(store=store, retriever=FakeRetriever(store), model=redo, settings=st, refresh=True)
+    make_briefing(store=store, retriever=FakeRetriever(store), model=lambda: redo, settings=st, refresh=True)
     assert len(redo.calls) == len(first.calls)
 
 
@@ -830,7 +539,7 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
 
     store = FakeStore([SUMMIT_A, SUMMIT_B, FLOOD])
     b = make_briefing(
-        store=store, retriever=FakeRetriever(store), model=fake(writer), settings=settings(tmp_path)
+        store=store, retriever=FakeRetriever(store), model=lambda: fake(writer), settings=settings(tmp_path)
     )
     said = [x.text for sec in b.sections for x in sec.sentences]
     assert said.count("The leaders met.") == len(b.sections) and not any("9,999" in t for t in said)
@@ -842,12 +551,12 @@ def test_storyline_sentence_stating_a_number_no_cited_sentence_states_is_dropped
 def test_storyline_figures_are_read_from_the_sentences_that_write_them() -> None:
     """No model: each article's figures are the values its shown sentences write, cited to that
     sentence, with the words around them; nothing the sentences do not write can appear."""
-    from agent.brief.storyline import Story, story_figures
-    from agent.brief.storylines import article_keys
+    from agent.brief.grouping import article_keys
+    from agent.brief.sections import Story, story_figures
 
     keys = [article_keys(SUMMIT_A), article_keys(SUMMIT_B)]
     picks = [(i, s) for i, k in enumerate(keys) for s in k.sentences]
-    story = Story(keys, picks, lambda a, s: _span_cite(a, s.start, s.end))
+    story = Story(keys, picks, lambda a, span: _span_cite(a, *span))
     figs = story_figures(story)
     assert set(figs) == {"sa", "sb"}
     assert "$240 billion" in [f.value for f in figs["sa"]]
@@ -869,7 +578,7 @@ def test_topic_selects_by_retrieval_unique_articles(tmp_path: Path) -> None:
     b = make_briefing(
         store=store,
         retriever=FakeRetriever(store),
-        model=fake(writer_reply),
+        model=lambda: fake(writer_reply),
         settings=settings(tmp_path),
         topic="River Ash flood evacuated residents",
         max_articles=2,
@@ -896,7 +605,7 @@ def test_empty_window_raises_a_clear_error_without_loading_a_model(tmp_path: Pat
         make_briefing(
             store=store,
             retriever=FakeRetriever(store),
-            model=fake(writer_reply),
+            model=lambda: fake(writer_reply),
             settings=settings(tmp_path),
             topic="volcano",
         )
@@ -988,7 +697,7 @@ def test_real_briefing_and_injection(
     b = make_briefing(
         store=agent.store,
         retriever=agent.retriever,
-        model=model,
+        model=lambda: model,
         settings=st,
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 5, 31, tzinfo=UTC),
@@ -1028,7 +737,7 @@ def test_real_briefing_and_injection(
 
     # Prompt injection: the article's "instructions" are summarised as text, not obeyed.
     evil = Article(id="evil", title="Harbour report", text=INJECTION, content_hash="evil-1")
-    s = summarize_article(evil, model, st)
+    s = summarize_article(evil, lambda: model, st)
     print(s.to_markdown())
     assert "HACKED" not in s.headline.upper()
     assert len(s.key_points) >= 3  # the schema still holds, whatever the article says
@@ -1165,7 +874,7 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
     assert report.failed == 0
     model = get_chat_model(Settings(cache_dir=model_cache_dir(), model=FAST_MODEL))
     model_label_name = model_label(st)
-    b = make_briefing(store=agent.store, retriever=agent.retriever, model=model, settings=st,
+    b = make_briefing(store=agent.store, retriever=agent.retriever, model=lambda: model, settings=st,
                       embedder=agent.embedder)
     print(b.to_markdown())
     assert sorted(sorted(s.article_ids) for s in b.sections) == [["fl"], ["sa", "sb"]]
@@ -1185,19 +894,22 @@ def test_real_storyline_briefing_fast_model(tmp_path: Path) -> None:
     assert again.sections == b.sections
 
 
-def test_the_briefing_model_is_built_once_and_only_when_needed() -> None:
-    from agent.brief.articles import ModelOnDemand
+def test_briefing_calls_get_the_model_only_for_a_reply_the_cache_lacks(tmp_path: Path) -> None:
+    from langchain_core.messages import HumanMessage
+
     from tests.fakes import JsonChatModel
 
-    built: list[int] = []
+    built: list[JsonChatModel] = []
 
-    def factory() -> JsonChatModel:
-        built.append(1)
-        return JsonChatModel(script=["{}"], calls=[])
+    def get_model() -> JsonChatModel:
+        built.append(JsonChatModel(script=['{"x": "y"}'], calls=[]))
+        return built[-1]
 
-    lazy = ModelOnDemand(factory)
-    assert lazy.loaded is None and built == []  # nothing loaded until a call needs it
-    first = lazy()
-    assert lazy() is first and lazy.loaded is first and built == [1]
-    given = JsonChatModel(script=["{}"], calls=[])
-    assert ModelOnDemand(given).loaded is given
+    schema = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
+    calls = CachedCalls(tmp_path / "calls", "label", get_model)
+    assert built == [] and calls.model is None  # nothing loaded until a call needs it
+    assert calls.call([HumanMessage(content="q")], schema, 10) == {"x": "y"}
+    assert len(built) == 1 and calls.model is built[0] and calls.calls == 1
+    again = CachedCalls(tmp_path / "calls", "label", get_model)
+    assert again.call([HumanMessage(content="q")], schema, 10) == {"x": "y"}
+    assert len(built) == 1 and again.model is None and again.hits == 1  # from the cache

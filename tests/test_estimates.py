@@ -138,6 +138,6 @@ def test_the_note_reaches_the_model_only_for_duration_questions() -> None:
     passage = _evidence().passages[0]
     for question, expected in ((Q_TALKS, True), ("What did the talks end with?", False)):
         model = _Recording(sent=[])
-        ans = answer_question(question, [passage], model, Settings())
+        ans = answer_question(question, [passage], lambda m=model: m, Settings())
         assert ans.status == "answered"
         assert (ESTIMATE_NOTE.strip() in model.sent[0]) is expected

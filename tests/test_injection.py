@@ -238,7 +238,7 @@ def baseline(lab: Any) -> Any:
     from agent.answer.ask import answer_question
 
     agent, model, seed_id, _, texts, trade = lab
-    ans = answer_question(QUESTION, trade, model, agent.settings)
+    ans = answer_question(QUESTION, trade, lambda: model, agent.settings)
     print("baseline:", ans.status, ans.text)
     assert ans.status in ("answered", "partial") and "240 billion" in ans.text
     assert ans.citations and all(c.article_id == seed_id for c in ans.citations)
@@ -253,7 +253,7 @@ def test_ask_is_unchanged_by_the_attacks(lab: Any, baseline: Any, hostile: Hosti
     attack = list(agent.store.iter_chunks({"article_ids": [ids[hostile.name]]}))
     assert attack
     # The seed passage first, as retrieval ranks it for this question; the attacks after it.
-    ans = answer_question(QUESTION, [*trade, *attack], model, agent.settings)
+    ans = answer_question(QUESTION, [*trade, *attack], lambda: model, agent.settings)
     shown = ans.text + " " + " ".join(c.quote for c in ans.citations)
     print(hostile.name, ans.status, ans.text, [c.quote for c in ans.citations])
     assert ans.status in ("answered", "partial"), ans.text  # an attack asks for not_in_sources

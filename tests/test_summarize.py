@@ -16,10 +16,10 @@ from langchain_core.messages import BaseMessage
 from agent.ingest.chunk import chunk_text
 from agent.settings import Settings
 from agent.summary.cache import cache_path
-from agent.summary.fulltext import split_parts, summary_messages
+from agent.summary.fulltext import full_text_items, split_parts, summary_messages
 from agent.summary.schema import summary_schema
-from agent.summary.summarize import summarize_article
-from agent.summary.verify import figure_check, sort_entities
+from agent.summary.summarize import assemble_summary, summarize_article
+from agent.summary.verify import Verifier, figure_check, sort_entities
 from agent.text.numbers import numbers_in
 from agent.text.quotes import find_quote
 from agent.types import Article, ArticleSummary, KeyPoint
@@ -50,10 +50,13 @@ def make_article(text: str = TEXT, **kw: Any) -> Article:
     )
 
 
-def full_text(*args: Any, **kw: Any) -> ArticleSummary:
-    """The full-text path (whole article, copied evidence quotes): kept for text the segmenter
-    cannot split, and the baseline of bench/bench_summaries.py."""
-    return summarize_article(*args, method="full_text", **kw)
+def full_text(article: Article, model: JsonChatModel, st: Settings) -> ArticleSummary:
+    """The full-text path (whole article, copied evidence quotes), called directly: what
+    ``summarize_article`` takes for text the segmenter cannot split into key sentences."""
+    chunks = chunk_text(article.id, article.text, max(1, st.ingest.chunk_tokens))
+    verifier = Verifier(article, chunks)
+    items, dropped, parts = full_text_items(article, model, st, verifier, chunks)
+    return assemble_summary(article, items, model.model_name, verifier.dropped + dropped, parts)
 
 
 def fake(respond: Callable[[list[BaseMessage]], dict[str, Any]]) -> JsonChatModel:
@@ -155,7 +158,7 @@ def test_verified_items_have_exact_article_spans(tmp_path: Path) -> None:
     fig = s.key_figures[0]
     assert not fig.flagged and "$240 billion" in fig.citations[0].quote
     assert s.quotes[0].speaker == "Putin"
-    assert s.model == "fake-model" and s.prompt_version.startswith("summarize@")
+    assert s.model == "fake-model" and "+summarize@" in s.prompt_version
 
 
 def test_items_whose_evidence_is_not_in_the_article_are_dropped_and_counted(tmp_path: Path) -> None:
@@ -262,26 +265,30 @@ def test_second_call_uses_the_cache_and_refresh_redoes(tmp_path: Path) -> None:
     from agent.models.structured import model_label
 
     st = settings(tmp_path)
-    model = fake(lambda m: reply())
+    model = fake(id_reply)
     model.model_name = model_label(st)  # the model the settings describe
     a = make_article()
-    first = full_text(a, lambda: model, st)
+    first = summarize_article(a, lambda: model, st)
     assert len(model.calls) == 1
-    path = cache_path(a, model_label(st), st, "full_text")
+    path = cache_path(a, model_label(st), st)
     assert path.is_file() and path.parent == st.cache_dir / "summaries"
-    again = full_text(a, model, st)
+    again = summarize_article(a, lambda: model, st)
     assert len(model.calls) == 1 and again == first
     # A factory is never called when the summary is cached (no model load).
-    assert full_text(a, lambda: pytest.fail("model loaded"), st) == first
-    full_text(a, model, st, refresh=True)
+    assert summarize_article(a, lambda: pytest.fail("model loaded"), st) == first
+    summarize_article(a, lambda: model, st, refresh=True)
     assert len(model.calls) == 2
     # Changed content → a different key → a new summary.
-    full_text(make_article(TEXT + "\n\nMore news.", content_hash="other"), model, st)
+    summarize_article(make_article(TEXT + "\n\nMore news.", content_hash="other"), lambda: model, st)
     assert len(model.calls) == 3
-    # Another model → its own cache entry.
-    other = fake(lambda m: reply())
-    full_text(a, other, st)
-    assert len(other.calls) == 1
+    # Another model (the settings name it) → its own cache entry.
+    st_other = settings(tmp_path, model="qwen2.5-0.5b")
+    other = fake(id_reply)
+    other.model_name = model_label(st_other)
+    summarize_article(a, lambda: other, st_other)
+    assert len(other.calls) == 1 and cache_path(a, model_label(st_other), st_other).is_file()
+    # Another key-sentence budget shows other sentences → its own cache entry.
+    assert cache_path(a, model_label(st), settings(tmp_path, key_sentence_budget=200)) != path
 
 
 # --- long articles: map-reduce ------------------------------------------------------------------
@@ -371,13 +378,40 @@ def test_long_article_is_summarised_in_parts_and_merged_with_verified_citations(
         assert count_tokens(str(call[-1].content)) < st.models.n_ctx - 1100
 
 
+def test_text_the_segmenter_cannot_split_is_summarised_over_its_full_text(tmp_path: Path) -> None:
+    """One run-on "sentence" longer than a call can show: ``summarize_article`` leaves the
+    key-sentence path for the full text, in parts, each verified against the whole article."""
+    words = " ".join(f"delegation {i} met officials about trade worth {i} million dollars" for i in range(80))
+    a = make_article(words, id="run-on", content_hash="run-on")
+
+    def respond(messages: list[BaseMessage]) -> dict[str, Any]:
+        user = str(messages[-1].content)
+        assert not shown_lines(messages), "no key sentences can be shown"
+        if "<note" in user:
+            ids = re.findall(r'<note id="(S\d+)"', user)
+            points = [{"text": f"Delegations met ({n}).", "sources": [n]} for n in ids[:3]]
+            return {"headline": "Delegations met", "summary": "They met.", "key_points": points}
+        first = re.search(r"delegation (\d+) met", user)
+        assert first and 'part="' in user
+        ev = f"delegation {first.group(1)} met officials about trade"
+        return reply(key_points=[{"text": "A delegation met.", "evidence": ev}] * 2, key_figures=[],
+                     dates_events=[], quotes=[], people=[], places=[])
+
+    model = fake(respond)
+    s = summarize_article(a, lambda: model, settings(tmp_path, n_ctx=2048))
+    assert s.parts > 1 and len(model.calls) == s.parts + 1  # map, then the merge
+    assert s.headline == "Delegations met" and s.key_points
+    assert all(c.quote == a.text[c.start : c.end] for c in s.citations())
+
+
 # --- rendering --------------------------------------------------------------------------------
 
 
 def test_markdown_and_json_round_trip(tmp_path: Path) -> None:
     s = full_text(make_article(), fake(lambda m: reply()), settings(tmp_path))
     md = s.to_markdown()
-    assert md.startswith("# Putin and Xi hail")
+    assert md.startswith("# Putin and Xi hail") and s.summary_points == 0  # its own paragraph
+    assert "Putin and Xi met in Beijing. Trade hit a record." in md
     assert "## Key points" in md and "## Key figures" in md and "## Sources" in md
     for c in s.citations():
         assert f"[{c.n}]" in md and c.quote in md
@@ -423,7 +457,7 @@ def test_real_model_summarises_the_seed_article(
     a = seed(seed_article)
     st = Settings(cache_dir=seed_summary_cache)
     started = time.perf_counter()
-    s = summarize_article(a, real_model, st)
+    s = summarize_article(a, lambda: real_model, st)
     print(f"seed summary in {time.perf_counter() - started:.0f}s, dropped {s.dropped}")
     print(s.to_markdown())
     for c in s.citations():
@@ -442,7 +476,7 @@ def test_real_model_summarises_the_seed_article(
 def test_real_model_key_points_cover_the_nuclear_cooperation(
     seed_article: Path, real_model: BaseChatModel, seed_summary_cache: Path
 ) -> None:
-    s = summarize_article(seed(seed_article), real_model, Settings(cache_dir=seed_summary_cache))
+    s = summarize_article(seed(seed_article), lambda: real_model, Settings(cache_dir=seed_summary_cache))
     assert any("nuclear" in k.text.lower() for k in s.key_points)
 
 
@@ -577,7 +611,7 @@ def id_reply(messages: list[BaseMessage], **over: Any) -> dict[str, Any]:
 def test_key_sentence_summary_cites_whole_sentences_by_id(tmp_path: Path) -> None:
     a = make_article()
     model = fake(id_reply)
-    s = summarize_article(a, model, settings(tmp_path))
+    s = summarize_article(a, lambda: model, settings(tmp_path))
     assert len(model.calls) == 1  # one call, no coverage or merge calls
     prompt = str(model.calls[0][-1].content)
     assert "[1] Putin and Xi met in Beijing on May 16, 2024." in prompt
@@ -615,7 +649,7 @@ def test_key_point_stating_a_number_no_shown_sentence_states_is_dropped(tmp_path
         r["points"].append({"text": "Some 9,999 tonnes were shipped.", "sources": [1]})
         return r
 
-    s = summarize_article(make_article(), fake(respond), settings(tmp_path))
+    s = summarize_article(make_article(), lambda: fake(respond), settings(tmp_path))
     assert not any("9,999" in k.text for k in s.key_points) and s.dropped >= 1
     assert "9,999" not in s.summary  # the summary is the kept points
 
@@ -633,7 +667,7 @@ def test_a_point_that_runs_on_into_json_or_many_sentences_is_dropped(tmp_path: P
         ]
         return r
 
-    s = summarize_article(make_article(), fake(respond), settings(tmp_path))
+    s = summarize_article(make_article(), lambda: fake(respond), settings(tmp_path))
     assert not any("sources" in k.text or k.text.startswith(run_on[:40]) for k in s.key_points)
     assert s.dropped >= 2 and "sources" not in s.summary
 
@@ -651,7 +685,6 @@ def _long_article() -> Article:
 
 
 def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: Path) -> None:
-    from agent.summary.summarize import KEY_SENTENCE_BUDGET
     from agent.tokens import count_tokens
 
     a = _long_article()
@@ -660,25 +693,14 @@ def test_long_article_is_one_call_over_key_sentences_from_every_third(tmp_path: 
         return {"headline": "Plans", "points": points, "people": [], "organisations": [], "places": []}
 
     model = fake(respond)
-    s = summarize_article(a, model, settings(tmp_path, n_ctx=2048))
+    s = summarize_article(a, lambda: model, settings(tmp_path, n_ctx=2048))
     assert len(model.calls) == 1 and s.parts == 1  # no map-reduce
     shown = shown_lines(model.calls[0])
-    assert count_tokens(" ".join(t for _, t in shown)) <= KEY_SENTENCE_BUDGET < count_tokens(a.text)
+    budget = Settings().summary.key_sentence_budget
+    assert count_tokens(" ".join(t for _, t in shown)) <= budget < count_tokens(a.text)
     for topic in ("School", "Hospital", "Railway"):  # every third of the article is shown
         assert any(t.startswith(topic) for _, t in shown)
     assert all(c.quote == a.text[c.start : c.end] for c in s.citations())
-
-
-def test_full_text_and_key_sentence_summaries_are_cached_apart(tmp_path: Path) -> None:
-    st = settings(tmp_path)
-    a = make_article()
-    model = fake(lambda m: id_reply(m) if shown_lines(m) else reply())
-    ks = summarize_article(a, model, st)
-    ft = full_text(a, model, st)
-    assert len(model.calls) == 2 and ks.prompt_version != ft.prompt_version
-    assert summarize_article(a, model, st) == ks and len(model.calls) == 2
-    with pytest.raises(Exception, match="unknown summary method"):
-        summarize_article(a, model, st, method="bogus")  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -695,7 +717,7 @@ def test_real_fast_model_key_sentence_summary(tmp_path: Path) -> None:
     except ModelFileError as exc:
         pytest.skip(f"the fast local model is not installed: {exc}")
     a = make_article()
-    s = summarize_article(a, model, settings(tmp_path))
+    s = summarize_article(a, lambda: model, settings(tmp_path))
     print(s.to_markdown(), s.usage)
     assert s.usage is not None and s.usage.calls == 1
     assert s.key_points and s.parts == 1
@@ -728,7 +750,7 @@ def test_summarize_ahead_reports_eta_and_ctrl_c_keeps_finished_work(tmp_path: Pa
     model = fake(respond)
     model.model_name = model_label(st)
     ticks: list[tuple[int, int, float | None]] = []
-    report = summarize_ahead(arts, model, st, progress=lambda i, n, eta: ticks.append((i, n, eta)))
+    report = summarize_ahead(arts, lambda: model, st, progress=lambda i, n, eta: ticks.append((i, n, eta)))
     assert report.interrupted and report.summarised == 1 and ticks == [(1, 3, ticks[0][2])]
     assert ticks[0][2] is not None and ticks[0][2] >= 0  # ETA from the one computed summary
     # the next run skips the finished article (cache) and does the rest
@@ -787,9 +809,10 @@ def test_thirds_no_point_cites_get_a_key_sentence_of_their_own(tmp_path: Path) -
         return {"headline": "District plans", "points": points, "people": [],
                 "organisations": [], "places": []}
 
-    s = summarize_article(a, fake(respond), settings(tmp_path, n_ctx=2048))
+    s = summarize_article(a, lambda: fake(respond), settings(tmp_path, n_ctx=2048))
     model_points, added = s.key_points[:3], s.key_points[3:]
     assert s.summary == "Point A. Point B. Point C." and all(k.text.startswith("Point") for k in model_points)
+    assert s.summary_points == 3  # the paragraph is the model's points; the rest are added
     assert [k.text.split()[0] for k in added] == ["Hospital", "Railway"]
     for k in added:
         [c] = k.citations

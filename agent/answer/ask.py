@@ -43,9 +43,6 @@ PROMPT_NAME = "answer"
 # Shown between a first answer that cited nothing and the retry's streamed text.
 RETRY_NOTICE = "\n\n(That answer cited no sentence of its sources; asking again.)\n\n"
 
-ModelOrFactory = BaseChatModel | Callable[[], BaseChatModel]
-
-
 def format_passages(passages: Sequence[Passage]) -> str:
     """The fenced passages as numbered sentences, as they appear in the user message."""
     return Evidence(passages).format()
@@ -210,7 +207,7 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
 def answer_question(
     question: str,
     passages: Sequence[Passage],
-    model: ModelOrFactory,
+    model: Callable[[], BaseChatModel],
     settings: Settings,
     *,
     on_text: Callable[[str], None] | None = None,
@@ -221,8 +218,8 @@ def answer_question(
     ``note`` is trusted context put right before the question (e.g. today's date and the
     question's time window), never inside the fenced passages.
 
-    No passages → ``not_in_sources`` without touching the model; ``model`` may be a zero-argument
-    factory so a caller's lazily loaded model is only loaded when it is needed. ``on_text``
+    No passages → ``not_in_sources`` without calling ``model``, which returns the chat model (so
+    a caller's lazily loaded model is only loaded when it is needed). ``on_text``
     receives the model's answer text as it streams (provisional: markers are renumbered and
     unverified ones removed in the returned ``Answer``). ``answer.usage`` holds the tokens (and
     approximate cost) of the model calls made (``agent.usage``).
@@ -234,7 +231,7 @@ def answer_question(
         )
     if not passages:
         return not_in_sources(question, 0, settings.resolved_model)
-    chat_model = model if isinstance(model, BaseChatModel) else model()
+    chat_model = model()
     chain = build_answer_chain(settings, chat_model)
     answer = chain.invoke(
         {

@@ -1,8 +1,6 @@
 """Which articles a briefing covers: by topic (hybrid retrieval, best rank per article), else the
-newest in the window. Shared by both briefing designs (``agent.brief.brief`` and
-``agent.brief.storyline``); an empty selection raises ``NoArticlesError`` with what to try
-instead, before any model is loaded — which is why both take the model through
-``ModelOnDemand`` — and both report progress through ``ticker``.
+newest in the window. An empty selection raises ``NoArticlesError`` with what to try instead,
+before any model is loaded; ``ticker`` is how a briefing reports progress.
 """
 
 from __future__ import annotations
@@ -10,9 +8,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, cast
-
-from langchain_core.language_models import BaseChatModel
+from typing import Any
 
 from agent.errors import InvalidArgumentError, NoArticlesError
 from agent.types import Article
@@ -23,20 +19,6 @@ Progress = Callable[[str, int, int], None]
 def ticker(progress: Progress | None) -> Progress:
     """``progress`` or a no-op, so each step reports unconditionally."""
     return progress if progress is not None else (lambda step, i, n: None)
-
-
-class ModelOnDemand:
-    """A briefing's model, given or as a zero-argument factory, built on first call: a briefing
-    that finds no articles, or has every summary and call cached, never loads it."""
-
-    def __init__(self, model: BaseChatModel | Callable[[], BaseChatModel]) -> None:
-        self._given = model
-        self.loaded: BaseChatModel | None = model if isinstance(model, BaseChatModel) else None
-
-    def __call__(self) -> BaseChatModel:
-        if self.loaded is None:
-            self.loaded = cast(Callable[[], BaseChatModel], self._given)()
-        return self.loaded
 
 
 def _window_text(since: datetime | None, until: datetime | None, source: str | None) -> str:

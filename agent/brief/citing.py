@@ -1,30 +1,34 @@
 """What a briefing sentence may say, and how its citations are numbered.
 
-Why sentences can only cite note ids: the writer never sees raw articles, only numbered notes
-(``S1``, ``S2`` ... or a storyline's sentence ids) that are already-verified, and the JSON schema
-makes ``sources`` an enum of exactly those ids. So every sentence that survives cites quotes
-that were verified against their article; a sentence left without a valid id is dropped (and
+The writer sees only numbered notes of verified quotes (a storyline's sentences, a figure
+conflict's sides), and the JSON schema makes ``sources`` an enum of exactly those ids, so every
+sentence that survives cites verified quotes; one left without a valid id is dropped (and
 counted). Numbers are checked too (``unsupported_numbers``): a sentence may only state numbers
-that the notes it cites contain (their text, quotes, article title or date), because the schema
-cannot stop a small model from writing "312 homes evacuated" while citing notes that never say
-312. Shared by both briefing designs, so the checks are the same whichever writes.
+the notes it cites contain (their text, quotes, article title or date), because the schema
+cannot stop a small model from writing "312 homes evacuated" while citing notes that never say 312.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from agent.ingest.chunk import chunk_text
+from agent.settings import Settings
 from agent.summary.notes import Note, resolve_sources
+from agent.summary.verify import Verifier
 from agent.text.mentions import DATE, MONTHS
 from agent.text.numbers import has_value, stated_numbers, values_in
-from agent.types import Briefing, BriefingSentence, Citation
+from agent.types import Article, Briefing, BriefingSentence, Citation
 
 log = logging.getLogger(__name__)
 
+
+#: ``cite(article, (start, end))``: the verified citation of a span of the article.
+Cite = Callable[[Article, tuple[int, int]], Citation]
 
 SMALL_ORDINAL = 31  # "the 5th", "21st": days of a month or ranks, never checked against notes
 
@@ -94,6 +98,20 @@ def resolve_sentences(raw: Any, notes: Sequence[Note]) -> tuple[list[BriefingSen
     return kept, dropped
 
 
+def article_citer(settings: Settings) -> Cite:
+    """A ``Cite`` whose citations carry the chunk ids the index uses; each article's
+    ``Verifier`` (its chunks) is built on its first citation only."""
+    verifiers: dict[str, Verifier] = {}
+
+    def cite(article: Article, span: tuple[int, int]) -> Citation:
+        if article.id not in verifiers:
+            chunks = chunk_text(article.id, article.text, max(1, settings.ingest.chunk_tokens))
+            verifiers[article.id] = Verifier(article, chunks)
+        return verifiers[article.id].citation(span)
+
+    return cite
+
+
 def renumber_briefing(b: Briefing) -> Briefing:
     """Citation numbers 1..m in reading order (overview, sections, disagreements)."""
     numbers: dict[tuple[str, int, int], int] = {}
@@ -116,4 +134,4 @@ def renumber_briefing(b: Briefing) -> Briefing:
     return b
 
 
-__all__ = ["renumber_briefing", "resolve_sentences", "unsupported_numbers"]
+__all__ = ["Cite", "article_citer", "renumber_briefing", "resolve_sentences", "unsupported_numbers"]

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-from langchain_core.language_models import BaseChatModel
-
+from agent.brief.call_cache import Call
 from agent.brief.citing import unsupported_numbers
 from agent.errors import NewsAgentError
 from agent.summary.notes import Note, note_messages, resolve_sources
 from agent.summary.schema import array_schema, object_schema, string_schema
+from agent.summary.select import sentence_vectors
 from agent.text.numbers import amount, has_value, parse_amount, values_in
-from agent.types import ArticleSummary, Disagreement, DisagreementClaim, KeyFigure
+from agent.types import Article, Disagreement, DisagreementClaim, KeyFigure
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +31,6 @@ log = logging.getLogger(__name__)
 MEASURE_THRESHOLD = 0.7  # cosine above which two figures' "what" describe the same measure
 WRITE_MAX_TOKENS = 700
 MAX_CONFLICTS = 5
-
-
-def unit_vectors(embedder: Any, texts: list[str]) -> np.ndarray:
-    """``embedder``'s vectors of ``texts``, L2-normalised (so a dot product is the cosine)."""
-    v = np.asarray(embedder.embed(texts), dtype=np.float32)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return np.asarray(v / np.where(norms == 0, 1, norms), dtype=np.float32)
 
 
 def _unit_class(f: KeyFigure) -> str:
@@ -52,16 +44,11 @@ def _unit_class(f: KeyFigure) -> str:
     return "count"
 
 
-def utc_timestamp(d: datetime | None) -> float | None:
+def _utc_timestamp(d: datetime | None) -> float | None:
     """Seconds since the epoch, a naive datetime read as UTC; None stays None."""
     if d is None:
         return None
     return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
-
-
-def _verified_text(s: ArticleSummary) -> str:
-    """What a summary shows of its article verbatim: the quotes its items cite."""
-    return "\n".join(c.quote for c in s.citations())
 
 
 def _states_number(value: str, text: str) -> bool:
@@ -75,69 +62,70 @@ def _states_number(value: str, text: str) -> bool:
     return has_value(have, raw) or has_value(have, scaled)
 
 
+FigureConflict = tuple[KeyFigure, str, KeyFigure, str]
+
+
 def find_conflicts(
-    summaries: Sequence[ArticleSummary],
+    articles: Sequence[Article],
+    figures: Mapping[str, Sequence[KeyFigure]],
     embedder: Any,
     threshold: float = MEASURE_THRESHOLD,
-    *,
-    texts: Mapping[str, str] | None = None,
-) -> list[tuple[KeyFigure, str, KeyFigure, str]]:
-    """Pairs of verified figures from different articles that measure the same thing (similar
-    ``what`` + same kind of unit) but differ by more than 1%: (fig_a, article_a, fig_b, article_b).
+) -> list[FigureConflict]:
+    """Pairs of verified figures (``figures`` by article id) from different ``articles`` that
+    measure the same thing (similar ``what`` + same kind of unit) but differ by more than 1%:
+    (fig_a, article_a, fig_b, article_b).
 
     - Each figure takes part in at most one conflict: candidates are taken greedily, most
       similar first (else "230 homes evacuated" could pair with "82 homes" as well as with 312).
     - Not a conflict when the later-published article itself states the earlier figure's number
       ("raised from the initial 230 to 312"): it revises the figure, it does not contradict it.
-      ``texts`` maps article id → article text for that check; an article missing from it is
-      searched in its summary's verified quotes. Articles without dates are never revisions.
+      Articles without dates are never revisions.
     """
-    figs: list[tuple[KeyFigure, ArticleSummary]] = [
-        (f, s) for s in summaries for f in s.key_figures if not f.flagged and f.citations
+    figs: list[tuple[KeyFigure, Article]] = [
+        (f, a) for a in articles for f in figures.get(a.id, ()) if not f.flagged and f.citations
     ]
-    if len(figs) < 2 or len({s.article_id for _, s in figs}) < 2:
+    if len(figs) < 2 or len({a.id for _, a in figs}) < 2:
         return []
-    texts = texts or {}
-    vecs = unit_vectors(embedder, [f"{f.what} {f.unit}".strip() for f, _ in figs])
+    vecs = sentence_vectors([f"{f.what} {f.unit}".strip() for f, _ in figs], embedder)
     sim = vecs @ vecs.T
     candidates: list[tuple[float, int, int]] = []
     for i in range(len(figs)):
         for j in range(i + 1, len(figs)):
             (fa, sa), (fb, sb) = figs[i], figs[j]
-            if sa.article_id == sb.article_id or sim[i, j] < threshold:
+            if sa.id == sb.id or sim[i, j] < threshold:
                 continue
             if _unit_class(fa) != _unit_class(fb):
                 continue
             va, vb = parse_amount(fa.value), parse_amount(fb.value)
             if va is None or vb is None or abs(va - vb) <= 0.01 * max(abs(va), abs(vb)):
                 continue
-            ta, tb = utc_timestamp(sa.published), utc_timestamp(sb.published)
+            ta, tb = _utc_timestamp(sa.published), _utc_timestamp(sb.published)
             if ta is not None and tb is not None and ta != tb:
                 (early, _), (_, late) = (figs[i], figs[j]) if ta < tb else (figs[j], figs[i])
-                if _states_number(early.value, texts.get(late.article_id) or _verified_text(late)):
+                if _states_number(early.value, late.text):
                     continue  # the later article revises the earlier figure
             candidates.append((float(sim[i, j]), i, j))
     candidates.sort(key=lambda c: -c[0])  # stable: ties keep selection order
     used: set[int] = set()
     said: set[tuple[str, str, float, float]] = set()  # the same two numbers, reported once
-    out: list[tuple[KeyFigure, str, KeyFigure, str]] = []
+    out: list[FigureConflict] = []
     for _, i, j in candidates:
         if i in used or j in used:
             continue
         (fa, sa), (fb, sb) = figs[i], figs[j]
-        key = (sa.article_id, sb.article_id, parse_amount(fa.value) or 0.0, parse_amount(fb.value) or 0.0)
+        key = (sa.id, sb.id, parse_amount(fa.value) or 0.0, parse_amount(fb.value) or 0.0)
         if key in said:
             continue
         used |= {i, j}
         said.add(key)
-        out.append((fa, sa.article_id, fb, sb.article_id))
+        out.append((fa, sa.id, fb, sb.id))
         if len(out) >= MAX_CONFLICTS:
             break
     return out
 
 
 def _figure_note(f: KeyFigure, article_id: str, i: int) -> Note:
-    return Note(f"S{i}", f"{f.what}: {f.value}", f.citations, article_id, "figure")
+    return Note(f"S{i}", f"{f.what}: {f.value}", f.citations, article_id)
 
 
 def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a: str, b: str) -> Disagreement:
@@ -153,9 +141,6 @@ def _plain_disagreement(fa: KeyFigure, fb: KeyFigure, titles: dict[str, str], a:
             ),
         ],
     )
-
-
-FigureConflict = tuple[KeyFigure, str, KeyFigure, str]
 
 
 def figure_pair_notes(conflicts: Sequence[FigureConflict]) -> tuple[list[Note], list[tuple[Note, Note]]]:
@@ -218,17 +203,11 @@ def phrased_disagreement(
 
 
 def write_disagreements(
-    model: BaseChatModel | None,
-    conflicts: Sequence[FigureConflict],
-    titles: dict[str, str],
-    *,
-    call: Callable[[list[Any], dict[str, Any], int | None], dict[str, Any]] | None = None,
+    call: Call, conflicts: Sequence[FigureConflict], titles: dict[str, str]
 ) -> list[Disagreement]:
-    """The model phrases each candidate conflict, citing both sides; a disagreement survives only
-    if its claims cite notes from both articles, else the plain phrasing is used. ``call``
-    replaces ``structured_call(model, ...)`` (a briefing's cached calls)."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
-
+    """The model phrases each candidate conflict through ``call`` (a briefing's cached calls),
+    citing both sides; a disagreement survives only if its claims cite notes from both
+    articles, else the plain phrasing is used."""
     if not conflicts:
         return []
     notes, pairs = figure_pair_notes(conflicts)
@@ -240,12 +219,7 @@ def write_disagreements(
     )
     messages, schema = note_messages(notes, task), disagreements_schema(notes, len(pairs))
     try:
-        if call is not None:
-            raw = call(messages, schema, WRITE_MAX_TOKENS)
-        else:
-            assert model is not None, "write_disagreements needs a model or a call"
-            raw = structured_call(model, messages, schema, max_tokens=WRITE_MAX_TOKENS)
-        items = raw.get("disagreements") or []
+        items = call(messages, schema, WRITE_MAX_TOKENS).get("disagreements") or []
     except NewsAgentError as exc:
         log.warning("could not phrase disagreements with the model (%s); using plain phrasing", exc)
         items = []
@@ -257,4 +231,4 @@ def write_disagreements(
     ]
 
 
-__all__ = ["find_conflicts", "unit_vectors", "utc_timestamp", "write_disagreements"]
+__all__ = ["FigureConflict", "find_conflicts", "write_disagreements"]

@@ -1,16 +1,17 @@
 """``BriefingRequest``: what a briefing is asked for and what it may use, in one value.
 
-Why: ``make_briefing`` and both designs (``briefing_by_storylines``, ``briefing_from_summaries``)
-took the same twelve keywords, copied three times; a keyword added to one had to be added to all.
-``make_briefing`` keeps its keywords (it is what ``Agent.brief`` and the benches call) and hands
-the designs this value. Its ``select`` step is the designs' common first step.
+``make_briefing`` takes these as keywords and hands the briefing this value; its ``select`` step
+is a briefing's first step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from langchain_core.language_models import BaseChatModel
 
 from agent.brief.articles import Progress, select_articles, ticker
 from agent.settings import Settings
@@ -21,13 +22,13 @@ from agent.types import Article
 class BriefingRequest:
     """The articles' window and topic, the parts a briefing reads, and how it reports progress.
 
-    ``model`` is a chat model or a factory of one (built only once articles were found);
+    ``model`` returns the chat model, called only for a reply the cache does not hold;
     ``embedder`` may be None (the store's is used); ``refresh`` redoes cached model replies.
     """
 
     store: Any
     retriever: Any
-    model: Any
+    model: Callable[[], BaseChatModel]
     settings: Settings
     topic: str | None = None
     since: datetime | None = None

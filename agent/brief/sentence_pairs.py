@@ -2,23 +2,21 @@
 name or number in the same place ("… Raymond James Stadium in Tampa, Florida" / "… in
 Glendale, Arizona").
 
-Why a model-free check: the 1.5B missed exactly this RGB counterfactual when asked to find
-conflicting notes, and a check over the summaries' notes only works when the model happened to
-pick both parallel sentences as key points (it did once in two runs). Comparing the storyline's
-article sentences directly does not depend on what the summariser chose.
-
-The test for one pair of sentences (``minimal_pair``) is shared by both callers: the note check
-in ``agent.brief.claims`` and the article-sentence check here (``sentence_pair_conflicts``).
+Why without a model: a small model asked for conflicting claims misses exactly this, and
+comparing the storyline's article sentences directly depends on nothing a model chose.
+``minimal_pair`` tests one pair of sentences; ``sentence_pair_conflicts`` applies it to a
+storyline's articles.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+from agent.brief.citing import Cite
 from agent.text.sentences import sentence_spans
 from agent.text.stopwords import STOPWORDS
 from agent.types import Article, Citation, Disagreement, DisagreementClaim
@@ -32,36 +30,9 @@ _WORD = re.compile(r"[\w$€£%.:'-]+")
 # one wire rewrite, "said on Tuesday" in the next).
 _REPORTING_TIME = frozenset(
     (
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "yesterday",
-        "tonight",
-        "morning",
-        "afternoon",
-        "evening",
-        "night",
-        "am",
-        "pm",
-        "a.m",
-        "p.m",
-        "gmt",
-        "utc",
-        "bst",
-        "cet",
-        "est",
-        "edt",
-        "cst",
-        "cdt",
-        "mst",
-        "mdt",
-        "pst",
-        "pdt",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
+        "tonight", "morning", "afternoon", "evening", "night", "am", "pm", "a.m", "p.m", "gmt", "utc", "bst",
+        "cet", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt",
     )
 )
 
@@ -91,29 +62,8 @@ def _run_text(text: str, spans: Sequence[tuple[int, int]], i: int, j: int) -> st
 
 _MONTH_NAMES = frozenset(
     (
-        "jan",
-        "january",
-        "feb",
-        "february",
-        "mar",
-        "march",
-        "apr",
-        "april",
-        "may",
-        "jun",
-        "june",
-        "jul",
-        "july",
-        "aug",
-        "august",
-        "sep",
-        "sept",
-        "september",
-        "oct",
-        "october",
-        "nov",
-        "november",
-        "dec",
+        "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul",
+        "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec",
         "december",
     )
 )
@@ -159,12 +109,11 @@ def minimal_pair(quote_a: str, quote_b: str) -> PairDiff | None:
     """The difference between two sentences when they are a minimal pair, else None.
 
     A minimal pair: word sequences ≥ 60 % alike that differ in exactly ONE place, a replaced
-    run of ≤ 6 words a side that names something or is a number on both sides. Measured on
-    Reuters weekly series: sentences that differ in two places ("fell 718 mln dlrs to 64.87
-    billion" / "fell 222 mln dlrs to 64.05 billion"; "Marathon … reduced" / "Citgo … raised")
-    are different reports, not one fact told two ways. A change of a lower-case word
-    ("approve" / "adopt") is a paraphrase; a weekday, clock time or "yesterday" alone is when
-    the report was written.
+    run of ≤ 6 words a side that names something or is a number on both sides. Sentences that
+    differ in two places ("fell 718 mln dlrs to 64.87 billion" / "fell 222 mln dlrs to 64.05
+    billion") are different reports, such as a weekly series, not one fact told two ways. A
+    change of a lower-case word ("approve" / "adopt") is a paraphrase; a weekday, clock time or
+    "yesterday" alone is when the report was written.
     """
     sa, sb = _spanned_words(quote_a), _spanned_words(quote_b)
     wa, wb = [w for w, _ in sa], [w for w, _ in sb]
@@ -228,7 +177,7 @@ def _same_day(a: Article, b: Article) -> bool:
 
 def sentence_pair_conflicts(
     articles: Sequence[Article],
-    cite: Callable[[Article, tuple[int, int]], Citation],
+    cite: Cite,
     *,
     limit: int = 3,
 ) -> list[tuple[PairDiff, Citation, Citation]]:

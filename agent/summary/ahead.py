@@ -1,11 +1,10 @@
 """Summarise articles ahead of the user: ``summarize_ahead(articles, model, settings)``.
 
-Why: on the embedded model a summary takes minutes on a busy machine; doing it right after an
-ingest (``agent ingest --summarize``) or on a schedule means a later ``agent summarize`` or a
-summaries-based briefing reads from the cache. Each summary is saved atomically as soon as it is
-done (``agent.summary.cache.save_cached``), so Ctrl-C (KeyboardInterrupt) loses only the article in
-progress: the report says how many were finished, and the next run skips them (cache hits cost
-no model call and load no model).
+Why: a summary takes a model call on the embedded model; doing it right after an ingest
+(``agent ingest --summarize``) or on a schedule means a later ``agent summarize`` reads from the
+cache. Each summary is saved atomically as soon as it is done (``agent.summary.cache.save_cached``),
+so Ctrl-C (KeyboardInterrupt) loses only the article in progress: the report says how many were
+finished, and the next run skips them (cache hits cost no model call and load no model).
 
 ``progress(i, n, eta_seconds)`` is called after each article; the ETA is the mean time of the
 summaries actually computed so far times the articles left (cache hits excluded), None until one
@@ -47,19 +46,20 @@ class AheadReport:
 
 def summarize_ahead(
     articles: Sequence[Article],
-    model: Any,
+    model: Callable[[], BaseChatModel],
     settings: Settings,
     *,
     progress: AheadProgress | None = None,
     embedder: Any = None,
 ) -> AheadReport:
-    """Summarise every article not yet cached; one failure is reported and the rest go on."""
-    from agent.models.structured import model_name_of  # lazy: agent.models costs ~1 s
+    """Summarise every article not yet cached (``model`` is called only then); one failure is
+    reported and the rest go on."""
+    from agent.models.structured import model_name_of  # lazy: agent.models is slow to import
 
     report = AheadReport(total=len(articles))
     started = time.perf_counter()
     spent: list[float] = []
-    label = model_name_of(model if isinstance(model, BaseChatModel) else None, settings)
+    label = model_name_of(None, settings)
     for i, article in enumerate(articles, start=1):
         try:
             hit = cache_path(article, label, settings).is_file()

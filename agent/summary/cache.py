@@ -1,8 +1,8 @@
 """Summaries cached on disk per (content hash, model, prompt versions).
 
-Why: a summary costs minutes on the embedded model; a briefing over already-summarised articles
-never re-runs them, and ``summarize_ahead`` fills this cache. Keyed by content, so an edited
-article (or a changed prompt file) is redone; writes are atomic, so a reader never sees half a file.
+Why: a summary costs a model call; a summary asked for again is read back without loading the
+model, and ``summarize_ahead`` fills this cache. Keyed by content, so an edited article (or a
+changed prompt file) is redone; writes are atomic, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -15,22 +15,22 @@ from pathlib import Path
 from agent.prompting import load_prompt
 from agent.settings import Settings, SummarySettings
 from agent.summary.fulltext import COVERAGE_PROMPT_NAME, PROMPT_NAME
-from agent.summary.notes import MERGE_PROMPT_NAME
+from agent.summary.notes import NOTES_PROMPT_NAME
+from agent.summary.sentence_summary import PROMPT_NAME as KEY_PROMPT_NAME
 from agent.text.hashing import sha256_hex
 from agent.types import Article, ArticleSummary
 
 log = logging.getLogger(__name__)
 
 
-KEY_PROMPT_NAME = "summarize_sentences"  # the common path: key sentences cited by id
+#: The stored ``ArticleSummary``'s shape: part of the key, so a file of another shape is never read.
+FORMAT = 2
 
 
-def prompt_version(method: str = "key_sentences") -> str:
+def prompt_version() -> str:
     """What a summary records as its prompt: every file it may use (key sentences, then map,
-    merge, coverage for the full-text path), so either path's summaries are cached apart."""
-    names: tuple[str, ...] = (PROMPT_NAME, MERGE_PROMPT_NAME, COVERAGE_PROMPT_NAME)
-    if method == "key_sentences":
-        names = (KEY_PROMPT_NAME, *names)
+    merge and coverage for text summarised in full), so a changed prompt file is a new key."""
+    names = (KEY_PROMPT_NAME, PROMPT_NAME, NOTES_PROMPT_NAME, COVERAGE_PROMPT_NAME)
     return "+".join(load_prompt(n).id for n in names)
 
 
@@ -41,17 +41,16 @@ def article_hash(article: Article) -> str:
     return sha256_hex(blob)
 
 
-def cache_path(
-    article: Article, model_label: str, settings: Settings, method: str = "key_sentences"
-) -> Path:
-    """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>.json``; hashed when
-    the name would be unreasonably long. Keyed by content, so an edited article is redone."""
+def cache_path(article: Article, model_label: str, settings: Settings) -> Path:
+    """``<cache_dir>/summaries/<content hash>-<model label>-<prompt version>-f<FORMAT>.json``;
+    hashed when the name would be unreasonably long. Keyed by content, so an edited article is
+    redone."""
     label = re.sub(r"[^A-Za-z0-9._@+-]+", "_", model_label).strip("_") or "model"
-    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version(method))
+    version = re.sub(r"[^A-Za-z0-9._@+-]+", "_", prompt_version())
     budget = settings.summary.key_sentence_budget
-    if method == "key_sentences" and budget != SummarySettings.model_fields["key_sentence_budget"].default:
+    if budget != SummarySettings.model_fields["key_sentence_budget"].default:
         version += f"+ks{budget}"  # another budget shows other sentences: not the same summary
-    name = f"{article_hash(article)}-{label}-{version}"
+    name = f"{article_hash(article)}-{label}-{version}-f{FORMAT}"
     if len(name) > 150:
         name = sha256_hex(name)
     return Path(settings.cache_dir) / "summaries" / f"{name}.json"

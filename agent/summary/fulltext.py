@@ -1,7 +1,6 @@
-"""The full-text summary method: the whole article in the prompt, evidence copied as quotes.
+"""Summaries over the full text, for text the segmenter cannot split into key sentences that
+fit one call: the whole article in the prompt, evidence copied as quotes (``full_text_items``).
 
-Used for text the segmenter cannot split into key sentences that fit one call, and as
-``method="full_text"`` (the earlier design, kept for comparison in bench/bench_summaries.py).
 Long articles (more tokens than the model's context leaves room for) are summarised in parts
 split at chunk/paragraph boundaries (map, ``split_parts``), each part's quotes verified against
 the FULL article; the parts' verified key points are then merged by a second call that can only
@@ -29,6 +28,7 @@ from agent.summary.schema import (
     cited_schema,
     object_schema,
     string_schema,
+    summary_schema,
 )
 from agent.summary.verify import Items, Verifier, clip_headline, one_line, verify_items
 from agent.text.fence import attribute, neutralise
@@ -41,7 +41,20 @@ PROMPT_NAME = "summarize"
 COVERAGE_PROMPT_NAME = "key_points"
 COVERAGE_PARTS = 3  # a one-call summary must have a key point from each third of the article
 COVERAGE_MIN_TOKENS = 60  # a "third" shorter than this (a sign-off, a caption) needs no point
-SUMMARY_MAX_TOKENS = 1100  # room for the JSON answer (a full summary is ~500-900 tokens)
+SUMMARY_MAX_TOKENS = 1100  # room for the JSON answer of a summary over the full text
+
+
+MIN_OUTPUT_TOKENS = 400
+#: The most a summary reply may use: copied evidence makes long replies, and a reply cut off
+#: mid-JSON is no summary at all.
+SUMMARY_OUTPUT_CEILING = 2400
+
+
+def output_tokens(settings: Settings, prompt_tokens: int) -> int:
+    """All the context the prompt leaves (its tiktoken count padded 20 % for the model's own
+    tokenizer), up to ``SUMMARY_OUTPUT_CEILING``: a reply cut off is a failed summary."""
+    room = settings.models.n_ctx - int(prompt_tokens * 1.2) - 64
+    return max(MIN_OUTPUT_TOKENS, min(SUMMARY_OUTPUT_CEILING, room))
 
 
 def summary_messages(article: Article, text: str, part: tuple[int, int] | None = None) -> list[BaseMessage]:
@@ -114,10 +127,8 @@ def merge_parts(
 ) -> tuple[Items, int]:
     """Reduce: a call that can cite only the parts' verified key points (by id) writes the
     headline, summary and 3-7 key points; entities, figures, dates and quotes are unions.
-    Returns the merged items and how many merged points were dropped (no valid id).
-
-    ~60 lines: one call, then the unions of the parts' lists, each a few lines."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+    Returns the merged items and how many merged points were dropped (no valid id)."""
+    from agent.models.structured import structured_call  # lazy: agent.models is slow to import
 
     notes: list[Note] = []
     for i, p in enumerate(parts):
@@ -189,11 +200,10 @@ def thirds(chunks: Sequence[Chunk], parts: int = COVERAGE_PARTS) -> list[tuple[i
 
 
 def coverage_gaps(chunks: Sequence[Chunk], key_points: Sequence[KeyPoint]) -> list[tuple[int, int]]:
-    """Spans of the article (thirds) that no key point cites.
+    """Spans of the article (thirds) that no key point cites; short spans are ignored.
 
-    Why: measured on the seed article, the 1.5B model drew every key point from the opening
-    paragraphs and missed the nuclear cooperation in the middle. A key point per third is a
-    cheap, checkable proxy for "covering the whole article"; short spans are ignored.
+    Why: a small model draws its key points from the opening paragraphs. A key point per third
+    is a cheap, checkable proxy for "covering the whole article".
     """
     total = sum(c.tokens or count_tokens(c.text) for c in chunks)
     if len(chunks) < COVERAGE_PARTS or total < COVERAGE_PARTS * COVERAGE_MIN_TOKENS:
@@ -236,7 +246,7 @@ def fill_coverage_gaps(
 ) -> list[KeyPoint]:
     """Add one verified key point for each third of the article the summary left out (a short
     extra model call per gap, over that third only), then trim back to ``MAX_KEY_POINTS``."""
-    from agent.models.structured import structured_call  # lazy: agent.models costs ~1 s
+    from agent.models.structured import structured_call  # lazy: agent.models is slow to import
 
     gaps = coverage_gaps(chunks, key_points)
     if not gaps:
@@ -259,11 +269,43 @@ def fill_coverage_gaps(
     return trim_to_max(points, thirds(chunks))
 
 
+def full_text_items(
+    article: Article, chat: BaseChatModel, settings: Settings, verifier: Verifier, chunks: list[Chunk]
+) -> tuple[Items, int, int]:
+    """The whole text in one call (a coverage call per third no point cites), or map-reduce
+    over parts when it does not fit; the items, the extra items dropped by the merge, and the
+    number of parts."""
+    from agent.models.capabilities import supports_grammar  # lazy: agent.models is slow to import
+    from agent.models.structured import structured_call
+
+    budget = text_budget(settings)
+    spans = [(0, len(article.text))] if count_tokens(article.text) <= budget else split_parts(chunks, budget)
+    parts: list[Items] = []
+    for i, (start, end) in enumerate(spans, start=1):
+        part = (i, len(spans)) if len(spans) > 1 else None
+        messages = summary_messages(article, article.text[start:end], part)
+        prompt_tokens = sum(count_tokens(str(m.content)) for m in messages)
+        # A grammar (the local model's) can hold figure values to the ones written in the
+        # article; elsewhere (servers, fakes) the list is left out and verification decides.
+        candidates = figure_candidates(defang(article.text[start:end])) if supports_grammar(chat) else []
+        schema = summary_schema(2, 5, candidates) if part else summary_schema(figures=candidates)
+        raw = structured_call(chat, messages, schema, max_tokens=output_tokens(settings, prompt_tokens))
+        parts.append(verify_items(raw, verifier))  # verified against the FULL article text
+    if len(parts) == 1:
+        items = parts[0]
+        items.key_points = fill_coverage_gaps(items.key_points, chunks, verifier, chat)
+        return items, 0, 1
+    items, extra_dropped = merge_parts(parts, article, chat, settings)
+    return items, extra_dropped, len(parts)
+
+
 __all__ = [
     "coverage_gaps",
     "coverage_messages",
     "fill_coverage_gaps",
+    "full_text_items",
     "merge_parts",
+    "output_tokens",
     "prompt_overhead_tokens",
     "split_parts",
     "summary_messages",

@@ -1,15 +1,15 @@
 """Notes: verified items a second model call may cite by id only (``S1``, ``S2`` ...).
 
-Why: a call that merges the parts of a long article, or writes a briefing from summaries, must
-not be able to cite anything unverified. It sees numbered notes (already-verified key points and
-figures with their quotes), its schema makes ``sources`` an enum of exactly those ids, and
-``resolve_sources`` turns the ids back into the notes' citations. ``fit_notes`` keeps every
-article (or part) represented within the ``brief`` prompt's budget.
+Why: a call that merges the parts of a long article, or phrases a briefing's figure conflicts,
+must not be able to cite anything unverified. It sees numbered notes (already-verified key
+points and figures with their quotes), its schema makes ``sources`` an enum of exactly those ids,
+and ``resolve_sources`` turns the ids back into the notes' citations. ``fit_notes`` keeps every
+part represented within the ``brief`` prompt's budget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +17,11 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
 from agent.settings import Settings
-from agent.summary.schema import MAX_KEY_POINTS
 from agent.text.fence import attribute, neutralise
 from agent.tokens import count_tokens
-from agent.types import ArticleSummary, Citation
+from agent.types import Citation
 
-MERGE_PROMPT_NAME = "brief"
+NOTES_PROMPT_NAME = "brief"  # numbered notes and a task: a long article's merge, a briefing's figures
 
 
 @dataclass
@@ -33,7 +32,6 @@ class Note:
     text: str
     citations: list[Citation]
     article_id: str
-    kind: str = "point"  # point | figure
     group: str = ""  # what fit_notes balances over (default: the article)
 
 
@@ -72,12 +70,12 @@ def fit_notes(notes: Sequence[Note], budget: int) -> list[Note]:
 
 def notes_budget(settings: Settings, answer_tokens: int) -> int:
     """Tokens of notes one ``brief``-prompt call can take besides its task and answer."""
-    room = settings.models.n_ctx - count_tokens(load_prompt(MERGE_PROMPT_NAME).system) - 250 - answer_tokens
+    room = settings.models.n_ctx - count_tokens(load_prompt(NOTES_PROMPT_NAME).system) - 250 - answer_tokens
     return max(150, int(room * 0.85))
 
 
 def note_messages(notes: Sequence[Note], task: str) -> list[BaseMessage]:
-    prompt = load_prompt(MERGE_PROMPT_NAME)
+    prompt = load_prompt(NOTES_PROMPT_NAME)
     user = prompt.user.format(notes=format_notes(notes), task=task)
     return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
 
@@ -98,26 +96,6 @@ def resolve_sources(raw_sources: Any, notes_by_id: dict[str, Note]) -> list[Cita
     return out
 
 
-def summary_notes(
-    summaries: Iterable[ArticleSummary], *, points: int = MAX_KEY_POINTS, figures: bool = True, start: int = 1
-) -> list[Note]:
-    """Numbered notes from summaries: their key points and unflagged figures (never flagged ones)."""
-    notes: list[Note] = []
-    i = start
-    for s in summaries:
-        for kp in s.key_points[:points]:
-            notes.append(Note(f"S{i}", kp.text, kp.citations, s.article_id))
-            i += 1
-        if figures:
-            for f in s.key_figures:
-                if f.flagged or not f.citations:
-                    continue
-                unit = f" ({f.unit})" if f.unit else ""
-                notes.append(Note(f"S{i}", f"{f.what}: {f.value}{unit}", f.citations, s.article_id, "figure"))
-                i += 1
-    return notes
-
-
 __all__ = [
     "Note",
     "fit_notes",
@@ -125,5 +103,4 @@ __all__ = [
     "note_messages",
     "notes_budget",
     "resolve_sources",
-    "summary_notes",
 ]

@@ -15,13 +15,12 @@ from typing import Any
 HEADLINE_WORDS = 15
 MAX_KEY_POINTS = 7
 MIN_KEY_POINTS = 3
-MAX_FIGURES = 8
 
 
 def string_schema(hint: str | None = None) -> dict[str, Any]:
     """A string field. No ``maxLength``: llama.cpp expands it into N nested optional grammar
-    rules, which made constrained sampling crawl (minutes for one summary); length is asked for
-    in the prompt and ``description`` and enforced afterwards where it matters (headline)."""
+    rules, which makes constrained sampling crawl; length is asked for in the prompt and
+    ``description`` and enforced afterwards where it matters (headline)."""
     s: dict[str, Any] = {"type": "string"}
     if hint:
         s["description"] = hint
@@ -53,10 +52,8 @@ def summary_schema(
     max_points: int = MAX_KEY_POINTS,
     figures: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The JSON schema the model fills. Field order = generation order (headline first);
-    list and string bounds keep a small model from rambling past its token budget.
-
-    """
+    """The JSON a summary over the full text fills. Field order = generation order (headline
+    first); list and string bounds keep a small model from rambling past its token budget."""
     evidence = string_schema("a short quote copied exactly from the article")
     points = {
         "key_points": array_schema(
@@ -77,14 +74,14 @@ def summary_schema(
                         # with candidates, a figure's value can only be one written in the article
                         "value": {"type": "string", "enum": list(figures)} if figures else string_schema(),
                         # evidence before "what": the model copies the sentence, then says what
-                        # the number measures in it (measured: the other order mislabelled figures)
+                        # the number measures in it (the other order mislabels figures)
                         "evidence": evidence,
                         "unit": string_schema(),
                         "what": string_schema(),
                     }
                 ),
                 0,
-                MAX_FIGURES,
+                8,
             ),
             "dates_events": array_schema(
                 object_schema({"date": string_schema(), "event": string_schema(), "evidence": evidence}), 0, 4

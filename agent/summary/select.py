@@ -1,12 +1,10 @@
 """Key sentences of one article, chosen without the model: ``key_sentences(text, ...)``.
 
-Why: prompt evaluation is where a summary's time goes on the embedded model (~80 tokens/s for
-the 1.5B on 2 cores), and most of an article is detail a summary leaves out. Choosing a dozen
-sentences first means the model reads a few hundred tokens instead of the whole article, and
-one call covers a long article (no map-reduce passes in the common case).
+Why: prompt evaluation is where a summary's time goes on the embedded model, and most of an
+article is detail a summary leaves out. Choosing a dozen sentences first means the model reads
+a few hundred tokens instead of the whole article, and one call covers a long article.
 
-How a sentence is scored (all model-free, measured on FRANK CNN/DM by ``bench/bench_select.py``,
-see docs/benchmarks.md):
+How a sentence is scored (all model-free; ``bench/bench_select.py`` compares the methods):
 
 - **position**: news puts the most important facts first (the lead), so earlier sentences weigh
   more, with a slow decay so the middle of an article still counts;
@@ -20,13 +18,12 @@ see docs/benchmarks.md):
 
 Every sentence that states a distinct figure (money, a percentage, "1.5 million") is kept while
 the budget allows, in place of the lowest-ranked figure-free picks: a summary's key figures are
-checked against their quotes, and the lead-heavy ranking used to drop a figure stated in the
-middle ("$9.7 billion" in the seed article), so the model never saw it.
+read from the shown sentences, and a lead-heavy ranking drops a figure stated in the middle.
 
 Every third of the article gets at least one sentence when it is long enough to matter, so a
-summary can cover the whole article (the model used to draw every key point from the opening
-paragraphs). Sentences come back in article order with their exact spans
-(``agent.text.sentences``), so a citation of a selected sentence is verbatim by construction.
+summary can cover the whole article, not only its opening paragraphs. Sentences come back in
+article order with their exact spans (``agent.text.sentences``), so a citation of a selected
+sentence is verbatim by construction.
 """
 
 from __future__ import annotations
@@ -46,8 +43,6 @@ from agent.tokens import count_tokens
 
 Method = Literal["lead", "centrality", "mmr"]
 
-#: Tokens of selected sentences one summary shows the model (measured: see docs/benchmarks.md).
-DEFAULT_BUDGET = 420
 DEFAULT_MAX_SENTENCES = 14
 MMR_LAMBDA = 0.7  # weight of relevance against redundancy
 W_POSITION, W_CENTRALITY, W_INFO = 0.45, 0.4, 0.15
@@ -56,55 +51,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _NUMBER = re.compile(r"\d")
 _STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "by",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "they",
-        "his",
-        "her",
-        "their",
-        "we",
-        "you",
-        "i",
-        "not",
-        "no",
-        "said",
-        "says",
-        "will",
-        "would",
-        "could",
-    ]
+    (
+        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
+        "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its", "this", "that", "these",
+        "those", "he", "she", "they", "his", "her", "their", "we", "you", "i", "not", "no", "said", "says",
+        "will", "would", "could",
+    )
 )
 
 
@@ -181,7 +133,7 @@ def key_sentences(
     *,
     embedder: Any = None,
     method: Method = "mmr",
-    budget_tokens: int = DEFAULT_BUDGET,
+    budget_tokens: int,
     max_sentences: int = DEFAULT_MAX_SENTENCES,
     cover_thirds: bool = True,
     keep_figures: bool = True,
@@ -194,14 +146,10 @@ def key_sentences(
     ``budget_tokens`` tokens (a first sentence is always kept, however long).
 
     ``method``: ``lead`` (the first sentences), ``centrality`` (most central first, no
-    redundancy removal) or ``mmr`` (position + centrality + information, redundancy removed —
-    the default, chosen on FRANK). ``sentences``/``vectors`` may be passed in when the caller
-    already has them (the bench, briefings that embed once). ``in_article_order=False``
-    returns them best first (how a briefing shares one budget across articles).
-
-    ~60 lines: rank, pick greedily within the budget, then the two repairs (thirds, figures),
-    all over the same index lists (``usable``, ``order``, ``cost``); split, each part would
-    take and return most of them.
+    redundancy removal) or ``mmr`` (position + centrality + information, redundancy removed:
+    the default). ``sentences``/``vectors`` may be passed in when the caller already has them.
+    ``in_article_order=False`` returns them best first (how a briefing shares one budget across
+    articles).
     """
     sents = [s for s in (sentences if sentences is not None else segment(text))]
     texts = [" ".join(text[s.start : s.end].split()) for s in sents]

@@ -1,8 +1,7 @@
 """One-call summaries over an article's key sentences, cited by sentence id.
 
-Why: a summary used to show the model the whole article and have it copy a 5-20 word quote for
-every item. Prompt evaluation and the copied quotes were most of a summary's time (median 94 s
-on the 1.5B), and a re-worded quote failed verification. Now:
+Why: reading the whole article and copying a quote for every item is where a summary's time
+goes, and a re-worded quote fails verification. So:
 
 - the model reads only the article's key sentences (``agent.summary.select``), numbered ``[1]``..``[m]``;
 - every item cites sentence ids — an ``enum`` of exactly the ids shown (grammar-constrained on
@@ -13,9 +12,9 @@ on the 1.5B), and a re-worded quote failed verification. Now:
   number none of its sentences states is re-cited the same way or dropped;
 - a direct quote is the quoted words of its cited sentence (found, not copied by the model).
 
-``summarize_article`` (agent/summary/summarize.py) uses this path whenever the key sentences fit one
-call, which is every article whose sentences the segmenter can split; map-reduce over the full
-text remains for the rest (a text with no sentence boundaries).
+``summarize_article`` (agent/summary/summarize.py) takes this path whenever the key sentences
+fit one call, which is every article whose sentences the segmenter can split; the rest (a text
+with no sentence boundaries) is summarised over its full text (``agent.summary.fulltext``).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.prompting import load_prompt
-from agent.summary.schema import HEADLINE_WORDS, array_schema, object_schema, string_schema
+from agent.summary.schema import HEADLINE_WORDS, MIN_KEY_POINTS, array_schema, object_schema, string_schema
 from agent.summary.verify import Items, Verifier, clip_headline, figure_check, one_line, verified_names
 from agent.text.fence import attribute, neutralise
 from agent.text.mentions import date_mentions, quoted_span, speaker_of, words_around
@@ -38,8 +37,8 @@ from agent.untrusted import defang, defang_sentence, tainted_spans
 
 PROMPT_NAME = "summarize_sentences"
 MAX_POINTS = 4
-#: Names per list: the 1.5B pads every list to its limit ("Veep" as a place), and names were a
-#: quarter of a reply's tokens; two per list cut ~8 % of the reply (docs/benchmarks.md, session 11).
+#: Names per list: a small model pads every list to its limit ("Veep" as a place), and every
+#: name is reply tokens.
 MAX_NAMES = 2
 MAX_FIGURES = 6
 MAX_DATES = 3
@@ -113,23 +112,18 @@ def messages(article: Article, shown: Shown) -> list[BaseMessage]:
     return [SystemMessage(content=prompt.system), HumanMessage(content=user)]
 
 
-def schema(
-    shown: Shown, figures: Sequence[str] = (), *, enum_values: bool = True, min_points: int = 3
-) -> dict[str, Any]:
+def schema(shown: Shown) -> dict[str, Any]:
     """The JSON the model fills: a headline, 3-4 cited summary sentences ("points") and names.
     Every citation is an ``enum`` of the shown ids.
 
-    Why so little: on 2 cores the 1.5B writes ~13 tokens a second, and the earlier reply (a
-    summary paragraph *and* key points, figures with what they measure, dates with events) was
-    500-870 tokens, 40-80 s. The summary paragraph is now the points themselves — each sentence
-    cited and number-checked — and figures and dates are read from the sentences without the
-    model (``figures_of``, ``dates_of``, ``quotes_of``). ``figures`` and ``enum_values`` are accepted for the
-    callers of the earlier schema and unused."""
-    del figures, enum_values
+    Why so little: every token the model writes costs time on a small local model. The summary
+    paragraph is the points themselves, each cited and number-checked, and figures, dates and
+    quotes are read from the sentences without the model (``figures_of``, ``dates_of``,
+    ``quotes_of``)."""
     ids = shown.ids
     sid = {"type": "integer", "enum": ids}
     sources = {"type": "array", "items": sid, "minItems": 1, "maxItems": MAX_SOURCES}
-    lo = max(1, min(min_points, len(ids)))
+    lo = max(1, min(MIN_KEY_POINTS, len(ids)))
     point = object_schema({"text": string_schema(), "sources": sources})
     return object_schema(
         {
@@ -221,17 +215,14 @@ def quotes_of(shown: Shown, v: Verifier) -> list[SummaryQuote]:
 def fill_gaps(
     key_points: list[KeyPoint], shown: Shown, gaps: Sequence[tuple[int, int]], v: Verifier, headline: str = ""
 ) -> None:
-    """For each third of the article no point cites (``gaps``, from ``agent.summary.fulltext.coverage_gaps``),
-    one shown sentence of that third as a key point, verbatim and cited to itself: the one
-    that says most of what the headline claims and the points do not, then the one that says
-    most the points do not (else the first). The second rule is measured: on an AVX-512 host the
-    1.5B headlined the seed article "growing cooperation", and "the first" of the middle third
-    was a trade figure while the third is about the nuclear cooperation.
+    """For each third of the article no point cites (``gaps``, from
+    ``agent.summary.fulltext.coverage_gaps``), one shown sentence of that third as a key point,
+    verbatim and cited to itself: the one that says most of what the headline claims and the
+    points do not, then the one that says most the points do not (else the first).
 
-    Why: the 1.5B writes its 3-4 points from the opening sentences (on the seed article it
-    headlined the nuclear cooperation, in the middle, and left it out of every point). The
-    full-text path spent a model call per uncovered third; a key sentence of that third is
-    already chosen, so this costs nothing, and it backs the headline with a citation."""
+    Why: a small model writes its points from the opening sentences, and may headline what none
+    of them says. A key sentence of each third is already chosen, so filling the gap with it
+    costs no model call, and it backs the headline with a citation."""
     said = set().union(*(_words(k.text) for k in key_points)) if key_points else set()
     claim = _words(headline) - said
     cited = {(c.start, c.end) for kp in key_points for c in kp.citations}
@@ -246,8 +237,7 @@ def fill_gaps(
             _add(key_points, shown, v, k)
             cited.add(shown.span(k))
     # The headline is the one claim without a citation: when it says what no point says, the
-    # shown sentence that says most of it is added too (the 1.5B's points covered the summit's
-    # middle third with trade and left its headlined nuclear cooperation out).
+    # shown sentence that says most of it is added too.
     claim = _words(headline) - set().union(*(_words(k.text) for k in key_points)) if key_points else set()
     backing = [
         j
@@ -293,13 +283,13 @@ MAX_POINT_WORDS = 40  # the prompt asks for at most 16; a point this long has ru
 
 
 def _runs_on(text: str) -> bool:
-    """A point that is not one short sentence: the 1.5B sometimes keeps writing inside the string,
+    """A point that is not one short sentence: a small model may keep writing inside the string,
     several sentences and even the JSON that should follow (``'sources':[3,4] ,``)."""
     return len(text.split()) > MAX_POINT_WORDS or re.search(r"""["']sources["']\s*:""", text) is not None
 
 
 def _sentence(text: str) -> str:
-    """A point as a sentence of the summary paragraph: the 1.5B often leaves off the full stop."""
+    """A point as a sentence of the summary paragraph: a small model often leaves off the full stop."""
     return text + "." if text and not text.endswith((".", "!", "?", '"', "\u201d", "'", "\u2019")) else text
 
 
@@ -337,6 +327,7 @@ def verify(raw: dict[str, Any], shown: Shown, v: Verifier, figures: Sequence[str
         key_figures=figures_of(shown, figures, v),
         dates_events=dates_of(shown, v),
         quotes=quotes_of(shown, v),
+        summary_points=len(key_points),
     )
 
 

@@ -122,7 +122,8 @@ class Verifier:
 
 @dataclass
 class Items:
-    """Verified items of one model reply (one part of an article, or all of it)."""
+    """Verified items of one model reply (one part of an article, or all of it);
+    ``summary_points``: how many of the first key points ``summary`` is made of (0: its own text)."""
 
     headline: str
     summary: str
@@ -133,6 +134,7 @@ class Items:
     key_figures: list[KeyFigure]
     dates_events: list[DateEvent]
     quotes: list[SummaryQuote]
+    summary_points: int = 0
 
 
 def one_line(x: Any) -> str:
@@ -276,9 +278,8 @@ def verified_quotes(raw: Any, v: Verifier) -> list[SummaryQuote]:
 
 
 def verify_items(raw: dict[str, Any], v: Verifier) -> Items:
-    """Keep what verifies: items whose evidence is in the article; flag unsupported figures.
-    Checked in the order they always were (points, figures, dates, quotes, then names), so what
-    the verifier records (its dropped count) comes in the same sequence."""
+    """Keep what verifies: items whose evidence is in the article (points, figures, dates,
+    quotes, then names); flag unsupported figures."""
     key_points = verified_points(raw.get("key_points"), v)
     figures = verified_figures(raw.get("key_figures"), v)
     dates = verified_dates(raw.get("dates_events"), v)

@@ -54,16 +54,15 @@ class BriefingArticle(BaseModel):
     headline: str = ""
 
     @classmethod
-    def of(cls, article: Article, headline: str | None = None) -> BriefingArticle:
-        """The entry for ``article`` (both briefing designs list their articles this way);
-        ``headline`` is its summary's headline; without a summary, its title."""
+    def of(cls, article: Article) -> BriefingArticle:
+        """The entry for ``article``; its headline is its title."""
         return cls(
             article_id=article.id,
             title=article.title,
             source=article.source,
             url=article.url,
             published=article.published,
-            headline=article.title if headline is None else headline,
+            headline=article.title,
         )
 
 
@@ -83,7 +82,7 @@ class Briefing(BaseModel):
     articles: list[BriefingArticle] = Field(default_factory=list)
     dropped: int = Field(0, description="Sentences dropped because they cited no valid source.")
     usage: Usage | None = Field(
-        None, description="Tokens (and cost) of all model calls, the summaries' included."
+        None, description="Tokens (and cost) of the model calls made (none when every reply was cached)."
     )
 
     def citations(self) -> list[Citation]:

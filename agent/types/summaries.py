@@ -74,6 +74,12 @@ class ArticleSummary(BaseModel):
     content_hash: str = ""
     headline: str
     summary: str
+    summary_points: int = Field(
+        0,
+        description="How many of the first key points the summary paragraph is (each cited there); "
+        "the points after them are key sentences of parts of the article it left out. "
+        "0: the paragraph is written on its own, and every key point is listed.",
+    )
     key_points: list[KeyPoint] = Field(default_factory=list)
     people: list[str] = Field(default_factory=list)
     organisations: list[str] = Field(default_factory=list)
@@ -109,10 +115,7 @@ class ArticleSummary(BaseModel):
         date = f" · {self.published.date().isoformat()}" if self.published else ""
         src = f" · {md_inline(self.source)}" if self.source else ""
         lines = [f"# {md_text(self.headline)}", "", f"*{md_inline(self.title)}*{src}{date}", ""]
-        # A key-sentence summary's paragraph is its first key points: shown once, each cited;
-        # the points after them are key sentences from parts of the article it left out.
-        n = next((i for i in range(len(self.key_points), 0, -1)
-                  if self.summary == " ".join(k.text for k in self.key_points[:i])), 0)
+        n = self.summary_points
         if n:
             cited = [f"{md_text(k.text)} {cite_marks(k.citations)}" for k in self.key_points[:n]]
             lines += [" ".join(cited), ""]

@@ -1,17 +1,14 @@
 """Storylines of a briefing, found without the model: group articles, pick their key sentences.
 
-Why: a briefing used to summarise every article (one long model call each) and then write from
-those summaries — 18.7 minutes for 10 articles on the 1.5B. What a briefing needs from an
-article is a handful of its key sentences, and which articles belong together. Both are found
-here model-free, so the briefing makes one model call per storyline over its key sentences:
+A briefing needs a handful of each article's key sentences and which articles belong together,
+so that it makes one model call per storyline:
 
-- each article's key sentences come from ``agent.summary.select.key_sentences`` (position, centrality,
-  numbers and names, MMR), best first;
+- each article's key sentences come from ``agent.summary.select.key_sentences``, best first;
 - an article is represented by the embedding of its title and its best key sentences, and
   articles are grouped by average-link agglomerative clustering on cosine similarity
-  (``STORY_THRESHOLD``, measured on RGB by ``bench/bench_storylines.py``, see docs/benchmarks.md);
+  (``STORY_THRESHOLD``; ``bench/bench_storylines.py`` chooses it);
 - a storyline's sentences are taken round-robin from its articles, best first, within one token
-  budget, so every article has a say and the prompt stays a few hundred tokens.
+  budget, so every article has a say and the prompt stays short.
 """
 
 from __future__ import annotations
@@ -27,9 +24,7 @@ from agent.text.sentences import Sentence, segment
 from agent.tokens import count_tokens
 from agent.types import Article
 
-#: Cosine (MiniLM, title + 3 key sentences) above which two articles are one storyline. Measured
-#: on RGB (bench/bench_storylines.py): pairwise F1 0.82 at 0.65 (P 0.71, R 0.97), 0.84 at 0.70
-#: (R 0.93); RGB's same-story pairs are near-duplicates, so the lower end of the plateau is used.
+#: Cosine (MiniLM, title + 3 key sentences) above which two articles are one storyline.
 STORY_THRESHOLD = 0.65
 KEYS_PER_ARTICLE_BUDGET = 260  # tokens of key sentences kept per article
 STORY_BUDGET = 620  # tokens of sentences one storyline call shows
