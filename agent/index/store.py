@@ -26,6 +26,9 @@ the committed one.
 
 Collections are always opened with ``embedding_function=None``: we pass every vector
 ourselves, and Chroma's default embedding function would try to download a model.
+
+Every Chroma call goes through a guarded client (``chroma_errors``): a full disk or a lost
+Chroma server is an ``IndexUnavailableError`` naming the index, never a library traceback.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from agent.errors import ArticleNotFoundError, EmbedderMismatchError, IndexError_, IndexNotFoundError
+from agent.index.chroma_errors import guarded
 from agent.index.client import index_exists, is_writable, missing_index_error, open_client, read_only_error
 from agent.index.embed import Embedder, l2_normalise
 from agent.index.filters import SearchFilters
@@ -82,7 +86,7 @@ class Store:
         self.read_only = not settings.index.chroma_url and bool(index_exists(settings)) and (
             not is_writable(settings.index.index_path)
         )
-        self._client = open_client(settings, create=create)
+        self._client = guarded(open_client(settings, create=create), self.location)
         try:
             self._max_batch = max(1, int(self._client.get_max_batch_size()))
         except Exception:
