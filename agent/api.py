@@ -26,7 +26,6 @@ from agent.chat import ChatSession
 from agent.errors import (
     ConfigError,
     EmptyIndexError,
-    InvalidArgumentError,
 )
 from agent.lazy import lazy_part
 from agent.library import ArticleIndex
@@ -233,12 +232,10 @@ class Agent(ArticleIndex):
         model is not called and ``status`` is ``not_in_sources``.
         """
         from agent.answer.ask import answer_question, not_in_sources
+        from agent.answer.question import check_question
         from agent.retrieve.as_of import label_answer, nothing_in_window_text, window_label
 
-        if not question.strip():
-            raise InvalidArgumentError(
-                "the question is empty: ask something, e.g. agent.ask('What did the council approve?')"
-            )
+        question = check_question(question)  # before any embedding or model call
         if self._reading().count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"

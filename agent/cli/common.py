@@ -18,9 +18,10 @@ from rich.console import Console
 # ``api.Agent`` is looked up when an Agent is made (not bound at import), so a test can put a
 # stub in ``agent.api.Agent``. agent.api itself is light: its heavy libraries load lazily.
 from agent import api
-from agent.errors import NewsAgentError
+from agent.cli import failures
+from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.safetext import term
-from agent.text.dates import parse_user_date
+from agent.text.dates import check_in_range, parse_user_date
 
 console = Console()
 err_console = Console(stderr=True)
@@ -33,7 +34,7 @@ def make_agent(ctx: typer.Context, **more: Any) -> api.Agent:
     settings ``more`` (None means "not given"); a bad setting is one red line and exit status 2."""
     overrides = {**(ctx.obj or {}), **{k: v for k, v in more.items() if v is not None}}
     try:
-        return api.Agent(**overrides)
+        agent = api.Agent(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -42,10 +43,14 @@ def make_agent(ctx: typer.Context, **more: Any) -> api.Agent:
     except NewsAgentError as exc:  # an unknown preset, a misspelt key in a preset file
         err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    ctx.meta[failures.SETTINGS_KEY] = agent.settings  # so a failure's line can name the index
+    return agent
 
 
 def run(fn: Callable[[], T]) -> T:
-    """Call ``fn``; turn a NewsAgentError into one red line and exit status 1."""
+    """Call ``fn``; turn a NewsAgentError into one red line and exit status 1. Any other
+    exception goes on to the app's last-resort handler (``GlobalOptionsGroup.invoke``), which
+    prints it as one line too."""
     try:
         return fn()
     except NewsAgentError as exc:
@@ -56,14 +61,19 @@ def run(fn: Callable[[], T]) -> T:
 def parse_date_option(value: str | None, name: str) -> datetime | None:
     """A date or date-time option (``agent.text.dates``); a bare date given to ``--until`` means
     the end of that day ("on or before 2026-03-12" includes articles published on the 12th).
-    Not a date: one red line and exit status 2."""
+    Not a date, or one too near year 1 or 9999 to ask about: one red line and exit status 2."""
     if value is None:
         return None
     try:
-        return parse_user_date(value, end_of_day=name == "--until")
+        parsed = parse_user_date(value, end_of_day=name == "--until")
     except ValueError:
         err_console.print(
             f"[red]error:[/red] {term(f'{name} {value!r} is not a date; use e.g. 2026-03-14')}",
             highlight=False,
         )
+        raise typer.Exit(2) from None
+    try:
+        return check_in_range(parsed, name)
+    except InvalidArgumentError as exc:
+        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -106,8 +106,6 @@ def index_failure(exc: BaseException, location: str) -> IndexError_ | None:
 class _Guarded:
     """A Chroma client or collection whose method calls raise ``index_failure``'s errors."""
 
-    __slots__ = ("_location", "_target")
-
     def __init__(self, target: Any, location: str) -> None:
         self._target = target
         self._location = location

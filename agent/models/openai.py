@@ -151,11 +151,24 @@ def map_openai_error(
             )
         if status >= 500:
             return ProviderHTTPError(
-                f"{host} failed the request (HTTP {status}, {_retried(retries)}): {detail}",
+                f"{host} failed the request (HTTP {status}, {_retried(retries)}): {detail}; "
+                "check the server's log, or try again later",
                 status,
             )
         return ProviderHTTPError(f"{host} rejected the request (HTTP {status}): {detail}", status)
-    return ProviderHTTPError(f"request to {host} failed: {_scrub(str(exc), api_key)}")
+    if isinstance(exc, openai.LengthFinishReasonError):
+        return ProviderHTTPError(
+            f"the reply from {host} was cut off at its token limit before it was complete; allow "
+            "more: --set answer.max_answer_tokens=800"
+        )
+    if isinstance(exc, openai.ContentFilterFinishReasonError):
+        return ProviderHTTPError(
+            f"{host}'s content filter withheld the reply; rephrase the question, or use another model"
+        )
+    return ProviderHTTPError(
+        f"the request to {host} failed ({type(exc).__name__}: {_scrub(str(exc), api_key)}); check "
+        "--base-url and the server's log"
+    )
 
 
 def unreadable_reply_error(
