@@ -107,20 +107,32 @@ def check_chat_model(settings: Settings) -> Check:
 
 
 def check_index(settings: Settings) -> Check:
+    """The index opens, and every chunk and article record has its vector (a full count, not
+    the spot check every command makes): a lost vector segment names ``agent reindex``."""
     from agent.errors import IndexNotFoundError
     from agent.index.embed import make_embedder
     from agent.index.store import Store
 
     try:  # a check must not create the index it checks
-        store = Store(settings, make_embedder(settings), create=False)
+        store = Store(settings, make_embedder(settings), create=False, check_vectors=False)
     except IndexNotFoundError:
         where = settings.index.chroma_url or str(settings.index.index_path)
         fix = "add articles: agent ingest examples/articles"
         return Check("index", True, f"no index yet at {where}", fix)
     stats = store.stats()
     n = stats.get("articles", 0)
+    health = store.vector_health()
+    detail = f"{store.location}: {n} articles, {stats.get('chunks', 0)} chunks"
+    damaged = [h for h in health if h.damaged]
+    if damaged:
+        lost = "; ".join(h.describe() for h in damaged)
+        return Check(
+            "index", False,
+            f"{detail}; damaged: {lost} (a vector segment was lost or cut short: searches miss them)",
+            "agent reindex (rebuilds the vectors from the stored texts)",
+        )
     fix = "" if n else "add articles: agent ingest examples/articles"
-    return Check("index", True, f"{store.location}: {n} articles, {stats.get('chunks', 0)} chunks", fix)
+    return Check("index", True, f"{detail}, every one with its vector", fix)
 
 
 CHECKS: list[tuple[str, Callable[[Settings], Check], str]] = [

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from agent.errors import ArticleNotFoundError, InvalidArgumentError
 from agent.lazy import build_lock, lazy_part
 from agent.settings import Settings
-from agent.types import Article, IngestItem, IngestReport, Passage
+from agent.types import Article, IngestItem, IngestReport, Passage, ReindexReport
 
 if TYPE_CHECKING:  # imported where first used: see "Imports" in agent.api
     from agent.index.embed import Embedder
@@ -147,6 +147,23 @@ class ArticleIndex:
     def stats(self) -> dict[str, Any]:
         """Counts of articles and chunks, sources, date range, embedder, location."""
         return self._reading().stats()
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> ReindexReport:
+        """Rebuild every vector from the stored chunk texts (ids, texts and metadata kept): the
+        repair for a damaged vector segment (``DamagedIndexError``, ``agent doctor``).
+        ``progress(done, total)`` is called as articles are done; a kill loses at most a batch,
+        and running it again finishes."""
+        from agent.index.client import index_exists, missing_index_error
+        from agent.index.reindex import reindex
+        from agent.index.store import Store
+
+        if index_exists(self.settings) is False:
+            raise missing_index_error(self.settings)
+        store = Store(self.settings, self.embedder, create=False, check_vectors=False)
+        report = reindex(store, self.embedder, progress=progress)
+        for part in ("store", "retriever"):  # reopened on next use, on the repaired index
+            self.__dict__.pop(part, None)
+        return report
 
     # --- ask ---------------------------------------------------------------------------
     def search(

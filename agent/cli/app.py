@@ -1,6 +1,7 @@
 """The ``agent`` command line: the typer app, its global options and its commands.
 
-Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py)
+Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py,
+reindex.py)
 parses flags into ``Settings`` overrides, calls one ``Agent`` method and renders the result with
 rich. Every exception that reaches a command's edge is printed as one red line with its fix and
 exits with status 1: ours by ``common.run``, anything else by ``GlobalOptionsGroup.invoke``
@@ -28,6 +29,7 @@ from agent.cli.common import err_console
 from agent.cli.failures import SETTINGS_KEY, describe, is_control_flow
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
+from agent.cli.reindex import reindex
 from agent.cli.summaries import brief, summarize
 from agent.cli.watch import watch_app
 from agent.errors import InvalidArgumentError, NewsAgentError
@@ -270,6 +272,7 @@ app.command("list")(list_articles)
 app.command()(show)
 app.command()(remove)
 app.command()(stats)
+app.command()(reindex)
 app.command()(config)
 app.command()(models)
 app.command()(doctor)
