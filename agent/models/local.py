@@ -57,7 +57,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent.errors import ModelError, ModelFileError
-from agent.models import cpu_backend, grammar_sampling, json_grammar, llama_probe, prefix_cache
+from agent.models import cpu_backend, gguf_header, grammar_sampling, json_grammar, llama_probe, prefix_cache
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,11 @@ def load_llama(
                 # chat_format=None: llama.cpp picks the chat template from the GGUF metadata
             )
         except ValueError as exc:
+            gguf_header.read_header(key[0])  # a damaged file: ModelFileError saying what is wrong
             raise ModelFileError(
-                f"llama.cpp could not load {key[0]}: {exc}; the file may be corrupt "
-                "(`agent doctor` rehashes it)"
+                f"llama.cpp could not load {key[0]} ({exc}) although its GGUF header and size are "
+                f"sound: it may be a model llama-cpp-python {llama_cpp.__version__} does not "
+                "support; try another GGUF file, or run `agent doctor`"
             ) from exc
         grammar_sampling.install(llm)  # same output, constrained generation 1.5-2x faster
         if prompt_cache_bytes > 0:
