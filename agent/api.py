@@ -184,6 +184,7 @@ class Agent(ArticleIndex):
             agent.list(source="Valley Courier")  # Articles, newest first
             article = agent.get("18726f9e")      # one Article (id or unique id prefix), with its text
             agent.remove(article.id)             # True; False when there was no such article
+            agent.reindex()       # rebuilds the vectors when a command says the index is damaged
 
     Results are pydantic models: ``.to_markdown()`` renders one, ``.model_dump()`` /
     ``.model_dump_json()`` serialise it. Errors you can cause are ``agent.errors.NewsAgentError``
