@@ -13,6 +13,7 @@ and the chat loop use it.
 from __future__ import annotations
 
 import errno
+import sys
 
 from agent.errors import NewsAgentError
 from agent.settings import Settings
@@ -45,9 +46,7 @@ def _index_location(settings: Settings | None) -> str:
 
 def _chroma(exc: BaseException, settings: Settings | None) -> str | None:
     """The index store's own message for a Chroma failure (or an HTTP failure under a Chroma
-    server client), when ``exc`` is one."""
-    import sys
-
+    server client), when ``exc`` is one (chromadb is only imported if the command used it)."""
     if "chromadb" not in sys.modules:
         return None
     from chromadb.errors import ChromaError
@@ -65,8 +64,6 @@ def _chroma(exc: BaseException, settings: Settings | None) -> str | None:
 
 
 def _openai(exc: BaseException, settings: Settings | None) -> str | None:
-    import sys
-
     if "openai" not in sys.modules:
         return None
     import openai
