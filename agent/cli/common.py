@@ -43,7 +43,8 @@ def make_agent(ctx: typer.Context, **more: Any) -> api.Agent:
     except NewsAgentError as exc:  # an unknown preset, a misspelt key in a preset file
         err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    ctx.meta[failures.SETTINGS_KEY] = agent.settings  # so a failure's line can name the index
+    # So a failure's line can name the index or server (a test's stub Agent may have no settings).
+    ctx.meta[failures.SETTINGS_KEY] = getattr(agent, "settings", None)
     return agent
 
 

@@ -64,8 +64,8 @@ class GGUFHeader:
         )
 
 
-class _Cut(Exception):
-    """The header ends (or points) past the end of the file."""
+class _Cut(ModelFileError):
+    """The header ends (or points) past the end of the file (``read_header`` words the message)."""
 
 
 class _Reader:
