@@ -206,3 +206,21 @@ def test_the_api_key_never_appears_in_the_line(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(agent.api.Agent, "stats", _raises(RuntimeError(f"header Bearer {secret}")))
     line = _one_line(runner.invoke(app, ["--index", str(tmp_path / "i"), "stats"]))
     assert secret not in line and "Bearer ****" in line
+
+
+def test_a_library_exception_in_a_chat_turn_is_one_line_and_the_chat_goes_on(
+    flood_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns: list[str] = []
+
+    def ask(self: Any, question: str, **kw: Any) -> Any:
+        turns.append(question)
+        raise httpx2.RemoteProtocolError("peer closed connection")
+
+    monkeypatch.setattr(agent.api.Agent, "ask", ask)
+    result = runner.invoke(app, ["--index", str(flood_index), "chat"],
+                           input="How much rain fell?\nAnd the damage?\n")
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    errors = [ln for ln in result.stdout.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 2 and all("RemoteProtocolError" in e and "; " in e for e in errors), result.stdout
+    assert turns == ["How much rain fell?", "And the damage?"]
