@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.errors import DamagedIndexError
+from agent.errors import DamagedIndexError, IndexError_
 from agent.types import VectorHealth
 
 _PAGE = 1000
@@ -24,10 +24,16 @@ _CONFIRM = 5
 
 
 def _has_vector(col: Any, **where: Any) -> bool:
+    """False only when Chroma says the record's vector is missing. Another failure of the read
+    (e.g. "Error creating hnsw segment reader" in a process whose cached view of the index is
+    older than another process's writes) says nothing about the vectors: the operation that
+    follows meets it, or not, as it would without this check."""
     try:
         col.get(include=["embeddings"], **where)
     except DamagedIndexError:
         return False
+    except IndexError_:
+        pass
     return True
 
 
