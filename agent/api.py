@@ -24,7 +24,16 @@ from agent.errors import ArticleNotFoundError, ConfigError, EmptyIndexError, Inv
 from agent.lazy import build_lock, lazy_part
 from agent.settings import Settings
 from agent.threads import in_worker_thread
-from agent.types import Answer, Article, ArticleSummary, Briefing, IngestItem, IngestReport, Passage
+from agent.types import (
+    Answer,
+    Article,
+    ArticleSummary,
+    Briefing,
+    IngestItem,
+    IngestReport,
+    Passage,
+    ReindexReport,
+)
 
 if TYPE_CHECKING:  # imported where first used (see the module docstring)
     from langchain_core.language_models import BaseChatModel
@@ -181,6 +190,7 @@ class Agent:
             agent.list(source="Valley Courier")  # Articles, newest first
             article = agent.get("18726f9e")      # one Article (id or unique id prefix), with its text
             agent.remove(article.id)             # True; False when there was no such article
+            agent.reindex()       # rebuilds the vectors when a command says the index is damaged
 
     Results are pydantic models: ``.to_markdown()`` renders one, ``.model_dump()`` /
     ``.model_dump_json()`` serialise it. Errors you can cause are ``agent.errors.NewsAgentError``
@@ -309,6 +319,23 @@ class Agent:
         return self._reading().stats()
 
     # --- search and ask ---------------------------------------------------------------------------
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> ReindexReport:
+        """Rebuild every vector from the stored chunk texts (ids, texts and metadata kept): the
+        repair for a damaged vector segment (``DamagedIndexError``, ``agent doctor``).
+        ``progress(done, total)`` is called as articles are done; a kill loses at most a batch,
+        and running it again finishes."""
+        from agent.index.client import index_exists, missing_index_error
+        from agent.index.reindex import reindex
+        from agent.index.store import Store
+
+        if index_exists(self.settings) is False:
+            raise missing_index_error(self.settings)
+        store = Store(self.settings, self.embedder, create=False, check_vectors=False)
+        report = reindex(store, self.embedder, progress=progress)
+        for part in ("store", "retriever"):  # reopened on next use, on the repaired index
+            self.__dict__.pop(part, None)
+        return report
+
     def search(
         self,
         query: str,
@@ -376,11 +403,9 @@ class Agent:
         model is not called and ``status`` is ``not_in_sources``.
         """
         from agent.answer.from_retrieval import answer_from_retrieval
+        from agent.answer.question import check_question
 
-        if not question.strip():
-            raise InvalidArgumentError(
-                "the question is empty: ask something, e.g. agent.ask('What did the council approve?')"
-            )
+        question = check_question(question)  # before any embedding or model call
         if self._reading().count_articles() == 0:
             raise EmptyIndexError(
                 "the index is empty: add articles first, e.g. `agent ingest examples/articles`"

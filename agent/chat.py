@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
-from agent.errors import InvalidArgumentError, NewsAgentError
+from agent.errors import NewsAgentError
 from agent.safetext import md_inline, md_text
 from agent.text.fence import neutralise
 from agent.types import Answer
@@ -314,11 +314,9 @@ class ChatSession(Generic[AgentT]):
         ``on_rewrite`` receives the standalone question before answering starts, only when it
         differs from ``message``; ``on_text`` receives the answer text as it streams.
         """
-        question = message.strip()
-        if not question:
-            raise InvalidArgumentError(
-                "the message is empty: ask something, e.g. 'What happened in Millbrook?'"
-            )
+        from agent.answer.question import check_question  # lazy: agent.answer loads LangChain
+
+        question = check_question(message, what="message")  # before the rewrite's model call
         standalone = self.standalone_question(question)
         if standalone != question and on_rewrite is not None:
             on_rewrite(standalone)

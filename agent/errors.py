@@ -2,8 +2,9 @@
 
 Every error a user can cause (a bad path, a wrong key, an index built by another
 embedder) is one of these, and its message says what to do next. The CLI prints
-``str(error)`` as a single line and exits non-zero; anything that is *not* a
-``NewsAgentError`` is a bug and gets a traceback.
+``str(error)`` as a single line and exits non-zero. A library's exception is mapped to one of
+these where it arises (the index store, the model classes); one that still reaches the CLI is
+printed as one line too (``agent.cli.failures``), with the traceback only under ``-v``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ class IngestInterrupted(KeyboardInterrupt):
 
 class IndexError_(NewsAgentError):
     """The index cannot be opened or used as asked."""
+
+
+class IndexUnavailableError(IndexError_):
+    """The index cannot be written or reached at all (disk full, Chroma server gone).
+
+    Every further write would fail the same way, so an ingest stops at the first one instead of
+    failing each remaining article; what was committed before stays committed.
+    """
+
+
+class DamagedIndexError(IndexError_):
+    """The index's vector segments hold fewer vectors than its records: ``agent reindex`` repairs it."""
 
 
 class EmbedderMismatchError(IndexError_):

@@ -1,4 +1,5 @@
-"""A tiny real HTTP server on 127.0.0.1 for tests: fixture pages, feeds, errors, slowness.
+"""A tiny real HTTP server on 127.0.0.1 for tests: fixture pages, feeds, API replies, errors,
+slowness.
 
 Usage::
 
@@ -91,6 +92,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._respond(send_body=True)
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.server.bodies.append(self.rfile.read(length) if length else b"")
+        self._respond(send_body=True)
+
     def _respond(self, *, send_body: bool) -> None:
         self.server.requests.append((self.path, dict(self.headers.items())))
         with self.server.lock:
@@ -158,6 +164,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes = routes
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.bodies: list[bytes] = []  # request bodies of POSTs, in order
         self.lock = threading.Lock()
         self.active = 0  # requests being answered now
         self.peak = 0  # the most at once: concurrency is asserted on structure, not wall time
@@ -187,6 +194,11 @@ class FixtureServer:
     @property
     def requests(self) -> list[tuple[str, dict[str, str]]]:
         return self._server.requests
+
+    @property
+    def bodies(self) -> list[bytes]:
+        """The bodies of the POST requests seen so far, in order."""
+        return self._server.bodies
 
     @property
     def peak_concurrent(self) -> int:

@@ -25,6 +25,7 @@ from agent.models.llama_probe import (
     system_info,
 )
 from agent.settings import Settings
+from tests.gguf_files import write_gguf
 from tests.llama_server import fast_model_path
 
 SIGILL_MESSAGE = (
@@ -76,8 +77,7 @@ def test_feature_parsing_and_the_amx_note() -> None:
 def test_ensure_raises_the_message_and_remembers_only_success(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = tmp_path / "m.gguf"
-    model.write_bytes(b"GGUF" + b"\0" * 60)
+    model = write_gguf(tmp_path / "m.gguf")  # a sound file: the crash is the library's
     monkeypatch.delenv("NEWSAGENT_SKIP_LLAMA_PROBE", raising=False)
     monkeypatch.setattr(llama_probe, "_CHECKED", set())
     monkeypatch.setattr(llama_probe, "probe_command", lambda path, threads: _suicide("SIGILL"))
@@ -97,8 +97,7 @@ def test_ensure_raises_the_message_and_remembers_only_success(
     ensure_llama_runs(model, 2, tmp_path / "cache")
 
     # A different model file (or library, or CPU) is another key: probed again.
-    other = tmp_path / "other.gguf"
-    other.write_bytes(b"GGUF" + b"\0" * 90)
+    other = write_gguf(tmp_path / "other.gguf", vocabulary=60)
     with pytest.raises(ModelError):
         ensure_llama_runs(other, 2, tmp_path / "cache")
 
@@ -106,12 +105,11 @@ def test_ensure_raises_the_message_and_remembers_only_success(
 def test_doctor_turns_a_crashing_child_into_the_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = tmp_path / "m.gguf"
-    model.write_bytes(b"GGUF" + b"\0" * 60)
+    model = write_gguf(tmp_path / "m.gguf")  # a sound file: the crash is the library's
     monkeypatch.setattr(llama_probe, "probe_command", lambda path, threads: _suicide("SIGILL"))
-    monkeypatch.setattr("agent.models.ensure_model", lambda settings, *a, **k: model)
-    settings = Settings(provider="local", cache_dir=tmp_path / "cache")
-    [check] = run_checks(settings, skip={"tiktoken", "llama.cpp", "embedder", "chat model", "index"})
+    settings = Settings(provider="local", model_path=model, cache_dir=tmp_path / "cache")
+    skip = {"tiktoken", "llama.cpp", "model file", "embedder", "chat model", "index"}
+    [check] = run_checks(settings, skip=skip)
     assert check.name == "llama.cpp on this CPU"
     assert not check.ok and check.detail == SIGILL_MESSAGE
     assert check.fix == "bash scripts/setup.sh --rebuild-llama"

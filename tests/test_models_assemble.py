@@ -26,6 +26,7 @@ from agent.models.registry import (
 )
 from agent.settings import Settings
 from agent.text.hashing import sha256_file
+from tests.gguf_files import write_gguf
 
 
 def make_parts(folder: Path, sizes: list[int]) -> tuple[list[Path], str, int]:
@@ -195,8 +196,7 @@ def test_installed_part_files_are_found_without_import() -> None:
 
 
 def test_model_path_bypasses_registry(tmp_path: Path) -> None:
-    gguf = tmp_path / "any.gguf"
-    gguf.write_bytes(b"GGUF" + b"\0" * 16)
+    gguf = write_gguf(tmp_path / "any.gguf")
     assert ensure_model(Settings(model_path=gguf, cache_dir=tmp_path)) == gguf
     bad = tmp_path / "notes.txt"
     bad.write_text("hello")

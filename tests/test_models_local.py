@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
 
-from agent.errors import ModelFileError
+from agent.errors import ModelError, ModelFileError
 from agent.models.local import LocalChatModel
 from agent.models.structured import get_chat_model, structured_call
 from agent.settings import Settings
@@ -159,3 +159,13 @@ def test_keeping_prompt_cache_puts_the_answer_prompt_back(model: LocalChatModel)
     fresh = model.invoke([system, HumanMessage("What is the capital of France?")], max_tokens=4)
     assert "paris" in str(restored.content).lower()
     assert restored.content == fresh.content
+
+
+def test_a_prompt_longer_than_the_context_is_a_model_error_naming_the_fix(model: LocalChatModel) -> None:
+    """llama-cpp-python refuses it with a bare ValueError; ours says how long and what to do."""
+    too_long = [HumanMessage("flood " * 3000)]  # > n_ctx=2048 tokens
+    for call in (model.invoke, lambda m: list(model.stream(m))):
+        with pytest.raises(ModelError, match=r"the prompt is [\d,]+ tokens, more than the model's "
+                           r"context window of 2,048; shorten the question") as err:
+            call(too_long)
+        assert "\n" not in str(err.value)

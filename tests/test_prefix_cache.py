@@ -20,6 +20,7 @@ import pytest
 
 from agent.models import prefix_cache
 from agent.models.prefix_cache import PrefixStore, common_prefix_len, entry_key, model_identity
+from tests.gguf_files import write_gguf
 
 # A ChatML template (what Qwen2.5's reduces to without tools), rendered by llama-cpp-python.
 CHATML = (
@@ -127,9 +128,7 @@ def fake_state(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 @pytest.fixture
 def model_file(tmp_path: Path) -> Path:
-    path = tmp_path / "model.gguf"
-    path.write_bytes(b"GGUF" + b"\0" * 60)
-    return path
+    return write_gguf(tmp_path / "model.gguf")
 
 
 def _store(tmp_path: Path, **kw: Any) -> PrefixStore:

@@ -31,7 +31,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from agent.answer.declines import is_decline
 from agent.answer.estimates import ESTIMATE_NOTE, asks_for_estimate
 from agent.answer.evidence import Evidence, answer_schema, verify
-from agent.errors import InvalidArgumentError
+from agent.answer.question import check_question
 from agent.prompting import load_prompt
 from agent.settings import Settings
 from agent.types import Answer, Passage
@@ -224,11 +224,7 @@ def answer_question(
     unverified ones removed in the returned ``Answer``). ``answer.usage`` holds the tokens (and
     approximate cost) of the model calls made (``agent.usage``).
     """
-    question = question.strip()
-    if not question:
-        raise InvalidArgumentError(
-            "question is empty: ask something, e.g. 'What did the article say about X?'"
-        )
+    question = check_question(question)
     if not passages:
         return not_in_sources(question, 0, settings.resolved_model)
     chat_model = model()

@@ -1,9 +1,12 @@
 """The ``agent`` command line: the typer app, its global options and its commands.
 
-Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py)
+Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py,
+reindex.py)
 parses flags into ``Settings`` overrides, calls one ``Agent`` method and renders the result with
-rich. Errors the user can fix (``NewsAgentError``) are printed as one red line and exit with
-status 1 (agent/cli/common.py); anything else is a bug and keeps its traceback.
+rich. Every exception that reaches a command's edge is printed as one red line with its fix and
+exits with status 1: ours by ``common.run``, anything else by ``GlobalOptionsGroup.invoke``
+(agent/cli/failures.py words it); ``-v`` adds the traceback. An argument that is not
+UTF-8 text is refused before any command runs.
 
 This module only assembles: the command modules never import it, so dependencies point one way
 (app → commands → common, render, slash).
@@ -23,14 +26,17 @@ from typer.core import TyperGroup
 from agent.cli.ask import ask, search
 from agent.cli.chat import chat
 from agent.cli.common import err_console
+from agent.cli.failures import SETTINGS_KEY, describe, is_control_flow
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
+from agent.cli.reindex import reindex
 from agent.cli.summaries import brief, summarize
 from agent.cli.watch import watch_app
-from agent.errors import InvalidArgumentError
+from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.quiet import quiet_libraries
 from agent.safetext import term
 from agent.settings import setting_keyword
+from agent.text.undecodable import undecodable
 
 # The command line's own defaults, set before any command loads chromadb or a Hugging Face
 # library: no telemetry, no network for model files (an environment variable still wins).
@@ -100,6 +106,37 @@ class GlobalOptionsGroup(TyperGroup):
     stores the one given before the command, so ``make_agent(ctx)`` sees either (the one typed
     last wins). A command's own option of the same name keeps precedence.
     """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 text (bytes the terminal could not decode reach
+        Python as lone surrogates, which no index or model can take): one line naming it."""
+        for i, arg in enumerate(args):
+            shown = undecodable(arg)
+            if shown is None:
+                continue
+            after = f" (after {args[i - 1]})" if i and args[i - 1].startswith("-") else ""
+            message = (
+                f"the argument '{shown[:80]}'{after} is not UTF-8 text; retype it, or use a UTF-8 "
+                "terminal (e.g. LANG=C.UTF-8)"
+            )
+            err_console.print(f"[red]error:[/red] {term(message)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; any exception that escaped it (a library's, an OS error, a bug) becomes
+        one red line naming the fix (``failures.describe``) and exit status 1; ``-v`` adds the
+        traceback."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if is_control_flow(exc):
+                raise
+            if ctx.params.get("verbose") and not isinstance(exc, NewsAgentError):
+                err_console.print_exception()
+            line = describe(exc, ctx.meta.get(SETTINGS_KEY))  # make_agent leaves the settings there
+            err_console.print(f"[red]error:[/red] {term(line)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)
@@ -234,6 +271,7 @@ app.command("list")(list_articles)
 app.command()(show)
 app.command()(remove)
 app.command()(stats)
+app.command()(reindex)
 app.command()(config)
 app.command()(models)
 app.command()(doctor)

@@ -27,6 +27,7 @@ from rich.text import Text
 
 from agent.api import Agent
 from agent.chat import ChatSession, CommandError
+from agent.cli import failures
 from agent.cli.common import console, err_console, make_agent, parse_date_option, run
 from agent.cli.render import OutputFormat, emit, print_answer, print_sources, streaming
 from agent.cli.slash import (
@@ -39,7 +40,6 @@ from agent.cli.slash import (
     parse_command,
     parse_filter_args,
 )
-from agent.errors import NewsAgentError
 from agent.safetext import term, visible
 
 if TYPE_CHECKING:
@@ -93,8 +93,9 @@ class ChatRepl:
     def handle(self, line: str) -> bool:
         """Run one line (question or command); False means leave the chat.
 
-        A problem the user can fix is one red line and the chat goes on; Ctrl-C while an
-        answer (or summary, or briefing) is being made stops it and the chat goes on.
+        A problem (ours, or a library's: ``agent.cli.failures``) is one red line and the chat goes
+        on; Ctrl-C while an answer (or summary, or briefing) is being made stops it and the chat
+        goes on.
         """
         line = line.strip()
         if not line:
@@ -107,8 +108,11 @@ class ChatRepl:
             return self.run_command(command)
         except KeyboardInterrupt:
             self.console.print("[yellow]interrupted[/yellow]")
-        except NewsAgentError as exc:
-            self.console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
+        except Exception as exc:  # ours, or a library's that slipped through: one line, chat goes on
+            if failures.is_control_flow(exc):
+                raise
+            line = failures.describe(exc, self.session.agent.settings)
+            self.console.print(f"[red]error:[/red] {term(line)}", highlight=False, soft_wrap=True)
         return True
 
     def ask(self, question: str) -> None:

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from agent.api import Agent  # light: its heavy libraries load when a method needs them
-from agent.errors import NewsAgentError
+from agent.cli import failures
+from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.safetext import term
-from agent.text.dates import parse_user_date
+from agent.text.dates import check_in_range, parse_user_date
 
 console = Console()
 err_console = Console(stderr=True)
@@ -31,7 +32,7 @@ def make_agent(ctx: typer.Context, **more: Any) -> Agent:
     settings ``more`` (None means "not given"); a bad setting is one red line and exit status 2."""
     overrides = {**(ctx.obj or {}), **{k: v for k, v in more.items() if v is not None}}
     try:
-        return Agent(**overrides)
+        agent = Agent(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -40,10 +41,14 @@ def make_agent(ctx: typer.Context, **more: Any) -> Agent:
     except NewsAgentError as exc:  # an unknown preset, a misspelt key in a preset file
         err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    ctx.meta[failures.SETTINGS_KEY] = agent.settings  # so a failure's line can name the index or server
+    return agent
 
 
 def run(fn: Callable[[], T]) -> T:
-    """Call ``fn``; turn a NewsAgentError into one red line and exit status 1."""
+    """Call ``fn``; turn a NewsAgentError into one red line and exit status 1. Any other
+    exception goes on to the app's last-resort handler (``GlobalOptionsGroup.invoke``), which
+    prints it as one line too."""
     try:
         return fn()
     except NewsAgentError as exc:
@@ -54,14 +59,19 @@ def run(fn: Callable[[], T]) -> T:
 def parse_date_option(value: str | None, name: str) -> datetime | None:
     """A date or date-time option (``agent.text.dates``); a bare date given to ``--until`` means
     the end of that day ("on or before 2026-03-12" includes articles published on the 12th).
-    Not a date: one red line and exit status 2."""
+    Not a date, or one too near year 1 or 9999 to ask about: one red line and exit status 2."""
     if value is None:
         return None
     try:
-        return parse_user_date(value, end_of_day=name == "--until")
+        parsed = parse_user_date(value, end_of_day=name == "--until")
     except ValueError:
         err_console.print(
             f"[red]error:[/red] {term(f'{name} {value!r} is not a date; use e.g. 2026-03-14')}",
             highlight=False,
         )
+        raise typer.Exit(2) from None
+    try:
+        return check_in_range(parsed, name)
+    except InvalidArgumentError as exc:
+        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

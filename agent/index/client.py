@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from agent.errors import IndexError_, IndexNotFoundError
+from agent.errors import IndexError_, IndexNotFoundError, IndexUnavailableError
 from agent.settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -78,7 +78,12 @@ def open_client(settings: Settings, *, create: bool = True) -> Any:
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as e:
-        raise IndexError_(f"cannot open the index at {path}: {e}") from e
+        from agent.index.chroma_errors import index_failure, short
+
+        mapped = index_failure(e, str(path))
+        if isinstance(mapped, IndexUnavailableError):
+            raise mapped from e  # a full disk: says what to do, unlike Chroma's wording
+        raise IndexError_(f"cannot open the index at {path}: {short(e)}") from e
 
 
 def is_writable(path: Path) -> bool:

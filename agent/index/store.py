@@ -26,6 +26,9 @@ the committed one.
 
 Collections are always opened with ``embedding_function=None``: we pass every vector
 ourselves, and Chroma's default embedding function would try to download a model.
+
+Every Chroma call goes through a guarded client (``chroma_errors``): a full disk or a lost
+Chroma server is an ``IndexUnavailableError`` naming the index, never a library traceback.
 """
 
 from __future__ import annotations
@@ -34,20 +37,31 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
-from agent.errors import ArticleNotFoundError, EmbedderMismatchError, IndexError_, IndexNotFoundError
+from agent.errors import (
+    ArticleNotFoundError,
+    DamagedIndexError,
+    EmbedderMismatchError,
+    IndexError_,
+    IndexNotFoundError,
+)
+from agent.index import vectors as segment
+from agent.index.chroma_errors import guarded
 from agent.index.client import index_exists, is_writable, missing_index_error, open_client, read_only_error
 from agent.index.embed import Embedder, l2_normalise
 from agent.index.filters import SearchFilters
 from agent.index.records import article_meta, chunk_meta, content_hash, parse_dt
 from agent.settings import Settings
-from agent.types import Article, Chunk, Passage
+from agent.types import Article, Chunk, Passage, VectorHealth
 
+#: The marker (``set_marker``) a reindex sets while it runs: an index opened with it set may
+#: still lack vectors.
+REINDEX_MARKER = "reindex_started"
 #: A journal entry older than this whose writer we cannot see (another host) is stale.
 STALE_JOURNAL_SECONDS = 600.0
 _PAGE = 1000
@@ -72,9 +86,14 @@ class Store:
     ``Store(settings, embedder)`` opens or creates the index and cleans up any write
     that a previous process left half-done. Pass ``create=False`` to open only an
     existing index (``IndexNotFoundError``, an ``EmptyIndexError``, otherwise): reads use it.
+    Opening spot-checks that records have their vectors (``DamagedIndexError`` naming
+    ``agent reindex`` otherwise, so no search is silently wrong); ``check_vectors=False`` skips
+    it, for the repair itself and for ``agent doctor``'s full count (``vector_health``).
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, *, create: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, *, create: bool = True, check_vectors: bool = True
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.location = settings.index.chroma_url or str(settings.index.index_path)
@@ -82,7 +101,7 @@ class Store:
         self.read_only = not settings.index.chroma_url and bool(index_exists(settings)) and (
             not is_writable(settings.index.index_path)
         )
-        self._client = open_client(settings, create=create)
+        self._client = guarded(open_client(settings, create=create), self.location)
         try:
             self._max_batch = max(1, int(self._client.get_max_batch_size()))
         except Exception:
@@ -93,6 +112,8 @@ class Store:
         self._journal = self._open(f"{prefix}_journal", create, space="l2", journal=True)
         if not self.read_only:  # reads skip uncommitted chunks anyway
             self.recover()
+        if check_vectors:
+            self._spot_check_vectors()
 
     # -- opening -----------------------------------------------------------------------
 
@@ -123,6 +144,27 @@ class Store:
             )
         return col
 
+    def _spot_check_vectors(self) -> None:
+        """``DamagedIndexError`` when a reindex was started and not finished (its marker is still
+        set), or when sampled records have no vector (``vectors.spot_check``)."""
+        if (self._articles.metadata or {}).get(f"marker_{REINDEX_MARKER}"):
+            raise DamagedIndexError(
+                f"a reindex of the index at {self.location} is under way or was interrupted, so "
+                "some vectors may still be missing; run `agent reindex` (again) to finish it"
+            )
+        for name, col in (("chunks", self._chunks), ("articles", self._articles)):
+            if not segment.spot_check(col):
+                raise DamagedIndexError(
+                    f"the index at {self.location} is damaged: some of its {name} have no vector (a "
+                    "vector segment was lost or cut short), so searches would silently miss them; "
+                    "run `agent reindex` to rebuild the vectors from the stored texts"
+                )
+
+    def vector_health(self) -> list[VectorHealth]:
+        """How many chunks and articles have their vector (a full count: ``agent doctor``)."""
+        dim = int(self.embedder.dim)
+        return [segment.health(self._chunks, "chunks", dim), segment.health(self._articles, "articles", dim)]
+
     @property
     def version(self) -> int:
         """Bumped on every write, visible to other processes (it lives in Chroma)."""
@@ -145,6 +187,14 @@ class Store:
         col = self._client.get_collection(self._articles.name, embedding_function=None)
         value = (col.metadata or {}).get(f"marker_{name}")
         return parse_dt(value) if value else None
+
+    def clear_marker(self, name: str) -> None:
+        """Forget a named moment (``get_marker`` then returns None)."""
+        self._check_writable()
+        col = self._client.get_collection(self._articles.name, embedding_function=None)
+        meta = dict(col.metadata or {})
+        meta[f"marker_{name}"] = ""
+        col.modify(metadata=meta)
 
     def set_marker(self, name: str, when: datetime) -> None:
         """Record a named moment; on a read-only index there is nowhere to keep it: skipped."""
@@ -308,6 +358,58 @@ class Store:
         self._bump_version()
         return out
 
+    def rewrite_vectors(self, article_ids: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> int:
+        """Store every committed chunk of these articles again with the vector ``embed`` gives
+        its text, and each article record with the mean of them; ids, texts and metadata stay as
+        they are. Returns the chunks rewritten.
+
+        This is how a damaged vector segment is repaired (``agent.index.reindex``): writing a
+        record again puts its vector back. Kill-safe: each record is rewritten whole and as it
+        was, so a kill leaves every record valid (some vectors rebuilt, some not) and a second
+        run finishes the job; the articles are journaled while they are written, as in
+        ``replace_articles``.
+        """
+        self._check_writable()
+        committed = self.article_hashes(article_ids)
+        if not committed:
+            return 0
+        aids = list(committed)
+        ids: list[str] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for b in range(0, len(aids), self._max_batch):
+            got = self._chunks.get(where={"article_id": {"$in": aids[b : b + self._max_batch]}},
+                                   include=["documents", "metadatas"])
+            for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
+                                      strict=False):
+                meta = dict(meta or {})
+                if meta.get("content_hash") == committed.get(str(meta.get("article_id"))):
+                    ids.append(cid)
+                    docs.append(doc or "")
+                    metas.append(meta)
+        if not ids:
+            return 0
+        vecs = np.asarray(embed(docs), dtype=np.float32)
+        owner = [str(m["article_id"]) for m in metas]
+        records = self._articles.get(ids=aids, include=["documents", "metadatas"])
+        means = {aid: l2_normalise(vecs[[i for i, o in enumerate(owner) if o == aid]].mean(axis=0))
+                 for aid in dict.fromkeys(owner)}
+        self._journal_add(committed)
+        for b in range(0, len(ids), self._max_batch):
+            s = slice(b, b + self._max_batch)
+            self._chunks.upsert(ids=ids[s], embeddings=vecs[s], documents=docs[s], metadatas=metas[s])
+        keep = [(aid, doc, meta) for aid, doc, meta in zip(
+            records["ids"], records["documents"] or [], records["metadatas"] or [], strict=False
+        ) if aid in means]
+        if keep:
+            self._articles.upsert(
+                ids=[k[0] for k in keep], documents=[k[1] or "" for k in keep],
+                metadatas=[dict(k[2] or {}) for k in keep], embeddings=np.stack([means[k[0]] for k in keep]),
+            )
+        self._journal_done(aids)
+        self._bump_version()
+        return len(ids)
+
     def remove(self, article_id: str) -> bool:
         """Delete an article (exact id) and all its chunks; False when it was not there."""
         if not self.article_hashes([article_id]):
@@ -340,6 +442,10 @@ class Store:
             content_hash=str(meta.get("content_hash", "")),
             ingested_at=parse_dt(meta.get("ingested_at")), origin=str(meta.get("origin", "")),
         )
+
+    def article_ids(self) -> list[str]:
+        """Every article id in the index (no texts read)."""
+        return self._all_ids()
 
     def _all_ids(self) -> list[str]:
         ids: list[str] = []

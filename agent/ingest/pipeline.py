@@ -11,7 +11,8 @@ Why it is shaped like this:
 * **Bounded memory.** Articles stream from the loader; at most a few embedding
   batches' worth of chunks are held at once, never the corpus.
 * **Robust.** One bad article becomes a ``failed`` item and the rest go on. Errors
-  of the embedding model itself (bad key, server down) stop the run: every article
+  of the embedding model itself (bad key, server down) and of the index as a whole (disk
+  full, Chroma server gone: ``IndexUnavailableError``) stop the run: every article
   after would fail the same way. What was committed stays committed.
 * **Clean.** Every article, whichever loader (or API caller) made it, loses its control,
   bidi and stray zero-width characters here (``agent.safetext``), so nothing stored can
@@ -36,7 +37,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from agent.errors import IngestInterrupted, NewsAgentError
+from agent.errors import IndexUnavailableError, IngestInterrupted, NewsAgentError
 from agent.index.embed import Embedder
 from agent.index.records import content_hash
 from agent.index.store import Store
@@ -229,12 +230,16 @@ class _IngestRun:
         try:
             self.store.replace_articles(batch)
             return [None] * len(batch)
+        except IndexUnavailableError:
+            raise  # no article can be written: stop, rather than fail each one alike
         except NewsAgentError:
             errors: list[str | None] = []
             for item in batch:
                 try:
                     self.store.replace_article(*item)
                     errors.append(None)
+                except IndexUnavailableError:
+                    raise
                 except NewsAgentError as e:
                     errors.append(str(e))
             return errors

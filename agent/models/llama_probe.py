@@ -27,6 +27,7 @@ from pathlib import Path
 
 from agent.errors import ModelError
 from agent.models import cpu_backend
+from agent.models.gguf_header import read_header
 
 REBUILD_HINT = "re-run `bash scripts/setup.sh --rebuild-llama`"
 
@@ -172,6 +173,9 @@ _CHECK_LOCK = threading.Lock()
 def ensure_llama_runs(model_path: str | Path, n_threads: int, cache_dir: str | Path) -> None:
     """Raise ``ModelError`` with the fix if this library cannot evaluate a prompt on this CPU.
 
+    When the child fails, the model file's GGUF header and size are checked before the library
+    is blamed: a cut-short or damaged file is a ``ModelFileError`` saying so.
+
     Checked once per (library, model, CPU): in-process after the first time, and across processes
     through a marker file in ``cache_dir``. Set ``NEWSAGENT_SKIP_LLAMA_PROBE=1`` to skip it.
     """
@@ -185,6 +189,7 @@ def ensure_llama_runs(model_path: str | Path, n_threads: int, cache_dir: str | P
         if not marker.exists():
             result = run_probe(probe_command(model_path, n_threads))
             if not result.ok:
+                read_header(model_path)  # a damaged model file is named as such, not the build
                 raise ModelError(result.message)
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(result.system_info + "\n", encoding="utf-8")

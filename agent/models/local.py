@@ -34,6 +34,7 @@ from __future__ import annotations
 import ctypes
 import inspect
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent.errors import ModelError, ModelFileError
-from agent.models import cpu_backend, grammar_sampling, json_grammar, llama_probe, prefix_cache
+from agent.models import cpu_backend, gguf_header, grammar_sampling, json_grammar, llama_probe, prefix_cache
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,11 @@ def load_llama(
                 # chat_format=None: llama.cpp picks the chat template from the GGUF metadata
             )
         except ValueError as exc:
+            gguf_header.read_header(key[0])  # a damaged file: ModelFileError saying what is wrong
             raise ModelFileError(
-                f"llama.cpp could not load {key[0]}: {exc}; the file may be corrupt "
-                "(`agent doctor` rehashes it)"
+                f"llama.cpp could not load {key[0]} ({exc}) although its GGUF header and size are "
+                f"sound: it may be a model llama-cpp-python {llama_cpp.__version__} does not "
+                "support; try another GGUF file, or run `agent doctor`"
             ) from exc
         grammar_sampling.install(llm)  # same output, faster constrained generation
         if prompt_cache_bytes > 0:
@@ -137,6 +140,26 @@ def _completion_params() -> frozenset[str]:
         "messages",
         "stream",
     }
+
+
+#: llama-cpp-python's ValueError for a prompt that does not fit: "Requested tokens (N) exceed
+#: context window of M".
+_TOO_LONG = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
+
+
+@contextmanager
+def _prompt_fits() -> Iterator[None]:
+    """Turn llama.cpp's "exceed context window" ``ValueError`` into a ``ModelError`` with the fix."""
+    try:
+        yield
+    except ValueError as exc:
+        m = _TOO_LONG.search(str(exc))
+        if m is None:
+            raise
+        raise ModelError(
+            f"the prompt is {int(m.group(1)):,} tokens, more than the model's context window of "
+            f"{int(m.group(2)):,}; shorten the question, or give it fewer passages (-k)"
+        ) from None
 
 
 def _usage(prompt: int, completion: int) -> UsageMetadata:
@@ -273,7 +296,7 @@ class LocalChatModel(BaseChatModel):
         loaded = self._loaded()
         params = self._params(stop, kwargs)
         oai_messages = cast(Any, convert_to_openai_messages(messages))
-        with loaded.lock:
+        with loaded.lock, _prompt_fits():
             self._reuse_saved_prefix(loaded.llm, oai_messages)
             resp = loaded.llm.create_chat_completion(messages=oai_messages, **params)
         choice = resp["choices"][0]
@@ -300,7 +323,7 @@ class LocalChatModel(BaseChatModel):
         loaded = self._loaded()
         params = self._params(stop, kwargs)
         oai_messages = cast(Any, convert_to_openai_messages(messages))
-        with loaded.lock:  # held until the generator finishes or is closed
+        with loaded.lock, _prompt_fits():  # the lock is held until the generator finishes or is closed
             llm = loaded.llm
             self._reuse_saved_prefix(llm, oai_messages)
             stream = llm.create_chat_completion(messages=oai_messages, stream=True, **params)

@@ -3,7 +3,10 @@
 Retries with backoff on 429/5xx/timeouts come from the ``openai`` client
 (``max_retries``). What this module adds:
 - errors become ours (``AuthenticationError`` / ``ProviderError``) with one-line
-  messages that say what to do, name the server's host, and never contain the key;
+  messages that say what to do, name the server's host, and never contain the key: the
+  ``openai`` client's own errors, and a reply that is not an OpenAI chat completion (invalid
+  JSON, a stream chunk without ``role``, an empty stream), which the client and LangChain raise
+  as assorted ``ValueError``/``AttributeError``/``AssertionError``s;
 - a placeholder key for keyless local servers (the client insists on one);
 - ``max_tokens`` is sent as ``max_tokens`` to non-OpenAI servers: langchain-openai
   renames it ``max_completion_tokens``, which llama.cpp's server silently ignores;
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -29,13 +33,15 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from agent.errors import AuthenticationError, ConfigError, ModelError, ProviderError
+from agent.errors import AuthenticationError, ConfigError, ModelError, NewsAgentError, ProviderError
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER_KEY = "not-needed"  # llama.cpp / Ollama / vLLM without --api-key ignore it
 OPENAI_HOST = "api.openai.com"
+#: What the client and LangChain raise when a reply is not an OpenAI chat completion.
+UNREADABLE_REPLY = (ValueError, TypeError, AttributeError, AssertionError, KeyError, IndexError)
 
 
 class ProviderHTTPError(ProviderError):
@@ -72,19 +78,56 @@ def _server_message(exc: openai.APIStatusError) -> str:
     return exc.message or ""
 
 
+def _attempts(retries: int) -> str:
+    return "tried once, no retries" if retries <= 0 else f"tried {retries + 1} times"
+
+
+def _retried(retries: int) -> str:
+    return "not retried" if retries <= 0 else f"gave up after {retries} retries"
+
+
+def _transport_cause(exc: BaseException) -> BaseException | None:
+    """The transport error under an ``APIConnectionError`` (past any re-raised openai errors)."""
+    current = exc.__cause__ or exc.__context__
+    seen: set[int] = set()
+    while isinstance(current, openai.OpenAIError) and id(current) not in seen:
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return current
+
+
+def _is_connect_failure(exc: BaseException) -> bool:
+    """Whether a transport error happened before a connection was made: httpx, and the fork
+    httpx2 that newer ``openai`` versions use, both call it ``ConnectError``."""
+    return any(c.__name__ in ("ConnectError", "ConnectTimeout") for c in type(exc).__mro__)
+
+
 def map_openai_error(
-    exc: Exception, *, base_url: str | None, model: str, api_key: str | None, retries: int
+    exc: Exception,
+    *,
+    base_url: str | None,
+    model: str,
+    api_key: str | None,
+    retries: int,
+    timeout: float | None = None,
 ) -> ModelError:
     """Translate an ``openai`` exception into ours. The key never appears in the message."""
     host = host_of(base_url)
     if isinstance(exc, openai.APITimeoutError):
+        within = f" within {timeout:g} s" if timeout else ""
         return ProviderHTTPError(
-            f"the request to {host} timed out (after {retries} retries); check that the "
-            "server is up, or raise request_timeout"
+            f"the request to {host} timed out: no reply{within} ({_attempts(retries)}); check that "
+            "the server is up, or allow it longer: --set models.request_timeout=SECONDS"
         )
     if isinstance(exc, openai.APIConnectionError):
+        cause = _transport_cause(exc)
+        if cause is None or _is_connect_failure(cause):
+            return ProviderHTTPError(
+                f"cannot connect to {host}; check --base-url and that the server is running"
+            )
         return ProviderHTTPError(
-            f"cannot connect to {host}; check --base-url and that the server is running"
+            f"{host} closed the connection in the middle of its reply ({type(cause).__name__}: "
+            f"{_scrub(str(cause), api_key)[:120]}); check the server's log, then try again"
         )
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -102,18 +145,42 @@ def map_openai_error(
             )
         if status == 429:
             return ProviderHTTPError(
-                f"{host} is rate-limiting requests (HTTP 429, gave up after {retries} retries); "
+                f"{host} is rate-limiting requests (HTTP 429, {_retried(retries)}); "
                 f"wait and try again: {detail}",
                 status,
             )
         if status >= 500:
             return ProviderHTTPError(
-                f"{host} failed the request (HTTP {status}, gave up after {retries} retries): "
-                f"{detail}",
+                f"{host} failed the request (HTTP {status}, {_retried(retries)}): {detail}; "
+                "check the server's log, or try again later",
                 status,
             )
         return ProviderHTTPError(f"{host} rejected the request (HTTP {status}): {detail}", status)
-    return ProviderHTTPError(f"request to {host} failed: {_scrub(str(exc), api_key)}")
+    if isinstance(exc, openai.LengthFinishReasonError):
+        return ProviderHTTPError(
+            f"the reply from {host} was cut off at its token limit before it was complete; allow "
+            "more: --set answer.max_answer_tokens=800"
+        )
+    if isinstance(exc, openai.ContentFilterFinishReasonError):
+        return ProviderHTTPError(
+            f"{host}'s content filter withheld the reply; rephrase the question, or use another model"
+        )
+    return ProviderHTTPError(
+        f"the request to {host} failed ({type(exc).__name__}: {_scrub(str(exc), api_key)}); check "
+        "--base-url and the server's log"
+    )
+
+
+def unreadable_reply_error(
+    exc: BaseException, *, base_url: str | None, api_key: str | None
+) -> ProviderHTTPError:
+    """A reply the client could not read as an OpenAI chat completion (``UNREADABLE_REPLY``)."""
+    host = host_of(base_url)
+    what = _scrub(str(exc), api_key)[:120] or "no detail"
+    return ProviderHTTPError(
+        f"the reply from {host} is not an OpenAI chat completion ({type(exc).__name__}: {what}); "
+        "check that --base-url is the server's OpenAI-compatible API (it usually ends in /v1)"
+    )
 
 
 class OpenAIChatModel(ChatOpenAI):
@@ -127,15 +194,36 @@ class OpenAIChatModel(ChatOpenAI):
     supports_grammar: ClassVar[bool] = False
     keeps_prompt_cache: ClassVar[bool] = False
 
-    def _our_error(self, exc: Exception) -> ModelError:
+    def _key(self) -> str | None:
         secret = self.openai_api_key
-        key = secret.get_secret_value() if isinstance(secret, SecretStr) else None
+        return secret.get_secret_value() if isinstance(secret, SecretStr) else None
+
+    def _our_error(self, exc: Exception) -> ModelError:
         return map_openai_error(
             exc,
             base_url=self.openai_api_base,
             model=self.model_name,
-            api_key=key,
+            api_key=self._key(),
             retries=self.max_retries or 0,
+            timeout=self.request_timeout if isinstance(self.request_timeout, int | float) else None,
+        )
+
+    @contextmanager
+    def _errors_as_ours(self) -> Iterator[None]:
+        """Around a call to the server: its failures, and replies that cannot be read, as ours."""
+        try:
+            yield
+        except NewsAgentError:
+            raise
+        except openai.OpenAIError as exc:
+            raise self._our_error(exc) from None
+        except UNREADABLE_REPLY as exc:
+            raise unreadable_reply_error(exc, base_url=self.openai_api_base, api_key=self._key()) from exc
+
+    def _empty_reply(self) -> ProviderHTTPError:
+        return ProviderHTTPError(
+            f"{host_of(self.openai_api_base)} sent an empty reply (no completion in the stream); "
+            "check that --base-url is the server's OpenAI-compatible API (it usually ends in /v1)"
         )
 
     @property
@@ -163,10 +251,8 @@ class OpenAIChatModel(ChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        try:
+        with self._errors_as_ours():
             return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-        except openai.OpenAIError as exc:
-            raise self._our_error(exc) from None
 
     def _stream(
         self,
@@ -175,10 +261,13 @@ class OpenAIChatModel(ChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        try:
-            yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
-        except openai.OpenAIError as exc:
-            raise self._our_error(exc) from None
+        got_any = False
+        with self._errors_as_ours():
+            for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
+                got_any = True
+                yield chunk
+        if not got_any:
+            raise self._empty_reply()
 
     async def _agenerate(
         self,
@@ -187,10 +276,8 @@ class OpenAIChatModel(ChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        try:
+        with self._errors_as_ours():
             return await super()._agenerate(messages, stop=stop, run_manager=run_manager, **kwargs)
-        except openai.OpenAIError as exc:
-            raise self._our_error(exc) from None
 
     async def _astream(
         self,
@@ -199,13 +286,15 @@ class OpenAIChatModel(ChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        try:
+        got_any = False
+        with self._errors_as_ours():
             async for chunk in super()._astream(
                 messages, stop=stop, run_manager=run_manager, **kwargs
             ):
+                got_any = True
                 yield chunk
-        except openai.OpenAIError as exc:
-            raise self._our_error(exc) from None
+        if not got_any:
+            raise self._empty_reply()
 
     def without_retries(self) -> OpenAIChatModel:
         """A copy that fails fast: used to probe which structured-output method a server

@@ -7,7 +7,8 @@ data-only wheels and nothing of theirs needs to run. A spec with ``make`` is a m
 in-process instead (a plugin's own ``BaseChatModel``, e.g. the test suite's scripted fakes), so
 ``--model NAME`` runs it through the same code as the embedded models.
 
-``settings.models.model_path`` (any GGUF file) bypasses the registry entirely.
+``settings.models.model_path`` (any GGUF file) bypasses the registry: it has no pinned hash, so
+its GGUF header and size are what is checked (``gguf_header``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from agent.errors import ConfigError, ModelFileError
 from agent.models.assemble import (
     assemble,
     is_marked_verified,
+    marker_path,
     verify_file,
 )
+from agent.models.gguf_header import read_header
 from agent.settings import Settings
 from agent.text.hashing import sha256_file
 
@@ -198,15 +201,14 @@ def local_model_name(settings: Settings) -> str | None:
 def ensure_model(settings: Settings, name: str | None = None) -> Path:
     """Path of a ready GGUF file for the local model: assembled and verified if needed.
 
-    ``settings.models.model_path`` wins (any GGUF; only checked to exist and look like GGUF).
+    ``settings.models.model_path`` wins: any GGUF file, whose header is read and whose size must
+    cover its tensor data (``gguf_header``); it has no pinned hash to check.
     """
     if settings.models.model_path is not None and name is None:
         path = Path(settings.models.model_path).expanduser()
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}; fix --model-path")
-        with open(path, "rb") as f:
-            if f.read(4) != b"GGUF":
-                raise ModelFileError(f"{path} is not a GGUF file; fix --model-path")
+        read_header(path)
         return path
     spec = resolve_spec(name if name is not None else local_model_name(settings))
     dest = model_file(spec, settings)
@@ -219,6 +221,31 @@ def ensure_model(settings: Settings, name: str | None = None) -> Path:
         size=spec.size,
         on_mismatch=lambda _actual: _mismatch_message(spec),
     )
+
+
+def check_model_file(settings: Settings, *, full: bool = True) -> tuple[Path, str]:
+    """The local chat model's file, checked as far as it can be, and what was checked.
+
+    A packaged model is rehashed against its pinned SHA-256 (``full``; otherwise its size and
+    hash marker are compared, as every load does); a mismatch deletes the stale marker, so the
+    next use assembles the file again from the installed packages. A ``--model-path`` file has
+    no pinned hash: its GGUF header is read and its size checked against the tensor data.
+    ``ModelFileError`` (saying what to do) when the file fails.
+    """
+    if settings.models.model_path is not None:
+        path = ensure_model(settings)
+        return path, f"{read_header(path).describe()}; not hashed: no pinned SHA-256 for a file of your own"
+    spec = resolve_spec(local_model_name(settings))
+    path = ensure_model(settings)
+    if not full:
+        return path, f"size and hash marker of {spec.name} match; not rehashed: doctor without --quick does"
+    if not verify_file(path, spec.sha256, spec.size):
+        marker_path(path).unlink(missing_ok=True)
+        raise ModelFileError(
+            f"{path} does not match the pinned SHA-256 of {spec.name}: the file is damaged; it is "
+            "assembled again from the installed packages on next use (or delete it now)"
+        )
+    return path, f"SHA-256 verified against the pinned hash of {spec.name}"
 
 
 def verify(settings: Settings, name: str | None = None, *, full: bool = False) -> bool:

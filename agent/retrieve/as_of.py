@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from agent.retrieve.hybrid import Retriever
 from agent.retrieve.timephrase import resolve_time, strip_time_phrase
 from agent.retrieve.windows import TimeWindow
+from agent.text.dates import check_in_range
 from agent.types import ConsideredPassage, Passage, RetrievalInfo
 
 SOFT_KINDS = frozenset({"recent"})
@@ -154,8 +155,12 @@ def retrieve_as_of(
     """Retrieve for ``question`` asked at ``as_of`` (now when None), honouring its time phrase.
 
     Explicit ``since``/``until`` filters win over a phrase in the question. Windows are local
-    days in ``as_of``'s time zone (UTC when it has none).
+    days in ``as_of``'s time zone (UTC when it has none). A date too near year 1 or 9999 for a
+    window to be computed around it is an ``InvalidArgumentError`` naming it.
     """
+    for name, value in (("as_of", as_of), ("since", since), ("until", until)):
+        if value is not None:
+            check_in_range(value, name)
     replay = as_of is not None
     moment = as_of or datetime.now(UTC)
     if moment.tzinfo is None:

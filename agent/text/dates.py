@@ -55,3 +55,22 @@ def parse_user_date(value: str, *, end_of_day: bool = False, now: datetime | Non
     if end_of_day and parsed.time() == time.min and not names_time_of_day(value):
         parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
     return as_utc(parsed)
+
+
+#: The dates questions can be asked around: a time window reaches up to about a year on either
+#: side of its date, and ``datetime`` cannot go below year 1 or past year 9999.
+EARLIEST = datetime(3, 1, 1, tzinfo=UTC)
+LATEST = datetime(9997, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def check_in_range(value: datetime, name: str) -> datetime:
+    """``value`` unchanged, or ``InvalidArgumentError`` naming ``name`` (``--as-of``, ``as_of``)
+    when it lies outside ``EARLIEST``..``LATEST``."""
+    from agent.errors import InvalidArgumentError
+
+    if not EARLIEST <= as_utc(value) <= LATEST:
+        raise InvalidArgumentError(
+            f"{name} {value.date().isoformat()} is out of range: give a date between "
+            f"{EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}"
+        )
+    return value

@@ -9,6 +9,7 @@ thing returned, all re-exported here so callers import from ``agent.types``:
 * ``answers`` — ``Passage``, ``Citation`` (article, character span, verbatim quote),
   ``RetrievalInfo`` and ``Answer``: what ``Agent.ask`` returns.
 * ``ingest`` — ``IngestItem`` and ``IngestReport``: what ``Agent.ingest`` returns.
+* ``reindex`` — ``VectorHealth`` and ``ReindexReport``: what ``Agent.reindex`` returns.
 * ``summaries`` — ``ArticleSummary`` and its cited items: what ``Agent.summarize`` returns.
 * ``briefings`` — ``Briefing`` and its sections: what ``Agent.brief`` returns.
 * ``watch`` — ``WatchedFeed``, ``FeedCheck``, ``WatchReport`` and ``SeenArticle``: what
@@ -34,6 +35,7 @@ from agent.types.briefings import (
     DisagreementClaim,
 )
 from agent.types.ingest import IngestItem, IngestReport, IngestStatus
+from agent.types.reindex import ReindexReport, VectorHealth
 from agent.types.summaries import (
     ArticleSummary,
     DateEvent,
@@ -48,6 +50,6 @@ __all__ = [
     "Answer", "AnswerStatus", "Article", "ArticleSummary", "Briefing", "BriefingArticle",
     "BriefingSection", "BriefingSentence", "Chunk", "Citation", "ConsideredPassage", "DateEvent",
     "Disagreement", "DisagreementClaim", "IngestItem", "IngestReport", "IngestStatus", "KeyFigure",
-    "KeyPoint", "Passage", "RetrievalInfo", "SummaryQuote", "shows_unit",
-    "FeedCheck", "SeenArticle", "WatchReport", "WatchedFeed",
+    "KeyPoint", "Passage", "ReindexReport", "RetrievalInfo", "SummaryQuote", "VectorHealth",
+    "shows_unit", "FeedCheck", "SeenArticle", "WatchReport", "WatchedFeed",
 ]
