@@ -1,7 +1,7 @@
 """``agent summarize`` and ``agent brief``: one article's cited summary, and a briefing over several.
 
 Plain command functions; agent/cli/app.py registers them. Each gets its ``Agent`` from the global
-options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON or a rich view
+options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON, HTML or a rich view
 (``agent.cli.render.emit``, shared with the chat's /summarize and /brief).
 """
 
@@ -28,15 +28,7 @@ from agent.api import Agent
 from agent.cli.common import console, make_agent, parse_date_option, run
 from agent.cli.render import OutputFormat, emit
 from agent.errors import IngestError
-
-#: What ``brief`` shows on its bar for each step ``Agent.brief`` reports.
-BRIEF_STEPS = {
-    "select": "selecting articles",
-    "summarise": "summarising",
-    "sentences": "choosing key sentences",
-    "group": "grouping storylines",
-    "write": "writing the briefing",
-}
+from agent.types.briefings import BRIEF_STEPS
 
 
 def _looks_like_input(target: str) -> bool:
@@ -65,7 +57,8 @@ def summarize(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="Article id (or prefix), or a file/URL to ingest first.")],
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="md | json | rich.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="md | json | rich | html (the article, quotes marked)."),
     ] = OutputFormat.rich,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
@@ -83,13 +76,15 @@ def summarize(
       agent summarize examples/articles/flood.txt --format md -o flood.md
 
       agent summarize https://example.com/news/story.html --format json
+
+      agent summarize 3f2a9c --format html -o summary.html
     """
     agent = make_agent(ctx)
     fmt = OutputFormat(format)
     err = Console(stderr=True)
     with err.status("summarising…", spinner="dots") if sys.stderr.isatty() else contextlib.nullcontext():
         summary = run(lambda: agent.summarize(_resolve_article_id(agent, target), refresh=refresh))
-    emit(summary, fmt, output, console)
+    emit(summary, fmt, output, console, articles=agent.get if fmt is OutputFormat.html else None)
 
 
 # Long (~65 lines): typer declares each option as a parameter; the body is ~25 lines.
@@ -106,7 +101,8 @@ def brief(
         int, typer.Option("--max-articles", "-n", min=1, help="At most N articles.")
     ] = 10,
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="md | json | rich.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="md | json | rich | html (the articles, quotes marked)."),
     ] = OutputFormat.rich,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
@@ -124,6 +120,8 @@ def brief(
       agent brief --since last          # what's new since the last briefing
 
       agent brief "Russia China trade" -n 5 --format md -o brief.md
+
+      agent brief "flood" --since 2026-03-01 --format html -o brief.html
     """
     agent = make_agent(ctx)
     since_dt: datetime | Literal["last"] | None = (
@@ -156,4 +154,4 @@ def brief(
                 progress=progress,
             )
         )
-    emit(briefing, fmt, output, console)
+    emit(briefing, fmt, output, console, articles=agent.get if fmt is OutputFormat.html else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +11,9 @@ from agent.safetext import md_inline, md_text
 from agent.types.answers import Citation
 from agent.types.markdown import cite_marks, sources_markdown
 from agent.usage import Usage
+
+if TYPE_CHECKING:
+    from agent.views.html import ArticleSource
 
 
 class KeyPoint(BaseModel):
@@ -45,6 +49,10 @@ class KeyFigure(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     flagged: bool = False
     flag_reason: str | None = None
+
+    def shown_unit(self) -> str:
+        """The unit as displayed beside the value: "" when it adds nothing (``shows_unit``)."""
+        return self.unit if shows_unit(self.value, self.unit) else ""
 
 
 class DateEvent(BaseModel):
@@ -105,14 +113,26 @@ class ArticleSummary(BaseModel):
                 items.extend(item.citations)
         return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
 
+    def paragraph_points(self) -> int:
+        """How many of the first key points make up the summary paragraph (0: it is separate).
+
+        A key-sentence summary's paragraph is its first key points, shown once, each cited; the
+        points after them are key sentences from parts of the article it left out."""
+        return next((i for i in range(len(self.key_points), 0, -1)
+                     if self.summary == " ".join(k.text for k in self.key_points[:i])), 0)
+
+    def to_html(self, articles: ArticleSource = None) -> str:
+        """The summary as one self-contained HTML page; given the article (``[article]`` or a
+        lookup such as ``agent.get``), its text is embedded with every quote marked."""
+        from agent.views.html import render
+
+        return render(self, articles)
+
     def to_markdown(self) -> str:
         date = f" · {self.published.date().isoformat()}" if self.published else ""
         src = f" · {md_inline(self.source)}" if self.source else ""
         lines = [f"# {md_text(self.headline)}", "", f"*{md_inline(self.title)}*{src}{date}", ""]
-        # A key-sentence summary's paragraph is its first key points: shown once, each cited;
-        # the points after them are key sentences from parts of the article it left out.
-        n = next((i for i in range(len(self.key_points), 0, -1)
-                  if self.summary == " ".join(k.text for k in self.key_points[:i])), 0)
+        n = self.paragraph_points()
         if n:
             cited = [f"{md_text(k.text)} {cite_marks(k.citations)}" for k in self.key_points[:n]]
             lines += [" ".join(cited), ""]
@@ -134,7 +154,7 @@ class ArticleSummary(BaseModel):
         if self.key_figures:
             lines += ["## Key figures", ""]
             for f in self.key_figures:
-                unit = f" {md_text(f.unit)}" if shows_unit(f.value, f.unit) else ""
+                unit = f" {md_text(f.shown_unit())}" if f.shown_unit() else ""
                 line = f"- **{md_inline(f.value)}**{unit}: {md_text(f.what)} {cite_marks(f.citations)}"
                 if f.flagged:
                     line += f" ⚠ *unverified figure: {f.flag_reason}*"
