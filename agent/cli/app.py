@@ -1,6 +1,6 @@
 """The ``agent`` command line: the typer app, its global options and its commands.
 
-Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py)
+Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py, serve.py)
 parses flags into ``Settings`` overrides, calls one ``Agent`` method and renders the result with
 rich. Errors the user can fix (``NewsAgentError``) are printed as one red line and exit with
 status 1 (agent/cli/common.py); anything else is a bug and keeps its traceback.
@@ -25,6 +25,7 @@ from agent.cli.chat import chat
 from agent.cli.common import err_console
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
+from agent.cli.serve import serve
 from agent.cli.summaries import brief, summarize
 from agent.errors import InvalidArgumentError
 from agent.quiet import quiet_libraries
@@ -240,3 +241,4 @@ app.command()(doctor)
 app.command()(summarize)
 app.command()(brief)
 app.command()(chat)
+app.command()(serve)
