@@ -169,7 +169,7 @@ def test_briefing_file_citation_2_opens_the_quote_highlighted_at_its_span(
     assert focused.bounding_box()["width"] > 100
 
     page.keyboard.press("Enter")
-    page.wait_for_function("location.hash === '#q-2'")
+    page.wait_for_function("() => location.hash === '#q-2'")
     check_followed(page, by_n[2], examples_agent.get(by_n[2].article_id).text)
     page.screenshot(path=artifacts() / "briefing-citation-2.png")
     # follow another citation by clicking: the highlight moves with it
@@ -283,6 +283,49 @@ def test_hostile_article_renders_inert_in_agent_serve(page: Any, tmp_path: Path)
         page.screenshot(path=artifacts() / "serve-hostile-answer.png", full_page=True)
 
 
+# --- a streamed answer and the queue, in agent serve ------------------------------------------------
+
+SHOWN = "(sel) => [...document.querySelectorAll(sel)].filter(e => getComputedStyle(e).display !== 'none')" \
+        ".map(e => e.textContent.trim())"
+
+
+def test_served_answer_streams_while_a_second_page_shows_it_is_waiting(browser: Any, tmp_path: Path) -> None:
+    """While the model writes one answer, that page shows the draft (no stale status line) and
+    a second question's page says it waits in line; both end with the verified answer only."""
+    import threading
+
+    from agent import Agent
+    from tests.test_serve import QUESTION, GatedRainModel
+
+    agent = Agent(index_path=tmp_path / "index", cache_dir=tmp_path / "cache", provider="local")
+    assert agent.ingest([str(EXAMPLES)]).added == 5
+    agent.__dict__["chat_model"] = GatedRainModel(calls=[], gate=threading.Event())
+    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    first, second = context.new_page(), context.new_page()
+    try:
+        with running_app(agent) as app:
+            first.goto(app.url + "ask?q=" + QUESTION, wait_until="commit")
+            drafted = "() => (document.querySelector('.draft')?.textContent || '').includes('of rain')"
+            first.wait_for_function(drafted)
+            assert first.evaluate(SHOWN, ".job .status") == []
+            assert first.locator("section.result").count() == 0
+            first.screenshot(path=artifacts() / "serve-drafting.png")
+            second.goto(app.url + "ask?q=" + QUESTION + "%20again", wait_until="commit")
+            second.wait_for_selector(".status.queued", state="attached")
+            waiting = "Waiting for the model: 1 request ahead of yours."
+            assert second.evaluate(SHOWN, ".job .status") == [waiting]
+            assert "busy, 1 other request in line (answering)" in second.locator("nav").inner_text()
+            second.screenshot(path=artifacts() / "serve-waiting.png")
+            agent.chat_model.gate.set()
+            for p in (first, second):
+                p.wait_for_selector("section.result", timeout=60_000)
+                assert p.evaluate(SHOWN, ".job .status, .job .draft") == []
+                assert "94 millimetres" in p.locator(".answer-text").inner_text()
+            second.screenshot(path=artifacts() / "serve-answered.png", full_page=True)
+    finally:
+        context.close()
+
+
 # --- requests from elsewhere ------------------------------------------------------------------------
 
 
@@ -306,7 +349,7 @@ def test_foreign_pages_and_rebound_names_are_refused(browser: Any, examples_agen
             responses: list[tuple[str, int]] = []
             p.on("response", lambda r: responses.append((r.url, r.status)))
             p.goto(evil.url("/attack"))
-            p.wait_for_function("document.title === 'sent'")
+            p.wait_for_function("() => document.title === 'sent'")
             p.screenshot(path=artifacts() / "refused-attack-page.png")
             with p.expect_navigation():
                 p.evaluate("document.getElementById('f').submit()")
@@ -372,7 +415,7 @@ def test_served_answer_streams_from_the_real_model_and_its_citation_opens_highli
         url = m.group(1)
         asked = time.monotonic()
         page.goto(url + "ask?q=" + "How much rain fell before the River Ash flood?", wait_until="commit")
-        drafted = "(document.querySelector('.draft')?.textContent || '').trim()"
+        drafted = "() => (document.querySelector('.draft')?.textContent || '').trim()"
         page.wait_for_function(drafted, timeout=600_000)
         first_words = time.monotonic() - asked
         assert page.locator("section.result").count() == 0  # still streaming

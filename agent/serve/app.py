@@ -113,7 +113,9 @@ async def _job_body(head: str, tail: str, job: Job[str]) -> AsyncIterator[str]:
             if kind == "text":
                 if not drafting:
                     drafting = True
-                    yield '<div class="draft" aria-live="polite">'
+                    # a closed marker first: Chromium restyles :has() for an element it has
+                    # finished parsing, and the draft stays open while it streams
+                    yield '<span class="drafting" hidden></span><div class="draft" aria-live="polite">'
                 yield str(escape(text))
             elif not drafting:  # "started", "progress": a new status line replaces the last
                 yield _status("running", text[:1].upper() + text[1:] + "…")
