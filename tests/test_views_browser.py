@@ -67,7 +67,7 @@ INERT_JS = """() => ({
   scripts: document.querySelectorAll('script, img, svg, iframe, object, embed').length,
   handlers: [...document.querySelectorAll('*')]
     .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
-  hrefs: [...document.querySelectorAll('[href]')].map(e => e.getAttribute('href')),
+  hrefs: [...document.querySelectorAll('body [href]')].map(e => e.getAttribute('href')),
   bold: document.querySelectorAll('main b, main i').length,
 })"""
 
