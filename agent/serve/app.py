@@ -40,7 +40,7 @@ from agent.views.html import environment, render_article, render_content
 log = logging.getLogger(__name__)
 
 #: Where a streamed page's head ends and its tail begins (a comment in serve/job.html).
-STREAM_MARK = "<!--stream-->"
+STREAM_MARK = "<!-- stream -->"
 #: Served pages run no script and load nothing from elsewhere.
 HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -80,7 +80,9 @@ class Server:
         """The streamed page of ``job``: ``template`` up to its stream mark, the job's status
         lines and draft text, the job's result (HTML it rendered), the rest of the template."""
         whole = environment().get_template(template).render(**self.context(job=job, **more))
-        head, _, tail = whole.partition(STREAM_MARK)
+        head, mark, tail = whole.partition(STREAM_MARK)
+        if not mark:
+            raise ValueError(f"template {template} has no {STREAM_MARK!r} where the job's output goes")
         return StreamingResponse(_job_body(head, tail, job), media_type="text/html; charset=utf-8",
                                  headers={**HEADERS, "x-accel-buffering": "no"})
 
