@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
 from agent.serve.guard import COOKIE, Guard
-from agent.serve.jobs import ModelWorker
+from agent.serve.jobs import JobStopped, ModelWorker
 from tests.fakes import ReplyingChatModel
 from tests.web_server import running_app
 
@@ -122,6 +122,41 @@ def test_worker_runs_jobs_one_at_a_time_in_order_and_skips_abandoned_ones() -> N
         assert worker.pending == 0 and worker.current is None
         assert overlap == [1, 1]  # never two at once; "gone" never ran
         worker.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_running_job_stops_at_its_next_emit_when_its_page_goes_or_the_server_stops() -> None:
+    """llama.cpp cannot be interrupted from outside: the job's own emit (every streamed token)
+    raises JobStopped once nobody waits, so the model is free for the next page."""
+
+    async def scenario() -> None:
+        worker = ModelWorker()
+        tokens: dict[str, int] = {}
+
+        def writer(name: str) -> Any:
+            def fn(emit: Any) -> str:
+                for i in range(500):
+                    tokens[name] = i
+                    emit("text", "tok ")
+                    time.sleep(0.01)
+                return "finished"
+            return fn
+
+        first = worker.submit("first", writer("first"))
+        async for kind, _ in first.stream():
+            if kind == "text":
+                break
+        first.abandoned = True  # the page closed mid-answer
+        with pytest.raises(JobStopped):
+            await first.future
+        assert tokens["first"] < 50
+        second = worker.submit("second", writer("second"))
+        await asyncio.sleep(0.2)
+        worker.stop()  # Ctrl-C
+        with pytest.raises(JobStopped):
+            await second.future
+        assert tokens["second"] < 100
 
     asyncio.run(scenario())
 

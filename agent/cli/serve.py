@@ -3,11 +3,14 @@
 The socket is bound here, before the app starts, so a port in use is one red line and
 ``--port 0`` can pick a free port whose URL the start line shows. That line is the only output
 (uvicorn logs warnings only); it carries the token when the bind is not loopback, and only it.
+Ctrl-C stops the model's current job at its next token, so the server ends in a second or two.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -81,6 +84,18 @@ def serve(
     console.print(f"{line}  Ctrl-C stops.", highlight=False, soft_wrap=True)
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, proxy_headers=False, server_header=False,
-        timeout_graceful_shutdown=2, lifespan="on",
+        timeout_graceful_shutdown=5, lifespan="on",
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    worker = app.state.server.worker
+
+    class Server(uvicorn.Server):
+        """Ctrl-C first stops the model's work, so open pages end at once with a note instead
+        of being cut off when the grace period is over."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            worker.stop()
+            super().handle_exit(sig, frame)
+
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        Server(config).run(sockets=[sock])
+    console.print("newsagent: stopped.", highlight=False)

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from agent.api import Agent
 from agent.errors import ArticleNotFoundError, NewsAgentError
 from agent.serve.guard import Guard, GuardMiddleware
-from agent.serve.jobs import Emit, Job, ModelWorker
+from agent.serve.jobs import Emit, Job, JobStopped, ModelWorker
 from agent.text.dates import parse_user_date
 from agent.types.briefings import BRIEF_STEPS
 from agent.views.html import environment, render_article, render_content
@@ -125,6 +125,8 @@ async def _job_body(head: str, tail: str, job: Job[str]) -> AsyncIterator[str]:
             yield "</div>\n"
         try:
             yield await job.future
+        except JobStopped:
+            yield '<p class="error" role="alert">The server is stopping; this was not finished.</p>\n'
         except NewsAgentError as exc:
             yield f'<p class="error" role="alert">{escape(str(exc))}</p>\n'
         except Exception:

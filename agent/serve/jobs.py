@@ -1,10 +1,11 @@
 """The model's queue in ``agent serve``: one worker thread runs model jobs one at a time.
 
 A local model answers one prompt at a time, so requests wait in line (first come, first
-served) and each page can say how many are ahead of it. The worker is a daemon thread, not an
-executor's: Ctrl-C stops the server without waiting for a generation under way. A job whose
-page was closed before its turn is skipped; one already running finishes (llama.cpp cannot be
-interrupted from another thread) and its result is dropped.
+served) and each page can say how many are ahead of it. A job whose page was closed before its
+turn is skipped. A running job is stopped from inside: llama.cpp cannot be interrupted from
+another thread, so the job's ``emit`` (called at every streamed token, and at every step of a
+briefing) raises ``JobStopped`` once its page is gone or the server is stopping; the model is
+then free for the next page, and Ctrl-C does not wait for a whole answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+class JobStopped(Exception):
+    """Raised by a job's ``emit`` when nobody waits for its result any more."""
+
 
 #: What a running job tells its page: ("started", label), ("text", streamed text),
 #: ("progress", a status line).
@@ -34,6 +39,7 @@ class Job(Generic[T]):
     ahead: int
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
+    stopping: threading.Event
     events: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
     abandoned: bool = False
 
@@ -43,7 +49,10 @@ class Job(Generic[T]):
             self.loop.call_soon_threadsafe(self.events.put_nowait, event)
 
     def emit(self, kind: str, text: str) -> None:
-        """The ``Emit`` a job's function gets: ``post`` of one event."""
+        """The ``Emit`` a job's function gets: ``post`` of one event, or ``JobStopped`` when the
+        page went away or the server is stopping."""
+        if self.abandoned or self.stopping.is_set():
+            raise JobStopped(f"{self.label}: stopped, nobody is waiting for it")
         self.post((kind, text))
 
     async def stream(self) -> AsyncIterator[Event]:
@@ -58,6 +67,7 @@ class ModelWorker:
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Job[Any] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="newsagent-model", daemon=True)
+        self._stopping = threading.Event()
         self.pending = 0
         self.current: str | None = None
         self._thread.start()
@@ -66,7 +76,7 @@ class ModelWorker:
         """Queue ``fn(emit)``; call it on the event loop. ``job.ahead`` is how many jobs were
         queued or running before it."""
         loop = asyncio.get_running_loop()
-        job: Job[T] = Job(label, fn, self.pending, loop, loop.create_future())
+        job: Job[T] = Job(label, fn, self.pending, loop, loop.create_future(), self._stopping)
         # a page that went away never reads its job's error; mark it read so asyncio stays quiet
         job.future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self.pending += 1
@@ -74,6 +84,8 @@ class ModelWorker:
         return job
 
     def stop(self) -> None:
+        """Stop the running job at its next ``emit``, skip the queued ones, end the thread."""
+        self._stopping.set()
         self._queue.put(None)
 
     def _done(self, job: Job[Any]) -> None:
@@ -86,7 +98,7 @@ class ModelWorker:
     def _run(self) -> None:
         while (job := self._queue.get()) is not None:
             try:
-                if job.abandoned:
+                if job.abandoned or self._stopping.is_set():
                     continue
                 self.current = job.label
                 job.post(("started", job.label))
