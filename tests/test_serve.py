@@ -326,3 +326,16 @@ def test_token_flow_on_a_non_loopback_bind(tmp_path: Path) -> None:
         with httpx.Client(timeout=30, follow_redirects=False) as fresh:  # no cookie yet
             hop = fresh.get(base + f"//evil.example?token={token}")
             assert hop.headers["location"] == "/evil.example"  # never an off-site redirect
+
+
+def test_serve_command_says_when_the_port_is_taken(served: Any) -> None:
+    """A port in use is one red line naming it and the fix, exit status 1, before any model loads."""
+    from typer.testing import CliRunner
+
+    from agent.cli.app import app
+
+    index = str(served.server.agent.settings.index.index_path)
+    res = CliRunner().invoke(app, ["--index", index, "serve", "--port", str(served.port)])
+    assert res.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{served.port}" in res.output and "--port 0" in res.output
+    assert "Traceback" not in res.output
