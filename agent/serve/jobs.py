@@ -18,9 +18,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from agent.errors import NewsAgentError
+
 T = TypeVar("T")
 
-class JobStopped(Exception):
+class JobStopped(NewsAgentError):
     """Raised by a job's ``emit`` when nobody waits for its result any more."""
 
 
