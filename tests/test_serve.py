@@ -242,10 +242,10 @@ def test_answer_streams_and_a_second_question_waits_in_line(served: Any) -> None
                     two = Reader(second)
                     head = two.until("ahead of yours")
                     assert "Waiting for the model: 1 request ahead of yours." in head
-                    assert "busy, 1 other request in line (answering)" in head
-                    # other pages are served meanwhile
+                    # other pages are served meanwhile, and say the model is busy
                     listing = client.get(served.url + "articles")
                     assert listing.status_code == 200 and "River Ash" in listing.text
+                    assert "busy, 2 requests in line (answering)" in listing.text
                     model.gate.set()
                     page, page_two = one.until("</html>"), two.until("</html>")
     finally:

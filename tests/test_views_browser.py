@@ -314,8 +314,11 @@ def test_served_answer_streams_while_a_second_page_shows_it_is_waiting(browser: 
             second.wait_for_selector(".status.queued", state="attached")
             waiting = "Waiting for the model: 1 request ahead of yours."
             assert second.evaluate(SHOWN, ".job .status") == [waiting]
-            assert "busy, 1 other request in line (answering)" in second.locator("nav").inner_text()
             second.screenshot(path=artifacts() / "serve-waiting.png")
+            home = context.new_page()
+            home.goto(app.url)
+            assert "busy, 2 requests in line (answering)" in home.locator("nav").inner_text()
+            home.close()
             agent.chat_model.gate.set()
             for p in (first, second):
                 p.wait_for_selector("section.result", timeout=60_000)
