@@ -36,6 +36,7 @@ Hand-written rather than a library: the job is a few regular expressions, and th
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from rich.markup import escape as _rich_escape
 
@@ -135,3 +136,18 @@ def md_text(text: str | None) -> str:
 def md_url(url: str) -> str:
     """A URL inside ``<…>`` autolink brackets: nothing that could close the bracket."""
     return visible(url).replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+
+
+def http_url(url: str | None) -> str | None:
+    """``url`` when it may become a link in an HTML page: an absolute http(s) URL with a host and
+    no whitespace or control characters; None otherwise (``javascript:``, ``data:``, ``file:``,
+    relative paths), so the page shows it as text instead."""
+    if not url or _CONTROL.search(url) or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url

@@ -1,7 +1,7 @@
 """The ``agent`` command line: the typer app, its global options and its commands.
 
 Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py,
-reindex.py)
+reindex.py, serve.py, watch.py)
 parses flags into ``Settings`` overrides, calls one ``Agent`` method and renders the result with
 rich. Every exception that reaches a command's edge is printed as one red line with its fix and
 exits with status 1: ours by ``common.run``, anything else by ``GlobalOptionsGroup.invoke``
@@ -30,6 +30,7 @@ from agent.cli.failures import SETTINGS_KEY, describe, is_control_flow
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
 from agent.cli.reindex import reindex
+from agent.cli.serve import serve
 from agent.cli.summaries import brief, summarize
 from agent.cli.watch import watch_app
 from agent.errors import InvalidArgumentError, NewsAgentError
@@ -280,3 +281,4 @@ app.command()(brief)
 app.command()(chat)
 # A group of its own, with the global options after its commands too (`agent watch run --index X`).
 app.add_typer(watch_app, cls=GlobalOptionsGroup)
+app.command()(serve)

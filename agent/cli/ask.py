@@ -8,12 +8,13 @@ would give the model, so it lives beside it. The rendering is agent/cli/render.p
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from agent.cli.common import console, make_agent, parse_date_option, run
-from agent.cli.render import print_answer, print_retrieval, streaming
+from agent.cli.render import OutputFormat, emit, print_answer, print_retrieval, streaming
 from agent.safetext import SOURCE_CHARS, TITLE_CHARS, clipped, term
 from agent.usage import format_usage
 
@@ -35,7 +36,16 @@ def ask(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show the time window, filters and passages considered.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole Answer as JSON (= --format json).")
+    ] = False,
+    format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="rich | md | json | html (a page with the cited articles)."),
+    ] = OutputFormat.rich,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
     show_usage: Annotated[
         bool, typer.Option("--usage", help="Print the tokens used and their approximate cost (also with -v).")
     ] = False,
@@ -67,13 +77,17 @@ def ask(
       agent ask "Who won?" --json | jq .citations
 
       agent ask "How many homes were affected this week?" --as-of 2026-03-13 --explain
+
+      agent ask "What did the council approve?" --format html -o answer.html
     """
     agent = make_agent(ctx)
     since_dt, until_dt = parse_date_option(since, "--since"), parse_date_option(until, "--until")
     as_of_dt = parse_date_option(as_of, "--as-of")
+    fmt = OutputFormat.json if as_json else OutputFormat(format)
     # The raw answer streams into a transient live view, then the verified answer (markers
     # renumbered, unsupported claims removed) replaces it, followed by the sources.
-    with contextlib.nullcontext(None) if as_json else streaming(console) as on_text:
+    live = fmt is OutputFormat.rich and output is None
+    with streaming(console) if live else contextlib.nullcontext(None) as on_text:
         answer = run(
             lambda: agent.ask(
                 question,
@@ -86,8 +100,8 @@ def ask(
                 on_text=on_text,
             )
         )
-    if as_json:
-        console.print_json(answer.model_dump_json())
+    if not live:
+        emit(answer, fmt, output, console, articles=agent.get if fmt is OutputFormat.html else None)
         return
     print_answer(console, answer)
     if answer.usage is not None and (show_usage or ctx.find_root().params.get("verbose")):

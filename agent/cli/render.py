@@ -20,7 +20,7 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from agent.safetext import term, visible
-from agent.types import Answer, ArticleSummary, Briefing, Citation, RetrievalInfo
+from agent.types import Answer, Article, ArticleSummary, Briefing, Citation, RetrievalInfo
 
 _STATUS_STYLE = {
     "answered": "green", "partial": "yellow", "unverified": "yellow", "not_in_sources": "magenta",
@@ -124,16 +124,31 @@ def streaming(console: Console, status: str = "thinking…") -> Iterator[Callabl
 
 
 class OutputFormat(StrEnum):
-    """How a summary or briefing is printed."""
+    """How an answer, summary or briefing is printed."""
 
     md = "md"
     json = "json"
     rich = "rich"
+    html = "html"
 
 
-def emit(obj: ArticleSummary | Briefing, fmt: OutputFormat, output: Path | None, console: Console) -> None:
-    """Print a summary or briefing as Markdown, JSON or a rich view, or write it to ``output``."""
-    text = obj.model_dump_json(indent=2) + "\n" if fmt is OutputFormat.json else obj.to_markdown()
+def emit(
+    obj: Answer | ArticleSummary | Briefing,
+    fmt: OutputFormat,
+    output: Path | None,
+    console: Console,
+    articles: Callable[[str], Article] | None = None,
+) -> None:
+    """Print a result as Markdown, JSON, HTML or a rich view, or write it to ``output``.
+
+    ``articles`` looks up the cited articles (``Agent.get``) so an HTML page embeds their texts
+    with the quotes marked; the other formats show the quotes only."""
+    if fmt is OutputFormat.json:
+        text = obj.model_dump_json(indent=2) + "\n"
+    elif fmt is OutputFormat.html:
+        text = obj.to_html(articles)
+    else:
+        text = obj.to_markdown()
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
@@ -145,5 +160,7 @@ def emit(obj: ArticleSummary | Briefing, fmt: OutputFormat, output: Path | None,
         console.print(Markdown(visible(text)))
     elif fmt is OutputFormat.json:
         console.print_json(text)
+    elif fmt is OutputFormat.html:  # escaped for HTML by the templates; no control reaches the terminal
+        console.out(visible(text), highlight=False, end="")
     else:
         console.out(visible(text), highlight=False, end="")

@@ -1,7 +1,7 @@
 """``agent summarize`` and ``agent brief``: one article's cited summary, and a briefing over several.
 
 Plain command functions; agent/cli/app.py registers them. Each gets its ``Agent`` from the global
-options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON or a rich view
+options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON, HTML or a rich view
 (``agent.cli.render.emit``, shared with the chat's /summarize and /brief).
 """
 
@@ -31,15 +31,7 @@ from agent.cli.render import OutputFormat, emit
 from agent.errors import ArticleNotFoundError, EmptyIndexError, IngestError
 from agent.ingest.decode import SUPPORTED_EXTS
 from agent.ingest.failures import is_url
-
-#: What ``brief`` shows on its bar for each step ``Agent.brief`` reports.
-BRIEF_STEPS = {
-    "select": "selecting articles",
-    "summarise": "summarising",
-    "sentences": "choosing key sentences",
-    "group": "grouping storylines",
-    "write": "writing the briefing",
-}
+from agent.types.briefings import BRIEF_STEPS
 
 
 def _clearly_a_path(target: str) -> bool:
@@ -88,7 +80,8 @@ def summarize(
                        "with '.' or '~' or ending in .txt/.md/.html/.jsonl, ingested first."),
     ],
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="md | json | rich.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="md | json | rich | html (the article, quotes marked)."),
     ] = OutputFormat.rich,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
@@ -110,13 +103,15 @@ def summarize(
       agent summarize examples/articles/flood.txt --format md -o flood.md
 
       agent summarize https://example.com/news/story.html --format json
+
+      agent summarize 3f2a9c --format html -o summary.html
     """
     agent = make_agent(ctx)
     fmt = OutputFormat(format)
     err = Console(stderr=True)
     with err.status("summarising…", spinner="dots") if sys.stderr.isatty() else contextlib.nullcontext():
         summary = run(lambda: agent.summarize(_resolve_article_id(agent, target), refresh=refresh))
-    emit(summary, fmt, output, console)
+    emit(summary, fmt, output, console, articles=agent.get if fmt is OutputFormat.html else None)
 
 
 def brief(
@@ -132,7 +127,8 @@ def brief(
         int, typer.Option("--max-articles", "-n", min=1, help="At most N articles.")
     ] = 10,
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="md | json | rich.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="md | json | rich | html (the articles, quotes marked)."),
     ] = OutputFormat.rich,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
@@ -150,6 +146,8 @@ def brief(
       agent brief --since last          # what's new since the last briefing
 
       agent brief "Russia China trade" -n 5 --format md -o brief.md
+
+      agent brief "flood" --since 2026-03-01 --format html -o brief.html
     """
     agent = make_agent(ctx)
     since_dt: datetime | Literal["last"] | None = (
@@ -182,4 +180,4 @@ def brief(
                 progress=progress,
             )
         )
-    emit(briefing, fmt, output, console)
+    emit(briefing, fmt, output, console, articles=agent.get if fmt is OutputFormat.html else None)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.safetext import md_inline, md_text, md_url
 from agent.usage import Usage
+
+if TYPE_CHECKING:
+    from agent.views.html import ArticleSource
 
 
 class Passage(BaseModel):
@@ -108,6 +111,14 @@ class Answer(BaseModel):
     model: str = ""
     retrieval: RetrievalInfo | None = None
     usage: Usage | None = Field(None, description="Tokens (and cost) of the model calls made.")
+
+    def to_html(self, articles: ArticleSource = None) -> str:
+        """The answer as one self-contained HTML page; given the cited articles (a list, or a
+        lookup such as ``agent.get``), their texts are embedded with each quote marked at its
+        span and every ``[n]`` leads there. Without them the page shows the quotes only."""
+        from agent.views.html import render
+
+        return render(self, articles)
 
     def to_markdown(self) -> str:
         lines = [md_text(self.text.strip()), ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -11,6 +12,19 @@ from agent.types.answers import Citation
 from agent.types.articles import Article
 from agent.types.markdown import cite_marks, sources_markdown
 from agent.usage import Usage
+
+if TYPE_CHECKING:
+    from agent.views.html import ArticleSource
+
+#: The steps ``Agent.brief`` reports to its ``progress(step, done, total)`` callback, and what a
+#: person is told for each (the CLI's progress bar, ``agent serve``'s status line).
+BRIEF_STEPS = {
+    "select": "selecting articles",
+    "summarise": "summarising",
+    "sentences": "choosing key sentences",
+    "group": "grouping storylines",
+    "write": "writing the briefing",
+}
 
 
 class BriefingSentence(BaseModel):
@@ -97,6 +111,14 @@ class Briefing(BaseModel):
             for c in d.claims:
                 items.extend(c.citations)
         return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
+
+    def to_html(self, articles: ArticleSource = None) -> str:
+        """The briefing as one self-contained HTML page; given its articles (a list, or a lookup
+        such as ``agent.get``), their texts are embedded with each cited sentence marked at its
+        span and every ``[n]`` leads there. Without them the page shows the quotes only."""
+        from agent.views.html import render
+
+        return render(self, articles)
 
     def to_markdown(self) -> str:
         lines = [f"# {md_text(self.title)}", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +11,9 @@ from agent.safetext import md_inline, md_text
 from agent.types.answers import Citation
 from agent.types.markdown import cite_marks, sources_markdown
 from agent.usage import Usage
+
+if TYPE_CHECKING:
+    from agent.views.html import ArticleSource
 
 
 class KeyPoint(BaseModel):
@@ -45,6 +49,10 @@ class KeyFigure(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     flagged: bool = False
     flag_reason: str | None = None
+
+    def shown_unit(self) -> str:
+        """The unit as displayed beside the value: "" when it adds nothing (``shows_unit``)."""
+        return self.unit if shows_unit(self.value, self.unit) else ""
 
 
 class DateEvent(BaseModel):
@@ -111,6 +119,13 @@ class ArticleSummary(BaseModel):
                 items.extend(item.citations)
         return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
 
+    def to_html(self, articles: ArticleSource = None) -> str:
+        """The summary as one self-contained HTML page; given the article (``[article]`` or a
+        lookup such as ``agent.get``), its text is embedded with every quote marked."""
+        from agent.views.html import render
+
+        return render(self, articles)
+
     def to_markdown(self) -> str:
         date = f" · {self.published.date().isoformat()}" if self.published else ""
         src = f" · {md_inline(self.source)}" if self.source else ""
@@ -137,7 +152,7 @@ class ArticleSummary(BaseModel):
         if self.key_figures:
             lines += ["## Key figures", ""]
             for f in self.key_figures:
-                unit = f" {md_text(f.unit)}" if shows_unit(f.value, f.unit) else ""
+                unit = f" {md_text(f.shown_unit())}" if f.shown_unit() else ""
                 line = f"- **{md_inline(f.value)}**{unit}: {md_text(f.what)} {cite_marks(f.citations)}"
                 if f.flagged:
                     line += f" ⚠ *unverified figure: {f.flag_reason}*"
