@@ -12,6 +12,8 @@ article is segmented with the package's segmenter and sentences are selected by 
 
 Variants: lead, centrality and MMR (position + centrality + numbers/names, redundancy removed),
 each with bag-of-words vectors and with MiniLM sentence embeddings (``agent.index.embed``).
+``select`` below is ``key_sentences`` with the variants as options; its defaults (MMR, thirds
+covered, figures kept) are the package's selection.
 ROUGE is bench_summaries' (no stemming). Run: ``.venv/bin/python bench/bench_select.py``
 (~1-2 minutes for 250 articles, most of it embedding).
 """
@@ -34,6 +36,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_summaries import load_records, rouge, tokens  # noqa: E402
 
+from agent.summary import select as ks  # noqa: E402
+from agent.text.sentences import Sentence  # noqa: E402
+from agent.tokens import count_tokens  # noqa: E402
+
+
+def select(
+    text: str,
+    sents: list[Sentence],
+    vectors: Any,
+    *,
+    method: str = "mmr",
+    budget_tokens: int,
+    max_sentences: int = ks.DEFAULT_MAX_SENTENCES,
+    cover_thirds: bool = True,
+    keep_figures: bool = True,
+    lam: float = ks.MMR_LAMBDA,
+) -> list[Sentence]:
+    """``key_sentences`` (article order) with the compared variants: ``method`` "lead" (the
+    first sentences), "centrality" (most central first, no redundancy removal) or "mmr"; third
+    coverage and kept figures can be turned off; ``lam`` weighs relevance against redundancy."""
+    texts = [" ".join(text[s.start : s.end].split()) for s in sents]
+    usable = [i for i, t in enumerate(texts) if len(t.split()) >= ks.MIN_WORDS] or list(range(len(sents)))
+    if not usable:
+        return []
+    cost = [count_tokens(t) for t in texts]
+    if sum(cost[i] for i in usable) <= budget_tokens and len(usable) <= max_sentences:
+        return [sents[i] for i in usable]
+    if method == "lead":
+        order = usable
+    else:
+        sub = vectors[usable]
+        if method == "centrality":
+            cent = ks.centrality(sub)
+            ranked = sorted(range(len(usable)), key=lambda j: -float(cent[j]))
+        else:
+            ranked = ks.mmr(ks.relevance([texts[i] for i in usable], sub), sub, lam=lam, limit=max_sentences)
+        order = [usable[j] for j in ranked]
+    picked = ks.within_budget(order, cost, budget_tokens, max_sentences)
+    where = ks.thirds(sents, len(text))
+    if cover_thirds and method != "lead":
+        picked = ks.cover_thirds(picked, order, where, cost, budget_tokens)
+    if keep_figures and method != "lead":
+        picked = ks.keep_figures(picked, order, texts, where, cost, budget_tokens, max_sentences)
+    return [sents[i] for i in sorted(picked)]
+
 
 def recall_n(pred: list[str], ref: list[str], n: int) -> float:
     grams = lambda t: Counter(tuple(t[i : i + n]) for i in range(len(t) - n + 1))  # noqa: E731
@@ -50,15 +97,11 @@ def main() -> None:
     ap.add_argument("--weights", default=None, help="position,centrality,info weights of MMR relevance")
     args = ap.parse_args()
     if args.weights:
-        import agent.summary.select as sel
-
-        sel.W_POSITION, sel.W_CENTRALITY, sel.W_INFO = (float(x) for x in args.weights.split(","))
+        ks.W_POSITION, ks.W_CENTRALITY, ks.W_INFO = (float(x) for x in args.weights.split(","))
 
     from agent.index.embed import LocalMiniLMEmbedder
-    from agent.summary.select import bag_of_words, key_sentences
     from agent.text.numbers import figures
     from agent.text.sentences import segment
-    from agent.tokens import count_tokens
 
     records = load_records(args.limit)
     emb = None if args.no_minilm else LocalMiniLMEmbedder()
@@ -89,7 +132,7 @@ def main() -> None:
         sents = segment(text)
         texts = [" ".join(text[s.start : s.end].split()) for s in sents]
         started = time.perf_counter()
-        vecs = {"bow": bag_of_words(texts), "minilm": None if emb is None else emb.embed(texts)}
+        vecs = {"bow": ks.bag_of_words(texts), "minilm": None if emb is None else emb.embed(texts)}
         want = figures(" ".join(texts)) & figures(rec["reference_summary"])
         figs_all += len(want)
         embed_s += time.perf_counter() - started
@@ -99,26 +142,19 @@ def main() -> None:
         ceiling2.append(recall_n(art, ref, 2))
         whole.append(count_tokens(text))
         for name, method, kind, extra in variants:
-            top = key_sentences(
+            top = select(
                 text,
+                sents,
+                vecs[kind],
                 method=method,
                 budget_tokens=10**6,
                 max_sentences=3,
-                cover_thirds=False,  # type: ignore[arg-type]
+                cover_thirds=False,
                 keep_figures=False,
-                sentences=sents,
-                vectors=vecs[kind],
                 **{k: v for k, v in extra.items() if k not in ("cover_thirds", "keep_figures")},
             )
             f1[name].append(rouge(" ".join(text[s.start : s.end] for s in top), rec["reference_summary"]))
-            picked = key_sentences(
-                text,
-                method=method,
-                budget_tokens=args.budget,  # type: ignore[arg-type]
-                sentences=sents,
-                vectors=vecs[kind],
-                **extra,
-            )
+            picked = select(text, sents, vecs[kind], method=method, budget_tokens=args.budget, **extra)
             sel = " ".join(text[s.start : s.end] for s in picked)
             p = tokens(sel)
             rec1[name].append(recall_n(p, ref, 1))

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from agent.brief.grouping import article_keys, cluster, group, pick
-from agent.summary.select import bag_of_words, info_score, key_sentences, mmr
+from agent.summary.select import (
+    bag_of_words,
+    cover_thirds,
+    info_score,
+    key_sentences,
+    mmr,
+    relevance,
+    thirds,
+)
 from agent.text.numbers import figures
 from agent.text.sentences import segment
 from agent.types import Article
@@ -28,12 +36,6 @@ def text_of(text: str, sents: list) -> list[str]:
 def test_a_short_article_is_shown_whole_minus_boilerplate() -> None:
     text = "Advertisement\n\n" + LEAD + "\n\n" + LATE
     assert text_of(text, key_sentences(text, budget_tokens=380)) == [LEAD, LATE]
-
-
-def test_lead_takes_the_first_sentences_within_the_budget() -> None:
-    text = " ".join([LEAD, *FILLER, LATE])
-    got = text_of(text, key_sentences(text, method="lead", max_sentences=3, budget_tokens=10**6))
-    assert got == [LEAD, FILLER[0], FILLER[1]]
 
 
 def test_mmr_drops_a_near_duplicate_and_keeps_the_last_third() -> None:
@@ -62,8 +64,12 @@ def test_a_figure_stated_mid_article_is_kept_in_place_of_a_figure_free_pick() ->
     the opening and dropped the one sentence stating a figure, so no summary could report it."""
     figure = "Exports of grain rose by 40% and reached $9.7 billion, the ministry said on Friday."
     text = " ".join([LEAD, *FILLER[:5], figure, *FILLER[5:], LATE])
-    without = text_of(text, key_sentences(text, max_sentences=5, budget_tokens=10**6, keep_figures=False))
-    assert figure not in without  # the ranking alone leaves it out
+    sents = segment(text)
+    texts = text_of(text, sents)
+    vectors = bag_of_words(texts)
+    ranked = mmr(relevance(texts, vectors), vectors, limit=5)
+    ranking_alone = cover_thirds(ranked[:5], ranked, thirds(sents, len(text)), [1] * len(texts), 10**6)
+    assert texts.index(figure) not in ranking_alone  # the ranking alone leaves it out
     got = text_of(text, key_sentences(text, max_sentences=5, budget_tokens=10**6))
     assert figure in got and LEAD in got and len(got) == 5
     assert any(text.index(t) > 2 * len(text) // 3 for t in got)  # third coverage survives

@@ -1,29 +1,18 @@
 """Key sentences of one article, chosen without the model: ``key_sentences(text, ...)``.
 
 Why: prompt evaluation is where a summary's time goes on the embedded model, and most of an
-article is detail a summary leaves out. Choosing a dozen sentences first means the model reads
-a few hundred tokens instead of the whole article, and one call covers a long article.
+article is detail a summary leaves out; a dozen chosen sentences let one short call cover a long
+article.
 
-How a sentence is scored (all model-free; ``bench/bench_select.py`` compares the methods):
-
-- **position**: news puts the most important facts first (the lead), so earlier sentences weigh
-  more, with a slow decay so the middle of an article still counts;
-- **centrality**: similarity of the sentence's vector to the article's centroid — sentence
-  embeddings from the local embedder (``agent.index.embed``) when one is given, else bag-of-words
-  vectors (no model at all);
-- **information**: numbers and capitalised names (a cheap stand-in for named entities, no NER
-  model needed) mark sentences with checkable facts;
-- **redundancy** is removed by maximal marginal relevance (MMR): each pick trades its score
-  against its similarity to the sentences already picked.
-
-Every sentence that states a distinct figure (money, a percentage, "1.5 million") is kept while
-the budget allows, in place of the lowest-ranked figure-free picks: a summary's key figures are
-read from the shown sentences, and a lead-heavy ranking drops a figure stated in the middle.
-
-Every third of the article gets at least one sentence when it is long enough to matter, so a
-summary can cover the whole article, not only its opening paragraphs. Sentences come back in
-article order with their exact spans (``agent.text.sentences``), so a citation of a selected
-sentence is verbatim by construction.
+How (``bench/bench_select.py`` compares it with lead and centrality selections): each sentence
+is scored by position (news puts the key facts first; a slow decay keeps the middle in play),
+centrality (cosine to the article's centroid: the embedder's sentence vectors, else
+bag-of-words) and information (numbers and capitalised names); maximal marginal relevance (MMR)
+trades that score against similarity to the sentences already picked. Then every third of a long
+article gets a sentence, and every sentence stating a distinct figure (money, a percentage,
+"1.5 million") is kept while the budget allows, in place of the lowest-ranked figure-free picks:
+a summary's figures are read from the shown sentences. Sentences keep their exact spans
+(``agent.text.sentences``), so citing one is verbatim by construction.
 """
 
 from __future__ import annotations
@@ -32,16 +21,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from agent.text.numbers import figures
 from agent.text.sentences import Sentence, segment
+from agent.text.stopwords import FUNCTION_WORDS
 from agent.tokens import count_tokens
-
-Method = Literal["lead", "centrality", "mmr"]
 
 DEFAULT_MAX_SENTENCES = 14
 MMR_LAMBDA = 0.7  # weight of relevance against redundancy
@@ -50,37 +37,12 @@ MIN_WORDS = 4  # "Advertisement", "Scroll down for video", bylines: never a key 
 _WORD = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _NUMBER = re.compile(r"\d")
-_STOP = frozenset(
-    (
-        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
-        "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its", "this", "that", "these",
-        "those", "he", "she", "they", "his", "her", "their", "we", "you", "i", "not", "no", "said", "says",
-        "will", "would", "could",
-    )
-)
-
-
-@dataclass(frozen=True)
-class Scored:
-    """One candidate sentence with the parts of its score (kept for the bench and for tests)."""
-
-    sentence: Sentence
-    position: float
-    centrality: float
-    info: float
-
-    def relevance(self) -> float:
-        return W_POSITION * self.position + W_CENTRALITY * self.centrality + W_INFO * self.info
-
-
-def words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
 def bag_of_words(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised term-frequency vectors (log-scaled, idf-weighted over ``texts``): the
     model-free fallback for sentence vectors."""
-    docs = [Counter(words(t)) for t in texts]
+    docs = [Counter(w for w in _WORD.findall(t.lower()) if w not in FUNCTION_WORDS) for t in texts]
     df: Counter[str] = Counter(w for d in docs for w in d)
     vocab = {w: i for i, w in enumerate(sorted(df))}
     m = np.zeros((len(texts), max(1, len(vocab))), dtype=np.float32)
@@ -107,97 +69,79 @@ def info_score(sentence: str) -> float:
     return 0.5 * bool(_NUMBER.search(sentence)) + 0.5 * min(1.0, names / 3)
 
 
-def score(texts: Sequence[str], sentences: Sequence[Sentence], vectors: np.ndarray) -> list[Scored]:
-    """Position, centrality and information of each sentence, each scaled to 0..1."""
-    n = len(sentences)
-    if n == 0:
-        return []
+def centrality(vectors: np.ndarray) -> np.ndarray:
+    """Each row's cosine to the rows' centroid, scaled to 0..1."""
     centroid = vectors.mean(axis=0)
-    norm = float(np.linalg.norm(centroid)) or 1.0
-    cent = vectors @ (centroid / norm)
+    cent = vectors @ (centroid / (float(np.linalg.norm(centroid)) or 1.0))
     lo, hi = float(cent.min()), float(cent.max())
-    cent = (cent - lo) / (hi - lo) if hi > lo else np.ones(n)
+    return (cent - lo) / (hi - lo) if hi > lo else np.ones(len(vectors))
+
+
+def relevance(texts: Sequence[str], vectors: np.ndarray) -> list[float]:
+    """Position, centrality and information of each sentence (in article order), weighted."""
+    cent = centrality(vectors)
     return [
-        Scored(s, 1.0 / math.sqrt(1 + i), float(cent[i]), info_score(texts[i]))
-        for i, s in enumerate(sentences)
+        W_POSITION * (1.0 / math.sqrt(1 + i)) + W_CENTRALITY * float(cent[i]) + W_INFO * info_score(t)
+        for i, t in enumerate(texts)
     ]
-
-
-def _thirds(sentences: Sequence[Sentence], total: int) -> list[int]:
-    """Which third of the article (by character offset) each sentence starts in."""
-    return [min(2, 3 * s.start // max(1, total)) for s in sentences]
 
 
 def key_sentences(
     text: str,
     *,
     embedder: Any = None,
-    method: Method = "mmr",
     budget_tokens: int,
     max_sentences: int = DEFAULT_MAX_SENTENCES,
-    cover_thirds: bool = True,
-    keep_figures: bool = True,
     sentences: Sequence[Sentence] | None = None,
-    vectors: np.ndarray | None = None,
-    lam: float = MMR_LAMBDA,
     in_article_order: bool = True,
 ) -> list[Sentence]:
     """The article's key sentences in article order, at most ``max_sentences`` and about
-    ``budget_tokens`` tokens (a first sentence is always kept, however long).
-
-    ``method``: ``lead`` (the first sentences), ``centrality`` (most central first, no
-    redundancy removal) or ``mmr`` (position + centrality + information, redundancy removed:
-    the default). ``sentences``/``vectors`` may be passed in when the caller already has them.
-    ``in_article_order=False`` returns them best first (how a briefing shares one budget across
-    articles).
-    """
-    sents = [s for s in (sentences if sentences is not None else segment(text))]
+    ``budget_tokens`` tokens (a first sentence is always kept, however long). ``sentences``:
+    the caller's segmentation of ``text``. ``in_article_order=False`` returns them best first
+    (how a briefing shares one budget across articles)."""
+    sents = list(sentences if sentences is not None else segment(text))
     texts = [" ".join(text[s.start : s.end].split()) for s in sents]
     usable = [i for i, t in enumerate(texts) if len(t.split()) >= MIN_WORDS] or list(range(len(sents)))
     if not usable:
         return []
-    cost = [count_tokens(texts[i]) for i in range(len(sents))]
+    cost = [count_tokens(t) for t in texts]
     if in_article_order and sum(cost[i] for i in usable) <= budget_tokens and len(usable) <= max_sentences:
         return [sents[i] for i in usable]  # the whole article fits: show all of it
-    if method == "lead":
-        order = usable
-    else:
-        vecs = (
-            vectors
-            if vectors is not None
-            else sentence_vectors([texts[i] for i in range(len(sents))], embedder)
-        )
-        sub = np.asarray(vecs[usable], dtype=np.float32)
-        scored = score([texts[i] for i in usable], [sents[i] for i in usable], sub)
-        if method == "centrality":
-            ranked = sorted(range(len(usable)), key=lambda j: -scored[j].centrality)
-        else:
-            ranked = mmr([s.relevance() for s in scored], sub, lam=lam, limit=max_sentences)
-        order = [usable[j] for j in ranked]
+    sub = np.asarray(sentence_vectors(texts, embedder)[usable], dtype=np.float32)
+    ranked = mmr(relevance([texts[i] for i in usable], sub), sub, limit=max_sentences)
+    order = [usable[j] for j in ranked]
+    where = thirds(sents, len(text))
+    picked = within_budget(order, cost, budget_tokens, max_sentences)
+    picked = cover_thirds(picked, order, where, cost, budget_tokens)
+    picked = keep_figures(picked, order, texts, where, cost, budget_tokens, max_sentences)
+    rank = {i: r for r, i in enumerate(order)}
+    return [sents[i] for i in (sorted(picked) if in_article_order else sorted(picked, key=rank.__getitem__))]
+
+
+def within_budget(order: list[int], cost: list[int], budget: int, max_sentences: int) -> list[int]:
+    """The best-ranked sentences that fit ``budget`` tokens, at most ``max_sentences``."""
     picked: list[int] = []
     used = 0
     for i in order:
         if len(picked) >= max_sentences:
             break
-        if picked and used + cost[i] > budget_tokens:
+        if picked and used + cost[i] > budget:
             continue
         picked.append(i)
         used += cost[i]
-    if cover_thirds and method != "lead":
-        picked = _cover(picked, order, sents, len(text), cost, budget_tokens)
-    if keep_figures and method != "lead":
-        where = _thirds(sents, len(text))
-        picked = _keep_figures(picked, order, texts, where, cost, budget_tokens, max_sentences)
-    rank = {i: r for r, i in enumerate(order)}
-    return [sents[i] for i in (sorted(picked) if in_article_order else sorted(picked, key=rank.__getitem__))]
+    return picked
 
 
-def _cover(
-    picked: list[int], order: list[int], sents: Sequence[Sentence], total: int, cost: list[int], budget: int
+def thirds(sentences: Sequence[Sentence], total: int) -> list[int]:
+    """Which third of the article (by character offset) each sentence starts in."""
+    return [min(2, 3 * s.start // max(1, total)) for s in sentences]
+
+
+def cover_thirds(
+    picked: list[int], order: list[int], where: list[int], cost: list[int], budget: int
 ) -> list[int]:
     """Add the best-ranked sentence of each third no pick comes from, dropping the lowest-ranked
     picks of other thirds to stay within ``budget``."""
-    where = _thirds(sents, total)
     picked = list(picked)
     for third in range(3):
         if any(where[i] == third for i in picked):
@@ -217,7 +161,7 @@ def _cover(
     return picked
 
 
-def _keep_figures(
+def keep_figures(
     picked: list[int],
     order: list[int],
     texts: Sequence[str],
@@ -274,15 +218,3 @@ def mmr(relevance: Sequence[float], vectors: np.ndarray, *, lam: float = MMR_LAM
         best_sim = np.maximum(best_sim, sim[i])
     chosen.extend(sorted(left, key=lambda j: -rel[j]))
     return chosen
-
-
-__all__ = [
-    "Scored",
-    "bag_of_words",
-    "figures",
-    "info_score",
-    "key_sentences",
-    "mmr",
-    "score",
-    "sentence_vectors",
-]
