@@ -1,5 +1,5 @@
-"""The words of a time phrase: month, weekday and number names, the date fragments the rules'
-patterns share, and the reader of a matched date.
+"""The words of a time phrase: number names, the date fragments the rules' patterns share (built
+from ``agent.text.calendar_words``), and the reader of a matched date.
 
 Why a module of its own: the rules in ``timerules`` build their patterns from these fragments and
 read their matches with :func:`parse_point` and :func:`read_count`; keeping the vocabulary apart
@@ -13,17 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_MONTH_NAMES = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, start=1)}
-_MONTH_ABBR = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEKDAYS = {n: i for i, n in enumerate(_WEEKDAY_NAMES)}
+from agent.text.calendar_words import (
+    MONTH_ABBREVIATIONS,
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    month_number,
+    one_of,
+)
+
+MONTHS = {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
+WEEKDAYS = {n: i for i, n in enumerate(WEEKDAY_NAMES)}
 _NUM_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -31,8 +30,8 @@ _NUM_WORDS = {
 # Vague counts become ranges (lo, hi): "a few days ago" is 2..5 days ago, not exactly 3.
 _FUZZY = {"couple": (2, 3), "few": (2, 5), "several": (3, 7)}
 
-FULL_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-ANY_MONTH = FULL_MONTH[:-1] + r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+FULL_MONTH = one_of(MONTH_NAMES)
+ANY_MONTH = one_of((*MONTH_NAMES, *MONTH_ABBREVIATIONS)) + r"\.?"
 DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
 YEAR = r"(?:19|20)\d{2}(?!\d)"
 NUM = (
@@ -45,7 +44,7 @@ _ISO = rf"{YEAR}-(?:0?[1-9]|1[0-2])-(?:[12]\d|3[01]|0?[1-9])(?!\d)"
 DATE = rf"(?:{_ISO}|{_DMY}|{_MDY})"
 MONTH_YEAR = rf"{FULL_MONTH}(?:,?\s+{YEAR})?"
 POINT = rf"(?:{_ISO}|{_DMY}|{_MDY}|{MONTH_YEAR}|{YEAR}|{DAYNUM})"
-WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+WEEKDAY = one_of(WEEKDAY_NAMES)
 
 # Prepositions that may precede any phrase. since/from/after turn the anchor into an open
 # window up to as_of; before/until/till/prior to into one ending at it; the rest keep it.
@@ -65,11 +64,6 @@ def read_count(text: str) -> tuple[int, int]:
         return _FUZZY[t]
     n = _NUM_WORDS.get(t, 1)
     return n, n
-
-
-def _month_num(text: str) -> int | None:
-    t = text.lower().rstrip(".")
-    return MONTHS.get(t) or _MONTH_ABBR.get(t)
 
 
 @dataclass(frozen=True)
@@ -95,7 +89,7 @@ def parse_point(text: str) -> Point | None:
     month = None
     mm = re.search(rf"\b({ANY_MONTH})", rest, re.I)
     if mm:
-        month = _month_num(mm[1])
+        month = month_number(mm[1])
         rest = rest[: mm.start()] + " " + rest[mm.end() :]
     dm = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", rest, re.I)
     day = int(dm[1]) if dm else None

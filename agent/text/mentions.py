@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+from agent.text.calendar_words import MONTH_NAMES, WEEKDAY_NAMES, one_of
+
+MONTHS = tuple(name[:3] for name in MONTH_NAMES)
 _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -27,12 +29,12 @@ DATE = re.compile(
 #: A day named the way news reports name the day of an event ("on Tuesday", "last Friday").
 WEEKDAY = re.compile(
     r"\b(?:on|last|next|this|early|late|since|until|by)\s+"
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?\b"
+    + one_of(name.title() for name in WEEKDAY_NAMES)
+    + r"(?:\s+(?:morning|afternoon|evening|night))?\b"
 )
 #: A month with its year ("March 2020", "in April last year" is left to the model).
 MONTH_YEAR = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{4}\b"
+    r"\b" + one_of(name.title() for name in MONTH_NAMES) + r"\s+\d{4}\b"
 )
 
 

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from agent.text.calendar_words import MONTH_ABBREVIATIONS, WEEKDAY_ABBREVIATIONS
+
 Span = tuple[int, int]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -35,8 +37,7 @@ _ABBREVIATIONS = frozenset((
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "sen", "rep", "gov",
     "lt", "col", "capt", "cmdr", "sgt", "pres", "rev", "hon", "inc", "ltd", "co", "corp",
     "bros", "vs", "etc", "no", "nos", "vol", "fig", "approx", "est", "dept", "univ",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    *MONTH_ABBREVIATIONS, *WEEKDAY_ABBREVIATIONS,
     "a.m", "p.m", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "d.c", "ph.d", "cf", "al",
     "adm", "gens", "reps", "sens", "supt", "det", "insp", "msgr", "fr", "ave", "blvd", "v",
 ))
@@ -46,8 +47,7 @@ _SENTENCE_FINAL_ABBR = frozenset(("etc", "u.s", "u.k", "u.n", "e.u", "d.c", "inc
                                   "a.m", "p.m"))
 # Abbreviations that stand before a number ("No. 5", "Jan. 5", "Vol. 3"): only there are they
 # one ("Sen. Okafor voted no. Gov. Lindqvist ..." and "... in Feb. That ..." end sentences).
-_NUMBER_ABBR = frozenset(("no", "nos", "vol", "fig", "approx", "jan", "feb", "mar", "apr", "jun", "jul",
-                          "aug", "sep", "sept", "oct", "nov", "dec"))
+_NUMBER_ABBR = frozenset(("no", "nos", "vol", "fig", "approx", *MONTH_ABBREVIATIONS))
 _TITLE_ABBR = frozenset(("mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "lt", "col",
                          "capt", "cmdr", "sgt", "pres", "rev", "hon", "st", "mt", "adm", "det",
                          "insp", "msgr", "fr", "gens", "reps", "sens", "supt", "vs", "cf"))
