@@ -16,19 +16,15 @@ Three collections share a prefix (``settings.index.collection``):
 * ``side_collection``s: other jobs' small state kept with the index, opened here and read
   and written by their job (``agent.watch``'s feeds).
 
-Why this design: Chroma has no transactions. ``replace_article`` journals the id,
-writes the new chunks, writes the article record (commit), deletes the old
-version's chunks, then clears the journal. A kill -9 at any point leaves either
-the old or the new version committed; the next ``Store`` open deletes the chunks
-that do not match the committed hash (``recover``). Reads never see a half-written
-version either: ``dense_search`` and ``iter_chunks`` drop chunks whose hash is not
-the committed one.
+Why this design: Chroma has no transactions. ``replace_article`` journals the id, writes the
+new chunks, writes the article record (commit), deletes the old version's chunks, then clears
+the journal. A kill -9 at any point leaves the old or the new version committed; the next open
+deletes the chunks that do not match the committed hash (``recover``), and reads drop them.
 
-Collections are always opened with ``embedding_function=None``: we pass every vector
-ourselves, and Chroma's default embedding function would try to download a model.
-
-Every Chroma call goes through a guarded client (``chroma_errors``): a full disk or a lost
-Chroma server is an ``IndexUnavailableError`` naming the index, never a library traceback.
+Collections are opened with ``embedding_function=None``: we pass every vector ourselves, and
+Chroma's default embedding function would try to download a model. Every Chroma call goes
+through a guarded client (``chroma_errors``): a full disk or a lost Chroma server is an
+``IndexUnavailableError`` naming the index, never a library traceback.
 """
 
 from __future__ import annotations
@@ -65,6 +61,17 @@ REINDEX_MARKER = "reindex_started"
 #: A journal entry older than this whose writer we cannot see (another host) is stale.
 STALE_JOURNAL_SECONDS = 600.0
 _PAGE = 1000
+
+
+def _pages(get: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
+    """A collection's ``get`` results, ``_PAGE`` records at a time, up to the first short page."""
+    offset = 0
+    while True:
+        got = get(limit=_PAGE, offset=offset, **kwargs)
+        yield got
+        if len(got["ids"]) < _PAGE:
+            return
+        offset += _PAGE
 
 
 def _pid_alive(pid: int) -> bool:
@@ -445,23 +452,13 @@ class Store:
 
     def article_ids(self) -> list[str]:
         """Every article id in the index (no texts read)."""
-        return self._all_ids()
-
-    def _all_ids(self) -> list[str]:
-        ids: list[str] = []
-        offset = 0
-        while True:
-            got = self._articles.get(include=[], limit=_PAGE, offset=offset)
-            ids.extend(got["ids"])
-            if len(got["ids"]) < _PAGE:
-                return ids
-            offset += _PAGE
+        return [i for got in _pages(self._articles.get, include=[]) for i in got["ids"]]
 
     def get_article(self, id_or_prefix: str) -> Article:
         """The article with this id, or the only one whose id starts with it."""
         got = self._articles.get(ids=[id_or_prefix], include=["documents", "metadatas"])
         if not got["ids"]:
-            matches = [i for i in self._all_ids() if i.startswith(id_or_prefix)] if id_or_prefix else []
+            matches = [i for i in self.article_ids() if i.startswith(id_or_prefix)] if id_or_prefix else []
             if len(matches) != 1:
                 what = "no article" if not matches else f"{len(matches)} articles"
                 raise ArticleNotFoundError(
@@ -482,14 +479,9 @@ class Store:
                                          include=["metadatas"])
                 out.extend(zip(got["ids"], got["metadatas"] or [], strict=False))
             return out
-        offset = 0
-        while True:
-            got = self._articles.get(where=where, include=["metadatas"], limit=_PAGE,
-                                     offset=offset)
+        for got in _pages(self._articles.get, where=where, include=["metadatas"]):
             out.extend(zip(got["ids"], got["metadatas"] or [], strict=False))
-            if len(got["ids"]) < _PAGE:
-                return out
-            offset += _PAGE
+        return out
 
     def list_articles(
         self,
@@ -540,14 +532,7 @@ class Store:
     def chunk_ids(self, article_id: str | None = None) -> list[str]:
         """Ids of stored chunks (of one article, or all), committed or not: for checks."""
         where = {"article_id": article_id} if article_id is not None else None
-        ids: list[str] = []
-        offset = 0
-        while True:
-            got = self._chunks.get(where=where, include=[], limit=_PAGE, offset=offset)
-            ids.extend(got["ids"])
-            if len(got["ids"]) < _PAGE:
-                return ids
-            offset += _PAGE
+        return [i for got in _pages(self._chunks.get, where=where, include=[]) for i in got["ids"]]
 
     def _passages(
         self, ids: Sequence[str], docs: Sequence[str | None], metas: Sequence[Any],
@@ -602,12 +587,5 @@ class Store:
         f = SearchFilters.of(filters)
         if f.matches_nothing:
             return
-        where = f.where()
-        offset = 0
-        while True:
-            got = self._chunks.get(where=where, include=["documents", "metadatas"],
-                                   limit=_PAGE, offset=offset)
+        for got in _pages(self._chunks.get, where=f.where(), include=["documents", "metadatas"]):
             yield from self._passages(got["ids"], got["documents"] or [], got["metadatas"] or [])
-            if len(got["ids"]) < _PAGE:
-                return
-            offset += _PAGE
