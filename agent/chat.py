@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -43,8 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "rewrite"
-# A standalone question is rarely more than ~30 tokens; the cap bounds a runaway reply's cost.
-REWRITE_MAX_TOKENS = 64
+REWRITE_MAX_TOKENS = 64  # a standalone question is short; the cap bounds a runaway reply
 REWRITE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"question": {"type": "string"}},
@@ -191,18 +189,6 @@ def clean_rewrite(text: Any, question: str) -> str:
     return text
 
 
-def keeping_answer_cache(model: BaseChatModel) -> AbstractContextManager[None]:
-    """Around the rewrite: on a model that ``keeps_prompt_cache`` (the embedded one), put its
-    prompt cache back afterwards.
-
-    Why: llama.cpp keeps only the latest prompt in its KV cache, so a rewrite (its own system
-    prompt) would evict the answer's system prompt and every follow-up would evaluate it again
-    (~300 tokens, seconds on 2 cores). Remote models cache on their side: nothing to do."""
-    from agent.models.capabilities import keeping_prompt_cache  # lazy: agent.models costs ~1 s
-
-    return keeping_prompt_cache(model)
-
-
 def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str) -> str:
     """One short schema-constrained call: ``question`` made standalone from ``history``.
 
@@ -295,11 +281,14 @@ class ChatSession(Generic[AgentT]):
         question = question.strip()
         if not needs_rewrite(question, bool(self.history)):
             return question
+        from agent.models.capabilities import keeping_prompt_cache  # lazy: agent.models is slow to import
+
         history = bound_history(self.history, self.agent.settings.answer.chat_history_tokens)
         if not history:
             return question
         model = self.agent.chat_model
-        with keeping_answer_cache(model):
+        # llama.cpp keeps only the latest prompt in its KV cache: put the answer's back afterwards.
+        with keeping_prompt_cache(model):
             return rewrite_question(model, history, question)
 
     def send(

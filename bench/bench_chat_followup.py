@@ -2,7 +2,7 @@
 
 A follow-up in the chat costs a rewrite call (``prompts/rewrite.md``) and then the answer. The
 rewrite's prompt replaces the answer's in llama.cpp's KV cache, so without help the answer
-evaluates its whole system prompt again; ``keeping_answer_cache`` (the default) snapshots the
+evaluates its whole system prompt again; ``keeping_prompt_cache`` (the default) snapshots the
 cache before the rewrite and puts it back after.
 
 On the 2,225-article BBC index (reuse one with ``--index``): for each of N random articles, a
@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     args = ap.parse_args()
 
-    import agent.chat as chat_mod
+    import agent.models.capabilities as capabilities
     from agent import Agent
 
     rows = [json.loads(line) for line in args.data.open()]
@@ -60,7 +60,7 @@ def main() -> None:
     agent = Agent(**overrides)
     agent.ingest([str(corpus)])
     agent.search("warm up the lexical index")
-    kept = chat_mod.keeping_answer_cache
+    kept = capabilities.keeping_prompt_cache
 
     def not_kept(model: Any) -> Any:
         return nullcontext()
@@ -69,7 +69,7 @@ def main() -> None:
     picks = random.Random(args.seed).sample(rows, args.articles)
     for i, pick in enumerate(picks):
         for setup in (["cache kept", "cache not kept"] if i % 2 == 0 else ["cache not kept", "cache kept"]):
-            chat_mod.keeping_answer_cache = kept if setup == "cache kept" else not_kept  # type: ignore[assignment]
+            capabilities.keeping_prompt_cache = kept if setup == "cache kept" else not_kept  # type: ignore[assignment]
             session = agent.chat()
             session.send(f"What happened according to the report '{pick['title']}'?")
             for follow_up in FOLLOW_UPS:
@@ -91,7 +91,7 @@ def main() -> None:
                 results[setup].append(row)
                 shown = {k: round(v, 2) for k, v in row.items()}
                 print(f"{setup}: {json.dumps(shown)} {answer.status}", file=sys.stderr)
-    chat_mod.keeping_answer_cache = kept  # type: ignore[assignment]
+    capabilities.keeping_prompt_cache = kept  # type: ignore[assignment]
 
     def med(setup: str, key: str) -> float:
         values = [r[key] for r in results[setup] if r["model_answered"]]

@@ -603,10 +603,10 @@ def test_agent_chat_on_a_terminal_with_the_real_model(tmp_path: Path) -> None:
 def test_the_rewrite_keeps_the_answer_cache_on_the_embedded_model_only() -> None:
     from contextlib import AbstractContextManager, nullcontext
 
-    from agent.chat import keeping_answer_cache
+    from agent.models.capabilities import keeping_prompt_cache
     from agent.models.local import LocalChatModel
 
     local = LocalChatModel(model_path="model.gguf", model_name="qwen2.5-1.5b (local)")
-    kept = keeping_answer_cache(local)  # not entered: nothing is loaded
+    kept = keeping_prompt_cache(local)  # not entered: nothing is loaded
     assert isinstance(kept, AbstractContextManager) and not isinstance(kept, nullcontext)
-    assert isinstance(keeping_answer_cache(JsonChatModel(script=["{}"])), nullcontext)
+    assert isinstance(keeping_prompt_cache(JsonChatModel(script=["{}"])), nullcontext)
