@@ -1,15 +1,7 @@
-"""The ``Agent``: newsagent's whole Python API in one object.
-
-The class docstring is the guide: setup, every method with its output, async use.
-
-Heavy parts (the embedder, the Chroma store, the retriever, the chat model) are built on first
-use (``agent.lazy``) and kept for the life of the object, so an ``Agent`` that only lists
-articles never loads a language model. Two ``Agent`` objects share nothing but the per-process
-model caches (a model file is loaded once per process, whoever asks for it).
+"""The ``Agent``: newsagent's whole Python API in one object; the class docstring is the guide.
 
 Every ``agent`` command imports this module, and the libraries behind a method (LangChain,
-chromadb, onnxruntime, llama.cpp) take seconds to import, so each method imports what it needs
-inside it; only light modules are imported at the top.
+chromadb, onnxruntime, llama.cpp) take seconds to import, so each method imports what it needs.
 """
 
 from __future__ import annotations
@@ -76,8 +68,9 @@ class Agent:
             # Agent(base_url="http://127.0.0.1:8080/v1", model="qwen2.5")  # any compatible server
 
         Nothing heavy is loaded yet: the embedder, the index and the chat model are built on
-        first use and kept for the life of the object. Two ``Agent`` objects share nothing but
-        the loaded models, so agents on different indexes can live in one process.
+        first use (``agent.lazy``) and kept for the life of the object. Two ``Agent`` objects
+        share nothing but the loaded models, so agents on different indexes can live in one
+        process.
 
     Ingest (files, folders, ``.jsonl``, URLs, RSS/Atom feeds; unchanged articles are skipped):
         .. code-block:: python
@@ -131,21 +124,8 @@ class Agent:
             summary = agent.summarize("18726f9e")
             print(summary.to_markdown())  # headline, key points, people, figures, dates, quotes
 
-        .. code-block:: none
-
-            # River Ash overtopped flood walls in Millbrook
-            ...
-            ## Key points
-
-            - River Ash overtopped flood walls [1]
-            ...
-            ## Sources
-
-            [1] *River Ash bursts its banks in Millbrook after 94 mm of rain*, 2026-03-05 <https://...>
-                > The River Ash overtopped its flood walls in central Millbrook
-
-        (Shortened; the model's wording varies.) ``summary.key_points``, ``.key_figures``,
-        ``.quotes`` ... hold the items, each with its ``citations``; ``refresh=True`` redoes it.
+        ``summary.key_points``, ``.key_figures``, ``.quotes`` ... hold the items, each with its
+        ``citations`` (the quote and its span, as in ``ask``); ``refresh=True`` redoes it.
 
     Brief (several articles: storylines, disagreements, footnoted sources):
         .. code-block:: python
@@ -153,20 +133,9 @@ class Agent:
             briefing = agent.brief("River Ash flood in Millbrook", max_articles=2)
             print(briefing.to_markdown())
 
-        .. code-block:: none
-
-            # River Ash Flood in Millbrook: 230 Homes Evacuated, 312 Affected, ...
-            ...
-            ## Overview
-
-            The River Ash overtopped its flood walls in central Millbrook on Thursday afternoon
-            after 94 millimetres of rain fell on the upper valley in 36 hours, ... [1][2][3]
-            ...
-            ## What the sources disagree on
-            ...
-
-        (Shortened.) A repeated briefing is read from the cache without loading the model.
-        ``since="last"`` means "what's new since my last briefing".
+        A headline, an overview, a section per storyline and "What the sources disagree on",
+        every sentence footnoted. A repeated briefing is read from the cache without loading
+        the model. ``since="last"`` means "what's new since my last briefing".
 
     Chat (follow-ups rewritten into standalone questions, then answered like ``ask``):
         .. code-block:: python
@@ -525,27 +494,9 @@ class Agent:
         ``loop.call_soon_threadsafe``). Cancelling the awaiting task does not stop a generation
         already under way; its result is discarded. It raises what ``ask`` raises. The local
         model answers one question at a time, so concurrent ``aask`` calls queue for it; an
-        OpenAI-compatible server can take them in parallel.
+        OpenAI-compatible server can take them in parallel::
 
-        Example (a script; run it after ``agent ingest examples/articles``)::
-
-            import asyncio
-
-            from agent import Agent
-
-            async def heartbeat() -> None:
-                for _ in range(3):
-                    print("the loop is free")
-                    await asyncio.sleep(1)
-
-            async def main() -> None:
-                agent = Agent(index_path="index")
-                answer, _ = await asyncio.gather(
-                    agent.aask("How much rain fell before the River Ash flood?"), heartbeat()
-                )
-                print(answer.to_markdown())
-
-            asyncio.run(main())
+            answer, _ = await asyncio.gather(agent.aask("How much rain fell?"), other_work())
         """,
     )
 
