@@ -1,48 +1,27 @@
 """Turn the relative time in a news question ("this week", "in March", "since Monday") into a window.
 
-News questions are almost always relative to *when they are asked*: "Which head of state
-announced his resignation this week?" has a different answer every week. The answer chain
-therefore resolves the question's time phrase against an ``as_of`` moment into a publication
-window ``[since, until)`` and filters retrieval with it; without it the typical error is the
-right topic from the wrong week.
+News questions are relative to when they are asked ("… resigned this week?"), so the phrase is
+resolved against ``as_of`` into a publication window ``[since, until)`` that filters retrieval;
+without it the typical error is the right topic from the wrong week.
 
-Design choices (each rule's docstring says more):
-
-* **Pure and fast.** Regular-expression rules, no model, no I/O. ``dateparser`` is used only as
-  a guarded fallback for absolute numeric dates our rules do not spell out ("14.06.2024",
-  "2024/06/14"); its free-text search gives false positives on news questions ("Who *may*
-  resign?", "Mr. *Sun*", "in *2000* homes") and it has no notion of windows ("this week" must
-  become a range, not an instant).
-* **Local calendar days.** ``as_of`` is converted into the given time zone and every boundary
-  is a local midnight: a question asked at 01:30 UTC in New York is still asked "yesterday"
-  locally, so "today" is the local day. Windows are returned tz-aware in that zone.
-* **Never past the asking day.** ``until`` is exclusive and capped at the end of ``as_of``'s
-  local day ("so far this week" asked on Wednesday = Monday 00:00 .. Thursday 00:00). Articles
-  after ``as_of`` are never used anyway (the caller caps at ``as_of`` itself).
-* **Weeks roll.** "this week" / "the past week" / "these days" are days 0–6 back and "last week"
-  days 7–13 back, as weekly news roundups and quizzes use them; only "so far this week",
-  "earlier this week", "since Monday" and the weekend phrases are calendar weeks (see
-  :func:`_h_period`).
-* **Event dates are not publication windows.** "on January 6" or "the March 2020 lockdown"
-  (a date or month without since/before/until) names the event: the window is coverage from
-  that date to the asking day (``kind="event"``, the date itself in ``event_since/until``),
-  because articles about a day are mostly published on and after it. A time frame for the
-  reporting elsewhere in the question ("in the past week") wins over the event date.
-* **Future phrases** ("next week", "tomorrow", "in March 2027") get ``kind="future"`` and their
-  literal, uncapped bounds. No article published by ``as_of`` can be *from* that window, so a
-  caller should not filter on it; its :meth:`TimeWindow.widened` is the "recent" window ending
-  at ``as_of``, because what is reported about an upcoming event is in recent coverage.
-* **One phrase per question.** When several phrases match, the longest wins (so "the day
-  before yesterday" beats "yesterday" and "between 3 and 10 March" beats "10 March"), then the
-  earliest.
-* **False positives are worse than misses.** A missed phrase only loses a filter; a wrong one
-  hides the right articles. So month names need a preposition (in/on/since/during/of/until/…)
-  or a day/year next to them ("Who may resign?" has no time; "the March on Washington" neither);
-  bare years need a preposition and must not be followed by a lower-case noun ("in 2000 homes");
-  abbreviations such as "mar" or "sun" count only inside a full date ("Mar 3, 2025").
-
-The window type, its ``kind`` values and the calendar arithmetic are in ``windows``, the phrase
-rules (a pattern and a handler each) in ``timerules``; this module reads a question with them.
+* **Pure.** Regular-expression rules (``timerules``: a pattern and a handler each), no model,
+  no I/O; ``dateparser`` only as a guarded fallback for numeric dates ("14.06.2024"), since its
+  free-text search misreads news questions ("Who *may* resign?", "in *2000* homes").
+* **Local calendar days**, tz-aware in the given zone: every boundary is a local midnight, and
+  ``until`` is exclusive and never past the end of ``as_of``'s local day.
+* **Weeks roll.** "this week" / "the past week" are days 0–6 back, "last week" days 7–13, as
+  weekly roundups use them; "so far this week", "since Monday" and weekends are calendar weeks.
+* **Event dates are not publication windows.** A date or month without since/before/until ("on
+  January 6") names an event: the window runs from it to the asking day (``kind="event"``),
+  unless the question also gives a time frame for the reporting ("in the past week").
+* **Future phrases** ("next week") keep their literal bounds (``kind="future"``); callers search
+  ``TimeWindow.widened()``, the recent coverage, instead.
+* **One phrase per question**: the longest match wins ("the day before yesterday" over
+  "yesterday"), then the earliest.
+* **False positives are worse than misses** (a wrong window hides the right articles): month
+  names need a preposition or a day/year beside them ("the March on Washington" is no time),
+  bare years a preposition and no lower-case noun after ("in 2000 homes"), and abbreviations
+  such as "mar" count only inside a full date.
 """
 
 from __future__ import annotations
@@ -105,11 +84,8 @@ def resolve_time(
 
 
 def strip_time_phrase(question: str, window: TimeWindow) -> str:
-    """``question`` without the window's phrase (and a trailing "'s"), tidied, for retrieval.
-
-    The time phrase only adds noise to dense and lexical search ("this week" matches every
-    article that says "this week"), while the window itself goes into the filter.
-    """
+    """``question`` without the window's phrase (and a trailing "'s"), tidied, for retrieval:
+    the window goes into the filter, and the phrase would only match articles that say it."""
     phrase = window.phrase
     if not phrase:
         return question
@@ -142,11 +118,8 @@ _YEAR_FOLLOWERS = {
 
 
 def _apply(rule: Rule, m: re.Match[str], question: str, ctx: AskingDay) -> tuple[int, int, DaySpan] | None:
-    """One rule match as (start, end, span), or None when a guard rejects it.
-
-    The guards are the false positives the module docstring lists; the preposition then turns
-    the span into an open one (since/after, before/until) or a date into an ``event``.
-    """
+    """One rule match as (start, end, span), or None when a guard (the false positives the
+    module docstring lists) rejects it; a preposition opens the span, or a date is an ``event``."""
     prep = (m.group("prep") or "").lower()
     prep = re.sub(r"\s+", " ", prep)
     if rule.needs_prep and not prep and not _body_stands_alone(rule.name, m):
@@ -165,17 +138,26 @@ def _apply(rule: Rule, m: re.Match[str], question: str, ctx: AskingDay) -> tuple
     win = rule.handler(m, ctx)
     if win is None:
         return None
-    if prep == "since":
-        win = DaySpan(win.since, None, "since")
-    elif prep == "after":
-        win = DaySpan(win.until, None, "since")
-    elif prep in ("before", "prior to"):
-        win = DaySpan(None, win.since, "before")
-    elif prep in ("until", "till"):
-        win = DaySpan(None, win.until, "before")
+    opened = _opened(win, prep)
+    if opened is not None:
+        win = opened
     elif rule.name in _EVENT_RULES:
         win = DaySpan(win.since, win.until, "event")
     return m.start(), m.end(), win
+
+
+def _opened(win: DaySpan, prep: str) -> DaySpan | None:
+    """The open span a preposition makes of ``win`` (since/after: from it on; before/prior
+    to/until/till: up to it), or None for any other preposition."""
+    if prep == "since":
+        return DaySpan(win.since, None, "since")
+    if prep == "after":
+        return DaySpan(win.until, None, "since")
+    if prep in ("before", "prior to"):
+        return DaySpan(None, win.since, "before")
+    if prep in ("until", "till"):
+        return DaySpan(None, win.until, "before")
+    return None
 
 
 # Rules whose phrase names a calendar date or month ("on January 6", "the March 2020 lockdown"):
@@ -260,15 +242,7 @@ def _numeric_date_fallback(question: str, ctx: AskingDay) -> tuple[int, int, Day
     prep = re.search(r"\b(on|since|from|before|until|after)\s+$", question[:start], re.I)
     if prep:
         start = prep.start()
-        word = prep[1].lower()
-        if word == "since":
-            win = DaySpan(win.since, None, "since")
-        elif word == "after":
-            win = DaySpan(win.until, None, "since")
-        elif word == "before":
-            win = DaySpan(None, win.since, "before")
-        elif word == "until":
-            win = DaySpan(None, win.until, "before")
+        win = _opened(win, prep[1].lower()) or win
     if win.kind == "day":
         win = DaySpan(win.since, win.until, "event")
     return start, end, win, question[start:end]
