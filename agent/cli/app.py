@@ -1,15 +1,12 @@
 """The ``agent`` command line: the typer app, its global options and its commands.
 
-Thin on purpose: each command (agent/cli/ingest.py, ask.py, summaries.py, chat.py, install.py,
-reindex.py, serve.py, watch.py)
-parses flags into ``Settings`` overrides, calls one ``Agent`` method and renders the result with
-rich. Every exception that reaches a command's edge is printed as one red line with its fix and
-exits with status 1: ours by ``common.run``, anything else by ``GlobalOptionsGroup.invoke``
-(agent/cli/failures.py words it); ``-v`` adds the traceback. An argument that is not
-UTF-8 text is refused before any command runs.
-
-This module only assembles: the command modules never import it, so dependencies point one way
-(app → commands → common, render, slash).
+Thin on purpose: each command (ingest.py, ask.py, summaries.py, chat.py, install.py, reindex.py,
+serve.py, watch.py) parses flags into ``Settings`` overrides, calls one ``Agent`` method and
+renders the result with rich. Every exception that reaches a command's edge is one red line with
+its fix and exit status 1: ours by ``common.run``, anything else by ``GlobalOptionsGroup.invoke``
+(worded by ``failures.py``); ``-v`` adds the traceback. An argument that is not UTF-8 text is
+refused before any command runs. The command modules never import this one (app → commands →
+common, render, slash).
 """
 
 from __future__ import annotations
@@ -245,21 +242,8 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Global options go before or after the command: `agent --index my_index ask ...`."""
-    given = {
-        "preset": preset,
-        "index": index,
-        "chroma_url": chroma_url,
-        "provider": provider,
-        "model": model,
-        "model_path": model_path,
-        "base_url": base_url,
-        "embedder": embedder,
-        "threads": threads,
-        "fetch_timeout": fetch_timeout,
-        "max_fetch_bytes": max_fetch_bytes,
-        "max_file_bytes": max_file_bytes,
-    }
-    flags = {GLOBAL_SETTINGS[k]: v for k, v in given.items() if v is not None}
+    given = {setting: ctx.params[name] for name, setting in GLOBAL_SETTINGS.items()}
+    flags = {setting: value for setting, value in given.items() if value is not None}
     ctx.obj = {**parse_assignments(assignments), **flags}  # a named flag beats --set of the same
     _configure_logging(verbose)
 
