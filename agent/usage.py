@@ -1,27 +1,16 @@
 """Token usage and cost of model calls, collected over one operation with ``track_usage()``.
 
-How it is collected: ``track_usage()`` puts a LangChain callback handler in a context
-variable that LangChain attaches to every chat-model call started inside the ``with`` block
-(a configure hook: the mechanism behind ``langchain_core.callbacks.get_usage_metadata_callback``).
-So the answer, summary and briefing paths, retries and fallback probes in
-``structured_call`` included, are covered without passing a collector through them. For each
-finished call the figure is:
+``track_usage()`` puts a LangChain callback handler in a context variable that LangChain
+attaches to every chat-model call started inside the block (a configure hook, as
+``get_usage_metadata_callback`` uses), so every path, retries and fallback probes included, is
+covered without passing a collector around. A call's figure is the reply's ``usage_metadata``
+(the embedded model always reports it; OpenAI streams do with ``stream_usage=True``), else a
+tiktoken count of the request and the reply, marked ``estimated``. A call that failed before
+producing anything is not counted; a stream cut off half-way is, as an estimate.
 
-- the reply's ``usage_metadata`` when the model reported one: the embedded llama.cpp model
-  always does; OpenAI does for streams too because ``make_openai_chat`` sets
-  ``stream_usage=True`` (the last stream chunk then carries the usage);
-- otherwise (llama-cpp-python's server sends no usage in streams, other servers may send none
-  at all) a tiktoken cl100k count of the prompt messages (plus any tools / response_format
-  sent with them) and of the reply, and the result is marked ``estimated``.
-
-A call that failed before producing anything (an HTTP error, a structured-output method the
-server rejects) is not counted; a stream cut off half-way is, as an estimate.
-
-Cost: a call to OpenAI itself (``ls_provider == "openai"``) is priced from ``PRICES`` when the
-model is listed there (dated snapshots such as ``gpt-4o-mini-2024-07-18`` match their base
-name). The embedded local model costs ``0.0``: it runs on this machine, with no per-token
-bill. Anything else (an unlisted OpenAI model, any OpenAI-compatible server, whose price we
-cannot know) has cost ``None``, and so has a total that includes such a call.
+Cost: OpenAI itself (``ls_provider == "openai"``) is priced from ``PRICES`` (a dated snapshot
+matches its base name); the embedded model costs ``0.0``; anything else (an unlisted model, any
+OpenAI-compatible server) ``None``, and so does a total that includes such a call.
 """
 
 from __future__ import annotations
@@ -41,9 +30,8 @@ from uuid import UUID
 from langchain_core.callbacks.base import BaseCallbackHandler
 from pydantic import BaseModel, Field
 
-# USD per 1M tokens, (input, output): OpenAI's list prices for standard requests (not batch,
-# no cached-input discount) as published in mid-2025. For orientation only: prices change,
-# check https://openai.com/api/pricing before relying on a figure.
+# USD per 1M tokens, (input, output): OpenAI's list prices for standard requests, for
+# orientation only (https://openai.com/api/pricing has the current ones).
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),
