@@ -1,36 +1,23 @@
 """Article text is untrusted: no control or invisible formatting characters in what we store,
 print or write.
 
-A feed title such as ``T &#27;]0;OWNED&#7; &#27;[2J`` decodes to terminal escape sequences: printed
-raw, it renames the terminal window and clears the screen; others recolour output or hide an
-OSC 8 hyperlink behind innocent text. Bidirectional overrides make ``Harbour repairs \\u202etxt.exe``
-display as ``Harbour repairs exe.txt``, and zero-width characters hide inside words. Two layers:
+A feed title can carry terminal escape sequences (renaming the window, clearing the screen,
+hiding an OSC 8 hyperlink), bidi overrides (``repairs \\u202etxt.exe`` displays as
+``repairs exe.txt``) or zero-width characters hidden inside words. Two layers:
 
-* **At ingest** (``strip_controls``): every character of the classes below is removed from every
-  article field, and a recognisable escape sequence (CSI ``ESC [ … m``, OSC ``ESC ] … BEL``,
-  DCS/APC/PM/SOS ``… ESC \\``) goes whole, so no ``[2J`` debris is left. The number removed is
-  counted in the ingest report (``controls_removed``).
-* **At output** (``visible``, ``term``, ``md_inline``, ``md_text``): anything an index already
-  holds, or that a model echoes, is made visible (``\\x1b``, ``\\u202e``) instead of acting, and
-  escaped for the format it goes into: rich markup for the terminal (``[link=…]`` in a title
-  would otherwise become a hidden hyperlink), Markdown/HTML for ``.md`` files.
+* **At ingest** (``strip_controls``): the characters below leave every article field, and a
+  recognisable escape sequence (CSI, OSC, DCS/APC/PM/SOS) goes whole, leaving no ``[2J`` debris;
+  the count is the ingest report's ``controls_removed``.
+* **At output** (``visible``, ``term``, ``md_inline``, ``md_text``): what an index already holds,
+  or a model echoes, is shown (``\\x1b``, ``\\u202e``) instead of acting, and escaped for its
+  format: rich markup for the terminal, Markdown/HTML for ``.md`` files.
 
-The classes, and why each goes:
-
-* C0 and C1 controls except newline and tab, and DEL: they drive terminals; news never needs them.
-* Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they reorder the
-  letters after them, which is the spoofing; the Unicode bidi algorithm lays out Arabic and
-  Hebrew text correctly without them.
-* Bidi marks (U+200E, U+200F, U+061C): invisible; they only move neutral characters (a full stop)
-  beside right-to-left text, never a letter, and inside a word they hide it from search.
-* ZWSP, word joiner and zero-width no-break space (U+200B, U+2060, U+FEFF): no script needs them
-  to spell a word; they split words invisibly.
-* ZWNJ and ZWJ (U+200C, U+200D) are part of the spelling in Arabic-script languages (Persian,
-  Urdu), Syriac, the Indic scripts and emoji sequences (a family, a rainbow flag): kept right
-  after a character of those, removed elsewhere (between Latin letters they only hide or split words).
-
-Hand-written rather than a library: the job is a few regular expressions, and the candidates
-(e.g. ``strip-ansi``) strip only colour codes, not lone controls, C1 or bidi characters.
+Removed: C0 and C1 controls except newline and tab, and DEL (they drive terminals); bidi
+embeddings, overrides, isolates and marks (they reorder or hide letters, and the bidi algorithm
+lays out Arabic and Hebrew without them); ZWSP, word joiner and BOM (no script spells with them);
+ZWNJ and ZWJ except right after a character of a script or emoji sequence that spells with them.
+Hand-written: libraries such as ``strip-ansi`` strip colour codes only, not lone controls, C1 or
+bidi characters.
 """
 
 from __future__ import annotations
