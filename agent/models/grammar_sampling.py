@@ -1,20 +1,13 @@
 """Grammar-last sampling for the embedded model: schema-constrained output at free-text speed.
 
-Why this exists: llama-cpp-python puts the JSON-schema grammar *first* in its sampler chain, so
-at every generated token the grammar is checked against the whole vocabulary (152k tokens for
-Qwen2.5) before the greedy pick, which on a CPU costs about as much as running the model
-(docs/benchmarks.md). llama.cpp's own tools sample the other way round (``common_sampler_sample``): pick a
-token from the unconstrained distribution, ask the grammar about *that one token*, and only if
-it is rejected apply the grammar to the whole vocabulary and pick again.
-
-For greedy decoding (our default, temperature 0) the two orders give the same token — the most
-likely token overall, if the grammar allows it, is also the most likely allowed token — so the
-output is identical, only faster.
-With sampling the fallback draws from the grammar-constrained distribution, as llama.cpp does.
-
-``install(llm)`` wraps one ``llama_cpp.Llama`` instance's sampler factory; nothing else changes.
-It relies on ``Llama._init_sampler`` (private, stable since 0.3.0; we pin the version), and a
-real-model test checks that constrained output is unchanged and faster.
+llama-cpp-python checks the grammar against the whole vocabulary before every pick, which on a
+CPU costs about as much as the model. llama.cpp's own tools (``common_sampler_sample``) pick from
+the unconstrained distribution, ask the grammar about that one token, and only when it is
+refused constrain the whole vocabulary and pick again. Greedy decoding (temperature 0) gives the
+same token either way, so the output is identical; with sampling the fallback draws from the
+constrained distribution, as llama.cpp does. ``install(llm)`` wraps one ``Llama``'s sampler
+factory (the private ``Llama._init_sampler`` of the pinned version; a real-model test checks
+output and speed).
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """The GBNF grammar the embedded model decodes JSON with: llama-cpp-python's, with stricter strings.
 
-Why not just pass ``response_format={"type": "json_object", "schema": ...}`` to llama.cpp (it
-builds the same grammar from the schema): its string rule allows *any* character but ``"`` and
-``\\`` inside a string, and that lets a small model derail:
-
-- it may write ``"answer": "... from Pyongyang. }`` meaning to end the object, but ``}`` is legal
-  inside a string, so the string never closes; the model then loops ``[1] [2] [3] ...`` inside
-  it until ``max_tokens`` cuts the reply off, and ``ask`` has no JSON to read;
-- raw control characters (a literal newline) are legal in that grammar too, but not in JSON, so
-  such a reply fails ``json.loads``.
-
-So inside strings we also exclude ``{``, ``}`` and the control characters (escapes such as
-``\\n`` stay allowed). A brace in an answer, quote or summary of a news article is rare, and when
-the grammar rejects one the model simply picks its best allowed token — usually the ``"``
-it forgot. Everything else (object shape, enums, arrays) is llama-cpp-python's converter,
-unchanged; a test checks the rule we replace is still there in the pinned version.
+llama.cpp's own grammar for a schema lets a string hold any character but ``"`` and ``\\``: a
+small model may write ``}`` inside a string meaning to end the object and then loop inside it
+until ``max_tokens``, and a raw newline in a string is not JSON. So strings here also exclude
+``{``, ``}`` and control characters (escapes such as ``\\n`` stay); a brace in news text is rare,
+and when one is refused the model picks its best allowed token, usually the forgotten ``"``.
+Everything else is llama-cpp-python's converter; a test checks the replaced rule still exists.
 """
 
 from __future__ import annotations

@@ -1,32 +1,17 @@
 """The embedded chat model: a LangChain ``BaseChatModel`` over an in-process ``llama_cpp.Llama``.
 
-Why our own class and not ``langchain_community.ChatLlamaCpp``: that one defaults to
-``n_batch=8`` (prompt evaluation becomes very slow), pulls in langchain-community, and
-does not pass llama.cpp's ``response_format={"type": "json_object", "schema": ...}``
-through, which is what gives us schema-constrained decoding (a JSON-schema grammar).
+Not ``langchain_community.ChatLlamaCpp``: it defaults to ``n_batch=8`` (very slow prompt
+evaluation), pulls in langchain-community, and does not pass ``response_format={"type":
+"json_object", "schema": ...}`` through, which is what gives schema-constrained decoding.
 
-One ``Llama`` is loaded per (path, n_ctx, threads) and reused for the whole process:
-loading costs seconds and the model holds gigabytes. ``Llama`` is not thread-safe, so
-every call (including a whole streamed generation) holds that instance's lock.
-
-Prompt caching: ``Llama.generate`` compares the new prompt's tokens with the tokens
-already in the KV cache and only evaluates the differing suffix (``kv_cache_seq_rm`` +
-"prefix-match hit"), so consecutive calls sharing a long system prompt skip
-re-evaluating it without anything on our side. An optional ``LlamaRAMCache``
-(``prompt_cache_bytes`` > 0) additionally keeps saved states of *earlier* prompts, which
-helps when two prompt families alternate; it costs a state copy after every call, so it
-is off by default (``bench/bench_models.py`` compares).
-
-Keeping a prompt across a side call: ``with model.keeping_prompt_cache(): ...`` snapshots the
-KV cache (only the cells in use) and puts it back afterwards, so a short call with another
-system prompt in between (the chat's follow-up rewrite) does not make the next answer evaluate
-its whole system prompt again. Cheaper than a second ``Llama`` context (llama.cpp repacks the
-weights per context) or a ``LlamaRAMCache`` entry (which also copies the whole logits buffer).
-
-Across processes: with ``prefix_cache_dir``, a call that finds the KV cache empty (a new process)
-restores the saved state of its system message's tokens, or evaluates them first and saves their
-state (``agent.models.prefix_cache``), so each ``agent ask`` does not evaluate the same long
-system prompt again.
+One ``Llama`` per (path, n_ctx, threads, RAM cache) is loaded once per process (seconds, and
+gigabytes); it is not thread-safe, so every call, a whole stream included, holds its lock.
+Prompt caching, three layers: ``Llama.generate`` itself evaluates only what differs from the KV
+cache, so calls sharing a system prompt reuse it; ``keeping_prompt_cache()`` snapshots the KV
+cache around a side call with another prompt (the chat's rewrite) and puts it back, cheaper than
+a second context or a ``LlamaRAMCache`` entry (optional, ``prompt_cache_bytes``, off by default:
+it copies state after every call); and ``prefix_cache_dir`` keeps a system prompt's state on disk
+for the next process (``agent.models.prefix_cache``).
 """
 
 from __future__ import annotations
@@ -218,12 +203,8 @@ class LocalChatModel(BaseChatModel):
 
     @contextmanager
     def keeping_prompt_cache(self) -> Iterator[None]:
-        """Run the body's model calls, then restore the KV cache as it was before them.
-
-        Why: llama.cpp re-uses only the prompt prefix still in its KV cache. The chat answers
-        with one long system prompt, and a follow-up's rewrite (another system prompt) would
-        evict it; restoring the snapshot makes the next answer find its prefix again. Restoring
-        is only a cache operation: outputs do not change, only what needs evaluating."""
+        """Run the body's model calls, then restore the KV cache as it was before them, so the
+        next call finds its prompt prefix again. Outputs do not change, only what is evaluated."""
         import llama_cpp
 
         loaded = self._loaded()

@@ -1,23 +1,17 @@
 """Schema-constrained JSON from any chat model, plus the process-wide model factory.
 
-Why several methods: small local models only produce reliable JSON when decoding is
-constrained by a grammar, and OpenAI-compatible servers each support a different
-subset of OpenAI's structured-output features (llama.cpp's server answers
-``response_format`` type ``json_schema`` with HTTP 500 but supports function calling
-and ``json_object``). So:
+Small local models give reliable JSON only under a grammar, and OpenAI-compatible servers each
+support a different subset of the structured-output features (llama.cpp's server refuses
+``json_schema`` but does function calling), so the method depends on the model:
 
-- a model that ``supports_grammar`` (``agent.models.capabilities``; ``LocalChatModel``) →
-  ``response_format={"type": "json_object", "schema": ...}``, which it turns into a
-  JSON-schema grammar ("grammar");
-- an OpenAI-compatible model → ``json_schema`` (strict when the schema allows it) →
-  ``function_calling`` (a forced tool call) → ``json_mode`` (``json_object`` plus the
-  schema in the system prompt). The first method that works is remembered per
-  (base_url, model) for the rest of the process;
-- any other ``BaseChatModel`` (e.g. a test fake) → "prompt": the schema in the
-  prompt and JSON parsed out of the reply.
+- ``supports_grammar`` (``LocalChatModel``): "grammar", the schema in ``response_format``;
+- an OpenAI-compatible model: ``json_schema`` (strict when the schema allows) →
+  ``function_calling`` → ``json_mode`` (the schema in the prompt); the first that works is
+  remembered per (base_url, model) for the process;
+- any other ``BaseChatModel`` (a test fake): "prompt", the schema in the prompt.
 
-Every result is validated against the schema (``jsonschema``); invalid output is
-retried once, then the next method is tried, then ``InvalidOutput`` (a ``ModelError``).
+Every result is validated against the schema; invalid output is retried once, then the next
+method is tried, then ``InvalidOutput`` (a ``ModelError``).
 """
 
 from __future__ import annotations
@@ -122,16 +116,12 @@ def extract_json(text: str) -> Any:
     raise InvalidOutput(f"the reply is not JSON: {text[:80]!r}")
 
 
-def schema_instruction(schema: dict[str, Any]) -> str:
-    return (
+def with_schema_in_prompt(messages: list[BaseMessage], schema: dict[str, Any]) -> list[BaseMessage]:
+    """Add the schema instruction to the (first) system message."""
+    note = (
         "Reply with one JSON object and nothing else (no prose, no code fences). "
         "It must match this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
     )
-
-
-def with_schema_in_prompt(messages: list[BaseMessage], schema: dict[str, Any]) -> list[BaseMessage]:
-    """Add the schema instruction to the (first) system message."""
-    note = schema_instruction(schema)
     if messages and isinstance(messages[0], SystemMessage) and isinstance(messages[0].content, str):
         return [SystemMessage(content=f"{messages[0].content}\n\n{note}"), *messages[1:]]
     return [SystemMessage(content=note), *messages]
