@@ -1,15 +1,11 @@
 """The time-phrase grammar: each rule is a regular expression and what its phrase means.
 
-Why separate from ``timephrase``: a rule only says what one phrase, read alone, denotes ("last
-week" = days 7–13 back) as a :class:`~agent.retrieve.windows.DaySpan`; the reader in
-``timephrase`` applies prepositions, rejects false positives (a verb "may", a year that is a
-count, a comparison's baseline) and chooses one phrase per question. Adding a phrase means a
-pattern and a handler here (the two range handlers, the longest, are in ``timeranges``), and a
-test in tests/test_timewindow.py.
-
-Every pattern is matched case-insensitively, on word boundaries, with an optional preposition in
-front (group ``prep``) and the phrase itself in group ``body``; handlers read their own named
-groups. Vague counts become ranges ("a few days ago" is 2–5 days ago, not exactly 3).
+A rule says what one phrase, read alone, denotes ("last week" = days 7–13 back) as a
+:class:`~agent.retrieve.windows.DaySpan`; ``timephrase`` applies prepositions, rejects false
+positives and chooses one phrase per question. A new phrase is a pattern and a handler here (the
+two range handlers are in ``timeranges``) and a test in tests/test_timewindow.py. Patterns match
+case-insensitively on word boundaries, an optional preposition in group ``prep``, the phrase in
+group ``body``; vague counts are ranges ("a few days ago" is 2–5 days ago).
 """
 
 from __future__ import annotations
@@ -105,16 +101,11 @@ def _h_ago(m: re.Match[str], ctx: AskingDay) -> DaySpan:
 def _h_period(m: re.Match[str], ctx: AskingDay) -> DaySpan:
     """this/last/next week|month|quarter|year, and the rolling "the past week" family.
 
-    Weeks are rolling, because that is how news readers, weekly roundups and news quizzes use
-    them: "this week", "this past week", "the past week", "the last week" are the last seven
-    days, the asking day included (days 0–6 back, from local midnight six days back); "last
-    week" / "the previous week" are the seven days before those (days 7–13 back). Not 0–7: a
-    weekly series (money supply, electric output) would then have two reports in "this week",
-    and a small model reads the older one. Not the calendar week: on a Monday that is one day
-    long, and Sunday's article falls outside it. The calendar week is for the phrases that say
-    so ("so far this week", "earlier this week", "since Monday"). Months, quarters and years
-    keep their calendar meaning ("last month" = the previous calendar month); "the past month"
-    is rolling.
+    Weeks roll, as weekly roundups and news quizzes use them: "this week", "the past week"
+    are days 0–6 back, "last week" days 7–13. Not 0–7 (a weekly series would have two reports
+    in "this week", and a small model reads the older one), nor the calendar week (one day long
+    on a Monday), which is for the phrases that say so ("so far this week", "since Monday").
+    Months, quarters and years are calendar units; "the past month" rolls.
     """
     which = re.sub(r"\s+", " ", m.group("which").lower())
     unit = m.group("unit").lower()

@@ -1,21 +1,13 @@
 """The time window a question is asked about, and the calendar arithmetic that builds it.
 
-Why a module of its own: the phrase rules (``timerules``) compute windows, the question reader
-(``timephrase``) caps and chooses them, and as-of retrieval (``as_of``) filters, widens and labels
-them; all of them share one window type and one set of calendar helpers, kept here, free of any
-phrase grammar.
+Shared by the phrase rules (``timerules``), the question reader (``timephrase``) and as-of
+retrieval (``as_of``), free of any phrase grammar. :class:`DaySpan` is what a rule produces, in
+plain local dates; :class:`TimeWindow` the tz-aware result, capped by :func:`finish_window`.
 
-Windows are in **local calendar days**: every boundary is a local midnight in the zone the
-question was resolved in, ``until`` is exclusive and capped at the end of the asking day (see
-:func:`finish_window`). :class:`DaySpan` is the uncapped window in plain dates that the rules
-produce; :class:`TimeWindow` the tz-aware result.
-
-``kind`` is one of: ``day``, ``week``, ``weekend``, ``month``, ``quarter``, ``half``, ``year``,
-``decade``, ``part`` (start/middle/end of a unit, early/mid/late March), ``rolling`` (the past N
-days/weeks/months, ending at ``as_of``), ``recent`` (a soft window: recently, lately, latest),
-``since`` (open start .. as_of), ``before`` (.. an anchor), ``range`` (explicit from/between),
-``event`` (a named date or month: from it to as_of), and ``future``. Windows produced by
-:meth:`TimeWindow.widened` use ``week``, ``weeks``, ``quarter``,
+``kind``: ``day``, ``week``, ``weekend``, ``month``, ``quarter``, ``half``, ``year``, ``decade``,
+``part`` (early/mid/late March), ``rolling`` (the past N days/weeks/months), ``recent``
+(recently, lately), ``since``, ``before``, ``range`` (from/between), ``event`` (a named date or
+month: from it to as_of) and ``future``; ``widened()`` gives ``week``, ``weeks``, ``quarter``,
 ``year`` or ``recent``.
 """
 
@@ -30,24 +22,17 @@ from agent.errors import ConfigError
 
 # "this week" and its family: the last seven days, the asking day included (days 0-6 back).
 ROLLING_WEEK_DAYS = 7
+#: "recently", "lately": a news cycle and its follow-up coverage, not last season's quotes.
 RECENT_DAYS = 14
-"""Length of the soft "recently / lately / latest" window, in days.
-
-Two weeks: long enough to span a news cycle and a weekend plus the follow-up coverage of a
-story, short enough that "What did the minister say recently?" does not pull last season's
-quotes. A caller may treat it as a preference (boost) rather than a hard filter.
-"""
 
 
 @dataclass(frozen=True)
 class TimeWindow:
     """A publication window ``[since, until)`` resolved from a phrase in a question.
 
-    ``since`` is inclusive and ``until`` exclusive; either may be ``None`` (open). Both are
-    tz-aware local midnights in the zone the question was resolved in. ``phrase`` is the text
-    matched in the question (``timephrase.strip_time_phrase`` drops it from a retrieval query);
-    ``kind`` says what sort of window it is (see the module docstring). ``as_of_end`` is the
-    end of the asking day (local midnight after ``as_of``): the cap every widened window keeps.
+    ``since`` inclusive, ``until`` exclusive, either None (open); tz-aware local midnights.
+    ``phrase`` is the text matched in the question; ``kind`` as in the module docstring;
+    ``as_of_end`` the end of the asking day, the cap every widened window keeps.
     """
 
     since: datetime | None
@@ -61,16 +46,11 @@ class TimeWindow:
     the coverage window, from that date to the end of the asking day)."""
 
     def widened(self) -> TimeWindow | None:
-        """The graceful fallback when the window holds nothing useful: a wider window, or None.
-
-        The ladder goes by the window's length in local days and widens mostly *backwards*,
-        because the story behind a question usually started before the phrase's window:
-        a day (≤2 days) → the 7 days around it; a week (≤10 days) → plus the 2 weeks before;
-        up to ~a month (≤45 days) → the 3 calendar months ending with it (a quarter); up to a
-        quarter or so (≤125 days) → a year ending with it; anything longer → None (a year-scale
-        question is no longer time-bound enough to widen). A ``future`` window widens to the
-        "recent" window ending at ``as_of``; an open-start window (``before``) cannot widen.
-        Every widened window keeps the cap at the end of the asking day.
+        """A wider window when this one holds nothing useful, or None. It widens mostly
+        backwards, since the story behind a question usually started earlier: ≤2 days → the 7
+        days around; ≤10 days → plus the 2 weeks before; ≤45 days → the quarter ending with it;
+        ≤125 days → the year ending with it; longer or open-start → None. A ``future`` window
+        widens to the "recent" one ending at ``as_of``; the asking-day cap always stays.
         """
         if self.kind == "future":
             if self.as_of_end is None:
