@@ -1,20 +1,12 @@
 """One-call summaries over an article's key sentences, cited by sentence id.
 
-Why: reading the whole article and copying a quote for every item is where a summary's time
-goes, and a re-worded quote fails verification. So:
-
-- the model reads only the article's key sentences (``agent.summary.select``), numbered ``[1]``..``[m]``;
-- every item cites sentence ids — an ``enum`` of exactly the ids shown (grammar-constrained on
-  the embedded model), so it cannot cite anything else and writes a digit, not a quote;
-- the quote shown *is* the cited sentence, ``article.text[start:end]``, verbatim at its span by
-  construction; a figure's value must be written in its own cited sentence (else the shown
-  sentence that does write it is cited instead, else it is flagged), and a key point stating a
-  number none of its sentences states is re-cited the same way or dropped;
-- a direct quote is the quoted words of its cited sentence (found, not copied by the model).
-
-``summarize_article`` (agent/summary/summarize.py) takes this path whenever the key sentences
-fit one call, which is every article whose sentences the segmenter can split; the rest (a text
-with no sentence boundaries) is summarised over its full text (``agent.summary.fulltext``).
+Reading the whole article and copying a quote per item is where a summary's time goes, and a
+re-worded quote fails verification. So the model reads only the key sentences
+(``agent.summary.select``), numbered ``[1]``..``[m]``, and cites ids from an ``enum`` of exactly
+those; the quote shown is the cited sentence, verbatim by construction. A key point stating a
+number none of its sentences states is re-cited to the shown sentence that does, or dropped.
+Figures, dates and direct quotes are read from the sentences, not written by the model.
+``summarize_article`` takes this path whenever the key sentences fit one call.
 """
 
 from __future__ import annotations
@@ -96,9 +88,6 @@ class Shown:
         shown = defang_sentence(self.article.text, s.start, s.end, self._tainted)
         return " ".join(shown.split()) == " ".join(raw.split())
 
-    def ids_where(self, pred: Any) -> list[int]:
-        return [k for k in self.ids if pred(self.text_of(k))]
-
 
 def messages(article: Article, shown: Shown) -> list[BaseMessage]:
     """Fixed system prompt + the fenced, numbered key sentences (instruction-like text removed)."""
@@ -113,13 +102,9 @@ def messages(article: Article, shown: Shown) -> list[BaseMessage]:
 
 
 def schema(shown: Shown) -> dict[str, Any]:
-    """The JSON the model fills: a headline, 3-4 cited summary sentences ("points") and names.
-    Every citation is an ``enum`` of the shown ids.
-
-    Why so little: every token the model writes costs time on a small local model. The summary
-    paragraph is the points themselves, each cited and number-checked, and figures, dates and
-    quotes are read from the sentences without the model (``figures_of``, ``dates_of``,
-    ``quotes_of``)."""
+    """The JSON the model fills: a headline, 3-4 cited points (together the summary paragraph)
+    and names, every citation an ``enum`` of the shown ids. No more, since every token written
+    costs time on a small local model."""
     ids = shown.ids
     sid = {"type": "integer", "enum": ids}
     sources = {"type": "array", "items": sid, "minItems": 1, "maxItems": MAX_SOURCES}
@@ -215,14 +200,10 @@ def quotes_of(shown: Shown, v: Verifier) -> list[SummaryQuote]:
 def fill_gaps(
     key_points: list[KeyPoint], shown: Shown, gaps: Sequence[tuple[int, int]], v: Verifier, headline: str = ""
 ) -> None:
-    """For each third of the article no point cites (``gaps``, from
-    ``agent.summary.fulltext.coverage_gaps``), one shown sentence of that third as a key point,
-    verbatim and cited to itself: the one that says most of what the headline claims and the
-    points do not, then the one that says most the points do not (else the first).
-
-    Why: a small model writes its points from the opening sentences, and may headline what none
-    of them says. A key sentence of each third is already chosen, so filling the gap with it
-    costs no model call, and it backs the headline with a citation."""
+    """For each third of the article no point cites (``gaps``), one shown sentence of it as a
+    key point, verbatim and cited to itself: the one saying most of what the headline claims and
+    the points do not, then most of what the points do not. A small model writes its points from
+    the opening and may headline what none says; this covers both without a model call."""
     said = set().union(*(_words(k.text) for k in key_points)) if key_points else set()
     claim = _words(headline) - said
     cited = {(c.start, c.end) for kp in key_points for c in kp.citations}
