@@ -1,15 +1,11 @@
 """Split an article's text into token-bounded chunks that are exact character spans.
 
-Why spans and not copies: a citation quotes a chunk, and ``text[start:end] == chunk.text``
-is what lets the quote be located in the article. Why paragraphs first: a paragraph is
-the unit a reporter wrote as one thought, so retrieval returns whole thoughts; only a
-paragraph too long for the limit is cut at sentences, and only a sentence too long is
-cut at words (and a "word" too long — a pasted URL — at characters). Paragraphs and sentences
-come from ``agent.text.sentences`` (the package's one segmenter), and each chunk carries its
-sentences' offsets so citing uses exactly these sentences.
-
-``fits`` is the embedder's veto: its word-piece tokenizer may count more tokens than
-cl100k, and a chunk it would silently truncate would be partly unsearchable.
+Spans, so a citation's quote is located in the article (``text[start:end] == chunk.text``).
+Paragraphs first, since a paragraph is one thought a reporter wrote; a paragraph too long is cut
+at sentences (``agent.text.sentences``), a sentence at words, a "word" (a pasted URL) at
+characters. Each chunk carries its sentences' offsets, so citing uses exactly these sentences.
+``fits`` is the embedder's veto: its tokenizer may count more than cl100k, and a chunk it would
+silently truncate would be partly unsearchable.
 """
 
 from __future__ import annotations
@@ -60,11 +56,8 @@ class _Packer:
         return self.fits is None or self.fits(piece)
 
     def iter_pack(self, units: Iterable[Span]) -> Iterator[Span]:
-        """Greedily merge consecutive allowed units while the merged span stays allowed.
-
-        Lazy: a chunk is yielded as soon as the next unit does not join it, so a caller that
-        wants only the first N chunks never tokenizes the rest of a 5 MB text.
-        """
+        """Greedily merge consecutive allowed units while the merged span stays allowed; lazy,
+        so a caller wanting the first N chunks never tokenizes the rest of a huge text."""
         current: Span | None = None
         for unit in units:
             if current is not None and self.ok((current[0], unit[1])):
@@ -137,14 +130,10 @@ def chunk_text(
 ) -> list[Chunk]:
     """Chunks of ``text`` of at most ``max_tokens`` cl100k tokens, each allowed by ``fits``.
 
-    Whole paragraphs are packed together while they fit; a paragraph that does not fit
-    alone becomes its own run of sentence-packed chunks (never merged with its
-    neighbours, so chunk boundaries stay at paragraph boundaries where possible).
-    Every chunk's ``text == text[start:end]``, starts and ends on non-space, and
-    together the chunks cover every non-space character once, in order.
-
-    ``limit``: only the first ``limit`` chunks (the same ones a full run gives), computed
-    without reading further; the text was cut when the last chunk ends before the text does.
+    Whole paragraphs are packed while they fit; one that does not fit alone becomes its own
+    run of sentence-packed chunks. Every chunk's ``text == text[start:end]``, starts and ends on
+    non-space, and together they cover every non-space character once, in order. ``limit``:
+    only the first ``limit`` chunks (those a full run gives), without reading further.
     """
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")

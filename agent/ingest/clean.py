@@ -1,11 +1,8 @@
 """Text cleaning every format goes through: whitespace normalisation, then boilerplate removal.
 
-What counts as scraped-page debris: pure string rules with no knowledge of formats.
-
-Why the boilerplate rules exist: extractors (and people saving pages as .txt) leave
-behind share buttons, cookie banners, a second copy of the headline and trailing
-"Similar Posts / Leave a Reply" blocks. Those lines would be chunked, embedded and
-retrieved as if they were news, and a citation could quote them, so they go.
+Pure string rules, no knowledge of formats. Extractors (and pages saved as .txt) leave share
+buttons, cookie banners, a second headline and "Similar Posts / Leave a Reply" blocks, which
+would be retrieved and quoted as if they were news.
 """
 
 from __future__ import annotations
@@ -109,10 +106,8 @@ def is_terminal_marker(line: str) -> bool:
 def strip_boilerplate(text: str, title: str | None = None) -> str:
     """Remove repeated headlines, junk lines and a trailing related/comments block.
 
-    ``text`` should be normalised (see :func:`normalize_whitespace`). A terminal
-    marker only cuts the rest of the text when it sits in the second half (by
-    characters), so a real paragraph that happens to read "Comments" early in an
-    article cannot wipe out the article; earlier, only the marker line itself goes.
+    ``text`` is normalised (:func:`normalize_whitespace`). A terminal marker ("Comments") cuts
+    the rest only in the text's second half; earlier, only its own line goes.
     """
     title_key = headline_key(title) if title else ""
     lines = text.split("\n")

@@ -41,14 +41,10 @@ def check_not_binary(data: bytes) -> None:
 
 
 def decode_bytes(data: bytes, declared: str | None = None, *, html: bool = False) -> str:
-    """Bytes → str without a BOM: BOM, then declared charset, UTF-8, ``<meta charset>``,
-    and finally Windows-1252 (a superset of Latin-1's printable range, the usual
-    encoding of old news archives), so a non-UTF-8 file still loads readably.
-
-    The content overrules the declared charset when the bytes are UTF-8 with non-ASCII
-    characters: a server that says ``latin-1`` for a UTF-8 page would otherwise store
-    ``ZÃ¼rich``, and text really in a single-byte charset is practically never valid UTF-8
-    once it holds a byte above 127.
+    """Bytes → str without a BOM: BOM, then declared charset, UTF-8, ``<meta charset>``, and
+    finally Windows-1252 (the usual encoding of old news archives). Bytes that are valid UTF-8
+    with non-ASCII characters overrule a declared single-byte charset: such text is practically
+    never in one, and a server's wrong ``latin-1`` would store ``ZÃ¼rich``.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")

@@ -1,10 +1,7 @@
 """HTML pages: the article text and metadata trafilatura finds, and text of HTML fragments.
 
-Nothing here touches the network or the file system, so every rule can be unit-tested
-on strings. ``load.py`` decides *where* bytes come from; this module and its siblings decide
-what the article *is*: ``clean`` (whitespace, scraped-page debris), ``metadata`` (dates, URLs,
-ids, ``build_article``), ``documents`` (.txt/.md layout), ``hidden`` (what a reader of a page
-can see) and, here, HTML.
+No network or file system here. ``load`` decides where bytes come from; this module and its
+siblings (``clean``, ``metadata``, ``documents``, ``hidden``) decide what the article is.
 """
 
 from __future__ import annotations
@@ -47,10 +44,8 @@ _DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True,
 def extract_html(html: str, url: str | None = None) -> ExtractedPage | None:
     """Main article text and metadata of a page, or None when it holds no article.
 
-    Only visible text counts: CSS-hidden elements are removed first (``agent.ingest.hidden``).
-    trafilatura is run favouring precision and without comments: a missed
-    sentence is cheaper than indexing a cookie banner. Its one-newline-per-block
-    output is turned into blank-line separated paragraphs.
+    CSS-hidden elements are removed first (``agent.ingest.hidden``); trafilatura favours
+    precision, without comments (a missed sentence is cheaper than an indexed cookie banner).
     """
     import trafilatura  # heavy import (lxml, htmldate): only when HTML is seen
 

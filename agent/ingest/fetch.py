@@ -45,12 +45,10 @@ class Fetcher:
     """httpx clients with the tool's limits: timeout, size cap, 5 redirects, User-Agent,
     and the address rule (``agent.ingest.netguard``).
 
-    Two clients, so a pooled connection opened for one rule is never reused under the other:
-    ``open`` for a URL the user gave (it is their machine: any address), ``guarded`` for URLs
-    that come from content (feed entry links, redirects to another origin), which may reach only
-    public addresses unless ``allow_private_fetch`` is set. Redirects are followed here, one hop
-    at a time, so each hop gets the rule of where it came from. Thread-safe: feed entries are
-    fetched concurrently, at most ``fetch_per_host`` at a time from one host.
+    Two clients, so no pooled connection crosses rules: ``open`` for a URL the user gave,
+    ``guarded`` for URLs from content (feed links, redirects to another origin: public addresses
+    only unless ``allow_private_fetch``). Redirects are followed one hop at a time, each with the
+    rule of where it came from. Thread-safe, at most ``fetch_per_host`` fetches per host at once.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -195,10 +193,8 @@ class Fetcher:
 def fetch_in_order(items: Iterable[T], fetch: Callable[[T], R], workers: int) -> Generator[tuple[T, R]]:
     """``(item, fetch(item))`` in the items' order, ``workers`` fetches running at once.
 
-    Why: fetched one after another, twenty slow pages cost twenty timeouts. Bounded: at most
-    twice ``workers`` results are held ahead of the consumer, so memory stays a few pages. Only
-    ``fetch`` runs in threads (it must not raise); the caller's work on each result stays on its
-    own thread. ``workers`` 1: no threads.
+    At most twice ``workers`` results are held ahead of the consumer. Only ``fetch`` (which must
+    not raise) runs in threads; ``workers`` 1: no threads.
     """
     todo = iter(items)
     if workers <= 1:

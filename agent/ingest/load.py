@@ -1,14 +1,9 @@
 """Expand user inputs (files, folders, URLs, feeds, JSONL) into cleaned Articles.
 
-``iter_articles`` is the only public entry point. It never raises for one bad input:
-each input (or folder file, feed entry, JSONL line) that cannot become an article is
-yielded as ``IngestItem(status="failed")`` with a one-line error that names the input
-and says how to fix it, so a batch of a thousand files survives one broken PDF.
-
-Dispatch lives here: an input becomes a URL, a folder or a file, and a file or a fetched page
-goes to the reader of its format (``formats``, ``feeds``), after ``decode`` made it text. Fetching
-is ``fetch``'s, failures are ``failures``'; what counts as article text lives in ``extract.py``
-and its siblings.
+``iter_articles`` never raises for one bad input: an input (folder file, feed entry, JSONL line)
+that cannot become an article is an ``IngestItem(status="failed")`` whose one-line error names it
+and the fix. Dispatch lives here: a URL, a folder or a file, then, once ``decode`` made it text,
+the reader of its format (``formats``, ``feeds``).
 """
 
 from __future__ import annotations

@@ -63,9 +63,8 @@ def parse_date(value: Any) -> datetime | None:
 def read_date(value: Any, now: datetime | None = None) -> tuple[datetime | None, str | None]:
     """A given publication date and, when it cannot be used, a one-line warning.
 
-    Why: a date that silently became ``null`` ("yesterday", "2026-13-45") or an article dated
-    2099 (first in every listing, outside every "this week") hides a data problem. The article
-    is kept either way, without the date; the warning says which value was dropped and why.
+    A date silently dropped ("2026-13-45") or one in 2099 hides a data problem: the article is
+    kept without it, and the warning says which value was dropped and why.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None

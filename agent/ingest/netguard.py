@@ -1,18 +1,11 @@
 """Keep URLs that come from content away from the machine's own network.
 
-A feed entry's link, or a redirect, is chosen by whoever wrote the feed or runs the site. The
-tool runs on laptops and servers next to admin consoles, databases and cloud metadata endpoints
-(``169.254.169.254``), so such a URL must not reach loopback, private (RFC 1918, ``fc00::/7``),
-link-local, CGNAT or other non-public addresses: a server-side request forgery would index the
-internal page and make it searchable.
-
-The check is on the **address actually connected to**, not the name: ``GuardedBackend`` is an
-httpcore network backend that resolves the host itself, refuses if *any* resolved address is
-non-public (a name with one public and one private address is a rebinding trick), and then
-connects to the vetted address, so a second DNS answer cannot swap in ``127.0.0.1`` between
-check and connect. TLS still verifies the host name (httpcore takes SNI from the URL).
-
-Hand-written: the libraries for this (``advocate``) wrap requests, not httpx.
+A feed entry's link or a redirect is chosen by whoever runs the feed or site; reaching loopback,
+private, link-local, CGNAT or cloud-metadata addresses (``169.254.169.254``) would index internal
+pages (server-side request forgery). ``GuardedBackend``, an httpcore network backend, checks the
+address actually connected to: it resolves the host, refuses if any address is non-public, and
+connects to the vetted one, so no second DNS answer can swap in ``127.0.0.1``; TLS still
+verifies the host name. Hand-written: ``advocate`` wraps requests, not httpx.
 """
 
 from __future__ import annotations
