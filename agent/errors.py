@@ -1,10 +1,8 @@
 """The exceptions newsagent raises on purpose.
 
-Every error a user can cause (a bad path, a wrong key, an index built by another
-embedder) is one of these, and its message says what to do next. The CLI prints
-``str(error)`` as a single line and exits non-zero. A library's exception is mapped to one of
-these where it arises (the index store, the model classes); one that still reaches the CLI is
-printed as one line too (``agent.cli.failures``), with the traceback only under ``-v``.
+Every error a user can cause is one of these, its message saying what to do next; the CLI
+prints it as one line and exits non-zero. A library's exception is mapped to one where it arises
+(the store, the model classes); one that still reaches the CLI is worded by ``agent.cli.failures``.
 """
 
 from __future__ import annotations

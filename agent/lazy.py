@@ -1,9 +1,8 @@
 """``lazy_part``: an attribute built on first use, once per instance, even when threads race.
 
-The ``Agent`` builds its heavy parts (embedder, store, retriever, chat model) only when a call
-needs them, so ``agent list`` never loads a language model. ``functools.cached_property`` would
-do, except that since Python 3.12 it has no lock: ``aask``/``abrief`` run in worker threads,
-and two first calls reaching a part at once would each build their own store or model.
+The ``Agent`` builds its heavy parts only when a call needs them. ``functools.cached_property``
+has no lock since Python 3.12, and ``aask``/``abrief`` run in worker threads: two first calls
+would each build their own store or model.
 """
 
 from __future__ import annotations

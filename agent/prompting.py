@@ -14,9 +14,8 @@ File format::
     # user
     ...template with {placeholders}...
 
-The wheel ships the folder as package ``agent.prompts`` (see pyproject); from a source checkout
-it is read from ``<repo>/prompts``. (This module is not called ``agent/prompts.py`` because that
-name is taken by the packaged folder.)
+The wheel ships the folder as package ``agent.prompts`` (hence this module's name); a source
+checkout reads ``<repo>/prompts``.
 """
 
 from __future__ import annotations
@@ -53,11 +52,8 @@ class Prompt:
         return f"{self.name}@{self.version}"
 
     def chat_template(self) -> ChatPromptTemplate:
-        """System message verbatim (never templated, so braces in it are safe) + user template.
-
-        Values substituted into the user template (article text) are inserted as-is, never
-        re-parsed as template syntax.
-        """
+        """System message verbatim (never templated, so braces in it are safe) + user template,
+        whose substituted values (article text) are never re-parsed as template syntax."""
         return ChatPromptTemplate.from_messages(
             [
                 SystemMessage(content=self.system),

@@ -1,10 +1,9 @@
 """Keep other libraries' log lines out of normal output: only our own messages by default.
 
-Why: bm25s logs "Building index from tokens" at DEBUG on every question (and sets its own
-logger's level when imported, so the root level does not silence it), and trafilatura warns
-"discarding data: None" about pages it extracts fine. Neither is news to the user. Below
-``-v`` (the root logger at DEBUG) these loggers pass only their errors; with ``-v`` they say
-everything. A level the application set on one of them itself is left alone.
+bm25s logs "Building index from tokens" at DEBUG on every question (setting its own level on
+import, so the root level does not silence it), and trafilatura warns "discarding data: None"
+about pages it extracts fine. Below ``-v`` these loggers pass only errors; a level the
+application set itself is left alone.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """Fencing untrusted text for a prompt: text inside ``<tag>…</tag>`` must not be able to close it.
 
-Why one module: answers fence passages in ``<passage>``, summaries articles in ``<article>``,
-merges notes in ``<note>``, chat the history in ``<history>``, all with the same substitution.
-Article text (and a title, a feed name, an answer made from them) is data: a
-``</passage>`` inside it must not end the fence and pose as instructions outside it. So the
-``<`` of any opening or closing tag of the fence's own name becomes ``‹``, and a value put into
-a double-quoted attribute cannot close the quote or open a tag.
-
-This is only the fence; taking instruction-like text out of articles is ``agent.untrusted``.
+Passages, articles, notes and chat history are fenced in ``<passage>``, ``<article>``,
+``<note>`` and ``<history>`` alike: a ``</passage>`` inside article text must not end the fence
+and pose as instructions. So the ``<`` of a tag of the fence's own name becomes ``‹``, and an
+attribute value cannot close its quote or open a tag. Taking instruction-like text out of
+articles is ``agent.untrusted``'s.
 """
 
 from __future__ import annotations
@@ -33,8 +30,7 @@ def attribute(value: str | None, *, collapse_space: bool = True) -> str:
     """``value`` safe inside a double-quoted attribute: ``"`` → ``'``, ``<`` → ``‹``, ``>`` → ``›``.
 
     ``collapse_space`` joins whitespace runs (newlines included) into single spaces: summaries
-    and briefings ask for it, answers' passage titles never did (kept as is, to keep their
-    prompts byte-identical).
+    and briefings ask for it; answers' passage titles keep theirs, so their prompts stay as they are.
     """
     v = (value or "").replace('"', "'").replace("<", OPEN).replace(">", CLOSE)
     return " ".join(v.split()) if collapse_space else v

@@ -1,11 +1,9 @@
 """Typography folding: the one way text is compared "as a reader would", with an offset map.
 
-Why one module: models copy article text imperfectly (curly vs straight quotes, en dashes,
-collapsed whitespace, a decorative "..." around a quote). Finding a quote, matching a claim's
-words and the support check's tokens all fold typography *the same way*, here, so a quote
-that citing finds is one the support check reads identically. Only typography and whitespace
-are forgiven, never words; ``normalise`` returns an offset map so a match in the folded text
-is reported as the article's own characters.
+Models copy article text imperfectly (curly quotes, en dashes, collapsed whitespace, a
+decorative "..."); finding a quote, matching a claim's words and the support check all fold
+typography here, the same way. Only typography and whitespace are forgiven, never words;
+``normalise`` returns an offset map, so a match is reported as the article's own characters.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """The package's hashes: SHA-256 of text (content hashes, ids, cache keys) and of files.
 
-Why one module: the stored content hash is what an on-disk index compares to decide whether an
-article changed (at ingest, and in the store for an article a loader left unhashed), so its
-formula must never differ between two callers; ids and file digests likewise live here once.
-
-The formulas are fixed: changing one would make every re-ingest replace every article
-(``content_hash``) or orphan existing caches and BM25 copies (``sha256_hex``/``short_hash``).
+One module, because the formulas are fixed: a changed ``content_hash`` would make every
+re-ingest replace every article, a changed ``sha256_hex``/``short_hash`` orphan existing caches
+and BM25 copies.
 """
 
 from __future__ import annotations

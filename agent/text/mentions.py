@@ -1,9 +1,8 @@
 """Dates and figures as an article writes them, and the words around a mention.
 
-Why one module: a summary lists an article's figures and dates without asking the model (the
-values are found here and cited to the sentence that writes them, so they are verbatim by
-construction), and the briefing's number check masks a note's own date with the same date
-pattern. One pattern each keeps the two from disagreeing about what a date is.
+A summary lists an article's dates and quotes without the model (found here, cited to the
+sentence that writes them), and the briefing's number check masks a note's dates with the same
+patterns, so the two never disagree about what a date is.
 """
 
 from __future__ import annotations
@@ -123,7 +122,7 @@ def speaker_of(sentence: str, quote_start: int, quote_end: int) -> str:
     the attribution around them ("…," said Wang Yi; Wang Yi said; according to …), else the
     description it gives ("the Russian president assured"), else "".
     A pronoun ("he said") gives "": the name is in another sentence, and a guess is worse than
-    none. Found without the model, so a quote's speaker costs no generated tokens."""
+    none."""
     outside = sentence[:quote_start] + " " * (quote_end - quote_start) + sentence[quote_end:]
     for pattern in _SPEAKER:
         for m in pattern.finditer(outside):

@@ -1,9 +1,7 @@
 """Numbers as text writes them: digits, number words, scale words, money and percentages.
 
-Why one module: the summary figure check, the briefing's unsupported-number check, the answer
-support check, the citation term check and key-sentence selection all read numbers. Their
-readings stay different where their callers rely on the difference, but each is defined once,
-here, and named for what it keeps:
+Summaries, briefings, the answer support check and key-sentence selection all read numbers;
+their readings differ where callers rely on it, but each is defined once, named for what it keeps:
 
 * ``numbers_in`` / ``digits_in`` / ``number_words_in`` — a summary's numbers by *value*:
   "1,200" → "1200", "1.50" → "1.5", "07" → "7", and every word of ``NUMBER_WORDS`` (zero to

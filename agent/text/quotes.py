@@ -1,10 +1,8 @@
 """Finding a quote a model copied in the article's own text: ``find_quote``.
 
-Models copy text imperfectly (curly vs straight quotes, collapsed whitespace, a decorative
-"...", a clause silently dropped), so matching is forgiving about *typography* but never about
-words, and the span returned is always into the original text: the quote a reader is shown is
-``article.text[start:end]``, never the model's copy. Used by the summary verifier (quoted
-evidence); answers cite sentence ids and need no quote matching (``agent.answer.evidence``).
+Forgiving about typography (``agent.text.fold``) and a dropped clause, never about words; the
+span is into the original text, so the quote a reader sees is ``article.text[start:end]``, never
+the model's copy. Used by the summary verifier; answers cite sentence ids instead.
 """
 
 from __future__ import annotations

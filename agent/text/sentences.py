@@ -1,17 +1,10 @@
 """The package's one sentence segmenter: paragraphs, then sentences, as exact character spans.
 
-Why one: chunking, citing, summaries and briefings must agree on where a sentence ends, or "the
-sentence holding the number" in a citation is not the sentence the chunker kept whole. Every
-caller asks this module, and ingest stores the offsets with each chunk (``encode_sentences``) so
-citing reads the very sentences the chunker saw.
-
-Why our own rules and not pysbd or syntok: on news text (hard cases such as abbreviations,
-initials, quotes, datelines and bullet lists, and real articles) they make fewer errors than
-either library and are much faster at ingest (``bench/bench_sentences.py``, docs/benchmarks.md).
-
-Every span is trimmed (starts and ends on non-space) and the spans of a text cover all of its
-non-space characters, in order: ``text[a:b]`` *is* the sentence, which is what makes a citation
-of a sentence verbatim by construction.
+Chunking, citing, summaries and briefings must agree on where a sentence ends, so all ask this
+module, and ingest stores each chunk's offsets (``encode_sentences``) for citing to read. Our own
+rules, not pysbd or syntok: on news text they make fewer errors and are much faster
+(``bench/bench_sentences.py``). Every span is trimmed and a text's spans cover all its non-space
+characters in order: ``text[a:b]`` is the sentence, so citing one is verbatim by construction.
 """
 
 from __future__ import annotations
