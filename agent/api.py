@@ -112,12 +112,6 @@ class Agent:
             for p in agent.search("flood damage estimate", k=3):
                 print(p.article_id[:8], p.published.date(), p.title[:48])
 
-        .. code-block:: none
-
-            abd76106 2026-03-12 Millbrook flood damage put at $18.4 million as 3
-            abd76106 2026-03-12 Millbrook flood damage put at $18.4 million as 3
-            18726f9e 2026-03-05 River Ash bursts its banks in Millbrook after 94
-
     Summarize one article (by id, id prefix or ``Article``; cached on disk):
         .. code-block:: python
 

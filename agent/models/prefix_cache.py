@@ -1,28 +1,16 @@
 """The KV state of a system prompt, kept on disk so a new process does not evaluate it again.
 
-Why: a one-shot ``agent ask`` is a fresh process, and its answer prompt opens with the same long
-system message every time, seconds of prompt evaluation on a CPU. llama-cpp-python only re-uses a
-prompt prefix that is still in the KV cache of the *same* process. Here the state of that prefix
-(llama.cpp's ``llama_state_seq_get_data`` for sequence 0, megabytes) is written to
-``<cache_dir>/kv/<key>.bin`` the first time it is evaluated, and put back into an empty KV cache
-in the next process, which then evaluates only what follows the system message.
-
-How the prefix is found: the chat template is applied inside llama-cpp-python, so the prompt is
-captured from the Llama's own chat handler (``_PromptRecorder`` lends it the tokenizer and stops
-it at ``create_completion``). The prefix is the tokens that the real prompt and two probes
-(the same system message, then a user turn "x" or "y") have in common: the system message and
-the user turn's header, independent of any template's syntax.
-
-Why this is safe: ``Llama.generate`` compares the prompt's tokens with those in the KV cache and
-keeps only the matching leading tokens (``kv_cache_seq_rm`` of the rest), so a restored state
-that does not fit simply gets (partly) evaluated again. Every failure here, a corrupt or
-incompatible file, a full disk, a template this cannot capture, falls back to evaluating the
-whole prompt as before.
-
-One file per entry: a magic line, a JSON header (the tokens, the model's identity) and the state
-bytes, written to a temporary file and renamed, so a reader never sees half an entry. The folder
-keeps the newest ``MAX_ENTRIES`` entries (and at most ``MAX_BYTES``), so it cannot grow without
-bound when prompts change.
+Each ``agent ask`` is a fresh process whose prompt opens with the same long system message, and
+llama-cpp-python reuses a prefix only within one process. So the prefix's KV state (sequence 0,
+megabytes) is saved to ``<cache_dir>/kv/<key>.bin`` when first evaluated and restored into an
+empty KV cache in the next process, which evaluates only what follows. The prefix is what the
+real prompt shares with two probes (the system message, then a user turn "x" or "y"), captured
+from the Llama's own chat handler (``_PromptRecorder``), so no template is hard-coded.
+Safe: ``Llama.generate`` keeps only the cached tokens that match the prompt, and every failure
+(a bad file, a full disk, a handler this cannot run) falls back to evaluating the whole prompt.
+One file per entry (magic line, JSON header with tokens and model identity, state bytes),
+written to a temporary file and renamed; the folder keeps the newest ``MAX_ENTRIES`` (at most
+``MAX_BYTES``).
 """
 
 from __future__ import annotations
@@ -278,12 +266,9 @@ def prompt_tokens(llm: Any, messages: list[dict[str, Any]]) -> list[int] | None:
 
 
 def system_prefix(llm: Any, messages: list[dict[str, Any]]) -> list[int] | None:
-    """The prompt's leading tokens that depend only on its system message, or None.
-
-    The tokens the real prompt shares with [system, user "x"] and [system, user "y"]: the two
-    probes part where the user's text begins, so this is the system message plus whatever the
-    template puts before a user's words, for any template. None when there is no system
-    message, the prefix is too short to be worth a file, or it is the whole prompt."""
+    """The prompt's leading tokens that depend only on its system message (what it shares with
+    [system, user "x"] and [system, user "y"]), or None: no system message, a prefix too short
+    to be worth a file, or the whole prompt."""
     first = messages[0] if messages else None
     if not isinstance(first, dict) or first.get("role") != "system":
         return None
@@ -349,12 +334,8 @@ def forget(llm: Any) -> None:
 
 def prepare(llm: Any, messages: list[dict[str, Any]], store: PrefixStore) -> str:
     """Before a chat completion on an empty KV cache: restore the system prefix's saved state, or
-    evaluate the prefix now and save its state. Returns what was done, for the debug log.
-
-    Evaluating the prefix ahead costs nothing extra: ``generate`` then finds those tokens in the
-    cache and evaluates only the rest, exactly as after a restore. Saving after the call instead
-    would have meant cutting the cache back to the prefix (the next call re-evaluating what
-    followed it)."""
+    evaluate the prefix now (``generate`` then evaluates only the rest) and save its state.
+    Returns what was done, for the debug log."""
     if int(llm.n_tokens) != 0:
         return "skipped: the KV cache is in use"
     if getattr(llm, "_is_recurrent", False) or getattr(llm, "_is_hybrid", False):
