@@ -1,15 +1,9 @@
 """Prove, in a child process, that the native llama.cpp library can evaluate a prompt on this CPU.
 
-Why a child: a llama.cpp build compiled for another CPU does not raise, it kills the process with
-SIGILL ("Illegal instruction") on the first real prompt. Seen on a virtual machine whose CPU
-advertises AMX but does not let programs use it: a ``-march=native`` build repacked the weights
-into AMX buffers and died in ``ggml_backend_amx_mul_mat`` (a one-token prompt still worked). In a
-child the crash becomes a return code we can turn into one clear line with the fix.
-
-The check costs one model load and a short prompt (a few seconds), so its success is remembered
-per (library build, model file, CPU): the first ``ask``/``chat``/``summarize``/``brief`` after an
-install pays it once, later runs read a marker file. A shared home directory on another host, or
-a rebuilt library, has another key and is probed again.
+A llama.cpp build for another CPU does not raise: it kills the process with SIGILL on the first
+real prompt (a one-token prompt may still work). In a child the crash is a return code, turned
+into one line with the fix. Success is remembered per (library build, model file, CPU) in a
+marker file, so the first model use after an install pays the model load once.
 """
 
 from __future__ import annotations
@@ -174,10 +168,8 @@ def ensure_llama_runs(model_path: str | Path, n_threads: int, cache_dir: str | P
     """Raise ``ModelError`` with the fix if this library cannot evaluate a prompt on this CPU.
 
     When the child fails, the model file's GGUF header and size are checked before the library
-    is blamed: a cut-short or damaged file is a ``ModelFileError`` saying so.
-
-    Checked once per (library, model, CPU): in-process after the first time, and across processes
-    through a marker file in ``cache_dir``. Set ``NEWSAGENT_SKIP_LLAMA_PROBE=1`` to skip it.
+    is blamed (a damaged file is a ``ModelFileError``). Once per (library, model, CPU), through a
+    marker in ``cache_dir``; ``NEWSAGENT_SKIP_LLAMA_PROBE=1`` skips it.
     """
     if os.environ.get("NEWSAGENT_SKIP_LLAMA_PROBE") == "1":
         return

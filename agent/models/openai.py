@@ -1,19 +1,11 @@
 """OpenAI and OpenAI-compatible servers (vLLM, Ollama, llama.cpp, LM Studio) via ``ChatOpenAI``.
 
-Retries with backoff on 429/5xx/timeouts come from the ``openai`` client
-(``max_retries``). What this module adds:
-- errors become ours (``AuthenticationError`` / ``ProviderError``) with one-line
-  messages that say what to do, name the server's host, and never contain the key: the
-  ``openai`` client's own errors, and a reply that is not an OpenAI chat completion (invalid
-  JSON, a stream chunk without ``role``, an empty stream), which the client and LangChain raise
-  as assorted ``ValueError``/``AttributeError``/``AssertionError``s;
-- a placeholder key for keyless local servers (the client insists on one);
-- ``max_tokens`` is sent as ``max_tokens`` to non-OpenAI servers: langchain-openai
-  renames it ``max_completion_tokens``, which llama.cpp's server silently ignores;
-- usage: streams ask for it (``stream_usage=True``: the last chunk carries the token counts;
-  a server that ignores the request, like llama-cpp-python's, gets estimated by
-  ``agent.usage``), and ``ls_provider`` is ``openai`` only for api.openai.com, so a
-  compatible server is never priced at OpenAI's rates.
+The ``openai`` client retries 429/5xx/timeouts (``max_retries``). Added here: the client's errors
+and replies that are no chat completion (invalid JSON, a chunk without ``role``, an empty
+stream) become ``AuthenticationError``/``ProviderError`` lines naming the host, never the key; a
+placeholder key for keyless local servers; ``max_tokens`` sent as such to non-OpenAI servers
+(llama.cpp's ignores langchain-openai's ``max_completion_tokens``); streams ask for usage; and
+``ls_provider`` is ``openai`` only for api.openai.com, so no other server is priced at its rates.
 """
 
 from __future__ import annotations
@@ -186,9 +178,9 @@ def unreadable_reply_error(
 class OpenAIChatModel(ChatOpenAI):
     """``ChatOpenAI`` that raises our errors and sends ``max_tokens`` where servers read it.
 
-    Capabilities (``agent.models.capabilities``): none declared. Servers differ in which
-    structured-output methods they accept, so none is assumed to decode under a grammar (the
-    methods are probed, ``agent.models.structured``), and a server keeps its own prompt cache.
+    Declares no capability (``agent.models.capabilities``): servers differ in the
+    structured-output methods they accept (probed by ``agent.models.structured``) and keep their
+    own prompt caches.
     """
 
     supports_grammar: ClassVar[bool] = False

