@@ -1,14 +1,9 @@
 """Summarise articles ahead of the user: ``summarize_ahead(articles, model, settings)``.
 
-Why: a summary takes a model call on the embedded model; doing it right after an ingest
-(``agent ingest --summarize``) or on a schedule means a later ``agent summarize`` reads from the
-cache. Each summary is saved atomically as soon as it is done (``agent.summary.cache.save_cached``),
-so Ctrl-C (KeyboardInterrupt) loses only the article in progress: the report says how many were
-finished, and the next run skips them (cache hits cost no model call and load no model).
-
-``progress(i, n, eta_seconds)`` is called after each article; the ETA is the mean time of the
-summaries actually computed so far times the articles left (cache hits excluded), None until one
-was computed.
+Done after an ingest (``agent ingest --summarize``) or on a schedule, so a later ``agent
+summarize`` or briefing reads the cache. Each summary is saved as soon as it is done, so Ctrl-C
+loses only the article in progress. ``progress(i, n, eta_seconds)`` follows each article; the
+ETA is the mean time of the summaries computed so far times the articles left (None before one).
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """Summaries over the full text, for text the segmenter cannot split into key sentences that
 fit one call: the whole article in the prompt, evidence copied as quotes (``full_text_items``).
 
-Long articles (more tokens than the model's context leaves room for) are summarised in parts
-split at chunk/paragraph boundaries (map, ``split_parts``), each part's quotes verified against
-the FULL article; the parts' verified key points are then merged by a second call that can only
-cite them by id (reduce, ``merge_parts``, prompt ``brief``), so merged key points keep verified
-quotes. A one-call summary must have a key point from each third of the article
-(``coverage_gaps``); a short extra call per uncovered third fills it (``fill_coverage_gaps``).
+A text longer than the context leaves room for is summarised in parts (``split_parts``), each
+part's quotes verified against the whole article, and merged by a call that can cite the parts'
+verified points only by id (``merge_parts``). A one-call summary needs a key point from each
+third (``coverage_gaps``); a short call per uncovered third fills it (``fill_coverage_gaps``).
 """
 
 from __future__ import annotations
@@ -200,11 +198,8 @@ def thirds(chunks: Sequence[Chunk], parts: int = COVERAGE_PARTS) -> list[tuple[i
 
 
 def coverage_gaps(chunks: Sequence[Chunk], key_points: Sequence[KeyPoint]) -> list[tuple[int, int]]:
-    """Spans of the article (thirds) that no key point cites; short spans are ignored.
-
-    Why: a small model draws its key points from the opening paragraphs. A key point per third
-    is a cheap, checkable proxy for "covering the whole article".
-    """
+    """Spans of the article (thirds) that no key point cites, short ones ignored: a point per
+    third is a checkable proxy for covering the article (a small model writes from the opening)."""
     total = sum(c.tokens or count_tokens(c.text) for c in chunks)
     if len(chunks) < COVERAGE_PARTS or total < COVERAGE_PARTS * COVERAGE_MIN_TOKENS:
         return []

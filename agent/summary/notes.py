@@ -1,10 +1,9 @@
 """Notes: verified items a second model call may cite by id only (``S1``, ``S2`` ...).
 
-Why: a call that merges the parts of a long article, or phrases a briefing's figure conflicts,
-must not be able to cite anything unverified. It sees numbered notes (already-verified key
-points and figures with their quotes), its schema makes ``sources`` an enum of exactly those ids,
-and ``resolve_sources`` turns the ids back into the notes' citations. ``fit_notes`` keeps every
-part represented within the ``brief`` prompt's budget.
+A call that merges a long article's parts, or phrases a briefing's figure conflicts, sees
+numbered notes (verified points and figures with their quotes), and its schema makes
+``sources`` an enum of exactly those ids, so it cannot cite anything unverified;
+``resolve_sources`` maps the ids back to citations, ``fit_notes`` keeps every part within budget.
 """
 
 from __future__ import annotations

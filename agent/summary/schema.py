@@ -1,10 +1,9 @@
 """JSON schemas the summary and briefing calls fill (grammar-constrained on the local model).
 
-Why one module: every call of the summary and briefing paths asks for JSON, and the schema is
-what keeps a small model inside its token budget and its citations inside the ids it was shown.
-The builders (``string_schema``, ``object_schema``, ``array_schema``) encode the one rule that
-matters for speed: no ``maxLength`` (see ``string_schema``). ``summary_schema`` is the full-text
-summary; ``cited_schema`` a sentence whose ``sources`` can only be given note ids.
+The schema keeps a small model inside its token budget and its citations inside the ids it was
+shown. The builders encode the one rule that matters for speed: no ``maxLength``
+(``string_schema``). ``summary_schema`` is the full-text summary; ``cited_schema`` a sentence
+whose ``sources`` are note ids.
 """
 
 from __future__ import annotations

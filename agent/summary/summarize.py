@@ -1,11 +1,6 @@
 """Structured, cited summaries of one article: ``summarize_article(article, model, settings)``.
 
-How it stays honest: every key point, figure and dated event the reader sees carries a
-verified verbatim quote (``agent.summary.verify``). The common path shows the model the
-article's key sentences (``agent.summary.select``) and has it cite them by id
-(``agent.summary.sentence_summary``); text that cannot be split so is summarised over the full
-text, in parts when long (``agent.summary.fulltext``). Summaries are cached
-(``agent.summary.cache``); ``refresh=True`` forces a redo.
+Every key point, figure and dated event shown carries a verified verbatim quote.
 """
 
 from __future__ import annotations
@@ -39,9 +34,8 @@ KEY_SENTENCE_MAX_TOKENS = 500
 def sentence_parts(article: Article, sentences: Sequence[Sentence]) -> list[Chunk]:
     """The article's sentences as token-counted spans, for splitting it into thirds.
 
-    Why not the index chunks: a news article is a handful of chunks, so chunk-bounded "thirds"
-    are lopsided, and a point from the end of the first third could count for the middle one.
-    Sentence-bounded thirds are about equal in tokens, as ``coverage_gaps`` means them."""
+    An article is a handful of index chunks, so chunk-bounded thirds would be lopsided;
+    sentence-bounded ones are about equal in tokens, as ``coverage_gaps`` means them."""
     return [
         Chunk(
             article_id=article.id,
@@ -127,13 +121,10 @@ def summarize_article(
     """A structured summary of ``article`` in which every key point, figure, event and quote is
     backed by a verified verbatim quote (``Citation.quote == article.text[start:end]``).
 
-    The model reads the article's key sentences (``agent.summary.select``; ``embedder`` gives
-    their vectors, else bag-of-words) and cites them by id (``agent.summary.sentence_summary``);
-    only text the segmenter cannot split into sentences that fit is summarised over its full text
-    (``agent.summary.fulltext``).
-    ``model`` returns the chat model the settings name, called only on a cache miss (so a
-    cached summary never loads it); the settings' label keys the cache.
-    Cached under ``settings.cache_dir / "summaries"``; ``refresh=True`` ignores the cache.
+    The model cites the key sentences by id (``embedder`` gives their vectors, else
+    bag-of-words); text the segmenter cannot split so is summarised over its full text. ``model``
+    is called only on a cache miss (``settings.cache_dir / "summaries"``, keyed by the settings'
+    label), so a cached summary loads no model; ``refresh=True`` ignores the cache.
     """
     from agent.models.structured import model_name_of  # lazy: agent.models is slow to import
 
