@@ -68,10 +68,9 @@ def check_model_file(settings: Settings, *, full: bool = True) -> Check:
 
 
 def check_llama_runs(settings: Settings) -> Check:
-    """Evaluate a real prompt in a child process: a library built for another CPU crashes there
-    (SIGILL), not in doctor, and the crash becomes one line naming the fix. The rebuild is named
-    only when the model file is sound (its GGUF header and size, and for a packaged model its
-    SHA-256): a damaged file fails the same way."""
+    """Evaluate a real prompt in a child process, where a library built for another CPU crashes
+    (SIGILL) instead of doctor; the crash becomes one line naming the fix (the rebuild only when
+    the model file is sound, since a damaged file fails the same way)."""
     from agent.errors import ModelFileError
     from agent.models import check_model_file as check_file
     from agent.models import ensure_model

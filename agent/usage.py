@@ -202,9 +202,8 @@ class UsageCollector(BaseCallbackHandler):
             self.parent.add(usage)
 
     def _defers(self) -> bool:
-        """True when a collector nested inside this one is the current one: it sees the same
-        call (LangChain attaches the current collector) and passes it up, so counting it here
-        too would count it twice (this one can still be attached, inherited from an outer run)."""
+        """True when a collector nested inside this one is the current one: it counts the call
+        and passes it up, so counting it here too would count it twice."""
         current = _CURRENT.get()
         while current is not None and current is not self:
             current = current.parent

@@ -1,8 +1,4 @@
-"""Plain-text and Markdown documents: header/front-matter metadata, the title, and the body.
-
-A .txt/.md file's layout (``Key: value`` header, ``---`` front matter, ``# Title``, Markdown
-markup); HTML pages are ``extract``'s.
-"""
+"""Plain-text and Markdown documents: header/front-matter metadata, the title, and the body."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """How one bad input fails without stopping the batch: the error types and ``guard``.
 
-Every reader (files, JSONL lines, URLs, feed entries) turns an input that cannot become an
-article into ``IngestItem(status="failed")`` with a one-line error naming the input and the
-fix; the types and the wrapper that does it are shared by all of them.
+Every reader turns an input that cannot become an article into ``IngestItem(status="failed")``
+with a one-line error naming the input and the fix.
 """
 
 from __future__ import annotations

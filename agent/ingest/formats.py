@@ -1,8 +1,4 @@
-"""Readers of one document format each: .txt/.md files, JSONL lines and extracted HTML pages.
-
-Turning decoded text of a known format into an ``Article``; where the text came from (a file,
-a folder, a URL) is ``load``'s, feeds are ``feeds``'.
-"""
+"""Readers of one document format each: .txt/.md files, JSONL lines and extracted HTML pages."""
 
 from __future__ import annotations
 

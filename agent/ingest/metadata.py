@@ -1,8 +1,4 @@
-"""An article's metadata: publication dates, canonical URLs, stable ids, and ``build_article``.
-
-How dates are read (and when one is dropped with a warning), how a URL becomes an id and how
-the ``Article`` is assembled, shared by every format.
-"""
+"""An article's metadata: publication dates, canonical URLs, stable ids, and ``build_article``."""
 
 from __future__ import annotations
 
@@ -92,8 +88,7 @@ _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|cmpid|ocid)$", 
 def canonical_url(url: str) -> str:
     """A stable form of a URL: lower-case scheme/host, no fragment, no tracking params.
 
-    Why: the same article reached via a feed (``?utm_source=rss``) and via a pasted
-    link must get the same id, or a re-ingest would store it twice.
+    The same article reached via a feed (``?utm_source=rss``) and a pasted link gets one id.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()

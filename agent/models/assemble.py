@@ -43,10 +43,8 @@ def lock_path(dest: Path) -> Path:
 
 
 def is_marked_verified(dest: Path, sha256: str, size: int) -> bool:
-    """The cheap check: size matches, marker names ``sha256``, file not touched since.
-
-    See the module docstring for what this does and does not catch.
-    """
+    """The cheap check (module docstring): size matches, marker names ``sha256``, file not
+    touched since."""
     marker = marker_path(dest)
     try:
         st = dest.stat()

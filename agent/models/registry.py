@@ -222,11 +222,9 @@ def ensure_model(settings: Settings, name: str | None = None) -> Path:
 def check_model_file(settings: Settings, *, full: bool = True) -> tuple[Path, str]:
     """The local chat model's file, checked as far as it can be, and what was checked.
 
-    A packaged model is rehashed against its pinned SHA-256 (``full``; otherwise its size and
-    hash marker are compared, as every load does); a mismatch deletes the stale marker, so the
-    next use assembles the file again from the installed packages. A ``--model-path`` file has
-    no pinned hash: its GGUF header is read and its size checked against the tensor data.
-    ``ModelFileError`` (saying what to do) when the file fails.
+    A packaged model is rehashed against its pinned SHA-256 (``full``; else its size and hash
+    marker are compared); a mismatch deletes the marker, so the next use reassembles the file. A
+    ``--model-path`` file's GGUF header and size are checked. ``ModelFileError`` when it fails.
     """
     if settings.models.model_path is not None:
         path = ensure_model(settings)

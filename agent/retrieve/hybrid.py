@@ -1,24 +1,12 @@
 """Hybrid retrieval: dense (Chroma) + lexical (BM25), fused, filtered, de-duplicated, budgeted.
 
-Why both: MiniLM embeddings capture topic but blur names and figures ("Xudabao", "$9.7
-billion"), which are exactly what news questions ask about; BM25 nails those but misses
-paraphrase.
-
-Why a score blend, not reciprocal rank fusion: RRF sees only ranks, so a passage that is BM25's
-clear first (the one earnings table naming a company) but outside the dense top n scores 1/61
-and loses to every passage that sits mid-list in both rankings (1/63 + 1/62). A convex blend of
-the two scores, each scaled to [0, 1] over its own candidates, keeps how *far* ahead a match is
-(Bruch et al., "An Analysis of Fusion Functions for Hybrid Retrieval", 2023); the comparison is
-in docs/benchmarks.md (``bench/bench_retrieval.py``, ``bench/bench_asof_replay.py``).
-
-Why a relevance gate: a retriever always returns *something*; without a floor the model is
-handed unrelated passages and (small models especially) answers anyway. When nothing clears the
-gate, ``retrieve`` returns no passages and the answer step says "not in sources" without calling
-a model.
-
-The BM25 index is built from ``store.iter_chunks`` once per ``store.version`` and kept in memory
-(and, for an on-disk index, saved under ``<index_path>/bm25``), so a question never re-tokenises
-the corpus.
+Both, because MiniLM captures topic but blurs the names and figures news questions ask about,
+which BM25 nails. A blend of the two scores, each scaled to [0, 1] over its candidates, not
+reciprocal rank fusion: RRF sees only ranks, so BM25's clear first outside the dense top n loses
+to passages mid-list in both (Bruch et al., 2023; ``bench/bench_retrieval.py``). A relevance gate,
+because without a floor a small model is handed unrelated passages and answers anyway; nothing
+past the gate means "not in sources" with no model call. The BM25 index is built once per
+``store.version`` (saved under ``<index_path>/bm25`` for an on-disk index).
 """
 
 from __future__ import annotations
@@ -235,10 +223,9 @@ def fuse_scores(
 ) -> list[Passage]:
     """Blend the two rankings' scores: ``w · dense' + (1 − w) · lexical'``, best first.
 
-    ``dense'`` is the cosine min-max scaled over the dense candidates (a passage the dense side
-    did not return gets 0, i.e. "no better than its weakest candidate" — an upper bound, since
-    it ranked below all of them); ``lexical'`` is BM25 over the best BM25 score (0 when absent).
-    ``Passage.score`` becomes the blend, in [0, 1]; ties keep first-seen order (dense first).
+    ``dense'`` is the cosine min-max scaled over the dense candidates (0 for a passage only BM25
+    returned: it ranked below them all); ``lexical'`` is BM25 over the best BM25 score (0 when
+    absent). ``Passage.score`` becomes the blend; ties keep first-seen order (dense first).
     """
     cos = {p.chunk_id: p.score for p in dense}
     bm25 = {p.chunk_id: p.score for p in lexical}

@@ -1,10 +1,8 @@
 """Handlers of the two range phrases: "between 3 and 10 March" (dates, months or years) and
 "from Monday to Wednesday" (weekdays).
 
-Why separate from ``timerules``: these are the longest handlers — a range must borrow a missing
-month or year from its other end and decide which year an undated range lies in — and
-``timerules`` reads best as the list of rules. Each turns a match of its rule in ``timerules``
-into a :class:`~agent.retrieve.windows.DaySpan` (both ends inclusive).
+The longest handlers (a range borrows a missing month or year from its other end and decides
+which year an undated range lies in), kept apart so ``timerules`` reads as the list of rules.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """The words of a time phrase: number names, the date fragments the rules' patterns share (built
 from ``agent.text.calendar_words``), and the reader of a matched date.
 
-Why a module of its own: the rules in ``timerules`` build their patterns from these fragments and
-read their matches with :func:`parse_point` and :func:`read_count`; keeping the vocabulary apart
-keeps each rule's pattern beside its handler without one module holding everything. A month
-abbreviation ("mar") counts only next to a day number ("Mar 3, 2025"): ``ANY_MONTH`` appears only
-in date fragments, and a month alone must be spelled out (``FULL_MONTH``).
+A month abbreviation ("mar") counts only next to a day number ("Mar 3, 2025"): ``ANY_MONTH``
+appears only in date fragments; a month alone must be spelled out (``FULL_MONTH``).
 """
 
 from __future__ import annotations
