@@ -1,9 +1,4 @@
-"""``agent ask`` and ``agent search``: questions over the index, with and without the model.
-
-Plain command functions; agent/cli/app.py registers them. ``search`` shows the passages ``ask``
-would give the model, so it lives beside it. The rendering is agent/cli/render.py, shared with
-``agent chat``.
-"""
+"""``agent ask`` and ``agent search``: questions over the index, with and without the model."""
 
 from __future__ import annotations
 

@@ -1,12 +1,7 @@
-"""``agent chat``: the terminal conversation loop (the logic it drives is ``agent/chat.py``, the
-slash-command grammar ``agent/cli/slash.py``).
-
-A plain command function; agent/cli/app.py registers it. On a terminal, lines are read with
-prompt_toolkit (editing, up-arrow history, Tab completes slash commands); when stdin is not a
-terminal, plain ``input()`` reads them, so ``agent chat < questions.txt`` works. Answers stream
-and are then printed verified, with their sources, by the same code as ``agent ask``
-(agent/cli/render.py). Ctrl-C stops the answer being made and keeps the conversation; Ctrl-D or
-``/exit`` leaves with status 0.
+"""``agent chat``: the terminal loop over ``agent/chat.py``'s session and ``agent/cli/slash.py``'s
+commands. A terminal reads lines with prompt_toolkit (history, Tab completion), anything else
+with ``input()`` (``agent chat < questions.txt``). Ctrl-C stops the answer being made and keeps
+the conversation; Ctrl-D or ``/exit`` leaves with status 0.
 """
 
 from __future__ import annotations
@@ -91,12 +86,8 @@ class ChatRepl:
         return f"chat{state}> "
 
     def handle(self, line: str) -> bool:
-        """Run one line (question or command); False means leave the chat.
-
-        A problem (ours, or a library's: ``agent.cli.failures``) is one red line and the chat goes
-        on; Ctrl-C while an answer (or summary, or briefing) is being made stops it and the chat
-        goes on.
-        """
+        """Run one line (question or command); False means leave the chat. A problem is one red
+        line, and Ctrl-C stops what is being made; either way the chat goes on."""
         line = line.strip()
         if not line:
             return True
@@ -250,11 +241,9 @@ def sigint_recorded() -> Iterator[Callable[[], None]]:
     """Ctrl-C that cannot be lost: yields ``check()``, which raises ``KeyboardInterrupt`` if
     SIGINT arrived inside the block, even when the first ``KeyboardInterrupt`` was swallowed.
 
-    Why: Python raises ``KeyboardInterrupt`` in whatever Python code runs next in the main
-    thread; while llama.cpp is busy in C that can be a ctypes callback (llama.cpp's log hook),
-    where exceptions are printed and dropped, so the answer would run on. Recording the signal
-    and checking again at every streamed token (and before the answer is shown) makes the
-    interrupt stick.
+    While llama.cpp is busy in C, the ``KeyboardInterrupt`` may be raised in a ctypes callback
+    (its log hook), where it is printed and dropped; checking at every streamed token makes it
+    stick.
     """
     hit = False
 

@@ -1,8 +1,6 @@
 """What every ``agent`` command shares: the consoles, the ``Agent`` from the global options,
-the one-red-line error rule and the date-option parser.
-
-It exists so the command modules depend on one small module instead of on each other or on
-the app that registers them; it imports no other ``agent.cli`` module.
+the one-red-line error rule and the date-option parser (no other ``agent.cli`` module but
+``failures`` is imported here, so commands never depend on each other).
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
 """``agent ingest``, ``list``, ``show``, ``remove`` and ``stats``: putting articles into the index
-and looking at what it holds.
-
-Plain command functions; agent/cli/app.py registers them. Ingest is the one with live output:
-a bar per input and per long article's chunks, and problems printed as they happen.
-"""
+and looking at what it holds."""
 
 from __future__ import annotations
 

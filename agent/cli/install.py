@@ -1,8 +1,4 @@
-"""``agent config``, ``agent models`` and ``agent doctor``: the installation and its settings,
-rather than the articles.
-
-Plain command functions; agent/cli/app.py registers them.
-"""
+"""``agent config``, ``agent models`` and ``agent doctor``: the installation and its settings."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
 """The ``agent chat`` slash commands: their names and help, and how a typed line is read.
 
-``/filter source=Valley Courier since=2026-03-01``, ``/asof now``, ``/open 2``: what the user types
-is parsed here into a ``Command`` and plain values (dates, citations, article ids), so the REPL
-(agent/cli/chat.py) only acts on them. A line that cannot be used raises ``CommandError``
-(defined with the session in agent/chat.py, which raises it too) with a message for the user.
-No terminal and no model here.
+A typed line (``/filter source=Valley Courier since=2026-03-01``, ``/open 2``) becomes a
+``Command`` and plain values, so the REPL (agent/cli/chat.py) only acts on them; one that cannot
+be used raises ``CommandError`` with a message for the user. No terminal and no model here.
 """
 
 from __future__ import annotations

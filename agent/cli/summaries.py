@@ -1,8 +1,7 @@
 """``agent summarize`` and ``agent brief``: one article's cited summary, and a briefing over several.
 
-Plain command functions; agent/cli/app.py registers them. Each gets its ``Agent`` from the global
-options (``make_agent``), calls one ``Agent`` method and prints Markdown, JSON, HTML or a rich view
-(``agent.cli.render.emit``, shared with the chat's /summarize and /brief).
+Each prints Markdown, JSON, HTML or a rich view through ``agent.cli.render.emit``, as the chat's
+/summarize and /brief do.
 """
 
 from __future__ import annotations
