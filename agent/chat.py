@@ -1,16 +1,10 @@
 """Conversations over the index: follow-up questions, session filters, transcripts.
 
-A chat turn is an ordinary ``Agent.ask`` (same retrieval, same verified citations) with one
-step in front: a follow-up such as "and what did Xi say about it?" is rewritten into a
-standalone question from the conversation so far, because retrieval only sees the text it is
-given and "it" matches nothing. The rewrite is a short schema-constrained call to the chat
-model (``prompts/rewrite.md``), skipped when it cannot help: on the first turn, and for a
-question that already names what it is about. A local model reads prompts slowly, so the
-history it sees is bounded by ``settings.answer.chat_history_tokens`` (oldest turns dropped
-first) and its reply is capped at a few dozen tokens.
-
-Everything here is logic without a terminal (the loop is ``agent/cli/chat.py``, the slash
-commands it reads ``agent/cli/slash.py``)::
+A chat turn is an ordinary ``Agent.ask`` with one step in front: a follow-up ("and what did Xi
+say about it?") is rewritten into a standalone question, since retrieval only sees the text it
+is given. The rewrite is one short schema-constrained call (``prompts/rewrite.md``) over the
+history bounded by ``settings.answer.chat_history_tokens``, skipped on the first turn and for a
+question that names what it is about. No terminal here (that is ``agent/cli/chat.py``)::
 
     chat = agent.chat(source="Valley Courier")
     chat.send("How many homes did the Millbrook flood damage?")
@@ -52,10 +46,8 @@ REWRITE_SCHEMA: dict[str, Any] = {
 
 
 class ChatAgent(Protocol):
-    """What a ``ChatSession`` uses of its agent (``agent.api.Agent`` is one).
-
-    A protocol rather than ``Agent`` itself so this module never imports ``agent.api``, which
-    imports it (``Agent.chat``): the dependency runs one way, api -> chat."""
+    """What a ``ChatSession`` uses of its agent (``agent.api.Agent`` is one); a protocol, so this
+    module never imports ``agent.api``, which imports it."""
 
     @property
     def settings(self) -> Settings: ...
@@ -123,11 +115,8 @@ def render_turn(turn: ChatTurn) -> str:
 def bound_history(
     turns: Sequence[ChatTurn], max_tokens: int, count: Callable[[str], int] | None = None
 ) -> list[str]:
-    """The newest turns (rendered, oldest first) whose tokens fit ``max_tokens``.
-
-    The oldest turns are dropped first: a follow-up almost always refers to the last exchange or
-    two. When even the newest turn is too long, its end is cut rather than losing it entirely.
-    """
+    """The newest turns (rendered, oldest first) whose tokens fit ``max_tokens``: a follow-up
+    refers to the last exchange or two. A newest turn too long alone is cut at its end."""
     from agent.tokens import count_tokens, encoding
 
     count = count or count_tokens
@@ -162,12 +151,10 @@ _WORD = re.compile(r"[\w'\u2019-]+")
 
 
 def needs_rewrite(question: str, has_history: bool) -> bool:
-    """Whether ``question`` may depend on the conversation (so a model call can help).
-
-    Cheap, on purpose: the rewrite costs seconds on a local model. True for an opener ("and",
-    "what about"), a reference ("it", "they", "that", "there"; not "this week"), or a very short
-    question that names nothing ("How much rain fell?"). A question that is clearly standalone
-    pays nothing, and a false positive only costs one short call that returns it unchanged.
+    """Whether ``question`` may depend on the conversation, so the rewrite's call can help: an
+    opener ("and", "what about"), a reference ("it", "they", "there"; not "this week"), or a very
+    short question naming nothing. A false positive costs one short call; a standalone question
+    pays nothing.
     """
     if not has_history:
         return False
@@ -218,12 +205,9 @@ def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str
 
 
 class ChatSession(Generic[AgentT]):
-    """A conversation with an ``Agent``: follow-ups understood, filters kept between turns.
-
-    Made by ``Agent.chat(source=..., since=..., until=..., as_of=...)``. ``send`` answers like
-    ``Agent.ask`` (same verified citations, same ``on_text`` streaming) and records a
-    ``ChatTurn`` in ``history``; a turn interrupted by an exception is not recorded. The
-    filters are plain attributes and can be changed between turns.
+    """A conversation with an ``Agent`` (``Agent.chat(...)``): ``send`` answers like ``Agent.ask``
+    and records a ``ChatTurn`` in ``history`` (not when interrupted by an exception); the filters
+    are plain attributes, changeable between turns.
     """
 
     def __init__(

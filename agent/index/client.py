@@ -1,9 +1,4 @@
-"""The Chroma connection: opening an embedded index or a Chroma server, and the index-path checks.
-
-Where the index lives (``index_exists``), whether it can be written (``is_writable``,
-read-only snapshots) and how a client is made (``open_client``); what is stored in the
-collections is ``store``'s.
-"""
+"""The Chroma connection: opening an embedded index or a Chroma server, and the index-path checks."""
 
 from __future__ import annotations
 
@@ -105,11 +100,8 @@ def read_only_error(path: Path) -> IndexError_:
 def read_only_snapshot(path: Path) -> Path:
     """A private copy of a read-only index, removed when the process ends.
 
-    Why a copy: Chroma's embedded client writes to its SQLite file as it opens it (even with
-    migrations off), so it cannot open a read-only index at all ("attempt to write a readonly
-    database"). Reading a copy costs one file copy per process (about a second per few
-    hundred MB); every write to the store is refused (``Store.read_only``), so nothing is
-    ever written to the copy and lost.
+    Chroma's embedded client writes its SQLite file as it opens it, so it cannot open a
+    read-only index at all; the store refuses every write to the copy (``Store.read_only``).
     """
     snapshot = Path(tempfile.mkdtemp(prefix="newsagent-readonly-"))
     atexit.register(shutil.rmtree, snapshot, ignore_errors=True)

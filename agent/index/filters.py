@@ -1,7 +1,6 @@
 """Search filters: which articles a search or listing may return, as a Chroma ``where`` clause.
 
-Its own module so that the retriever and the store share one filter type (and one
-epoch-seconds conversion, ``to_ts``) without the retriever importing the store.
+Shared by the retriever and the store (with ``to_ts``) without the retriever importing the store.
 """
 
 from __future__ import annotations

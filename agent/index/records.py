@@ -1,8 +1,4 @@
-"""How articles and chunks are stored as Chroma records: their metadata and content hash.
-
-The mapping between ``Article``/``Chunk`` fields and the scalar metadata Chroma accepts;
-writing and reading the collections is ``store``'s.
-"""
+"""How articles and chunks are stored as Chroma records: their metadata and content hash."""
 
 from __future__ import annotations
 

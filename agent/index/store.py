@@ -90,12 +90,10 @@ def _pid_alive(pid: int) -> bool:
 class Store:
     """Articles and their chunk vectors in Chroma, embedded (``index_path``) or over HTTP.
 
-    ``Store(settings, embedder)`` opens or creates the index and cleans up any write
-    that a previous process left half-done. Pass ``create=False`` to open only an
-    existing index (``IndexNotFoundError``, an ``EmptyIndexError``, otherwise): reads use it.
-    Opening spot-checks that records have their vectors (``DamagedIndexError`` naming
-    ``agent reindex`` otherwise, so no search is silently wrong); ``check_vectors=False`` skips
-    it, for the repair itself and for ``agent doctor``'s full count (``vector_health``).
+    Opening creates the index (``create=False``: only opens one, else ``IndexNotFoundError``, as
+    reads want), cleans up writes a dead process left half-done, and spot-checks that records
+    have their vectors (``DamagedIndexError`` naming ``agent reindex``; ``check_vectors=False``
+    for the repair itself and ``agent doctor``'s full count).
     """
 
     def __init__(
@@ -241,12 +239,9 @@ class Store:
             self._journal.delete(ids=list(article_ids[b : b + self._max_batch]))
 
     def recover(self) -> list[str]:
-        """Finish or roll back writes that a dead process left half-done.
-
-        For each journaled article, delete the chunks whose hash is not the committed
-        one (all of them when no version is committed). Entries of a writer that is
-        still running on this host are left alone. Returns the ids cleaned.
-        """
+        """Roll back writes a dead process left half-done: each journaled article loses the
+        chunks whose hash is not the committed one (a live writer's entries are left alone).
+        Returns the ids cleaned."""
         got = self._journal.get(include=["metadatas"])
         cleaned: list[str] = []
         me, host, now = os.getpid(), socket.gethostname(), time.time()
@@ -291,11 +286,8 @@ class Store:
     def replace_article(
         self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray
     ) -> list[str]:
-        """Store ``article`` with its chunks, replacing any older version atomically.
-
-        Returns the new chunk ids. A kill at any point leaves the old or the new
-        version (never a mix), and the next open removes the leftovers.
-        """
+        """Store ``article`` with its chunks, replacing any older version atomically (a kill
+        leaves the old or the new version); returns the new chunk ids."""
         return self.replace_articles([(article, chunks, vectors)])[0]
 
     def _check_write(
@@ -316,12 +308,9 @@ class Store:
     def replace_articles(
         self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]
     ) -> list[list[str]]:
-        """``replace_article`` for several articles with a handful of Chroma calls.
-
-        Each Chroma write costs tens of milliseconds on disk, so the ingest pipeline
-        writes a whole embedding batch at once. Atomicity is still per article: all
-        new chunks are written before any article record (the commit points), and old
-        chunks are deleted only after. Returns each article's new chunk ids.
+        """``replace_article`` for several articles in a handful of Chroma calls (each costs a
+        disk write). Still atomic per article: every new chunk is written before any article
+        record (the commit points), old chunks deleted after. Returns each one's chunk ids.
         """
         if not items:
             return []
@@ -370,11 +359,8 @@ class Store:
         its text, and each article record with the mean of them; ids, texts and metadata stay as
         they are. Returns the chunks rewritten.
 
-        This is how a damaged vector segment is repaired (``agent.index.reindex``): writing a
-        record again puts its vector back. Kill-safe: each record is rewritten whole and as it
-        was, so a kill leaves every record valid (some vectors rebuilt, some not) and a second
-        run finishes the job; the articles are journaled while they are written, as in
-        ``replace_articles``.
+        The repair of a damaged vector segment (``agent.index.reindex``). Kill-safe: each record
+        is rewritten whole, journaled as in ``replace_articles``, so a second run finishes.
         """
         self._check_writable()
         committed = self.article_hashes(article_ids)
