@@ -228,13 +228,10 @@ class Agent:
     ) -> IngestReport:
         """Add files, folders, URLs and feeds to the index; unchanged articles are skipped.
 
-        Never raises for one bad input: failures are items with ``status="failed"`` and a
-        one-line ``error``. The index is never left half-written. ``progress(item)`` is called
-        as each item finishes; ``chunk_progress(article, embedded, total)`` as each article's
-        chunks are embedded (a long article is minutes of embedding on a CPU). Control
-        characters are removed from every article (``item.controls_removed``); an article
-        longer than ``max_chunks_per_article`` chunks is indexed up to the cap
-        (``item.truncated_at``, ``item.note``).
+        One bad input is an item with ``status="failed"`` and a one-line ``error``, never an
+        exception, and the index is never left half-written. ``progress(item)`` is called as
+        each item finishes, ``chunk_progress(article, embedded, total)`` as chunks are embedded.
+        An article longer than ``max_chunks_per_article`` chunks is indexed up to the cap.
         """
         from agent.ingest.pipeline import ingest
 
@@ -261,12 +258,8 @@ class Agent:
         return self._reading().get_article(article_id)
 
     def remove(self, article_id: str) -> bool:
-        """Delete an article and its chunks; False when there was no such article.
-
-        Takes the id or a unique prefix of it, like ``get`` and ``agent remove`` (``agent
-        list`` shows ids shortened); a prefix that fits several articles raises
-        ``ArticleNotFoundError`` rather than guessing which to delete.
-        """
+        """Delete an article (id or unique id prefix) and its chunks; False when there was no
+        such article. A prefix that fits several raises ``ArticleNotFoundError``."""
         if self._reading().remove(article_id):
             return True
         try:
@@ -283,10 +276,9 @@ class Agent:
 
     # --- search and ask ---------------------------------------------------------------------------
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> ReindexReport:
-        """Rebuild every vector from the stored chunk texts (ids, texts and metadata kept): the
-        repair for a damaged vector segment (``DamagedIndexError``, ``agent doctor``).
-        ``progress(done, total)`` is called as articles are done; a kill loses at most a batch,
-        and running it again finishes."""
+        """Rebuild every vector from the stored chunk texts: the repair for a damaged vector
+        segment (``DamagedIndexError``). ``progress(done, total)`` follows the articles; after a
+        kill, running it again finishes."""
         from agent.index.client import index_exists, missing_index_error
         from agent.index.reindex import reindex
         from agent.index.store import Store
@@ -359,11 +351,10 @@ class Agent:
     ) -> Answer:
         """Answer a question from the indexed articles, with verified quote citations.
 
-        The question is asked *as of* ``as_of`` (now by default): a phrase such as "this week"
-        or "yesterday" becomes a publication-date window, and with an explicit ``as_of`` no
-        article published after that day is used. ``answer.retrieval`` says what was searched.
-        ``on_text`` receives the answer text as it streams. When nothing relevant is found the
-        model is not called and ``status`` is ``not_in_sources``.
+        Asked as of ``as_of`` (now by default): "this week" becomes a publication window, and
+        nothing published after an explicit ``as_of`` is used (``answer.retrieval`` says what
+        was searched). ``on_text`` receives the answer text as it streams. With nothing
+        relevant found, no model is called and ``status`` is ``not_in_sources``.
         """
         from agent.answer.from_retrieval import answer_from_retrieval
         from agent.answer.question import check_question
@@ -388,12 +379,10 @@ class Agent:
         as_of: datetime | None = None,
         k: int | None = None,
     ) -> ChatSession[Agent]:
-        """A conversation: ``session.send("and what did Xi say about it?")`` answers follow-ups.
-
-        Each message is rewritten into a standalone question from the conversation when it needs
-        it (one short model call; skipped for the first question and for questions that stand
-        alone), then answered by ``ask`` with these filters, so every answer keeps its verified
-        citations. ``session.history`` holds the turns, ``session.to_markdown()`` the transcript.
+        """A conversation: ``session.send("and what did Xi say about it?")`` rewrites a follow-up
+        into a standalone question (one short model call, only when needed) and answers it like
+        ``ask`` with these filters. ``session.history`` holds the turns, ``to_markdown()`` the
+        transcript.
         """
         return ChatSession(self, source=source, since=since, until=until, as_of=as_of, k=k)
 
@@ -404,11 +393,9 @@ class Agent:
         *,
         progress: Callable[[int, int, float | None], None] | None = None,
     ) -> AheadReport:
-        """Summarise articles now (default: every indexed article) so later ``summarize`` and
-        briefings read the cache. Cached ones cost nothing; Ctrl-C keeps the finished ones.
-
-        ``progress(done, total, eta_seconds)`` is called after each article. Returns an
-        ``AheadReport`` (summarised, cached, failed, interrupted)."""
+        """Summarise articles now (default: all) so later ``summarize`` and briefings read the
+        cache; Ctrl-C keeps the finished ones. ``progress(done, total, eta_seconds)`` follows
+        each article."""
         from agent.summary import summarize_ahead
 
         store = self._reading()
@@ -420,12 +407,9 @@ class Agent:
         )
 
     def summarize(self, article: str | Article, *, refresh: bool = False) -> ArticleSummary:
-        """Structured summary of one article (id, id prefix or ``Article``).
-
-        Every key point, figure and quote cites a verbatim passage; a figure whose number is
-        not in its quote is flagged. Cached on disk per content hash + model + prompt version,
-        so asking again is instant; ``refresh=True`` redoes it.
-        """
+        """Structured summary of one article (id, id prefix or ``Article``): every key point,
+        figure and quote cites a verbatim passage. Cached per content, model and prompt;
+        ``refresh=True`` redoes it."""
         from agent.summary import summarize_article
 
         a = article if isinstance(article, Article) else self._reading().get_article(article)
@@ -442,13 +426,10 @@ class Agent:
         progress: Callable[[str, int, int], None] | None = None,
         refresh: bool = False,
     ) -> Briefing:
-        """A cited briefing over up to ``max_articles`` articles on a topic and/or time window.
-
-        Articles are grouped into storylines, each written up by one model call over its
-        articles' key sentences (replies cached), with an overview and a "what the sources
-        disagree on" section. Raises ``NoArticlesError`` (a ``NewsAgentError``) when nothing
-        matches, before any model is loaded.
-        ``since="last"`` means "what's new since my last briefing" on this index.
+        """A cited briefing over up to ``max_articles`` articles on a topic and/or time window:
+        storylines, each written by one cached model call over its articles' key sentences, an
+        overview and "what the sources disagree on". ``NoArticlesError`` when nothing matches,
+        before any model loads; ``since="last"``: since the last briefing on this index.
         """
         from agent.brief import make_briefing
 
