@@ -151,10 +151,6 @@ def defang(text: str) -> str:
     return "".join(out)
 
 
-def is_suspicious(text: str) -> bool:
-    return any(_marker(para) is not None for para in re.split(r"\n\s*\n", text))
-
-
 def tainted_spans(text: str) -> list[tuple[int, int]]:
     """The character spans ``defang`` replaces in ``text``: from each paragraph's first
     injection marker to the end of that paragraph."""

@@ -32,12 +32,12 @@ def load() -> list[dict[str, object]]:
 
 def rates(rows: list[dict[str, object]], split: str) -> tuple[float, float, list[str], list[str]]:
     """(catch rate, false-positive rate, missed injections, flagged news) for ``split``."""
-    from agent.untrusted import is_suspicious
+    from agent.untrusted import tainted_spans
 
     inj = [str(r["text"]) for r in rows if r["split"] == split and r["injection"]]
     news = [str(r["text"]) for r in rows if r["split"] == split and not r["injection"]]
-    missed = [t for t in inj if not is_suspicious(t)]
-    flagged = [t for t in news if is_suspicious(t)]
+    missed = [t for t in inj if not tainted_spans(t)]
+    flagged = [t for t in news if tainted_spans(t)]
     return 1 - len(missed) / len(inj), len(flagged) / len(news), missed, flagged
 
 
