@@ -11,7 +11,7 @@ from agent.text.sentences import (
     decode_sentences,
     encode_sentences,
     segment,
-    sentence_texts,
+    sentence_spans,
 )
 
 
@@ -37,7 +37,7 @@ from agent.text.sentences import (
 )
 def test_boundaries_on_news_text(case: str) -> None:
     text = case.replace("| ", "")
-    assert sentence_texts(text) == [p.strip() for p in case.split("| ")]
+    assert [text[a:b] for a, b in sentence_spans(text)] == [p.strip() for p in case.split("| ")]
 
 
 def test_segment_numbers_paragraphs_and_covers_all_text_exactly() -> None:

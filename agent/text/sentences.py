@@ -170,11 +170,6 @@ def segment(text: str) -> list[Sentence]:
     return out
 
 
-def sentence_texts(text: str) -> list[str]:
-    """The sentences of ``text`` as strings (for callers that need no offsets)."""
-    return [text[a:b] for a, b in sentence_spans(text)]
-
-
 # --- offsets stored with a chunk ------------------------------------------------------------
 # Chroma metadata values must be scalars, so a chunk's sentences are one compact string:
 # "0+45,47+30;80+12" = (start relative to the chunk, length) pairs, ";" between paragraphs.
