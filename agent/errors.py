@@ -58,11 +58,8 @@ class IndexError_(NewsAgentError):
 
 
 class IndexUnavailableError(IndexError_):
-    """The index cannot be written or reached at all (disk full, Chroma server gone).
-
-    Every further write would fail the same way, so an ingest stops at the first one instead of
-    failing each remaining article; what was committed before stays committed.
-    """
+    """The index cannot be written or reached at all (disk full, Chroma server gone): an ingest
+    stops at the first one, since every further write would fail the same way."""
 
 
 class DamagedIndexError(IndexError_):
@@ -78,11 +75,8 @@ class EmptyIndexError(IndexError_):
 
 
 class IndexNotFoundError(EmptyIndexError):
-    """A read (list, show, stats, ask, search) named an index that does not exist.
-
-    Reads never create an index: ``agent --index /tmp/typo stats`` must say so, not report an
-    empty index it just made.
-    """
+    """A read named an index that does not exist (reads never create one: ``agent --index
+    /tmp/typo stats`` must say so)."""
 
 
 class ArticleNotFoundError(IndexError_):
