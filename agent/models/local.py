@@ -4,14 +4,14 @@ Not ``langchain_community.ChatLlamaCpp``: it defaults to ``n_batch=8`` (very slo
 evaluation), pulls in langchain-community, and does not pass ``response_format={"type":
 "json_object", "schema": ...}`` through, which is what gives schema-constrained decoding.
 
-One ``Llama`` per (path, n_ctx, threads, RAM cache) is loaded once per process (seconds, and
-gigabytes); it is not thread-safe, so every call, a whole stream included, holds its lock.
-Prompt caching, three layers: ``Llama.generate`` itself evaluates only what differs from the KV
-cache, so calls sharing a system prompt reuse it; ``keeping_prompt_cache()`` snapshots the KV
-cache around a side call with another prompt (the chat's rewrite) and puts it back, cheaper than
-a second context or a ``LlamaRAMCache`` entry (optional, ``prompt_cache_bytes``, off by default:
-it copies state after every call); and ``prefix_cache_dir`` keeps a system prompt's state on disk
-for the next process (``agent.models.prefix_cache``).
+One ``Llama`` per (path, n_ctx, threads) is loaded once per process (seconds, and gigabytes);
+it is not thread-safe, so every call, a whole stream included, holds its lock. Prompt caching,
+three layers: ``Llama.generate`` itself evaluates only what differs from the KV cache, so calls
+sharing a system prompt reuse it; ``keeping_prompt_cache()`` snapshots the KV cache around a
+side call with another prompt (the chat's rewrite) and puts it back, cheaper than a second
+context or a ``LlamaRAMCache`` entry (which copies state after every call); and
+``prefix_cache_dir`` keeps a system prompt's state on disk for the next process
+(``agent.models.prefix_cache``).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class _Loaded:
     lock: threading.RLock
 
 
-_LOADED: dict[tuple[str, int, int, int], _Loaded] = {}
+_LOADED: dict[tuple[str, int, int], _Loaded] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -60,7 +60,6 @@ def load_llama(
     path: str | Path,
     n_ctx: int,
     n_threads: int,
-    prompt_cache_bytes: int = 0,
     probe_cache_dir: str | Path | None = None,
 ) -> _Loaded:
     """The process-wide ``Llama`` for these parameters, loading it on first use.
@@ -68,7 +67,7 @@ def load_llama(
     With ``probe_cache_dir``, the first load of a library build on this CPU is preceded by a
     child-process check (``llama_probe``), so a build for another CPU gives a ``ModelError``
     naming the fix instead of killing the process with "Illegal instruction"."""
-    key = (str(Path(path).resolve()), int(n_ctx), int(n_threads), int(prompt_cache_bytes))
+    key = (str(Path(path).resolve()), int(n_ctx), int(n_threads))
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -104,8 +103,6 @@ def load_llama(
                 "support; try another GGUF file, or run `agent doctor`"
             ) from exc
         grammar_sampling.install(llm)  # same output, faster constrained generation
-        if prompt_cache_bytes > 0:
-            llm.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=prompt_cache_bytes))
         loaded = _Loaded(llm=llm, lock=threading.RLock())
         _LOADED[key] = loaded
         return loaded
@@ -172,7 +169,6 @@ class LocalChatModel(BaseChatModel):
     n_threads: int = 2
     temperature: float = 0.0
     max_tokens: int | None = None
-    prompt_cache_bytes: int = Field(0, description="LlamaRAMCache size; 0 = off.")
     probe_cache_dir: str | None = Field(
         None, description="Where the one-time child-process CPU check keeps its marker; None = no check."
     )
@@ -197,9 +193,7 @@ class LocalChatModel(BaseChatModel):
         return params
 
     def _loaded(self) -> _Loaded:
-        return load_llama(
-            self.model_path, self.n_ctx, self.n_threads, self.prompt_cache_bytes, self.probe_cache_dir
-        )
+        return load_llama(self.model_path, self.n_ctx, self.n_threads, self.probe_cache_dir)
 
     @contextmanager
     def keeping_prompt_cache(self) -> Iterator[None]:

@@ -369,7 +369,6 @@ def get_chat_model(settings: Settings) -> BaseChatModel:
                 n_threads=settings.models.threads,
                 temperature=settings.models.temperature,
                 max_tokens=settings.answer.max_answer_tokens,
-                prompt_cache_bytes=0,
                 probe_cache_dir=str(settings.cache_dir),
                 prefix_cache_dir=str(settings.cache_dir / "kv") if settings.models.prefix_cache else None,
             )
