@@ -112,19 +112,16 @@ def render_turn(turn: ChatTurn) -> str:
     return f"Q: {_fence_safe(turn.standalone.strip())}\nA: {_fence_safe(answer)}"
 
 
-def bound_history(
-    turns: Sequence[ChatTurn], max_tokens: int, count: Callable[[str], int] | None = None
-) -> list[str]:
+def bound_history(turns: Sequence[ChatTurn], max_tokens: int) -> list[str]:
     """The newest turns (rendered, oldest first) whose tokens fit ``max_tokens``: a follow-up
     refers to the last exchange or two. A newest turn too long alone is cut at its end."""
     from agent.tokens import count_tokens, encoding
 
-    count = count or count_tokens
     kept: list[str] = []
     used = 0
     for turn in reversed(turns):
         block = render_turn(turn)
-        n = count(block) + 1  # + the blank line between turns
+        n = count_tokens(block) + 1  # + the blank line between turns
         if used + n > max_tokens:
             break
         kept.append(block)

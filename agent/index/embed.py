@@ -146,7 +146,6 @@ class LocalMiniLMEmbedder:
         settings: Settings | None = None,
         *,
         model_path: Path | None = None,
-        tokenizer_path: Path | None = None,
         threads: int | None = None,
         batch_size: int | None = None,
     ) -> None:
@@ -154,7 +153,7 @@ class LocalMiniLMEmbedder:
 
         self.model_path = Path(model_path) if model_path else default_model_path()
         verify_model_file(self.model_path)
-        self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
+        self.tokenizer_path = default_tokenizer_path()
         self.name = f"local/all-MiniLM-L6-v2-int8@{MINILM_SHA256[:8]}"
         self.batch_size = batch_size or (settings.index.embed_batch_size if settings else 64)
 
