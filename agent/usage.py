@@ -332,20 +332,3 @@ def records_usage(fn: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
-
-
-__all__ = [
-    "LOCAL_PROVIDER",
-    "OPENAI_PROVIDER",
-    "PRICES",
-    "Usage",
-    "UsageCollector",
-    "cost_of",
-    "estimate_completion_tokens",
-    "estimate_prompt_tokens",
-    "format_cost",
-    "format_usage",
-    "price_for",
-    "records_usage",
-    "track_usage",
-]

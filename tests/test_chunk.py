@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from agent.ingest.chunk import chunk_text, paragraph_spans, sentence_spans
+from agent.ingest.chunk import chunk_text
+from agent.text.sentences import paragraph_spans, sentence_spans
 from agent.tokens import count_tokens
 from agent.types import Chunk
 

@@ -25,8 +25,6 @@ from agent.text.sentences import (
 from agent.tokens import count_tokens
 from agent.types import Chunk
 
-__all__ = ["chunk_text", "paragraph_spans", "sentence_spans", "word_spans"]
-
 _WORD = re.compile(r"\S+")
 
 

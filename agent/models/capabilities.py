@@ -41,13 +41,3 @@ def keeps_prompt_cache(model: object) -> TypeGuard[PromptCacheKeeper]:
 def keeping_prompt_cache(model: object) -> AbstractContextManager[None]:
     """``model.keeping_prompt_cache()`` where ``keeps_prompt_cache(model)``, else a no-op."""
     return model.keeping_prompt_cache() if keeps_prompt_cache(model) else nullcontext()
-
-
-__all__ = [
-    "GRAMMAR",
-    "PROMPT_CACHE",
-    "PromptCacheKeeper",
-    "keeping_prompt_cache",
-    "keeps_prompt_cache",
-    "supports_grammar",
-]

@@ -33,8 +33,6 @@ from agent.errors import ConfigError
 from agent.retrieve.timerules import RULES, Rule
 from agent.retrieve.windows import AskingDay, DaySpan, TimeWindow, day_span, finish_window, zone_of
 
-__all__ = ["resolve_time", "strip_time_phrase"]
-
 
 def resolve_time(
     question: str, as_of: datetime, *, tz: tzinfo | str = "UTC", week_start: int = 0

@@ -77,6 +77,3 @@ def summarize_ahead(
             progress(i, len(articles), eta)
     report.seconds = round(time.perf_counter() - started, 1)
     return report
-
-
-__all__ = ["AheadReport", "summarize_ahead"]

@@ -81,6 +81,3 @@ def save_cached(path: Path, summary: ArticleSummary) -> None:
         tmp.replace(path)  # atomic: a reader never sees half a file
     except OSError as exc:
         log.warning("could not cache summary at %s: %s", path, exc)
-
-
-__all__ = ["article_hash", "cache_path", "load_cached", "prompt_version", "save_cached"]

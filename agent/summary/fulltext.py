@@ -292,19 +292,3 @@ def full_text_items(
         return items, 0, 1
     items, extra_dropped = merge_parts(parts, article, chat, settings)
     return items, extra_dropped, len(parts)
-
-
-__all__ = [
-    "coverage_gaps",
-    "coverage_messages",
-    "fill_coverage_gaps",
-    "full_text_items",
-    "merge_parts",
-    "output_tokens",
-    "prompt_overhead_tokens",
-    "split_parts",
-    "summary_messages",
-    "text_budget",
-    "thirds",
-    "trim_to_max",
-]

@@ -93,13 +93,3 @@ def resolve_sources(raw_sources: Any, notes_by_id: dict[str, Note]) -> list[Cita
                 seen.add(key)
                 out.append(c)
     return out
-
-
-__all__ = [
-    "Note",
-    "fit_notes",
-    "format_notes",
-    "note_messages",
-    "notes_budget",
-    "resolve_sources",
-]

@@ -105,6 +105,3 @@ def cited_schema(ids: Sequence[str]) -> dict[str, Any]:
             },
         }
     )
-
-
-__all__ = ["array_schema", "cited_schema", "object_schema", "string_schema", "summary_schema"]

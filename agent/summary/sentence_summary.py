@@ -310,9 +310,3 @@ def verify(raw: dict[str, Any], shown: Shown, v: Verifier, figures: Sequence[str
         quotes=quotes_of(shown, v),
         summary_points=len(key_points),
     )
-
-
-__all__ = [
-    "PROMPT_NAME", "Shown", "dates_of", "figures_of", "fill_gaps", "messages", "quotes_of", "schema",
-    "unit_of", "verify",
-]

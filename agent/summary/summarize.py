@@ -150,6 +150,3 @@ def summarize_article(
     summary = assemble_summary(article, items, label, verifier.dropped + extra_dropped, n_parts)
     save_cached(path, summary)
     return summary
-
-
-__all__ = ["assemble_summary", "summarize_article"]

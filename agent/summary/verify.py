@@ -318,18 +318,3 @@ def renumber(summary: ArticleSummary) -> ArticleSummary:
         for item in group:
             item.citations = fix(item.citations)
     return summary
-
-
-__all__ = [
-    "Items",
-    "Verifier",
-    "chunk_of",
-    "clip_headline",
-    "figure_check",
-    "one_line",
-    "renumber",
-    "sentence_with",
-    "sort_entities",
-    "verified_names",
-    "verify_items",
-]

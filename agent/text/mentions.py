@@ -75,8 +75,6 @@ def words_around(text: str, start: int, end: int, *, words: int = 9) -> str:
     return f"{lead}{body}{tail}"
 
 
-
-
 #: Words inside quotation marks: curly pairs, straight pairs, or single curly quotes whose
 #: closing mark is not an apostrophe ("Russia\u2019s" must not end a quote). 12+ characters, so
 #: a quoted title word or a scare quote is not a speaker's quote.
@@ -134,8 +132,3 @@ def speaker_of(sentence: str, quote_start: int, quote_end: int) -> str:
                 return name
     described = _DESCRIBED.search(outside)
     return described.group(1) if described else ""
-
-
-__all__ = [
-    "DATE", "MONTHS", "MONTH_YEAR", "WEEKDAY", "date_mentions", "quoted_span", "speaker_of", "words_around",
-]
