@@ -299,11 +299,8 @@ def _ensure_hook() -> None:
 @contextmanager
 def track_usage() -> Iterator[UsageCollector]:
     """Collect the usage of every chat-model call made inside the block (in this thread or
-    async task, and in LangChain runnables it starts). Nested blocks add into the outer one.
-
-    >>> with track_usage() as tracked:
-    ...     model.invoke("hi")
-    >>> tracked.usage.prompt_tokens
+    async task, and in LangChain runnables it starts): ``tracked.usage``. Nested blocks add
+    into the outer one.
     """
     _ensure_hook()
     collector = UsageCollector(parent=_CURRENT.get())

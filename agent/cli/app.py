@@ -95,14 +95,10 @@ def _late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> 
 
 
 class GlobalOptionsGroup(TyperGroup):
-    """The ``agent`` group: every global option is also accepted after the command.
-
-    People type ``agent ask "..." --index DIR``; click only knows a group's options before the
-    subcommand. Rather than repeating the global option definitions in every command, each
-    command gets a copy of the group's own options (same names, types and help, under their
-    own help heading) when it is looked up; a copy stores its value where the group's callback
-    stores the one given before the command, so ``make_agent(ctx)`` sees either (the one typed
-    last wins). A command's own option of the same name keeps precedence.
+    """The ``agent`` group: every global option is also accepted after the command
+    (``agent ask "..." --index DIR``). Each command gets a copy of the group's options when it is
+    looked up, storing its value where the group's callback does (the one typed last wins); a
+    command's own option of the same name keeps precedence.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -171,12 +167,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 def _configure_logging(verbose: bool) -> None:
-    """Our messages at WARNING (DEBUG with -v); libraries' chatter only with -v.
-
-    bm25s logs "Building index from tokens" at DEBUG on every ask and sets its logger's level
-    itself; trafilatura warns "discarding data: None" about pages it extracts fine. Neither
-    means anything to the user, so below -v their loggers show errors only.
-    """
+    """Our messages at WARNING (DEBUG with -v); libraries' chatter only with -v (``agent.quiet``)."""
     level = logging.DEBUG if verbose else logging.WARNING
     root = logging.getLogger()
     if not root.handlers:
