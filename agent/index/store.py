@@ -170,11 +170,16 @@ class Store:
         dim = int(self.embedder.dim)
         return [segment.health(self._chunks, "chunks", dim), segment.health(self._articles, "articles", dim)]
 
+    def _index_meta(self) -> tuple[Any, dict[str, Any]]:
+        """The articles collection, read afresh (another process may have written it), and its
+        metadata, where the version and the markers live."""
+        col = self._client.get_collection(self._articles.name, embedding_function=None)
+        return col, dict(col.metadata or {})
+
     @property
     def version(self) -> int:
         """Bumped on every write, visible to other processes (it lives in Chroma)."""
-        col = self._client.get_collection(self._articles.name, embedding_function=None)
-        return int((col.metadata or {}).get("version", 0))
+        return int(self._index_meta()[1].get("version", 0))
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -182,33 +187,26 @@ class Store:
 
     def _bump_version(self) -> None:
         self._check_writable()
-        col = self._client.get_collection(self._articles.name, embedding_function=None)
-        meta = dict(col.metadata or {})
-        meta["version"] = int(meta.get("version", 0)) + 1
-        col.modify(metadata=meta)
+        col, meta = self._index_meta()
+        col.modify(metadata={**meta, "version": int(meta.get("version", 0)) + 1})
 
     def get_marker(self, name: str) -> datetime | None:
         """A named moment stored with the index (e.g. when the last briefing was made)."""
-        col = self._client.get_collection(self._articles.name, embedding_function=None)
-        value = (col.metadata or {}).get(f"marker_{name}")
+        value = self._index_meta()[1].get(f"marker_{name}")
         return parse_dt(value) if value else None
 
     def clear_marker(self, name: str) -> None:
         """Forget a named moment (``get_marker`` then returns None)."""
         self._check_writable()
-        col = self._client.get_collection(self._articles.name, embedding_function=None)
-        meta = dict(col.metadata or {})
-        meta[f"marker_{name}"] = ""
-        col.modify(metadata=meta)
+        col, meta = self._index_meta()
+        col.modify(metadata={**meta, f"marker_{name}": ""})
 
     def set_marker(self, name: str, when: datetime) -> None:
         """Record a named moment; on a read-only index there is nowhere to keep it: skipped."""
         if self.read_only:
             return
-        col = self._client.get_collection(self._articles.name, embedding_function=None)
-        meta = dict(col.metadata or {})
-        meta[f"marker_{name}"] = when.isoformat()
-        col.modify(metadata=meta)
+        col, meta = self._index_meta()
+        col.modify(metadata={**meta, f"marker_{name}": when.isoformat()})
 
     def side_collection(self, suffix: str, *, create: bool = True) -> Any | None:
         """``<prefix>_<suffix>``: a small collection of bookkeeping records kept with the index
