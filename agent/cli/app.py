@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 
 from agent.cli.ask import ask, search
 from agent.cli.chat import chat
-from agent.cli.common import err_console
+from agent.cli.common import err_console, fail
 from agent.cli.failures import SETTINGS_KEY, describe, is_control_flow
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
@@ -32,7 +32,6 @@ from agent.cli.summaries import brief, summarize
 from agent.cli.watch import watch_app
 from agent.errors import InvalidArgumentError, NewsAgentError
 from agent.quiet import quiet_libraries
-from agent.safetext import term
 from agent.settings import setting_keyword
 from agent.text.undecodable import undecodable
 
@@ -73,8 +72,7 @@ def parse_assignments(values: list[str] | None) -> dict[str, str]:
                 )
             out[setting_keyword(key.strip())] = value.strip()
         except InvalidArgumentError as exc:
-            err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            fail(str(exc), 2)
     return out
 
 
@@ -113,8 +111,7 @@ class GlobalOptionsGroup(TyperGroup):
                 f"the argument '{shown[:80]}'{after} is not UTF-8 text; retype it, or use a UTF-8 "
                 "terminal (e.g. LANG=C.UTF-8)"
             )
-            err_console.print(f"[red]error:[/red] {term(message)}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2)
+            fail(message, 2)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
@@ -128,9 +125,7 @@ class GlobalOptionsGroup(TyperGroup):
                 raise
             if ctx.params.get("verbose") and not isinstance(exc, NewsAgentError):
                 err_console.print_exception()
-            line = describe(exc, ctx.meta.get(SETTINGS_KEY))  # make_agent leaves the settings there
-            err_console.print(f"[red]error:[/red] {term(line)}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            fail(describe(exc, ctx.meta.get(SETTINGS_KEY)), 1)  # make_agent leaves the settings there
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -25,6 +25,12 @@ err_console = Console(stderr=True)
 T = TypeVar("T")
 
 
+def fail(message: str, status: int) -> NoReturn:
+    """``message`` as one red line on stderr (terminal controls shown, markup escaped), then exit."""
+    err_console.print(f"[red]error:[/red] {term(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(status) from None
+
+
 def make_agent(ctx: typer.Context, **more: Any) -> Agent:
     """The ``Agent`` for this command: the global options (``ctx.obj``) plus the command's own
     settings ``more`` (None means "not given"); a bad setting is one red line and exit status 2."""
@@ -37,8 +43,7 @@ def make_agent(ctx: typer.Context, **more: Any) -> Agent:
         err_console.print(f"[red]error:[/red] setting {where}: {first['msg']}", highlight=False)
         raise typer.Exit(2) from None
     except NewsAgentError as exc:  # an unknown preset, a misspelt key in a preset file
-        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(exc), 2)
     ctx.meta[failures.SETTINGS_KEY] = agent.settings  # so a failure's line can name the index or server
     return agent
 
@@ -50,8 +55,7 @@ def run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except NewsAgentError as exc:
-        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        fail(str(exc), 1)
 
 
 def parse_date_option(value: str | None, name: str) -> datetime | None:
@@ -71,5 +75,4 @@ def parse_date_option(value: str | None, name: str) -> datetime | None:
     try:
         return check_in_range(parsed, name)
     except InvalidArgumentError as exc:
-        err_console.print(f"[red]error:[/red] {term(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(exc), 2)
