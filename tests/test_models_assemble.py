@@ -22,7 +22,6 @@ from agent.models.registry import (
     part_paths,
     register,
     resolve_spec,
-    verify,
 )
 from agent.settings import Settings
 from agent.text.hashing import sha256_file
@@ -237,8 +236,8 @@ def test_assemble_real_fast_model(tmp_path: Path) -> None:
         assert path == tmp_path / "models" / "qwen2.5-0.5b.gguf"
         assert path.stat().st_size == spec.size
         assert path.read_bytes()[:4] == b"GGUF"
-        assert verify(settings, "fast")
-        assert verify(settings, "fast", full=True)
+        assert asm.is_marked_verified(path, spec.sha256, spec.size)
+        assert asm.verify_file(path, spec.sha256, spec.size)
         assert ensure_model(settings, "fast") == path  # second call: marker check only
     finally:
         for f in (tmp_path / "models").glob("*"):

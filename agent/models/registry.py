@@ -242,15 +242,6 @@ def check_model_file(settings: Settings, *, full: bool = True) -> tuple[Path, st
     return path, f"SHA-256 verified against the pinned hash of {spec.name}"
 
 
-def verify(settings: Settings, name: str | None = None, *, full: bool = False) -> bool:
-    """Is the assembled file of ``name`` present and correct? ``full`` rehashes it."""
-    spec = resolve_spec(name if name is not None else local_model_name(settings))
-    dest = model_file(spec, settings)
-    if full:
-        return verify_file(dest, spec.sha256, spec.size)
-    return is_marked_verified(dest, spec.sha256, spec.size)
-
-
 class ModelRow(BaseModel):
     """One line of ``agent models``."""
 
