@@ -265,11 +265,6 @@ def methods_for(model: BaseChatModel) -> tuple[Method, ...]:
     return ("prompt",)
 
 
-def remembered_method(model: BaseChatModel) -> Method | None:
-    """The structured-output method that last worked for this server + model, if any."""
-    return _METHOD_CACHE.get(_model_key(model))
-
-
 def structured_call(
     model: BaseChatModel,
     messages: list[BaseMessage],
