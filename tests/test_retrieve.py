@@ -14,9 +14,11 @@ from agent.index.filters import SearchFilters
 from agent.index.store import Store
 from agent.ingest.chunk import chunk_text
 from agent.retrieve.hybrid import (
+    MIN_CANDIDATES,
     MIN_DENSE_SIMILARITY,
     LexicalIndex,
     Retriever,
+    _Bounds,
     dedupe,
     fit_budget,
     fuse_scores,
@@ -125,7 +127,7 @@ def test_figure_query_bm25_finds_what_dense_misses(indexed: tuple[Store, Retriev
     # move the vector, so the right one is not in its top 3
     dense = store.dense_search(r.embedder.embed_query(q), 3)
     assert len(dense) == 3 and not any("$6.3 billion" in p.text for p in dense)
-    lexical = r.lexical_index().ranking(q)
+    lexical = r.lexical_index().search(tokenize([q])[0], MIN_CANDIDATES, _Bounds.of(SearchFilters()))
     assert "$6.3 billion" in lexical[0].text  # "6.3" is one BM25 token, and a rare one
     got = r.retrieve(q, k=3)
     assert any("$6.3 billion" in p.text for p in got)
@@ -319,8 +321,6 @@ def test_lexical_search_filters_and_ranks_on_10k_chunks() -> None:
         for i in range(10_000)
     ]
     idx = LexicalIndex.build(passages, version=1)
-    from agent.retrieve.hybrid import _Bounds
-
     query = ["w1", "w2", "w3", "w42", "w777"]
     bounds = _Bounds.of(SearchFilters(source="s3", since=date(2024, 1, 5)))
     got = idx.search(tokenize([" ".join(query)])[0], 20, bounds)

@@ -189,12 +189,6 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [self.passages[i].model_copy(update={"score": float(scores[i])}) for i in top]
 
-    def ranking(
-        self, query: str, n: int = MIN_CANDIDATES, filters: SearchFilters | None = None
-    ) -> list[Passage]:
-        """BM25 ranking for a raw query string (``Passage.score`` = BM25 score)."""
-        return self.search(tokenize([query])[0], n, _Bounds.of(filters or SearchFilters()))
-
     # --- persistence ------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         """Write to ``folder`` atomically (a temp folder renamed into place)."""
