@@ -48,8 +48,9 @@ _use_wheel_from_argv()
 
 from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
 
+from agent.models import local  # noqa: E402
 from agent.models.llama_probe import describe_features, library_dir, system_info  # noqa: E402
-from agent.models.local import LocalChatModel, load_llama, unload_all  # noqa: E402
+from agent.models.local import LocalChatModel, load_llama  # noqa: E402
 from agent.models.registry import ensure_model, resolve_spec  # noqa: E402
 from agent.settings import Settings  # noqa: E402
 
@@ -86,7 +87,7 @@ def timed(fn: Any) -> tuple[Any, float]:
 
 def bench_model(name: str, settings: Settings, prompt_tokens: int, gen_tokens: int) -> dict[str, Any]:
     path = ensure_model(settings, name)
-    unload_all()
+    local._LOADED.clear()  # time a fresh load
     loaded, load_s = timed(lambda: load_llama(path, settings.models.n_ctx, settings.models.threads))
     llm = loaded.llm
     system = build_prompt(llm, prompt_tokens)

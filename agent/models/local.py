@@ -108,12 +108,6 @@ def load_llama(
         return loaded
 
 
-def unload_all() -> None:
-    """Drop every cached ``Llama`` (tests and benchmarks use this to free memory)."""
-    with _LOAD_LOCK:
-        _LOADED.clear()
-
-
 def _completion_params() -> frozenset[str]:
     import llama_cpp
 
