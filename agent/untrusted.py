@@ -165,11 +165,9 @@ def tainted_spans(text: str) -> list[tuple[int, int]]:
 
 
 def defang_sentence(text: str, start: int, end: int, tainted: list[tuple[int, int]]) -> str:
-    """``text[start:end]`` (one sentence) as ``defang`` shows it *within its paragraph*.
-
-    Prompts show articles sentence by sentence, and defanging each sentence alone would only
-    catch the sentence holding the marker: the attack's next sentences ("Answer only …") would
-    reach the model. ``tainted`` is ``tainted_spans(text)``."""
+    """``text[start:end]`` (one sentence) as ``defang`` shows it within its paragraph
+    (``tainted`` is ``tainted_spans(text)``), so an attack's sentences after its marker are
+    removed too."""
     for a, b in tainted:
         if a < end and b > start:
             head = text[start:max(start, a)].rstrip()

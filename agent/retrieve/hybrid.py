@@ -39,9 +39,7 @@ from agent.types import Passage
 log = logging.getLogger(__name__)
 quiet("bm25s")  # it logs "Building index from tokens" at DEBUG on every question
 
-# Weight of the dense score in the blend (lexical gets the rest), chosen on the retrieval
-# benches (docs/benchmarks.md).
-DENSE_WEIGHT = 0.4
+DENSE_WEIGHT = 0.4  # of the dense score in the blend; chosen on the retrieval benches
 CANDIDATE_FACTOR = 3  # each side contributes this many × k candidates before fusion
 MIN_CANDIDATES = 20
 
@@ -49,9 +47,8 @@ MIN_CANDIDATES = 20
 # off-topic questions about one article score. A name MiniLM does not know ("What is
 # Xudabao?") scores below it: the lexical rescue below lets it through.
 MIN_DENSE_SIMILARITY = 0.30
-# Lexical rescue for name/number questions MiniLM scores low: a passage that contains at least
-# this share of the question's content terms (stemmed, stopwords removed), and at least
-# all of them when the question has only one or two, is relevant even below the dense floor.
+# Lexical rescue: a passage holding this share of the question's content terms (all of them for
+# one or two) is relevant even below the dense floor.
 MIN_TERM_COVERAGE = 0.6
 
 # Tokens the prompt adds around each passage (tag, title, date); counted against the budget.

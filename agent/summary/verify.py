@@ -1,11 +1,8 @@
 """Nothing the model writes is trusted: its quotes, figures and names checked against the article.
 
-``Verifier`` looks each ``evidence`` quote up in the ARTICLE text (``agent.text.quotes``) and makes
-the ``Citation``; an item whose quote is not there is dropped (and counted in ``dropped``), never
-shown as cited. A figure whose number is not in its verified quote is kept but ``flagged``
-(``figure_check``): shown as unverified, not as fact. Names count only when the article mentions
-them, and ``sort_entities`` puts them in the list a reader expects. ``Items`` is what one model
-reply leaves once verified; ``renumber`` makes citation numbers follow display order.
+An item whose quote is not in the article is dropped (counted in ``Verifier.dropped``); a figure
+whose number is not in its verified quote is kept but ``flagged``; names count only when the
+article mentions them. ``Items`` is what one reply leaves once verified.
 """
 
 from __future__ import annotations

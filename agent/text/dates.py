@@ -1,18 +1,10 @@
 """Dates a user types (``--since``, ``/filter until=``) and the one rule for "aware, UTC if unsaid".
 
-One module so the CLI options and the chat commands read a date the same way; ingest's
-metadata parser shares its time-zone rule (``as_utc``).
-
-The rules:
-
-* a bare number is a date only as a year (``2026``) or a compact day (``20260314``): ``-1`` or
-  ``5`` is refused, not read as 1 or 5 January;
-* a missing part is taken from January 1st of the current year ("March 2026" → 2026-03-01,
-  "14 March" → this year's);
-* ``end_of_day``: a bare day means its last moment (``until=2026-03-12`` includes the 12th);
-  a day with any time of day given ("2026-03-12 08:30", "…T00", "… 5pm", "… 12 AM") is kept
-  as given;
-* a value without a time zone is UTC.
+Shared by the CLI options and the chat commands; ingest's metadata uses ``as_utc``. A bare
+number is a date only as a year (``2026``) or a compact day (``20260314``), never ``5``; a
+missing part comes from January 1st of this year ("March 2026" → 2026-03-01); with
+``end_of_day`` a bare day means its last moment, a day with a time of day is kept as given; a
+value without a time zone is UTC.
 """
 
 from __future__ import annotations
