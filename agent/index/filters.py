@@ -15,13 +15,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Which articles a search or listing may return.
-
-    ``source`` is exact (one name or a list), ``since``/``until`` bound the
-    publication time inclusively (a ``date`` means the whole day; naive datetimes
-    are UTC), ``article_ids`` restricts to those articles. Articles without a
-    publication date never match a date bound.
-    """
+    """Which articles a search or listing may return: ``source`` exact (a name or a list),
+    ``since``/``until`` inclusive (a ``date`` is the whole day, a naive datetime UTC; an undated
+    article never matches), ``article_ids`` only those."""
 
     source: str | Sequence[str] | None = None
     since: datetime | date | None = None

@@ -63,12 +63,8 @@ class _Pending:
 
 
 def sanitize_article(article: Article) -> tuple[Article, int]:
-    """``article`` without control, bidi and stray zero-width characters in any text field
-    (``agent.safetext.strip_controls``), and how many were removed.
-
-    The content hash is recomputed only when something changed, so a clean article keeps its
-    hash (and a re-ingest stays ``unchanged``).
-    """
+    """``article`` without control, bidi and stray zero-width characters in any text field, and
+    how many were removed; a clean article keeps its hash (a re-ingest stays ``unchanged``)."""
     fields = ("title", "text", "source", "author", "url", "origin")
     found = {f: count_controls(v) for f in fields if isinstance(v := getattr(article, f), str)}
     removed = sum(found.values())
@@ -245,14 +241,9 @@ def ingest(
     articles: Iterable[Article | IngestItem] | None = None,
     chunk_progress: ChunkProgress | None = None,
 ) -> IngestReport:
-    """Add or update the articles found in ``inputs``; skip those already stored unchanged.
-
-    ``progress`` is called once per finished item, as it finishes (after its article is
-    committed); the report lists the items in input order. ``chunk_progress`` is called as
-    each article's chunks are embedded (see ``ChunkProgress``).
-    ``articles`` replaces the loader (tests, or callers that build Articles themselves).
-    Ctrl-C raises ``IngestInterrupted`` (a ``KeyboardInterrupt``) with what was saved: every
-    committed article stays committed, and a re-run skips them as unchanged.
+    """Add or update the articles found in ``inputs`` (or given as ``articles``); skip those
+    stored unchanged. ``progress`` follows each item once committed; the report lists them in
+    input order. Ctrl-C raises ``IngestInterrupted`` saying what was saved (a re-run skips it).
     """
     started = time.perf_counter()
     store.recover()  # leftovers of an ingest that was killed

