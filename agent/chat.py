@@ -174,11 +174,8 @@ def clean_rewrite(text: Any, question: str) -> str:
 
 
 def rewrite_question(model: BaseChatModel, history: Sequence[str], question: str) -> str:
-    """One short schema-constrained call: ``question`` made standalone from ``history``.
-
-    Falls back to ``question`` itself when the model's output is unusable (a worse search
-    beats no answer); provider and model-file errors still raise, the answer would hit them too.
-    """
+    """One short schema-constrained call: ``question`` made standalone from ``history``, or
+    ``question`` itself when the reply is unusable (provider and model-file errors still raise)."""
     from agent.errors import ModelError, ModelFileError, ProviderError
     from agent.models.structured import structured_call
     from agent.prompting import load_prompt
@@ -279,11 +276,8 @@ class ChatSession(Generic[AgentT]):
         on_text: Callable[[str], None] | None = None,
         on_rewrite: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer ``message`` in the context of the conversation and record the turn.
-
-        ``on_rewrite`` receives the standalone question before answering starts, only when it
-        differs from ``message``; ``on_text`` receives the answer text as it streams.
-        """
+        """Answer ``message`` in the context of the conversation and record the turn;
+        ``on_rewrite`` receives a rewritten question before answering, ``on_text`` the answer text."""
         from agent.answer.question import check_question  # lazy: agent.answer loads LangChain
 
         question = check_question(message, what="message")  # before the rewrite's model call

@@ -43,11 +43,8 @@ if TYPE_CHECKING:
 
 
 class ChatRepl:
-    """Reads lines, runs slash commands, asks questions; one instance per ``agent chat``.
-
-    ``read`` returns the next line and raises ``EOFError`` at the end (Ctrl-D) and
-    ``KeyboardInterrupt`` for Ctrl-C at the prompt, like ``input()`` and prompt_toolkit do.
-    """
+    """Reads lines, runs slash commands, asks questions; one instance per ``agent chat``. ``read``
+    behaves like ``input()``: ``EOFError`` at Ctrl-D, ``KeyboardInterrupt`` at Ctrl-C."""
 
     def __init__(
         self,

@@ -82,10 +82,8 @@ def open_client(settings: Settings, *, create: bool = True) -> Any:
 
 
 def is_writable(path: Path) -> bool:
-    """Whether an embedded index can be written: its folder and its database file.
-
-    ``os.access`` answers for the real user and also says no on a read-only file system.
-    """
+    """Whether an embedded index (its folder and database file) can be written, by the real user
+    and on this file system (``os.access``)."""
     db = path / CHROMA_DB_FILE
     return os.access(path, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
 

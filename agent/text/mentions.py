@@ -53,8 +53,7 @@ def date_mentions(text: str) -> Iterator[tuple[int, int]]:
 def words_around(text: str, start: int, end: int, *, words: int = 9) -> str:
     """The mention ``text[start:end]`` with up to ``words`` words of ``text`` either side, cut
     at clause punctuation (";", ":") where one is near; "…" marks a cut inside the text.
-    Verbatim apart from runs of whitespace, so what a reader sees next to a figure is what the
-    article says."""
+    Verbatim apart from runs of whitespace."""
     left = [m for m in re.finditer(r"\S+", text[:start])][-words:]
     right = [m for m in re.finditer(r"\S+", text[end:])][:words]
     lo = left[0].start() if left else start
