@@ -92,11 +92,9 @@ _CHOSEN: dict[str, Variant | None] = {}
 
 
 def activate(lib_dir: Path | None = None) -> Variant | None:
-    """Point ggml at the best CPU variant for this CPU before a model loads; idempotent.
-
-    Returns the variant chosen, or None for a single-backend build (or when ``GGML_BACKEND_PATH``
-    was set by the user, which wins). Raises ``ModelError`` naming the fix when the library
-    has variants but none can run here."""
+    """Point ggml at the best CPU variant before a model loads (idempotent): the variant, or None
+    for a single-backend build or a user's own ``GGML_BACKEND_PATH``; ``ModelError`` naming the fix
+    when no variant can run here."""
     if lib_dir is None:
         import llama_cpp  # loads libggml-base, which the variants link against
 

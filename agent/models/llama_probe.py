@@ -165,12 +165,9 @@ _CHECK_LOCK = threading.Lock()
 
 
 def ensure_llama_runs(model_path: str | Path, n_threads: int, cache_dir: str | Path) -> None:
-    """Raise ``ModelError`` with the fix if this library cannot evaluate a prompt on this CPU.
-
-    When the child fails, the model file's GGUF header and size are checked before the library
-    is blamed (a damaged file is a ``ModelFileError``). Once per (library, model, CPU), through a
-    marker in ``cache_dir``; ``NEWSAGENT_SKIP_LLAMA_PROBE=1`` skips it.
-    """
+    """``ModelError`` with the fix if this library cannot evaluate a prompt on this CPU (a damaged
+    model file, checked first, is a ``ModelFileError``). Once per (library, model, CPU), through a
+    marker in ``cache_dir``; ``NEWSAGENT_SKIP_LLAMA_PROBE=1`` skips it."""
     if os.environ.get("NEWSAGENT_SKIP_LLAMA_PROBE") == "1":
         return
     key = build_key(model_path)

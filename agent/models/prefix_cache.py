@@ -140,10 +140,8 @@ class PrefixStore:
         return state
 
     def save(self, tokens: list[int], state: bytes | bytearray | memoryview) -> Path | None:
-        """Write the entry atomically (temporary file + rename), then prune the folder.
-
-        No fsync: after a crash the worst case is a truncated file, which ``load`` rejects and
-        deletes. Returns the entry's path, or None when it could not be written."""
+        """Write the entry atomically (temporary file + rename; no fsync: ``load`` rejects a cut
+        file), then prune the folder. The entry's path, or None when it could not be written."""
         path = self.path_for(tokens)
         header = json.dumps(
             {"identity": self.identity, "tokens": [int(t) for t in tokens], "state_bytes": len(state)}
@@ -301,10 +299,8 @@ def _snapshot(llm: Any) -> memoryview | None:
 
 
 def _restore(llm: Any, tokens: list[int], state: bytearray) -> bool:
-    """Put ``state`` into the (empty) KV cache as the evaluated ``tokens``.
-
-    llama.cpp refuses a state of another model shape or cache type (``set_data`` returns 0); the
-    position check catches a state that loaded but does not hold exactly ``len(tokens)`` cells."""
+    """Put ``state`` into the (empty) KV cache as the evaluated ``tokens``; False when llama.cpp
+    refuses it or it does not hold exactly ``len(tokens)`` cells."""
     import llama_cpp
 
     ctx = llm._ctx.ctx
