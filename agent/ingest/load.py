@@ -65,7 +65,7 @@ def _iter_input(raw: str, settings: Settings, fetcher: Fetcher) -> Iterator[Resu
     if path.is_dir():
         yield from _from_folder(path, raw, settings, fetcher)
     else:
-        yield from _from_file(path, settings, fetcher, explicit=True)
+        yield from _from_file(path, settings, fetcher)
 
 
 def _missing(path: Path) -> InputError:
@@ -99,7 +99,7 @@ def _from_folder(folder: Path, label: str, settings: Settings,
         )
     # Sorted by path components, so "a.txt" < "b/z.txt" < "c.md" like `ls -R` sorted.
     for file in sorted(files, key=lambda f: f.relative_to(folder).parts):
-        yield from guard(str(file), partial(_from_file, file, settings, fetcher, explicit=False))
+        yield from guard(str(file), partial(_from_file, file, settings, fetcher))
     if not files:
         raise InputError(f"folder has no supported files ({', '.join(sorted(SUPPORTED_EXTS))})",
                          "point at a folder of articles")
@@ -121,8 +121,7 @@ def _read_file(path: Path, settings: Settings) -> bytes:
         raise InputError(f"cannot read the file ({e.strerror})", "check its permissions") from None
 
 
-def _from_file(path: Path, settings: Settings, fetcher: Fetcher,
-               *, explicit: bool) -> Iterator[Result]:
+def _from_file(path: Path, settings: Settings, fetcher: Fetcher) -> Iterator[Result]:
     ext = path.suffix.lower()
     if ext == ".pdf":
         raise InputError("PDF files are not supported yet", "convert to text or HTML first")
