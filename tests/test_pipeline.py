@@ -179,7 +179,7 @@ def test_kill_9_mid_ingest_leaves_a_consistent_index(settings: Settings) -> None
     emb = HashEmbedder()
     store = Store(settings, emb)
     ingest([], store, emb, settings, articles=[art(i, version=1) for i in range(60)])
-    del store
+    store.close()  # let this process see the other processes' writes
     # Version 2 of every article, killed twice part-way (batch 1: one article per flush,
     # batch 8: several articles embedded together and committed one by one).
     _run_and_kill(index, 2, 1, after=7)

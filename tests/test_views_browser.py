@@ -404,7 +404,7 @@ def test_served_answer_streams_from_the_real_model_and_its_citation_opens_highli
     assert agent.ingest([str(EXAMPLES)]).added == 5
     texts = {a.id: a.text for a in agent.list()}
     del agent
-    env = {**os.environ, "NEWSAGENT_CACHE_DIR": str(model_cache_dir()), "NEWSAGENT_PROVIDER": "local"}
+    env = {**os.environ, "NEWSAGENT_CACHE_DIR": str(model_cache_dir()), "NEWSAGENT_MODELS__PROVIDER": "local"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "agent", "--index", str(index), "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,

@@ -120,6 +120,14 @@ class Store:
         if check_vectors:
             self._spot_check_vectors()
 
+    def close(self) -> None:
+        """Release this store's hold on Chroma's in-process view of the index (idempotent). The
+        view is dropped when no other store of this process holds it; a view opened before
+        another process wrote to the index cannot read the vectors written since."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+
     # -- opening -----------------------------------------------------------------------
 
     def _open(self, name: str, create: bool, *, space: str, journal: bool = False) -> Any:
