@@ -276,8 +276,24 @@ def _support_nearby(c: _Claim, evidence: Evidence, question: str) -> tuple[int, 
     return None
 
 
-def _find_support(claims: list[_Claim], evidence: Evidence, question: str) -> None:
-    """Set each claim's ``support``: its own ids first, then a nearby sentence.
+def _support_uncited(c: _Claim, evidence: Evidence, question: str) -> tuple[int, int, int, int] | None:
+    """A claim the model cited nothing for: the shown sentence that supports it, judged exactly
+    as a cited one, tried in order of the content words it shares with the claim."""
+    want = terms(c.text) - terms(question)
+    ranked = sorted(
+        (s for s in evidence.shown if want & terms(evidence.text_of(s.id))),
+        key=lambda s: (-len(want & terms(evidence.text_of(s.id))), s.id),
+    )
+    for s in ranked:
+        j = evidence.judge(c.text, question, s.id)
+        if j.supported and j.span is not None:
+            return (s.passage, j.span[0], j.span[1], s.id)
+    return None
+
+
+def _find_support(claims: list[_Claim], evidence: Evidence, question: str, look_up: bool = True) -> None:
+    """Set each claim's ``support``: its own ids first, then a nearby sentence; a claim that
+    cites nothing, the shown sentence that supports it (when ``look_up``).
 
     A decline ("The articles do not say how long it lasted.") is about the sources, not the
     world: never a cited fact, even when a sentence shares its words ("the strike lasted …").
@@ -288,8 +304,11 @@ def _find_support(claims: list[_Claim], evidence: Evidence, question: str) -> No
         if is_decline(c.text):
             continue
         c.support = _support_by_ids(c, evidence, question)
-        if c.support is None and c.ids and adds(c.text, question):
-            c.support = _support_nearby(c, evidence, question)
+        if c.support is None and adds(c.text, question):
+            if c.ids:
+                c.support = _support_nearby(c, evidence, question)
+            elif look_up:
+                c.support = _support_uncited(c, evidence, question)
 
 
 def _estimate_answer(
@@ -387,7 +406,9 @@ def verify(
     if not claims or not cited_any and is_decline(said):
         return reply(said if is_decline(said) else NOT_ANSWERED_TEXT, "not_in_sources")
 
-    _find_support(claims, evidence, question)
+    # An uncited claim is looked up among the shown sentences, unless the model itself said
+    # the passages do not answer (its uncited guess is then a decline).
+    _find_support(claims, evidence, question, look_up=model_status != "not_in_sources")
     verified = [c for c in claims if c.support is not None]
     # "The articles do not say when." beside a cited claim says what is missing: it is kept
     # in the text uncited (it claims nothing about the world), never listed as unverified.
