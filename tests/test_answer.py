@@ -368,7 +368,8 @@ def test_an_uncited_answer_a_shown_sentence_supports_is_cited_without_a_retry() 
 def test_a_bare_uncited_name_is_cited_to_the_sentence_that_states_it() -> None:
     bare = {"answer": "Xudabao", "status": "answered", "citations": []}
     model = JsonChatModel(calls=[], script=[json.dumps(bare)])
-    ans = answer_question("Which nuclear power plant is being built with Russian help?", PASSAGES, lambda: model, SETTINGS)
+    question = "Which nuclear power plant is being built with Russian help?"
+    ans = answer_question(question, PASSAGES, lambda: model, SETTINGS)
     assert ans.status == "answered" and ans.citations
     assert "Xudabao" in ans.citations[0].quote
 

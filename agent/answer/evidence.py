@@ -24,6 +24,7 @@ from typing import Any
 
 from agent.answer.declines import NOT_ANSWERED_TEXT, is_decline
 from agent.answer.estimates import ESTIMATE_PREFIX
+from agent.answer.fit import asked_kind, holds_kind, misfit
 from agent.answer.markers import MARKER, marker_numbers, strip_markers
 from agent.answer.support import Judgement, adds, judge, terms
 from agent.text.fence import attribute, neutralise
@@ -32,6 +33,8 @@ from agent.types import Answer, AnswerStatus, Citation, Passage
 from agent.untrusted import defang, defang_sentence, tainted_spans
 
 UNVERIFIED_PREFIX = "The model's answer, not confirmed by the sources: "
+#: Shown before a reply whose claims the sources state but which does not answer the question.
+NOT_AN_ANSWER_PREFIX = "The model's reply does not answer the question ({reason}): "
 _STATUS_WORDS = frozenset({"answered", "partial", "not_in_sources", "unverified"})
 
 
@@ -117,13 +120,16 @@ class Evidence:
         p = self.passages[s.passage]
         return judge(claim, question, s.index, self.sentences[s.passage], p.text, p.title)
 
-    def closest(self, claim: str, question: str, prefer: Sequence[int] = ()) -> int | None:
-        """The shown sentence sharing the most content words with the claim (then with the
-        question); a sentence the model cited wins a tie. None when no sentence shares any."""
+    def closest(
+        self, claim: str, question: str, prefer: Sequence[int] = (), among: Sequence[int] | None = None
+    ) -> int | None:
+        """The shown sentence (of ``among``, default all) sharing the most content words with the
+        claim (then with the question); a sentence the model cited wins a tie. None when no
+        sentence shares any."""
         want, asked = terms(claim), terms(question)
         best: tuple[int, int, int] | None = None
         best_id: int | None = None
-        for s in self.shown:
+        for s in self.shown if among is None else [self.by_id[i] for i in among]:
             got = terms(self.text_of(s.id))
             score = (len(want & got), len(asked & got), int(s.id in prefer))
             if score[0] + score[1] and (best is None or score > best):
@@ -311,6 +317,29 @@ def _find_support(claims: list[_Claim], evidence: Evidence, question: str, look_
                 c.support = _support_uncited(c, evidence, question)
 
 
+def _not_an_answer(verified: list[_Claim], question: str) -> str | None:
+    """Why the confirmed claims together do not answer the question (``agent.answer.fit``):
+    none of them holds the kind of thing asked for. None when one does, or none is confirmed."""
+    reasons = [misfit(question, c.text) for c in verified]
+    return reasons[0] if reasons and all(reasons) else None
+
+
+def _off_question_answer(
+    reply: _Reply, verified: list[_Claim], said: str, question: str, evidence: Evidence, reason: str
+) -> Answer:
+    """Stated by the sources but not an answer: never shown as a cited answer. Beside it, the
+    shown sentence that holds what was asked and shares the most words with the question."""
+    kind = asked_kind(question)
+    fitting = [s.id for s in evidence.shown if kind is not None and holds_kind(evidence.text_of(s.id), kind)]
+    near = evidence.closest(question, question, prefer=[], among=fitting) if fitting else None
+    return reply(
+        NOT_AN_ANSWER_PREFIX.format(reason=reason) + said,
+        "unverified",
+        unsupported=[c.text for c in verified],
+        closest=_closest_citation(evidence, near),
+    )
+
+
 def _estimate_answer(
     reply: _Reply, guesses: list[_Claim], said: str, question: str, evidence: Evidence
 ) -> Answer:
@@ -410,6 +439,9 @@ def verify(
     # the passages do not answer (its uncited guess is then a decline).
     _find_support(claims, evidence, question, look_up=model_status != "not_in_sources")
     verified = [c for c in claims if c.support is not None]
+    reason = _not_an_answer(verified, question)
+    if reason:
+        return _off_question_answer(reply, verified, said, question, evidence, reason)
     # "The articles do not say when." beside a cited claim says what is missing: it is kept
     # in the text uncited (it claims nothing about the world), never listed as unverified.
     missing = {c.text for c in claims if c.support is None and is_decline(c.text)}

@@ -83,7 +83,7 @@ def score_sentences(
         q = np.asarray(embedder.embed_query(question), dtype=np.float32)
         dense = [float(x) for x in vectors @ q]
     lexical = []
-    for pi, si, terms, text in docs:
+    for _, _, terms, _ in docs:
         bm25 = 0.0
         for t in q_terms:
             tf = terms.count(t)

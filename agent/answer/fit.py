@@ -1,0 +1,132 @@
+"""Does an answer answer the question asked? Pure checks a careful reader makes first.
+
+The support check (``agent.answer.support``) confirms that a claim is *stated* by its sentence.
+A claim can be stated and still not answer: "The parade included floats [1]" for "Where was the
+parade held?" names no place. So, for the question kinds a word tells apart, the answer must hold
+something of that kind:
+
+* where → a place: a name (a capitalised word past the first), a locative phrase ("in the
+  capital", "at home") or a place word ("downtown", "abroad");
+* when, what year/date/time → a time: a date, a weekday or month, a year, a time of day, a
+  relative time ("last week", "two days ago") or an ordering clause ("after the vote");
+* how many / how much / what percentage → a quantity: a number in digits or words, or a word of
+  amount ("dozens", "none", "half").
+
+A question whose kind no word marks ("who", "what", "which", "why") is not checked here: a
+wrong call would hide right answers, and those questions are answered by names and phrases of
+any shape.
+
+``contradicts_relation``: a question about what was *left out* is not answered by a sentence
+that says the thing was *included* (the list item a sentence names as part of the deal is not
+the one the deal left out).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from agent.text.stopwords import STOPWORDS
+
+Kind = Literal["place", "time", "quantity"]
+
+_KIND_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    ("time", re.compile(
+        r"^\s*(?:when\b|(?:in |on |at |by |until |since )?(?:what|which) (?:year|month|day|date|time|decade|"
+        r"century|season|week)\b|what time\b)", re.I)),
+    ("place", re.compile(r"^\s*(?:where\b|(?:in |at |to |from )?(?:what|which) (?:city|country|state|town|"
+                         r"place|region|province|county|village|capital|location|venue)\b)", re.I)),
+    ("quantity", re.compile(r"^\s*(?:how (?:many|much)\b|(?:what|which) (?:percentage|percent|share|"
+                            r"proportion|number|amount|sum|total|price|cost|rate|figure)\b)", re.I)),
+)
+
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend"
+_TIME = re.compile(
+    rf"\b(?:{_MONTHS}|{_DAYS}|1[0-9]{{3}}s?|20[0-9]{{2}}s?|\d{{1,2}}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|"
+    r"\d{1,2}:\d\d|o'clock|noon|midnight|today|tonight|yesterday|tomorrow|morning|afternoon|evening|"
+    r"night|overnight|dawn|dusk|week|weeks|month|months|year|years|decade|decades|century|centuries|"
+    r"ago|since|until|till|after|before|during|while|when|once|following|earlier|later|recently|"
+    r"now|currently|then|previously|soon|early|late|spring|summer|autumn|fall|winter|season|"
+    r"holiday|christmas|easter|ramadan|anniversary|era|age|term|period|quarter|date|day|days|hours?|"
+    r"minutes?|first|last|next|past|ended|begins?|began|started|start|end|finally|eventually)\b",
+    re.I,
+)
+_NUMBER_WORDS = (
+    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|score|scores|half|quarter|third|"
+    r"double|twice|triple|none|no|nothing|nobody|several|few|many|much|more|less|fewer|most|all|"
+    r"both|each|every|single|couple|handful|majority|minority|percent|per cent|free|once"
+)
+_QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)
+_PLACE_WORDS = re.compile(
+    r"\b(?:in|at|near|outside|inside|across|throughout|around|along|off|into|onto|to|from|between|"
+    r"beyond|within|under|over|on)\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?[a-z]|"
+    r"\b(?:downtown|abroad|overseas|nationwide|worldwide|online|offshore|here|there|home|locally|"
+    r"everywhere|nowhere|elsewhere|north|south|east|west|northern|southern|eastern|western|"
+    r"city|town|village|country|state|capital|region|province|county|district|street|square|park|"
+    r"stadium|hall|centre|center|building|border|coast|island|river|sea|ocean|mountains?|airport|"
+    r"station|port|headquarters|embassy|parliament|court|school|hospital|camp|base)\b",
+    re.I,
+)
+_OPENERS = frozenset(("yes", "because", "although", "however", "according", "after", "before", "during"))
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'\-]+|\b[A-Z]{2,}\b")
+
+_EXCLUSION = re.compile(
+    r"\b(?:left out|leave out|leaves out|leaving out|excluded?|excludes|excluding|omit(?:s|ted)?|"
+    r"not (?:include|included|cover|covered|contain|contained)|did not include|does not include|"
+    r"was not part|were not part|missing from|dropped from|removed from|without)\b",
+    re.I,
+)
+_INCLUSION = re.compile(
+    r"\b(?:includ(?:e|es|ed|ing)|contain(?:s|ed)?|cover(?:s|ed)?|features?d?|consist(?:s|ed)? of|"
+    r"among them|such as|along with|as well as)\b",
+    re.I,
+)
+_NEGATED = re.compile(
+    r"\b(?:not|no|never|nor|without|except|excluding|but not|left out|leave out|omit(?:s|ted)?|"
+    r"excluded?|dropped|removed|missing)\b|n't\b",
+    re.I,
+)
+
+
+def asked_kind(question: str) -> Kind | None:
+    """The kind of answer the question's opening words ask for, or None when none is marked."""
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def holds_kind(text: str, kind: Kind) -> bool:
+    """Whether ``text`` holds something of ``kind`` (lenient: any sign of it counts)."""
+    if kind == "time":
+        return bool(_TIME.search(text) or re.search(r"\d", text))
+    if kind == "quantity":
+        return bool(_QUANTITY.search(text))
+    return bool(_PLACE_WORDS.search(text) or _NAME.search(text.strip()) or _opens_with_name(text))
+
+
+def _opens_with_name(text: str) -> bool:
+    """A capitalised first word that is no common sentence opener ("Millbrook", not "The")."""
+    first = re.match(r"\s*([A-Z][\w'\-]*)", text)
+    word = first.group(1).lower() if first else ""
+    return bool(word) and word not in STOPWORDS and word not in _OPENERS
+
+
+def misfit(question: str, answer: str) -> str | None:
+    """Why ``answer`` does not answer ``question`` (its kind is missing), or None when it may."""
+    kind = asked_kind(question)
+    if kind is None or holds_kind(answer, kind):
+        return None
+    return {"place": "it names no place", "time": "it gives no time", "quantity": "it gives no number"}[kind]
+
+
+def contradicts_relation(question: str, shown: str) -> bool:
+    """A question about what was left out, answered from a sentence that only says what was
+    included (no exclusion or negation of its own): the sentence states the opposite relation."""
+    if not _EXCLUSION.search(question):
+        return False
+    return bool(_INCLUSION.search(shown)) and not _NEGATED.search(shown)
