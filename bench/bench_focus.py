@@ -46,6 +46,8 @@ def main() -> None:
     ap.add_argument("--budgets", default="200,250,300,350,400")
     ap.add_argument("--wide", type=int, default=1200, help="passage budget the focus rows choose from")
     ap.add_argument("--context", type=int, default=1, help="sentences kept before each chosen one")
+    ap.add_argument("--wide-k", type=int, default=5, help="passages the focus rows choose from")
+    ap.add_argument("--variants", default="lexical,dense")
     args = ap.parse_args()
 
     from agent import Agent
@@ -129,13 +131,15 @@ def main() -> None:
             continue
         path = base_agent.settings.index.index_path
         at700 = Agent(index_path=path, context_tokens=700)
-        wide = Agent(index_path=path, context_tokens=args.wide)
+        wide = Agent(index_path=path, context_tokens=args.wide, top_k=args.wide_k)
         base = [at700.search(q) for q, *_ in items]
         wides = [wide.search(q) for q, *_ in items]
         res = {"passages@700": recall(items, [shown_sentences(ps, None) for ps in base])}
         print(name, "passages@700", res["passages@700"], flush=True)
         for b in budgets:
             for variant, emb in (("lexical", None), ("dense", embedder)):
+                if variant not in args.variants.split(","):
+                    continue
                 shown = [
                     shown_sentences(ps, focus(q, ps, b, context=args.context, embedder=emb))
                     for (q, *_), ps in zip(items, wides, strict=True)
