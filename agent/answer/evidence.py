@@ -48,26 +48,30 @@ class Shown:
 
 
 class Evidence:
-    """The passages of one question, segmented and numbered: what the model sees and cites."""
+    """The passages of one question, segmented and numbered: what the model sees and cites.
 
-    def __init__(self, passages: Sequence[Passage]) -> None:
+    ``keep`` (per passage, the indices of its sentences to show; ``agent.answer.focus``) shows
+    only those; ids number the shown sentences, so the model can cite nothing else. Support is
+    still judged against each passage's whole text.
+    """
+
+    def __init__(self, passages: Sequence[Passage], keep: Sequence[Sequence[int]] | None = None) -> None:
         self.passages = list(passages)
         self.sentences: list[list[Sentence]] = [chunk_sentences(p.text, p.sentences) for p in self.passages]
         self.shown: list[Shown] = []
         for pi, sents in enumerate(self.sentences):
-            for si in range(len(sents)):
+            for si in range(len(sents)) if keep is None else sorted(set(keep[pi])):
                 self.shown.append(Shown(len(self.shown) + 1, pi, si))
         self.by_id = {s.id: s for s in self.shown}
-        self._first_id: dict[int, int] = {}
-        for s in self.shown:
-            self._first_id.setdefault(s.passage, s.id)
+        self._id_at = {(s.passage, s.index): s.id for s in self.shown}
 
     @property
     def ids(self) -> list[int]:
         return [s.id for s in self.shown]
 
-    def sentence_id(self, passage: int, index: int) -> int:
-        return self._first_id[passage] + index
+    def sentence_id(self, passage: int, index: int) -> int | None:
+        """The id of sentence ``index`` of ``passage``, None when it is not shown."""
+        return self._id_at.get((passage, index))
 
     def text_of(self, sid: int) -> str:
         s = self.by_id[sid]
@@ -75,24 +79,31 @@ class Evidence:
         return self.passages[s.passage].text[sent.start : sent.end]
 
     def format(self) -> str:
-        """The fenced passages with one ``[id]`` per sentence, a blank line between paragraphs
-        (dates included, so the model can tell this week's figure from last month's)."""
+        """The fenced passages with one ``[id]`` per shown sentence, a blank line between
+        paragraphs and "…" where sentences are left out (dates included, so the model can tell
+        this week's figure from last month's). A passage with no shown sentence is left out."""
         blocks = []
         for pi, p in enumerate(self.passages):
+            shown = [s for s in self.shown if s.passage == pi]
+            if not shown:
+                continue
             # titles and feed names can carry attacks
             attrs = [f'title="{attribute(defang(p.title), collapse_space=False)}"']
             if p.source:
                 attrs.append(f'source="{attribute(defang(p.source), collapse_space=False)}"')
             attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
             lines: list[str] = []
-            prev_para: int | None = None
+            prev: int | None = None
             tainted = tainted_spans(p.text)
-            for si, sent in enumerate(self.sentences[pi]):
-                if prev_para is not None and sent.paragraph != prev_para:
+            for s in shown:
+                sent = self.sentences[pi][s.index]
+                if prev is not None and s.index != prev + 1:
+                    lines.append("…")
+                elif prev is not None and sent.paragraph != self.sentences[pi][prev].paragraph:
                     lines.append("")
-                prev_para = sent.paragraph
+                prev = s.index
                 body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
-                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(body, 'passage')}")
+                lines.append(f"[{s.id}] {neutralise(body, 'passage')}")
             blocks.append(f"<passage {' '.join(attrs)}>\n" + "\n".join(lines) + "\n</passage>")
         return "\n\n".join(blocks)
 
@@ -112,7 +123,7 @@ class Evidence:
             start=p.start + a,
             end=p.start + b,
             chunk_id=p.chunk_id,
-            sentence_ids=[self.sentence_id(passage, i) for i in range(lo, hi + 1)],
+            sentence_ids=[i for j in range(lo, hi + 1) if (i := self.sentence_id(passage, j)) is not None],
         )
 
     def judge(self, claim: str, question: str, sid: int) -> Judgement:

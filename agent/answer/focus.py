@@ -103,8 +103,7 @@ def focus(
 ) -> list[list[int]]:
     """For each passage, the indices of its sentences to show (article order; may be empty):
     the best-scoring sentences, each with up to ``context`` sentences before it in its
-    paragraph, while they fit ``budget_tokens``. The passage's first sentence is kept when its
-    passage is shown at all and the budget allows (headlines and datelines live there)."""
+    paragraph, while they fit ``budget_tokens``; the best one always, whatever its length."""
     sentences = [chunk_sentences(p.text, p.sentences) for p in passages]
     scored = score_sentences(question, passages, sentences, embedder)
     by_key = {(s.passage, s.index): s for s in scored}
@@ -129,4 +128,7 @@ def focus(
         used += cost
         if used >= budget_tokens:
             break
+    if not chosen and scored:
+        best = max(scored, key=lambda s: s.score)
+        chosen.add((best.passage, best.index))
     return [sorted(i for (pi, i) in chosen if pi == p) for p in range(len(passages))]
