@@ -12,9 +12,9 @@ something of that kind:
 * how many / how much / what percentage → a quantity: a number in digits or words, or a word of
   amount ("dozens", "none", "half").
 
-A question whose kind no word marks ("who", "what", "which", "why") is not checked here: a
-wrong call would hide right answers, and those questions are answered by names and phrases of
-any shape.
+A question whose kind no word marks ("who", "what", "which", "why") is not checked here, nor an
+answer of fewer than ``MIN_CLAUSE_WORDS`` words ("eastward", "hospitals"): a wrong call would hide
+right answers, and those are names and phrases of any shape.
 
 ``contradicts_relation``: a question about what was *left out* is not answered by a sentence
 that says the thing was *included* (the list item a sentence names as part of the deal is not
@@ -48,9 +48,9 @@ _TIME = re.compile(
     r"\d{1,2}:\d\d|o'clock|noon|midnight|today|tonight|yesterday|tomorrow|morning|afternoon|evening|"
     r"night|overnight|dawn|dusk|week|weeks|month|months|year|years|decade|decades|century|centuries|"
     r"ago|since|until|till|after|before|during|while|when|once|following|earlier|later|recently|"
-    r"now|currently|then|previously|soon|early|late|spring|summer|autumn|fall|winter|season|"
-    r"holiday|christmas|easter|ramadan|anniversary|era|age|term|period|quarter|date|day|days|hours?|"
-    r"minutes?|first|last|next|past|ended|begins?|began|started|start|end|finally|eventually)\b",
+    r"now|currently|previously|soon|early|late|spring|summer|autumn|fall|winter|season|"
+    r"holiday|christmas|easter|ramadan|anniversary|era|age|ages|period|quarter|date|day|days|hours?|"
+    r"minutes?|if|whenever|as soon as)\b",
     re.I,
 )
 _NUMBER_WORDS = (
@@ -58,7 +58,8 @@ _NUMBER_WORDS = (
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
     r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|score|scores|half|quarter|third|"
     r"double|twice|triple|none|no|nothing|nobody|several|few|many|much|more|less|fewer|most|all|"
-    r"both|each|every|single|couple|handful|majority|minority|percent|per cent|free|once"
+    r"both|each|every|single|couple|handful|majority|minority|percent|per cent|free|once|pair|trio|"
+    r"quartet|quintet|dozen"
 )
 _QUANTITY = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)
 _PLACE_WORDS = re.compile(
@@ -68,7 +69,8 @@ _PLACE_WORDS = re.compile(
     r"everywhere|nowhere|elsewhere|north|south|east|west|northern|southern|eastern|western|"
     r"city|town|village|country|state|capital|region|province|county|district|street|square|park|"
     r"stadium|hall|centre|center|building|border|coast|island|river|sea|ocean|mountains?|airport|"
-    r"station|port|headquarters|embassy|parliament|court|school|hospital|camp|base)\b",
+    r"station|port|headquarters|embassy|parliament|court|school|hospital|camp|base|after|before|"
+    r"\w+wards?)\b",
     re.I,
 )
 _OPENERS = frozenset(("yes", "because", "although", "however", "according", "after", "before", "during"))
@@ -92,8 +94,16 @@ _NEGATED = re.compile(
 )
 
 
+#: "When a penalty is called, what happens?": the question is the second clause's.
+_LATER_QUESTION = re.compile(r",\s*(?:what|who|whom|which|how|why|where)\b", re.I)
+#: Answers this short are phrases ("eastward", "hospitals"): too little to tell their kind apart.
+MIN_CLAUSE_WORDS = 5
+
+
 def asked_kind(question: str) -> Kind | None:
     """The kind of answer the question's opening words ask for, or None when none is marked."""
+    if _LATER_QUESTION.search(question):
+        return None
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(question):
             return kind
@@ -119,7 +129,7 @@ def _opens_with_name(text: str) -> bool:
 def misfit(question: str, answer: str) -> str | None:
     """Why ``answer`` does not answer ``question`` (its kind is missing), or None when it may."""
     kind = asked_kind(question)
-    if kind is None or holds_kind(answer, kind):
+    if kind is None or len(answer.split()) < MIN_CLAUSE_WORDS or holds_kind(answer, kind):
         return None
     return {"place": "it names no place", "time": "it gives no time", "quantity": "it gives no number"}[kind]
 
@@ -130,3 +140,34 @@ def contradicts_relation(question: str, shown: str) -> bool:
     if not _EXCLUSION.search(question):
         return False
     return bool(_INCLUSION.search(shown)) and not _NEGATED.search(shown)
+
+
+#: "What was the trade volume ...?": the measure is named, and a figure must be of it. ("How many
+#: people were killed?" is answered by "119 ... massacred": its words are not the measure's name.)
+_QUANTITY_QUESTION = re.compile(r"^\s*(?:what|which) (?:was|were|is|are|will be|has been) the\b", re.I)
+_GENERIC = frozenset((
+    "how", "many", "much", "what", "which", "was", "were", "is", "are", "the", "a", "an", "of", "in", "on",
+    "at", "to", "for", "by", "with", "between", "from", "last", "this", "next", "year", "years", "month",
+    "week", "day", "today", "now", "total", "number", "amount", "figure", "average", "current", "latest",
+    "new", "did", "does", "do", "has", "have", "had", "be", "been", "will", "about", "after", "before",
+))
+
+
+def measure_words(question: str) -> set[str]:
+    """What a figure question asks the figure *of*: its lower-case content words ("trade",
+    "volume" in "What was the trade volume between Russia and China last year?"), stemmed; empty
+    when the question is no figure question or names nothing but names and times."""
+    if not _QUANTITY_QUESTION.search(question):
+        return set()
+    words = re.findall(r"(?<![\w'])([a-z][a-z\-]+)\b", question)  # lower-case: names are not measures
+    return {w[:5] for w in words if w not in _GENERIC and w not in STOPWORDS and len(w) > 2}
+
+
+def other_measure(question: str, claim: str, shown: str) -> bool:
+    """A figure given for the asked measure, from a sentence about another one: the claim has a
+    number and the cited text holds none of the words naming what the question measures."""
+    want = measure_words(question)
+    if not want or not re.search(r"\d", claim):
+        return False
+    have = {w[:5] for w in re.findall(r"[a-z][a-z\-]+", shown.lower())}
+    return not want & have
