@@ -62,8 +62,16 @@ class Item:
 def _passage(item: Item) -> Any:
     from agent.types import Passage
 
-    return Passage(chunk_id="a:0", article_id="a", title=item.title or "Article", text=item.text, start=0,
-                   end=len(item.text), published=datetime(2026, 3, 5, tzinfo=UTC), score=1.0)
+    return Passage(
+        chunk_id="a:0",
+        article_id="a",
+        title=item.title or "Article",
+        text=item.text,
+        start=0,
+        end=len(item.text),
+        published=datetime(2026, 3, 5, tzinfo=UTC),
+        score=1.0,
+    )
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -102,8 +110,11 @@ def squad_items(n: int, rng: random.Random) -> Iterator[Item]:
         yield Item("squad_sentence", True, q["question"], context, _reply(sentence, sid), title)
         if re.match(r"(where|when|how many|how much)\b", q["question"], re.I):
             rest = sentence.replace(ans["text"], " ")
-            rest = re.sub(r"\b(in|on|at|from|since|by|during|of|to|about|around|over|some|nearly)\s+(?=[ ,.;]|$)",
-                          " ", rest)
+            rest = re.sub(
+                r"\b(in|on|at|from|since|by|during|of|to|about|around|over|some|nearly)\s+(?=[ ,.;]|$)",
+                " ",
+                rest,
+            )
             rest = " ".join(rest.replace(" ,", ",").split()).strip(" ,;")
             if len(rest.split()) >= 5 and rest != sentence:
                 yield Item("non_answer", False, q["question"], context, _reply(rest, sid), title)
@@ -112,7 +123,8 @@ def squad_items(n: int, rng: random.Random) -> Iterator[Item]:
 # --- news: list items, older figures, other measures ------------------------------------------------
 
 _INCLUDES = re.compile(
-    r"^(?P<subj>(?:The|the|Its|His|Her|Their) [a-z][a-z ]{2,40}?) (?:includes|included|will include|would include) "
+    r"^(?P<subj>(?:The|the|Its|His|Her|Their) [a-z][a-z ]{2,40}?) "
+    r"(?:includes|included|will include|would include) "
     r"(?P<items>[^.;:]{5,160}? and [^.;:]{2,60})\.?$"
 )
 _CHANGE = re.compile(
@@ -153,10 +165,22 @@ def news_items(limit: int, rng: random.Random) -> Iterator[Item]:
                 first = items[0].strip()
                 subj = m["subj"][0].lower() + m["subj"][1:]
                 if 1 <= len(first.split()) <= 6:
-                    yield Item("list_item", False, f"What did {subj} leave out?", text,
-                               _reply(f"{m['subj']} left out {first}", sid), title)
-                    yield Item("list_item", True, f"What does {subj} include?", text,
-                               _reply(f"{m['subj']} includes {first}", sid), title)
+                    yield Item(
+                        "list_item",
+                        False,
+                        f"What did {subj} leave out?",
+                        text,
+                        _reply(f"{m['subj']} left out {first}", sid),
+                        title,
+                    )
+                    yield Item(
+                        "list_item",
+                        True,
+                        f"What does {subj} include?",
+                        text,
+                        _reply(f"{m['subj']} includes {first}", sid),
+                        title,
+                    )
                     per_shape["list_item"] += 1
             m = _CHANGE.match(s)
             if m and per_shape["older_figure"] < 150:
@@ -169,9 +193,9 @@ def news_items(limit: int, rng: random.Random) -> Iterator[Item]:
             if m:
                 figures.append((sid, m["subj"].strip(), m["num"]))
         if len(figures) >= 2 and per_shape["other_measure"] < 150:
-            (s1, subj1, n1), (s2, subj2, n2) = figures[0], figures[1]
+            (s1, subj1, n1), (s2, _subj2, n2) = figures[0], figures[1]
             words1 = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", subj1)}
-            s2_text = text[spans[s2 - 1][0]:spans[s2 - 1][1]].lower()
+            s2_text = text[spans[s2 - 1][0] : spans[s2 - 1][1]].lower()
             if n1 != n2 and words1 and not any(w in s2_text for w in words1):
                 q = f"What was {subj1[0].lower() + subj1[1:]}?"
                 yield Item("other_measure", False, q, text, _reply(f"{subj1} was {n2}", s2), title)
@@ -188,27 +212,76 @@ def hand_items() -> Iterator[Item]:
     trade = next(i for i, s in enumerate(sents, 1) if "$240 billion" in s)
     food = next(i for i, s in enumerate(sents, 1) if "$7.6 billion" in s)
     q = "What was the trade volume between Russia and China last year?"
-    yield Item("hand", False, q, seed, _reply("The Russian food exports increased 1.5 times and reached $7.6 billion",
-                                              food), "seed")
-    yield Item("hand", True, q, seed, _reply("The volume of exchanges set a new record of $240 billion", trade),
-               "seed")
-    parade = ("The spring parade drew thousands of visitors on Saturday. The parade included floats and a brass "
-              "band. It was held along the seafront in Brighton, organisers said.")
-    yield Item("hand", False, "Where was the parade held?", parade,
-               _reply("The parade included floats and a brass band", 2))
-    yield Item("hand", True, "Where was the parade held?", parade, _reply("It was held along the seafront in Brighton",
-                                                                            3))
-    deal = ("The coalition deal includes a fuel tax cut, free school meals and a cap on rents. "
-            "It leaves out the wealth tax that the Greens had demanded.")
-    yield Item("hand", False, "Which measure did the deal leave out?", deal, _reply("The deal left out free school meals",
-                                                                                     1))
-    yield Item("hand", True, "Which measure did the deal leave out?", deal, _reply("The deal left out the wealth tax", 2))
-    fuel = ("A gallon of regular petrol cost $3.97 on average when the run of increases began in April. "
-            "Today the average is a record $4.62 a gallon, the motoring association said.")
-    yield Item("hand", False, "What does a gallon cost on average now?", fuel,
-               _reply("A gallon costs $3.97 on average when the run of increases began in April", 1))
-    yield Item("hand", True, "What does a gallon cost on average now?", fuel,
-               _reply("A gallon costs a record $4.62 on average today", 2))
+    yield Item(
+        "hand",
+        False,
+        q,
+        seed,
+        _reply("The Russian food exports increased 1.5 times and reached $7.6 billion", food),
+        "seed",
+    )
+    yield Item(
+        "hand",
+        True,
+        q,
+        seed,
+        _reply("The volume of exchanges set a new record of $240 billion", trade),
+        "seed",
+    )
+    parade = (
+        "The spring parade drew thousands of visitors on Saturday. The parade included floats and a brass "
+        "band. It was held along the seafront in Brighton, organisers said."
+    )
+    yield Item(
+        "hand",
+        False,
+        "Where was the parade held?",
+        parade,
+        _reply("The parade included floats and a brass band", 2),
+    )
+    yield Item(
+        "hand",
+        True,
+        "Where was the parade held?",
+        parade,
+        _reply("It was held along the seafront in Brighton", 3),
+    )
+    deal = (
+        "The coalition deal includes a fuel tax cut, free school meals and a cap on rents. "
+        "It leaves out the wealth tax that the Greens had demanded."
+    )
+    yield Item(
+        "hand",
+        False,
+        "Which measure did the deal leave out?",
+        deal,
+        _reply("The deal left out free school meals", 1),
+    )
+    yield Item(
+        "hand",
+        True,
+        "Which measure did the deal leave out?",
+        deal,
+        _reply("The deal left out the wealth tax", 2),
+    )
+    fuel = (
+        "A gallon of regular petrol cost $3.97 on average when the run of increases began in April. "
+        "Today the average is a record $4.62 a gallon, the motoring association said."
+    )
+    yield Item(
+        "hand",
+        False,
+        "What does a gallon cost on average now?",
+        fuel,
+        _reply("A gallon costs $3.97 on average when the run of increases began in April", 1),
+    )
+    yield Item(
+        "hand",
+        True,
+        "What does a gallon cost on average now?",
+        fuel,
+        _reply("A gallon costs a record $4.62 on average today", 2),
+    )
 
 
 # --- judging ---------------------------------------------------------------------------------------
@@ -220,8 +293,12 @@ def checks_off() -> Iterator[None]:
     import agent.answer.evidence as evidence
     import agent.answer.support as support
 
-    saved = (evidence.misfit, support.contradicts_relation, getattr(support, "older_figure", None),
-             getattr(support, "other_measure", None))
+    saved = (
+        evidence.misfit,
+        support.contradicts_relation,
+        getattr(support, "older_figure", None),
+        getattr(support, "other_measure", None),
+    )
     evidence.misfit = lambda question, answer: None  # type: ignore[assignment]
     support.contradicts_relation = lambda question, shown: False  # type: ignore[assignment]
     if saved[2] is not None:
@@ -281,7 +358,9 @@ def main() -> None:
     report["all"] = {
         **dict(total),
         "caught_rate": round(total["wrong_caught"] / wrong, 3) if wrong else None,
-        "caught_rate_without_checks": round(total["wrong_caught_without_checks"] / wrong, 3) if wrong else None,
+        "caught_rate_without_checks": round(total["wrong_caught_without_checks"] / wrong, 3)
+        if wrong
+        else None,
         "right_lost_rate": round(total["right_lost"] / right, 4) if right else None,
     }
     print(json.dumps(report, indent=2))
