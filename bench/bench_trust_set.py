@@ -289,30 +289,24 @@ def hand_items() -> Iterator[Item]:
 
 @contextmanager
 def checks_off() -> Iterator[None]:
-    """``agent.answer.fit`` bypassed where verification calls it: the lexical checks alone."""
+    """``agent.answer.fit``'s checks bypassed where verification calls them: the lexical checks alone."""
     import agent.answer.evidence as evidence
     import agent.answer.support as support
 
-    saved = (
-        evidence.misfit,
-        support.contradicts_relation,
-        getattr(support, "older_figure", None),
-        getattr(support, "other_measure", None),
-    )
-    evidence.misfit = lambda question, answer: None  # type: ignore[assignment]
-    support.contradicts_relation = lambda question, shown: False  # type: ignore[assignment]
-    if saved[2] is not None:
-        support.older_figure = lambda *a: False  # type: ignore[attr-defined]
-    if saved[3] is not None:
-        support.other_measure = lambda *a: False  # type: ignore[attr-defined]
+    bypass = [
+        (evidence, "misfit", lambda *a: None),
+        (evidence, "older_figure", lambda *a: False),
+        (support, "contradicts_relation", lambda *a: False),
+        (support, "other_measure", lambda *a: False),
+    ]
+    saved = [(module, name, getattr(module, name)) for module, name, _ in bypass]
+    for module, name, off in bypass:
+        setattr(module, name, off)
     try:
         yield
     finally:
-        evidence.misfit, support.contradicts_relation = saved[0], saved[1]
-        if saved[2] is not None:
-            support.older_figure = saved[2]  # type: ignore[attr-defined]
-        if saved[3] is not None:
-            support.other_measure = saved[3]  # type: ignore[attr-defined]
+        for module, name, fn in saved:
+            setattr(module, name, fn)
 
 
 def shown_verified(item: Item) -> bool:

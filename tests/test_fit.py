@@ -98,3 +98,28 @@ def test_a_sentence_saying_an_item_is_included_does_not_answer_what_was_left_out
     )
     assert not contradicts_relation(question, "The rent cap was left out of the final text.")
     assert not contradicts_relation("Which measures does the deal include?", "The deal includes a rent cap.")
+
+
+def test_a_figure_the_text_places_earlier_is_not_the_figure_now() -> None:
+    from agent.answer.fit import older_figure
+
+    earlier = "A gallon cost $3.97 on average when the run of increases began in April."
+    today = "Today the average is a record $4.62 a gallon, the motoring association said."
+    question = "What does a gallon cost on average now?"
+    assert older_figure(question, "A gallon costs $3.97 on average [1].", earlier, [today])
+    assert not older_figure(question, "A gallon costs a record $4.62 [2].", today, [earlier])
+    # no "now" in the question, or no other figure of that unit shown: nothing to prefer
+    assert not older_figure("What did a gallon cost in April?", "$3.97 [1].", earlier, [today])
+    assert not older_figure(question, "A gallon costs $3.97 on average [1].", earlier, ["It rained 4 mm."])
+
+
+def test_a_figure_question_is_not_answered_by_another_measures_figure() -> None:
+    from agent.answer.fit import measure_words, other_measure
+
+    question = "What was the trade volume between Russia and China last year?"
+    assert measure_words(question) == {"trade", "volum"}
+    food = "Russian food exports have increased 1.5 times and reached $7.6 billion, Putin added."
+    trade = "Last year the volume of exchanges set a new record of $240 billion."
+    assert other_measure(question, "Food exports reached $7.6 billion [3].", food)
+    assert not other_measure(question, "The volume set a record of $240 billion [2].", trade)
+    assert not other_measure("How many people were killed?", "119 [3].", "119 passers-by were massacred.")

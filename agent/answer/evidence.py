@@ -24,7 +24,7 @@ from typing import Any
 
 from agent.answer.declines import NOT_ANSWERED_TEXT, is_decline
 from agent.answer.estimates import ESTIMATE_PREFIX
-from agent.answer.fit import asked_kind, holds_kind, misfit
+from agent.answer.fit import asked_kind, holds_kind, misfit, older_figure
 from agent.answer.markers import MARKER, marker_numbers, strip_markers
 from agent.answer.support import Judgement, adds, judge, terms
 from agent.text.fence import attribute, neutralise
@@ -308,6 +308,21 @@ def _support_uncited(c: _Claim, evidence: Evidence, question: str) -> tuple[int,
     return None
 
 
+def _older_figure(c: _Claim, evidence: Evidence, question: str) -> bool:
+    """The claim's figure is one its cited text places earlier, while another shown sentence
+    gives the figure the question's "now" asks for (``agent.answer.fit.older_figure``)."""
+    if c.support is None:
+        return False
+    passage, lo, hi, _ = c.support
+    sents = evidence.sentences[passage]
+    text = evidence.passages[passage].text
+    cited = text[sents[lo].start : sents[hi].end]
+    others = [
+        evidence.text_of(s.id) for s in evidence.shown if not (s.passage == passage and lo <= s.index <= hi)
+    ]
+    return older_figure(question, c.text, cited, others)
+
+
 def _find_support(claims: list[_Claim], evidence: Evidence, question: str, look_up: bool = True) -> None:
     """Set each claim's ``support``: its own ids first, then a nearby sentence; a claim that
     cites nothing, the shown sentence that supports it (when ``look_up``).
@@ -326,6 +341,8 @@ def _find_support(claims: list[_Claim], evidence: Evidence, question: str, look_
                 c.support = _support_nearby(c, evidence, question)
             elif look_up:
                 c.support = _support_uncited(c, evidence, question)
+        if _older_figure(c, evidence, question):
+            c.support = None
 
 
 def _not_an_answer(verified: list[_Claim], question: str) -> str | None:

@@ -171,3 +171,43 @@ def other_measure(question: str, claim: str, shown: str) -> bool:
         return False
     have = {w[:5] for w in re.findall(r"[a-z][a-z\-]+", shown.lower())}
     return not want & have
+
+
+_NOW = re.compile(r"\b(?:now|currently|today|at present|presently|latest|these days|so far)\b", re.I)
+_FIGURE_AT = re.compile(
+    r"(?P<cur>[$£€¥])?\s?(?P<num>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>%|percent|per cent|[a-z]+)?", re.I
+)
+_EARLIER = re.compile(
+    r"\b(?:from|up from|down from|compared with|compared to|versus|vs|previously|formerly|earlier|"
+    r"before|began|begun|started|ago|last (?:year|month|week)|a year earlier|at the start|initially|"
+    r"originally|had been|used to)\b",
+    re.I,
+)
+
+
+def _figures(text: str) -> list[tuple[str, str, int]]:
+    """(value, unit key, position) of each figure in ``text``; the unit key is its currency or
+    the word after it, so "$3.97" and "$4.62" compare and "$3.97" and "3 days" do not."""
+    out = []
+    for m in _FIGURE_AT.finditer(text):
+        unit = (m["cur"] or (m["unit"] or "")).lower()
+        out.append((m["num"].replace(",", ""), unit, m.start()))
+    return out
+
+
+def older_figure(question: str, claim: str, cited: str, others: list[str]) -> bool:
+    """A question about the figure *now*, answered with one the cited text places earlier ("$3.97
+    when the run of increases began in April"), while another shown sentence gives a different
+    figure of the same unit: the claim's figure is not the current one."""
+    if not _NOW.search(question):
+        return False
+    claimed = {(v, u) for v, u, _ in _figures(claim)}
+    for value, unit, pos in _figures(cited):
+        if (value, unit) not in claimed:
+            continue
+        around = cited[max(0, pos - 40) : pos + len(value) + 60]
+        if not _EARLIER.search(around) and not _EARLIER.search(claim):
+            continue
+        if any(u == unit and v != value for text in others for v, u, _ in _figures(text)):
+            return True
+    return False
