@@ -79,3 +79,16 @@ def test_the_best_sentence_is_kept_even_when_it_alone_exceeds_the_budget() -> No
 
 def test_every_sentence_is_shown_when_no_budget_is_set() -> None:
     assert len(Evidence(PASSAGES).ids) == 9
+
+
+def test_passages_of_one_article_share_one_fence_in_reading_order() -> None:
+    second = FLOOD.index("The town's mayor")
+    head = Passage(chunk_id="a1:0", article_id="a1", title="River Ash floods Millbrook", text=FLOOD[:second],
+                   start=0, end=second, score=0.5)
+    tail = Passage(chunk_id="a1:1", article_id="a1", title="River Ash floods Millbrook", text=FLOOD[second:],
+                   start=second, end=len(FLOOD), score=0.9)
+    prompt = Evidence([tail, head]).format()
+    assert prompt.count("<passage ") == 1 and prompt.count("River Ash floods Millbrook") == 1
+    assert prompt.index("overtopped") < prompt.index("mayor thanked")  # the article's order
+    assert "…" not in prompt  # the two chunks are contiguous
+    assert "…" in Evidence([tail, head], keep=[[1], [0]]).format()  # sentences between them are left out

@@ -81,29 +81,38 @@ class Evidence:
     def format(self) -> str:
         """The fenced passages with one ``[id]`` per shown sentence, a blank line between
         paragraphs and "…" where sentences are left out (dates included, so the model can tell
-        this week's figure from last month's). A passage with no shown sentence is left out."""
-        blocks = []
+        this week's figure from last month's). Passages of one article share one fence, in the
+        article's order; a passage with no shown sentence is left out."""
+        by_article: dict[str, list[int]] = {}
         for pi, p in enumerate(self.passages):
-            shown = [s for s in self.shown if s.passage == pi]
-            if not shown:
-                continue
+            if any(s.passage == pi for s in self.shown):
+                by_article.setdefault(p.article_id, []).append(pi)
+        blocks = []
+        for group in by_article.values():
+            group.sort(key=lambda pi: self.passages[pi].start)
+            first = self.passages[group[0]]
             # titles and feed names can carry attacks
-            attrs = [f'title="{attribute(defang(p.title), collapse_space=False)}"']
-            if p.source:
-                attrs.append(f'source="{attribute(defang(p.source), collapse_space=False)}"')
-            attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
+            attrs = [f'title="{attribute(defang(first.title), collapse_space=False)}"']
+            if first.source:
+                attrs.append(f'source="{attribute(defang(first.source), collapse_space=False)}"')
+            attrs.append(f'date="{first.published.date().isoformat() if first.published else "unknown"}"')
             lines: list[str] = []
-            prev: int | None = None
-            tainted = tainted_spans(p.text)
-            for s in shown:
-                sent = self.sentences[pi][s.index]
-                if prev is not None and s.index != prev + 1:
-                    lines.append("…")
-                elif prev is not None and sent.paragraph != self.sentences[pi][prev].paragraph:
-                    lines.append("")
-                prev = s.index
-                body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
-                lines.append(f"[{s.id}] {neutralise(body, 'passage')}")
+            end: int | None = None  # article offset where the last shown sentence ended
+            para: tuple[int, int] | None = None
+            for pi in group:
+                p = self.passages[pi]
+                tainted = tainted_spans(p.text)
+                for s in (s for s in self.shown if s.passage == pi):
+                    sent = self.sentences[pi][s.index]
+                    if end is not None:
+                        adjacent = (pi, s.index - 1) in self._id_at or p.start + sent.start - end <= 2
+                        if not adjacent:
+                            lines.append("…")
+                        elif (pi, sent.paragraph) != para:
+                            lines.append("")
+                    end, para = p.start + sent.end, (pi, sent.paragraph)
+                    body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
+                    lines.append(f"[{s.id}] {neutralise(body, 'passage')}")
             blocks.append(f"<passage {' '.join(attrs)}>\n" + "\n".join(lines) + "\n</passage>")
         return "\n\n".join(blocks)
 
