@@ -241,7 +241,8 @@ def main() -> None:
             dump.write(json.dumps({
                 "id": q["id"], "type": q["question_type"], "question": q["question"], "options": options,
                 "gold": q["gold_index"][0], "status": answer.status, "answer": answer.text,
-                "passages": captured.get("passages", []), "raw": captured.get("raw", []),
+                "passages": captured.get("passages", []), "keep": captured.get("keep"),
+                "raw": captured.get("raw", []),
             }) + "\n")
             dump.flush()
         if i % 10 == 0:
@@ -266,9 +267,10 @@ def capture_model_io() -> dict[str, Any]:
     captured: dict[str, Any] = {}
     build = evidence.Evidence.__init__
 
-    def init(self: Any, passages: Any) -> None:
-        build(self, passages)
+    def init(self: Any, passages: Any, keep: Any = None) -> None:
+        build(self, passages, keep)
         captured["passages"] = [p.model_dump(mode="json") for p in passages]
+        captured["keep"] = [list(k) for k in keep] if keep is not None else None
 
     evidence.Evidence.__init__ = init  # type: ignore[method-assign]
 

@@ -62,7 +62,7 @@ def main() -> None:
         if not row["passages"] or not row["raw"]:
             continue  # answered without the model (nothing retrieved) or an unreadable reply
         counted += 1
-        evidence = Evidence([Passage.model_validate(p) for p in row["passages"]])
+        evidence = Evidence([Passage.model_validate(p) for p in row["passages"]], keep=row.get("keep"))
         estimate = asks_for_estimate(row["question"])
         answer = verify(row["question"], row["raw"][0], evidence, model="", estimate=estimate)
         if not answer.citations and needs_retry(row["raw"][0]) and len(row["raw"]) > 1:
