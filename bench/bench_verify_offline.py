@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ def main() -> None:
         shown = text.removeprefix(UNVERIFIED_PREFIX).replace(ESTIMATE_PREFIX, "")
         return (nei if status == "not_in_sources" else pick(shown, options)) == row["gold"]
 
+    def unlabelled(text: str) -> str:
+        """The answer without the nearest-coverage or undated lead (added after verification,
+        so the re-checked answer has none)."""
+        return re.sub(r"^Nothing from .*?(?:says|coverage[^:]*):\s*", "", text, count=1)
+
     rows = [json.loads(line) for line in args.dump.open()]
     now: dict[str, int] = {"right_verified": 0, "right_unverified": 0, "wrong_verified": 0, "right": 0}
     before = dict.fromkeys(now, 0)
@@ -71,14 +77,14 @@ def main() -> None:
                 answer = second
         for tally, status, text, cited in (
             (now, answer.status, answer.text, bool(answer.citations)),
-            (before, row["status"], row["answer"], row["status"] in ("answered", "partial")),
+            (before, row["status"], unlabelled(row["answer"]), row["status"] in ("answered", "partial")),
         ):
             right = score(row, status, text)
             tally["right"] += right
             tally["right_verified"] += right and cited and status in ("answered", "partial")
             tally["right_unverified"] += right and status == "unverified"
             tally["wrong_verified"] += (not right) and cited and status in ("answered", "partial")
-        if answer.status != row["status"]:
+        if answer.text != unlabelled(row["answer"]) and answer.status != row["status"]:
             changed += 1
             if args.show_changes:
                 print(f"{row['id']} {row['status']} -> {answer.status}\n  Q: {row['question']}\n"
