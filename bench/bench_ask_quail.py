@@ -49,6 +49,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 DATA = REPO.parent / "shared" / "data" / "quail_news"
+#: The lead an answer from the nearest coverage or an undated article opens with.
+LEAD = re.compile(r"^Nothing from .*?(?:an undated article|coverage, from [^,]+), says:\s*")
 
 
 def main() -> None:
@@ -199,7 +201,10 @@ def main() -> None:
         # an unverified answer is judged by the model's claim (without the "not confirmed"
         # marker), so "a right answer shown as unverified" can be counted
         # (and an estimate by its guess, without the "do not say" marker: agent.answer.estimates)
-        shown = answer.text.removeprefix(UNVERIFIED_PREFIX).replace(ESTIMATE_PREFIX, "")
+        # and without the lead that says where an answer from the nearest coverage or an undated
+        # article comes from (QuAIL's articles are undated: a "this past Tuesday" gets one)
+        shown = LEAD.sub("", answer.text, count=1).removeprefix(UNVERIFIED_PREFIX)
+        shown = shown.replace(ESTIMATE_PREFIX, "")
         picked = nei if answer.status == "not_in_sources" else pick(shown, options)
         discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
         picked = -1 if error else picked
