@@ -60,7 +60,10 @@ def main() -> None:
         return re.sub(r"^Nothing from .*?(?:says|coverage[^:]*):\s*", "", text, count=1)
 
     rows = [json.loads(line) for line in args.dump.open()]
-    now: dict[str, int] = {"right_verified": 0, "right_unverified": 0, "wrong_verified": 0, "right": 0}
+    now: dict[str, int] = {
+        "right_verified": 0, "right_unverified": 0, "wrong_verified": 0, "right": 0, "unanswerable": 0,
+        "unanswerable_declined": 0,
+    }
     before = dict.fromkeys(now, 0)
     changed = 0
     counted = 0
@@ -84,6 +87,9 @@ def main() -> None:
             tally["right_verified"] += right and cited and status in ("answered", "partial")
             tally["right_unverified"] += right and status == "unverified"
             tally["wrong_verified"] += (not right) and cited and status in ("answered", "partial")
+            if row["type"] == "Unanswerable":
+                tally["unanswerable"] += 1
+                tally["unanswerable_declined"] += status == "not_in_sources"
         if answer.text != unlabelled(row["answer"]) and answer.status != row["status"]:
             changed += 1
             if args.show_changes:
