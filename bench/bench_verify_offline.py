@@ -68,18 +68,20 @@ def main() -> None:
     changed = 0
     counted = 0
     for row in rows:
-        if not row["passages"] or not row["raw"]:
-            continue  # answered without the model (nothing retrieved) or an unreadable reply
         counted += 1
-        evidence = Evidence([Passage.model_validate(p) for p in row["passages"]], keep=row.get("keep"))
-        estimate = asks_for_estimate(row["question"])
-        answer = verify(row["question"], row["raw"][0], evidence, model="", estimate=estimate)
-        if not answer.citations and needs_retry(row["raw"][0]) and len(row["raw"]) > 1:
-            second = verify(row["question"], row["raw"][1], evidence, model="", estimate=estimate)
-            if second.citations or not answer.text.startswith("The model's answer"):
-                answer = second
+        if row["passages"] and row["raw"]:
+            evidence = Evidence([Passage.model_validate(p) for p in row["passages"]], keep=row.get("keep"))
+            estimate = asks_for_estimate(row["question"])
+            answer = verify(row["question"], row["raw"][0], evidence, model="", estimate=estimate)
+            if not answer.citations and needs_retry(row["raw"][0]) and len(row["raw"]) > 1:
+                second = verify(row["question"], row["raw"][1], evidence, model="", estimate=estimate)
+                if second.citations or not answer.text.startswith("The model's answer"):
+                    answer = second
+            checked = (answer.status, answer.text, bool(answer.citations))
+        else:  # answered without the model (nothing retrieved) or an unreadable reply: as recorded
+            checked = (row["status"], unlabelled(row["answer"]), row["status"] in ("answered", "partial"))
         for tally, status, text, cited in (
-            (now, answer.status, answer.text, bool(answer.citations)),
+            (now, *checked),
             (before, row["status"], unlabelled(row["answer"]), row["status"] in ("answered", "partial")),
         ):
             right = score(row, status, text)
@@ -90,11 +92,11 @@ def main() -> None:
             if row["type"] == "Unanswerable":
                 tally["unanswerable"] += 1
                 tally["unanswerable_declined"] += status == "not_in_sources"
-        if answer.text != unlabelled(row["answer"]) and answer.status != row["status"]:
+        if checked[1] != unlabelled(row["answer"]) and checked[0] != row["status"]:
             changed += 1
             if args.show_changes:
-                print(f"{row['id']} {row['status']} -> {answer.status}\n  Q: {row['question']}\n"
-                      f"  was: {row['answer'][:160]}\n  now: {answer.text[:160]}", flush=True)
+                print(f"{row['id']} {row['status']} -> {checked[0]}\n  Q: {row['question']}\n"
+                      f"  was: {row['answer'][:160]}\n  now: {checked[1][:160]}", flush=True)
     report = {
         "rows": counted,
         "status_changed": changed,
