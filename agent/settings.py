@@ -157,8 +157,16 @@ class RetrievalSettings(_Section):
     context_tokens: int | None = Field(
         None,
         ge=100,
-        description="Token budget for retrieved passages in the prompt. Default: 700 with the embedded "
-        "model (its prompt evaluation is most of an answer's time), 1000 with an OpenAI-compatible model.",
+        description="Token budget for the passages retrieved per question (the sentences shown to the "
+        "model are chosen from them: retrieval.shown_tokens). Default 1000.",
+    )
+    shown_tokens: int | None = Field(
+        None,
+        ge=0,
+        description="Token budget for the sentences of those passages the model is shown: the best "
+        "matches for the question, each with the sentence before it. Default: 300 with the embedded "
+        "model (its prompt evaluation is most of an answer's time); every sentence with an "
+        "OpenAI-compatible model. 0 shows every sentence.",
     )
 
 
@@ -278,11 +286,19 @@ class Settings(BaseSettings):
 
     @property
     def resolved_context_tokens(self) -> int:
-        """The passage budget: the setting, else 700 with the local model (its prompt evaluation is
-        most of an answer's time) or 1000 with a remote one (fast prompts, so more recall)."""
+        """The passage budget: the setting, else 1000."""
         if self.retrieval.context_tokens is not None:
             return self.retrieval.context_tokens
-        return 700 if self.resolved_provider == "local" else 1000
+        return 1000
+
+    @property
+    def resolved_shown_tokens(self) -> int | None:
+        """The budget of sentences shown to the model, None for every sentence: the setting (0
+        means every sentence), else 300 with the local model, whose prompt evaluation is most of
+        an answer's time, and every sentence with a remote one."""
+        if self.retrieval.shown_tokens is not None:
+            return self.retrieval.shown_tokens or None
+        return 300 if self.resolved_provider == "local" else None
 
     def masked(self) -> dict[str, Any]:
         """The effective settings by section, secrets masked, for ``agent config`` and logs."""
@@ -294,6 +310,7 @@ class Settings(BaseSettings):
         data["resolved_provider"] = self.resolved_provider
         data["resolved_model"] = self.resolved_model
         data["resolved_context_tokens"] = self.resolved_context_tokens
+        data["resolved_shown_tokens"] = self.resolved_shown_tokens
         return data
 
 

@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +49,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 DATA = REPO.parent / "shared" / "data" / "quail_news"
+#: The lead an answer from the nearest coverage or an undated article opens with.
+LEAD = re.compile(r"^Nothing from .*?(?:an undated article|coverage, from [^,]+), says:\s*")
 
 
 def main() -> None:
@@ -71,6 +74,11 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="keep the rows already in --out; ask the rest")
     ap.add_argument("--stop-after-minutes", type=float, default=0, help="end cleanly after this long")
     ap.add_argument("--report-only", action="store_true", help="summarise --out; no model, no index")
+    ap.add_argument(
+        "--dump", type=Path, default=None,
+        help="also write each question's passages and raw model replies here (JSON lines), for "
+        "bench/bench_verify_offline.py to re-check them without the model",
+    )
     ap.add_argument(
         "--reask", type=Path, default=None, metavar="IDS_FILE",
         help="drop these question ids (one per line) from --out and ask them again (implies --resume)",
@@ -166,6 +174,8 @@ def main() -> None:
         vecs = agent.embedder.embed([text, *options])
         return int(np.argmax(vecs[1:] @ vecs[0]))
 
+    captured = capture_model_io() if args.dump else None
+    dump = args.dump.open("a" if args.resume else "w") if args.dump else None
     # rows are written as they come, so an interrupted run still leaves its evidence
     out = args.out.open("a" if args.resume else "w") if args.out else None
     t_start = time.perf_counter()
@@ -177,6 +187,8 @@ def main() -> None:
         t0 = time.perf_counter()
         passages = agent.search(q["question"], k=args.k)
         error = False
+        if captured is not None:
+            captured.clear()
         try:
             answer = agent.ask(q["question"], k=args.k)
         except ModelError as exc:  # counted as a wrong answer, and the run goes on
@@ -189,7 +201,10 @@ def main() -> None:
         # an unverified answer is judged by the model's claim (without the "not confirmed"
         # marker), so "a right answer shown as unverified" can be counted
         # (and an estimate by its guess, without the "do not say" marker: agent.answer.estimates)
-        shown = answer.text.removeprefix(UNVERIFIED_PREFIX).replace(ESTIMATE_PREFIX, "")
+        # and without the lead that says where an answer from the nearest coverage or an undated
+        # article comes from (QuAIL's articles are undated: a "this past Tuesday" gets one)
+        shown = LEAD.sub("", answer.text, count=1).removeprefix(UNVERIFIED_PREFIX)
+        shown = shown.replace(ESTIMATE_PREFIX, "")
         picked = nei if answer.status == "not_in_sources" else pick(shown, options)
         discarded = pick(" ".join(answer.unsupported), options) if answer.unsupported else None
         picked = -1 if error else picked
@@ -227,14 +242,52 @@ def main() -> None:
         if out:
             out.write(json.dumps(rows[-1]) + "\n")
             out.flush()
+        if dump and captured is not None:
+            dump.write(json.dumps({
+                "id": q["id"], "type": q["question_type"], "question": q["question"], "options": options,
+                "gold": q["gold_index"][0], "status": answer.status, "answer": answer.text,
+                "passages": captured.get("passages", []), "keep": captured.get("keep"),
+                "raw": captured.get("raw", []),
+            }) + "\n")
+            dump.flush()
         if i % 10 == 0:
             acc = sum(r["correct"] for r in rows) / len(rows)
             print(f"{i}/{len(questions)} acc so far {acc:.3f} ({len(rows)} rows)", file=sys.stderr)
     total = time.perf_counter() - t_start
     if out:
         out.close()
+    if dump:
+        dump.close()
     summary = summarise(rows, model=agent.settings.resolved_model, total=total, questions=all_questions)
     print(json.dumps(summary, indent=2))
+
+
+def capture_model_io() -> dict[str, Any]:
+    """What the answer step saw and said, per question: the passages it showed (captured where
+    ``Evidence`` is built) and each raw JSON reply (the answer step logs it at DEBUG)."""
+    import logging
+
+    import agent.answer.evidence as evidence
+
+    captured: dict[str, Any] = {}
+    build = evidence.Evidence.__init__
+
+    def init(self: Any, passages: Any, keep: Any = None) -> None:
+        build(self, passages, keep)
+        captured["passages"] = [p.model_dump(mode="json") for p in passages]
+        captured["keep"] = [list(k) for k in keep] if keep is not None else None
+
+    evidence.Evidence.__init__ = init  # type: ignore[method-assign]
+
+    class Replies(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.msg == "model output: %s" and record.args:
+                captured.setdefault("raw", []).append(json.loads(str(record.args[0])))
+
+    log = logging.getLogger("agent.answer.ask")
+    log.setLevel(logging.DEBUG)
+    log.addHandler(Replies())
+    return captured
 
 
 def wilson(xs: list[bool], z: float = 1.96) -> list[float]:
@@ -267,6 +320,11 @@ def overlap_pick(answer: str, options: list[str], nei: int) -> int | None:
             if f1 > best_f1:
                 best, best_f1 = j, f1
     return best
+
+
+def wrong_verified(r: dict) -> bool:
+    """A wrong answer shown as a cited fact: answered or partial, with citations."""
+    return r["status"] in ("answered", "partial") and bool(r["citations"]) and not r["correct"]
 
 
 def summarise(rows: list[dict], model: str, total: float, questions: dict[str, dict] | None = None) -> dict:
@@ -311,6 +369,9 @@ def summarise(rows: list[dict], model: str, total: float, questions: dict[str, d
         ),
         "estimates_shown": sum(bool(r.get("shown_estimate")) for r in rows),
         "estimates_right": sum(bool(r.get("shown_estimate")) and r["correct"] for r in rows),
+        "wrong_shown_as_verified": sum(map(wrong_verified, rows)),
+        "wrong_shown_as_verified_rate": share([wrong_verified(r) for r in rows]),
+        "right_but_unverified_rate": share([r["status"] == "unverified" and r["correct"] for r in rows]),
         "retry_rate": share([r["model_calls"] >= 2 for r in rows if r.get("model_calls") is not None]),
         "model_errors": sum(bool(r.get("model_error") or r["picked"] == -1) for r in rows),
         "unreadable_replies": sum(bool(r.get("unreadable")) for r in rows),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from agent.answer.declines import NOT_ANSWERED_TEXT
-from agent.cli.render import print_answer
+from agent.cli.render import CHECKING, print_answer, provisional, streaming
 from agent.types import Answer, Citation
 
 
@@ -58,3 +58,50 @@ def test_sources_show_their_sentence_ids() -> None:
     cite = Citation(n=1, article_id="abc123", chunk_id="abc123:0", title="T", quote="A. B.",
                     start=0, end=5, sentence_ids=[3, 4])
     assert "chars 0–5, sentences 3,4" in rendered(Answer(question="q", text="x [1].", citations=[cite]))
+
+
+def test_streamed_text_shows_no_citation_marker_before_the_check() -> None:
+    assert provisional("The council approved the budget [7]. It totals [1, 2") == (
+        "The council approved the budget. It totals"
+    )
+    assert provisional("Fizzwell [3") == "Fizzwell"
+
+
+def test_the_streamed_claim_is_erased_before_the_verdict_is_printed() -> None:
+    """On a terminal the live view is drawn under "checking…" and erased; what stays on screen is
+    only what is printed after it (the verified answer)."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=100, color_system=None)
+    with streaming(console) as on_text:
+        on_text("The council approved the budget [7].")
+        import time
+
+        time.sleep(0.3)  # let the live view refresh at least once
+    drawn = buffer.getvalue()
+    assert CHECKING in drawn and "The council approved the budget." in drawn and "[7]" not in drawn
+    console.print("VERDICT")
+    screen = _replay(buffer.getvalue())
+    assert "council" not in screen and "VERDICT" in screen
+
+
+def _replay(output: str) -> str:
+    """The text left on a terminal after ``output``: lines erased by cursor-up + erase-line are gone."""
+    import re
+
+    lines: list[str] = []
+    for part in re.split(r"(\x1b\[[0-9;?]*[A-Za-z]|\r|\n)", output):
+        if part == "\n":
+            lines.append("")
+        elif part == "\x1b[1A" and lines:
+            lines.pop()
+        elif part == "\x1b[2K" and lines:
+            lines[-1] = ""
+        elif part and not part.startswith("\x1b") and part != "\r":
+            if not lines:
+                lines.append("")
+            lines[-1] += part
+    return "\n".join(lines)

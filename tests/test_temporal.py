@@ -457,14 +457,15 @@ def undated_agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
 
 
 def test_an_undated_best_match_answers_a_time_phrase_labelled(undated_agent: Agent) -> None:
-    """"on Tuesday" asked of an undated article used to be refused ("has no publication date");
-    now its passages are used, the lead sentence says the article is undated, and the model is
-    told not to assume a date."""
+    """"on Tuesday" asked of an undated article: its passages answer, the lead sentence says the
+    article is undated, and the model is told that the passages' own time words count from
+    their unknown date (and not what the window is, which would turn it from them)."""
     found = undated_agent._retrieve("What did the council approve on Tuesday?")
     assert found.info.fallback == "undated"
     assert found.passages and all(p.published is None for p in found.passages)
     assert found.lead.startswith("Nothing from ") and "an undated article, says:" in found.lead
-    assert "do not assume when they were published" in found.note
+    assert "counts from that article's own date, which is unknown" in found.note
+    assert "means" not in found.note
 
 
 def test_a_replay_never_answers_from_an_undated_article(undated_agent: Agent) -> None:

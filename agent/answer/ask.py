@@ -31,6 +31,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from agent.answer.declines import is_decline
 from agent.answer.estimates import ESTIMATE_NOTE, asks_for_estimate
 from agent.answer.evidence import Evidence, answer_schema, verify
+from agent.answer.focus import focus
 from agent.answer.question import check_question
 from agent.prompting import load_prompt
 from agent.settings import Settings
@@ -125,6 +126,14 @@ class _AnswerSteps:
         self.settings, self.model = settings, model
         self.name = reported_name(model) or settings.resolved_model
 
+    def evidence(self, x: dict[str, Any]) -> Evidence:
+        """The passages as numbered sentences: with a shown-sentence budget, only the question's
+        best sentences and the one before each (``agent.answer.focus``)."""
+        budget = self.settings.resolved_shown_tokens
+        if budget is None:
+            return Evidence(x["passages"])
+        return Evidence(x["passages"], keep=focus(x["question"], x["passages"], budget))
+
     def fill(self, x: dict[str, Any]) -> dict[str, Any]:
         return {
             "passages": x["evidence"].format(),
@@ -195,7 +204,7 @@ def build_answer_chain(settings: Settings, model: BaseChatModel) -> Runnable[dic
     prompt = load_prompt(PROMPT_NAME).chat_template()
     render = cast(Runnable[dict[str, Any], PromptValue], RunnableLambda(steps.fill) | prompt)
     chain: Runnable[dict[str, Any], Answer] = (
-        RunnablePassthrough.assign(evidence=RunnableLambda(lambda x: Evidence(x["passages"])))
+        RunnablePassthrough.assign(evidence=RunnableLambda(steps.evidence))
         | RunnablePassthrough.assign(prompt=render)
         | RunnablePassthrough.assign(raw=RunnableLambda(steps.generate))
         | RunnableLambda(steps.check)

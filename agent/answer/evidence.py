@@ -24,6 +24,7 @@ from typing import Any
 
 from agent.answer.declines import NOT_ANSWERED_TEXT, is_decline
 from agent.answer.estimates import ESTIMATE_PREFIX
+from agent.answer.fit import asked_kind, holds_kind, misfit, older_figure
 from agent.answer.markers import MARKER, marker_numbers, strip_markers
 from agent.answer.support import Judgement, adds, judge, terms
 from agent.text.fence import attribute, neutralise
@@ -32,6 +33,8 @@ from agent.types import Answer, AnswerStatus, Citation, Passage
 from agent.untrusted import defang, defang_sentence, tainted_spans
 
 UNVERIFIED_PREFIX = "The model's answer, not confirmed by the sources: "
+#: Shown before a reply whose claims the sources state but which does not answer the question.
+NOT_AN_ANSWER_PREFIX = "The model's reply does not answer the question ({reason}): "
 _STATUS_WORDS = frozenset({"answered", "partial", "not_in_sources", "unverified"})
 
 
@@ -45,26 +48,30 @@ class Shown:
 
 
 class Evidence:
-    """The passages of one question, segmented and numbered: what the model sees and cites."""
+    """The passages of one question, segmented and numbered: what the model sees and cites.
 
-    def __init__(self, passages: Sequence[Passage]) -> None:
+    ``keep`` (per passage, the indices of its sentences to show; ``agent.answer.focus``) shows
+    only those; ids number the shown sentences, so the model can cite nothing else. Support is
+    still judged against each passage's whole text.
+    """
+
+    def __init__(self, passages: Sequence[Passage], keep: Sequence[Sequence[int]] | None = None) -> None:
         self.passages = list(passages)
         self.sentences: list[list[Sentence]] = [chunk_sentences(p.text, p.sentences) for p in self.passages]
         self.shown: list[Shown] = []
         for pi, sents in enumerate(self.sentences):
-            for si in range(len(sents)):
+            for si in range(len(sents)) if keep is None else sorted(set(keep[pi])):
                 self.shown.append(Shown(len(self.shown) + 1, pi, si))
         self.by_id = {s.id: s for s in self.shown}
-        self._first_id: dict[int, int] = {}
-        for s in self.shown:
-            self._first_id.setdefault(s.passage, s.id)
+        self._id_at = {(s.passage, s.index): s.id for s in self.shown}
 
     @property
     def ids(self) -> list[int]:
         return [s.id for s in self.shown]
 
-    def sentence_id(self, passage: int, index: int) -> int:
-        return self._first_id[passage] + index
+    def sentence_id(self, passage: int, index: int) -> int | None:
+        """The id of sentence ``index`` of ``passage``, None when it is not shown."""
+        return self._id_at.get((passage, index))
 
     def text_of(self, sid: int) -> str:
         s = self.by_id[sid]
@@ -72,24 +79,40 @@ class Evidence:
         return self.passages[s.passage].text[sent.start : sent.end]
 
     def format(self) -> str:
-        """The fenced passages with one ``[id]`` per sentence, a blank line between paragraphs
-        (dates included, so the model can tell this week's figure from last month's)."""
-        blocks = []
+        """The fenced passages with one ``[id]`` per shown sentence, a blank line between
+        paragraphs and "…" where sentences are left out (dates included, so the model can tell
+        this week's figure from last month's). Passages of one article share one fence, in the
+        article's order; a passage with no shown sentence is left out."""
+        by_article: dict[str, list[int]] = {}
         for pi, p in enumerate(self.passages):
+            if any(s.passage == pi for s in self.shown):
+                by_article.setdefault(p.article_id, []).append(pi)
+        blocks = []
+        for group in by_article.values():
+            group.sort(key=lambda pi: self.passages[pi].start)
+            first = self.passages[group[0]]
             # titles and feed names can carry attacks
-            attrs = [f'title="{attribute(defang(p.title), collapse_space=False)}"']
-            if p.source:
-                attrs.append(f'source="{attribute(defang(p.source), collapse_space=False)}"')
-            attrs.append(f'date="{p.published.date().isoformat() if p.published else "unknown"}"')
+            attrs = [f'title="{attribute(defang(first.title), collapse_space=False)}"']
+            if first.source:
+                attrs.append(f'source="{attribute(defang(first.source), collapse_space=False)}"')
+            attrs.append(f'date="{first.published.date().isoformat() if first.published else "unknown"}"')
             lines: list[str] = []
-            prev_para: int | None = None
-            tainted = tainted_spans(p.text)
-            for si, sent in enumerate(self.sentences[pi]):
-                if prev_para is not None and sent.paragraph != prev_para:
-                    lines.append("")
-                prev_para = sent.paragraph
-                body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
-                lines.append(f"[{self.sentence_id(pi, si)}] {neutralise(body, 'passage')}")
+            end: int | None = None  # article offset where the last shown sentence ended
+            para: tuple[int, int] | None = None
+            for pi in group:
+                p = self.passages[pi]
+                tainted = tainted_spans(p.text)
+                for s in (s for s in self.shown if s.passage == pi):
+                    sent = self.sentences[pi][s.index]
+                    if end is not None:
+                        adjacent = (pi, s.index - 1) in self._id_at or p.start + sent.start - end <= 2
+                        if not adjacent:
+                            lines.append("…")
+                        elif (pi, sent.paragraph) != para:
+                            lines.append("")
+                    end, para = p.start + sent.end, (pi, sent.paragraph)
+                    body = " ".join(defang_sentence(p.text, sent.start, sent.end, tainted).split())
+                    lines.append(f"[{s.id}] {neutralise(body, 'passage')}")
             blocks.append(f"<passage {' '.join(attrs)}>\n" + "\n".join(lines) + "\n</passage>")
         return "\n\n".join(blocks)
 
@@ -109,7 +132,7 @@ class Evidence:
             start=p.start + a,
             end=p.start + b,
             chunk_id=p.chunk_id,
-            sentence_ids=[self.sentence_id(passage, i) for i in range(lo, hi + 1)],
+            sentence_ids=[i for j in range(lo, hi + 1) if (i := self.sentence_id(passage, j)) is not None],
         )
 
     def judge(self, claim: str, question: str, sid: int) -> Judgement:
@@ -117,13 +140,16 @@ class Evidence:
         p = self.passages[s.passage]
         return judge(claim, question, s.index, self.sentences[s.passage], p.text, p.title)
 
-    def closest(self, claim: str, question: str, prefer: Sequence[int] = ()) -> int | None:
-        """The shown sentence sharing the most content words with the claim (then with the
-        question); a sentence the model cited wins a tie. None when no sentence shares any."""
+    def closest(
+        self, claim: str, question: str, prefer: Sequence[int] = (), among: Sequence[int] | None = None
+    ) -> int | None:
+        """The shown sentence (of ``among``, default all) sharing the most content words with the
+        claim (then with the question); a sentence the model cited wins a tie. None when no
+        sentence shares any."""
         want, asked = terms(claim), terms(question)
         best: tuple[int, int, int] | None = None
         best_id: int | None = None
-        for s in self.shown:
+        for s in self.shown if among is None else [self.by_id[i] for i in among]:
             got = terms(self.text_of(s.id))
             score = (len(want & got), len(asked & got), int(s.id in prefer))
             if score[0] + score[1] and (best is None or score > best):
@@ -276,8 +302,39 @@ def _support_nearby(c: _Claim, evidence: Evidence, question: str) -> tuple[int, 
     return None
 
 
-def _find_support(claims: list[_Claim], evidence: Evidence, question: str) -> None:
-    """Set each claim's ``support``: its own ids first, then a nearby sentence.
+def _support_uncited(c: _Claim, evidence: Evidence, question: str) -> tuple[int, int, int, int] | None:
+    """A claim the model cited nothing for: the shown sentence that supports it, judged exactly
+    as a cited one, tried in order of the content words it shares with the claim."""
+    want = terms(c.text) - terms(question)
+    ranked = sorted(
+        (s for s in evidence.shown if want & terms(evidence.text_of(s.id))),
+        key=lambda s: (-len(want & terms(evidence.text_of(s.id))), s.id),
+    )
+    for s in ranked:
+        j = evidence.judge(c.text, question, s.id)
+        if j.supported and j.span is not None:
+            return (s.passage, j.span[0], j.span[1], s.id)
+    return None
+
+
+def _older_figure(c: _Claim, evidence: Evidence, question: str) -> bool:
+    """The claim's figure is one its cited text places earlier, while another shown sentence
+    gives the figure the question's "now" asks for (``agent.answer.fit.older_figure``)."""
+    if c.support is None:
+        return False
+    passage, lo, hi, _ = c.support
+    sents = evidence.sentences[passage]
+    text = evidence.passages[passage].text
+    cited = text[sents[lo].start : sents[hi].end]
+    others = [
+        evidence.text_of(s.id) for s in evidence.shown if not (s.passage == passage and lo <= s.index <= hi)
+    ]
+    return older_figure(question, c.text, cited, others)
+
+
+def _find_support(claims: list[_Claim], evidence: Evidence, question: str, look_up: bool = True) -> None:
+    """Set each claim's ``support``: its own ids first, then a nearby sentence; a claim that
+    cites nothing, the shown sentence that supports it (when ``look_up``).
 
     A decline ("The articles do not say how long it lasted.") is about the sources, not the
     world: never a cited fact, even when a sentence shares its words ("the strike lasted …").
@@ -288,8 +345,36 @@ def _find_support(claims: list[_Claim], evidence: Evidence, question: str) -> No
         if is_decline(c.text):
             continue
         c.support = _support_by_ids(c, evidence, question)
-        if c.support is None and c.ids and adds(c.text, question):
-            c.support = _support_nearby(c, evidence, question)
+        if c.support is None and adds(c.text, question):
+            if c.ids:
+                c.support = _support_nearby(c, evidence, question)
+            elif look_up:
+                c.support = _support_uncited(c, evidence, question)
+        if _older_figure(c, evidence, question):
+            c.support = None
+
+
+def _not_an_answer(verified: list[_Claim], question: str) -> str | None:
+    """Why the confirmed claims together do not answer the question (``agent.answer.fit``):
+    none of them holds the kind of thing asked for. None when one does, or none is confirmed."""
+    reasons = [misfit(question, c.text) for c in verified]
+    return reasons[0] if reasons and all(reasons) else None
+
+
+def _off_question_answer(
+    reply: _Reply, verified: list[_Claim], said: str, question: str, evidence: Evidence, reason: str
+) -> Answer:
+    """Stated by the sources but not an answer: never shown as a cited answer. Beside it, the
+    shown sentence that holds what was asked and shares the most words with the question."""
+    kind = asked_kind(question)
+    fitting = [s.id for s in evidence.shown if kind is not None and holds_kind(evidence.text_of(s.id), kind)]
+    near = evidence.closest(question, question, prefer=[], among=fitting) if fitting else None
+    return reply(
+        NOT_AN_ANSWER_PREFIX.format(reason=reason) + said,
+        "unverified",
+        unsupported=[c.text for c in verified],
+        closest=_closest_citation(evidence, near),
+    )
 
 
 def _estimate_answer(
@@ -387,8 +472,13 @@ def verify(
     if not claims or not cited_any and is_decline(said):
         return reply(said if is_decline(said) else NOT_ANSWERED_TEXT, "not_in_sources")
 
-    _find_support(claims, evidence, question)
+    # An uncited claim is looked up among the shown sentences, unless the model itself said
+    # the passages do not answer (its uncited guess is then a decline).
+    _find_support(claims, evidence, question, look_up=model_status != "not_in_sources")
     verified = [c for c in claims if c.support is not None]
+    reason = _not_an_answer(verified, question)
+    if reason:
+        return _off_question_answer(reply, verified, said, question, evidence, reason)
     # "The articles do not say when." beside a cited claim says what is missing: it is kept
     # in the text uncited (it claims nothing about the world), never listed as unverified.
     missing = {c.text for c in claims if c.support is None and is_decline(c.text)}

@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.answer.fit import contradicts_relation, other_measure
 from agent.answer.markers import strip_markers
 from agent.text.fold import normalise
 from agent.text.numbers import plain_number, token_number
@@ -202,6 +203,10 @@ def judge(
     shared = (claim_terms & shown.terms) - _WEAK_STEMS
     if shared and negated(shown.text_shown, shared) != negated(claim, shared):
         return Judgement(False, reason="a negation is dropped or added")
+    if contradicts_relation(question, shown.text_shown):
+        return Judgement(False, reason="the cited text says it was included, not left out")
+    if other_measure(question, claim, shown.text_shown):
+        return Judgement(False, reason="the cited figure measures something else")
     return Judgement(True, (shown.lo, shown.hi))
 
 

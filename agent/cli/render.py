@@ -8,17 +8,19 @@ renders for a terminal, hence its place in ``agent.cli``; it imports no other CL
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.markdown import Markdown
 from rich.spinner import Spinner
 from rich.text import Text
 
+from agent.answer.markers import strip_markers
 from agent.safetext import term, visible
 from agent.types import Answer, Article, ArticleSummary, Briefing, Citation, RetrievalInfo
 
@@ -103,14 +105,26 @@ def print_retrieval(console: Console, info: RetrievalInfo) -> None:
         )
 
 
+#: Shown above the text while it streams: until the check, its claims are the model's, not cited.
+CHECKING = "checking each claim against its sentence…"
+_PARTIAL_MARKER = re.compile(r"\s*\[[\d,;\s\-–]*$")
+
+
+def provisional(streamed: str) -> str:
+    """What the live view shows of the streamed text: without citation markers (complete or still
+    being written), since no claim is cited until it has been checked."""
+    return _PARTIAL_MARKER.sub("", strip_markers(streamed))
+
+
 @contextmanager
 def streaming(console: Console, status: str = "thinking…") -> Iterator[Callable[[str], None]]:
     """A transient live view while an answer is made; yields the ``on_text`` callback.
 
     A spinner shows until the first text arrives (a local model reads the prompt for seconds
-    before it writes), then the raw text streams in dim: it is provisional, and the verified
-    answer printed afterwards (markers renumbered, unsupported claims removed) replaces it.
-    On a console that is not a terminal nothing is drawn. An exception (Ctrl-C) clears the view.
+    before it writes), then the text streams in dim under "checking…", without citation markers:
+    it is provisional, and the verified answer printed afterwards replaces it (the view is
+    erased, so a claim the check drops never stays on screen above its correction). On a console
+    that is not a terminal nothing is drawn. An exception (Ctrl-C) clears the view.
     """
     streamed: list[str] = []
     waiting = Spinner("dots", text=Text(status, style="dim"), style="dim")
@@ -118,7 +132,8 @@ def streaming(console: Console, status: str = "thinking…") -> Iterator[Callabl
 
         def on_text(delta: str) -> None:
             streamed.append(delta)
-            live.update(Text(visible("".join(streamed)), style="dim"))
+            text = Text(visible(provisional("".join(streamed))), style="dim")
+            live.update(Group(Text(CHECKING, style="dim italic"), text))
 
         yield on_text
 

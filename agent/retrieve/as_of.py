@@ -336,10 +336,13 @@ def _outside_window(
         # The best match has no date: it can be neither placed in the window nor ruled
         # out, so it answers, labelled. Not in a replay: it may postdate the replayed day.
         found.lead = f"Nothing from {label} is indexed; the closest match, an undated article, says:"
-        found.note += (
-            f"No dated article from {label} matches the question. The passages below "
-            "are from undated articles: answer from them, and do not assume when they "
-            "were published.\n"
+        # The window's dates do not apply to undated passages: said beside them, they turn the
+        # model away from the sentence whose own "last year" is what was asked.
+        found.note = found.note.split("\n", 1)[0] + "\n" + (
+            f'No dated article matches the question\'s "{window.phrase}". The passages below are '
+            "from undated articles: answer from them as they are written. A time word in a "
+            'passage ("last year", "on Monday") counts from that article\'s own date, which is '
+            "unknown: repeat it as the passage says it.\n"
         )
         found.passages = undated[: search.k]
         found.info.fallback = "undated"
