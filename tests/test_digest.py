@@ -416,6 +416,7 @@ def test_day2_digest_says_what_is_new_and_what_changed(
     assert len(scripted.calls) == calls and repeat.usage is not None and repeat.usage.calls == 0
     assert repeat.model_dump(exclude={"generated_at", "usage", "model"}) == day2.model_dump(
         exclude={"generated_at", "usage", "model"})
+    assert repeat.model == "fake-digest (local)"  # the configured model's label (it wrote the replies)
 
     # Nothing new since: no article, no model, nothing kept.
     empty = again.digest()

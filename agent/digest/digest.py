@@ -59,7 +59,7 @@ from agent.types import (
     ContinuedFrom,
     Digest,
     DigestStoryline,
-    FigureChange,
+    Disagreement,
     KeyFigure,
     SeenArticle,
     WatchReport,
@@ -150,36 +150,23 @@ def make_digest(request: DigestRequest) -> Digest:
                         request.model, refresh=request.refresh)
     cite = article_citer(settings)
     _write(lines, cite, calls, request.max_written, tick)
-    changes = _changes(lines, cite, emb, calls)
-    written = [ln for ln in lines if ln.section is not None and ln.figures is not None]
-    shown = [item.shown.article for ln in written for item in ln.storyline.items]
-    groups, at = [], 0
-    for ln in written:
-        groups.append(list(range(at, at + len(ln.storyline.items))))
-        at += len(ln.storyline.items)
-    figures = {aid: fs for ln in written for aid, fs in (ln.figures or {}).items()}
-    disagreements = storyline_disagreements(shown, groups, figures, emb, settings, calls.call)
-
-    sections = {id(ln): ln.section for ln in lines if ln.section is not None}
-    for ln, ch in changes:
-        section = sections.get(id(ln))
-        if section is not None:
-            section.changes.append(ch)
+    _add_changes(lines, cite, emb, calls)
+    written = [ln for ln in lines if ln.figures is not None]
+    sections = [ln.section for ln in lines if ln.section is not None]
     digest = Digest(
         id=_digest_id(request.topic, since, until, articles),
-        title=f"Digest: {request.topic.strip()}, {day_label(until.date())}" if request.topic
-        else f"Digest: {day_label(until.date())}",
+        title=_title(request.topic, until),
         topic=request.topic,
         since=since,
         until=until,
         generated_at=datetime.now(UTC),
-        model=model_name_of(calls.model, settings) if calls.calls else "",
+        model=model_name_of(calls.model, settings) if calls.calls or calls.hits else "",
         prompt_version=f"{load_prompt(PROMPT_NAME).id}+{load_prompt(NOTES_PROMPT_NAME).id}",
         storylines=[ln.section for ln in written if ln.section is not None],
         more=[ln.section for ln in lines if ln.section is not None and ln.figures is None
               and ln.section.sentences],
-        nothing_new=[ln.section for ln in lines if ln.section is not None and not ln.section.sentences],
-        disagreements=disagreements,
+        nothing_new=[sec for sec in sections if not sec.sentences],
+        disagreements=_disagreements(written, emb, settings, calls),
         articles=[BriefingArticle.of(a) for a in articles],
         footer=make_footer(request.runs(since), seen, [a.id for a in articles], since, until),
         compared_with=[k.digest.id for k in earlier],
@@ -274,19 +261,37 @@ def _all_key_figures(keys: Sequence[ArticleKeys], cite: Cite) -> list[KeyFigure]
     return [f for fs in story_figures(Story(keys, picks, cite)).values() for f in fs]
 
 
-def _changes(
-    lines: list[_Line], cite: Cite, emb: Any, calls: CachedCalls
-) -> list[tuple[_Line, FigureChange]]:
-    """The figure changes of every continuing storyline with a section, phrased in one call."""
+def _add_changes(lines: list[_Line], cite: Cite, emb: Any, calls: CachedCalls) -> None:
+    """Each continuing storyline's figures that moved since the storyline it continues, added
+    to its section; all of them named in one call."""
     pairs = []
     for ln in lines:
         if ln.continues is None or ln.section is None or not ln.section.sentences:
             continue
         after = _all_key_figures([k for k in ln.fresh if k.key], cite)
-        for pair in find_changes(ln.continues.memory.figures, after, emb):
-            pairs.append((ln, pair))
-    written = write_changes(calls.call, [p for _, p in pairs])
-    return [(ln, ch) for (ln, _), ch in zip(pairs, written, strict=True)]
+        pairs += [(ln.section, pair) for pair in find_changes(ln.continues.memory.figures, after, emb)]
+    for (section, _), change in zip(pairs, write_changes(calls.call, [p for _, p in pairs]), strict=True):
+        section.changes.append(change)
+
+
+def _disagreements(
+    written: list[_Line], emb: Any, settings: Settings, calls: CachedCalls
+) -> list[Disagreement]:
+    """What the reports of one written storyline disagree on, as a briefing finds it (each
+    item's shown copy stands for its outlets)."""
+    shown = [item.shown.article for ln in written for item in ln.storyline.items]
+    groups, at = [], 0
+    for ln in written:
+        groups.append(list(range(at, at + len(ln.storyline.items))))
+        at += len(ln.storyline.items)
+    figures = {aid: fs for ln in written for aid, fs in (ln.figures or {}).items()}
+    return storyline_disagreements(shown, groups, figures, emb, settings, calls.call)
+
+
+def _title(topic: str | None, until: datetime) -> str:
+    """"Digest: 5 March 2026", or "Digest: <topic>, 5 March 2026"."""
+    day = day_label(until.date())
+    return f"Digest: {topic.strip()}, {day}" if topic and topic.strip() else f"Digest: {day}"
 
 
 def _number(digest: Digest) -> None:
