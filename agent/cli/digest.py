@@ -68,7 +68,9 @@ def digest(
         OutputFormat, typer.Option("--format", "-f", help="md | json | rich (no html view yet).")
     ] = OutputFormat.rich,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also write it to FILE (instead of stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write it to FILE instead of stdout (it is kept with the "
+                     "index either way)."),
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the kept digests instead.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Redo the model's replies.")] = False,
