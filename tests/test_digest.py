@@ -467,6 +467,8 @@ def test_cli_digest_list_formats_and_usage_errors(tmp_path: Path, newsroom_site:
     assert code == 0 and "## Update since " in out and "Nothing new" not in out
     code, _, err = cli(*base, "digest", "--since", "soon")
     assert code == 2 and "--since 'soon' is not a date" in err
+    code, _, err = cli(*base, "digest", "--format", "html")
+    assert code == 2 and "no HTML view yet" in err
     code, _, err = cli(*base, "watch", "run", "-o", str(tmp_path / "x.md"))
     assert code == 2 and "add --digest" in err
     code, _, err = cli("--index", str(tmp_path / "nothing"), "digest")
