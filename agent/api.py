@@ -21,6 +21,8 @@ from agent.types import (
     Article,
     ArticleSummary,
     Briefing,
+    Digest,
+    DigestRecord,
     IngestItem,
     IngestReport,
     Passage,
@@ -131,6 +133,32 @@ class Agent:
         every sentence footnoted. A repeated briefing is read from the cache without loading
         the model. ``since="last"`` means "what's new since my last briefing".
 
+    Digest (what is new since the last digest; kept with the index for the next one):
+        .. code-block:: python
+
+            agent.watch.run()                  # or articles ingested any other way
+            digest = agent.digest()            # since the last digest; the first covers a day
+            print(digest.to_markdown())
+
+        .. code-block:: none
+
+            # Digest: 5 March 2026
+            ...
+            ## Update since 4 March 2026: Flood death toll rises in Millbrook
+
+            - The flood in Millbrook has killed 19 people, the regional government said. [1]
+            - **Changed:** the death toll, 12 people on 4 March 2026 [2], is 19 people on 5 March 2026 [1]
+
+            *Valley Courier*
+            ...
+            ## Feeds
+
+            3 feed(s) checked in 1 run(s): 4 new article(s), 0 updated; failed: Herald: HTTP 500 ...
+
+        (Shortened.) ``since="yesterday"`` or a datetime sets the window; ``topic=`` keeps the
+        storylines about it; ``agent.digests()`` lists the kept ones. Wire copy republished by
+        several outlets is one item; a continuing storyline says only what is new.
+
     Chat (follow-ups rewritten into standalone questions, then answered like ``ask``):
         .. code-block:: python
 
@@ -145,6 +173,7 @@ class Agent:
             answer = await agent.aask("How much rain fell before the River Ash flood?")
             summary = await agent.asummarize("18726f9e")
             briefing = await agent.abrief("flood", max_articles=2)
+            digest = await agent.adigest()
 
     Manage the index (no language model):
         .. code-block:: python
@@ -459,6 +488,41 @@ class Agent:
         self.store.set_marker("last_briefing", started)
         return briefing
 
+    def digest(
+        self,
+        *,
+        since: datetime | Literal["last", "yesterday"] = "last",
+        until: datetime | None = None,
+        topic: str | None = None,
+        max_articles: int = 40,
+        progress: Callable[[str, int, int], None] | None = None,
+        refresh: bool = False,
+        keep: bool = True,
+    ) -> Digest:
+        """What is new since the last digest (``since="last"``; the first one covers a day),
+        since the start of yesterday, or since a moment: storylines ranked by independent
+        sources, wire copy merged, updates to earlier digests' storylines saying only what is
+        new, moved figures cited on both days, every sentence cited; the watch runs' footer.
+
+        Kept with the index for the next digest (``keep=False``: not kept); ``digests()``
+        lists the kept ones. Model replies are cached, so the same digest again loads no model.
+        """
+        from agent.digest import DigestRequest, make_digest
+
+        store = self._reading()
+        request = DigestRequest(
+            store=store, retriever=self.retriever, model=lambda: self.chat_model, settings=self.settings,
+            sightings=self.watch.changed, runs=self.watch.runs, since=since, until=until, topic=topic,
+            max_articles=max_articles, progress=progress, embedder=self.embedder, refresh=refresh, keep=keep,
+        )
+        return make_digest(request)
+
+    def digests(self) -> builtins.list[DigestRecord]:
+        """The kept digests, oldest first: window, storylines, file."""
+        from agent.digest import DigestStore
+
+        return DigestStore(self.settings).records()
+
     # --- async: the same calls, off the event loop -------------------------------------------
     aask = in_worker_thread(
         ask,
@@ -479,6 +543,12 @@ class Agent:
         summarize,
         """``summarize`` for asyncio code, run in a worker thread (see ``aask``):
         ``summary = await agent.asummarize(article_id)``.""",
+    )
+
+    adigest = in_worker_thread(
+        digest,
+        """``digest`` for asyncio code, run in a worker thread (see ``aask``): ``digest = await
+        agent.adigest()``.""",
     )
 
     abrief = in_worker_thread(

@@ -276,14 +276,16 @@ def test_results_round_trip_through_model_dump(flood_agent: Agent, monkeypatch: 
 
 def test_agent_docstring_is_a_guide() -> None:
     doc = Agent.__doc__ or ""
-    for step in (".ingest(", ".ask(", ".summarize(", ".brief(", ".search(", ".remove(", ".stats(", ".aask("):
+    for step in (".ingest(", ".ask(", ".summarize(", ".brief(", ".search(", ".remove(", ".stats(", ".aask(",
+                 ".digest("):
         assert step in doc, step
 
 
 def test_async_twins_have_the_methods_signatures_and_run_overrides() -> None:
-    """``aask``/``asummarize``/``abrief`` are made from ``ask``/``summarize``/``brief``: the same
-    parameters (a keyword added to one reaches the other), and a subclass's override is run."""
-    for name in ("ask", "summarize", "brief"):
+    """``aask``/``asummarize``/``abrief``/``adigest`` are made from ``ask``/``summarize``/``brief``/
+    ``digest``: the same parameters (a keyword added to one reaches the other), and a subclass's
+    override is run."""
+    for name in ("ask", "summarize", "brief", "digest"):
         twin = getattr(Agent, f"a{name}")
         assert inspect.iscoroutinefunction(twin), name
         assert twin.__name__ == f"a{name}"

@@ -112,17 +112,24 @@ def article_citer(settings: Settings) -> Cite:
     return cite
 
 
-def renumber_briefing(b: Briefing) -> Briefing:
-    """Citation numbers 1..m in reading order (overview, sections, disagreements)."""
-    numbers: dict[tuple[str, int, int], int] = {}
+class CitationNumbers:
+    """``numbers(citations)``: copies numbered in the order their spans are first met, so the
+    same sentence keeps one number wherever it is cited (1..m in reading order)."""
 
-    def fix(cites: list[Citation]) -> list[Citation]:
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def __call__(self, cites: list[Citation]) -> list[Citation]:
         out = []
         for c in cites:
-            n = numbers.setdefault((c.article_id, c.start, c.end), len(numbers) + 1)
+            n = self._numbers.setdefault((c.article_id, c.start, c.end), len(self._numbers) + 1)
             out.append(c.model_copy(update={"n": n}))
         return out
 
+
+def renumber_briefing(b: Briefing) -> Briefing:
+    """Citation numbers 1..m in reading order (overview, sections, disagreements)."""
+    fix = CitationNumbers()
     for s in b.overview:
         s.citations = fix(s.citations)
     for sec in b.sections:
@@ -134,4 +141,11 @@ def renumber_briefing(b: Briefing) -> Briefing:
     return b
 
 
-__all__ = ["Cite", "article_citer", "renumber_briefing", "resolve_sentences", "unsupported_numbers"]
+__all__ = [
+    "Cite",
+    "CitationNumbers",
+    "article_citer",
+    "renumber_briefing",
+    "resolve_sentences",
+    "unsupported_numbers",
+]

@@ -33,7 +33,9 @@ WRITE_MAX_TOKENS = 700
 MAX_CONFLICTS = 5
 
 
-def _unit_class(f: KeyFigure) -> str:
+def unit_class(f: KeyFigure) -> str:
+    """The kind of quantity a figure is (percent, money, multiple, count): only figures of one
+    kind can measure the same thing."""
     v = f"{f.value} {f.unit}".lower()
     if "%" in v or "percent" in v or "per cent" in v:
         return "percent"
@@ -94,7 +96,7 @@ def find_conflicts(
             (fa, sa), (fb, sb) = figs[i], figs[j]
             if sa.id == sb.id or sim[i, j] < threshold:
                 continue
-            if _unit_class(fa) != _unit_class(fb):
+            if unit_class(fa) != unit_class(fb):
                 continue
             va, vb = parse_amount(fa.value), parse_amount(fb.value)
             if va is None or vb is None or abs(va - vb) <= 0.01 * max(abs(va), abs(vb)):
@@ -231,4 +233,4 @@ def write_disagreements(
     ]
 
 
-__all__ = ["FigureConflict", "find_conflicts", "write_disagreements"]
+__all__ = ["FigureConflict", "find_conflicts", "unit_class", "write_disagreements"]

@@ -1,7 +1,7 @@
 """The ``agent`` command line: the typer app, its global options and its commands.
 
 Thin on purpose: each command (ingest.py, ask.py, summaries.py, chat.py, install.py, reindex.py,
-serve.py, watch.py) parses flags into ``Settings`` overrides, calls one ``Agent`` method and
+serve.py, watch.py, digest.py) parses flags into ``Settings`` overrides, calls one ``Agent`` method and
 renders the result with rich. Every exception that reaches a command's edge is one red line with
 its fix and exit status 1: ours by ``common.run``, anything else by ``GlobalOptionsGroup.invoke``
 (worded by ``failures.py``); ``-v`` adds the traceback. An argument that is not UTF-8 text is
@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 from agent.cli.ask import ask, search
 from agent.cli.chat import chat
 from agent.cli.common import err_console, fail
+from agent.cli.digest import digest
 from agent.cli.failures import SETTINGS_KEY, describe, is_control_flow
 from agent.cli.ingest import ingest, list_articles, remove, show, stats
 from agent.cli.install import config, doctor, models
@@ -248,6 +249,7 @@ app.command()(models)
 app.command()(doctor)
 app.command()(summarize)
 app.command()(brief)
+app.command()(digest)
 app.command()(chat)
 # A group of its own, with the global options after its commands too (`agent watch run --index X`).
 app.add_typer(watch_app, cls=GlobalOptionsGroup)

@@ -21,8 +21,9 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from agent.answer.markers import strip_markers
+from agent.errors import InvalidArgumentError
 from agent.safetext import term, visible
-from agent.types import Answer, Article, ArticleSummary, Briefing, Citation, RetrievalInfo
+from agent.types import Answer, Article, ArticleSummary, Briefing, Citation, Digest, RetrievalInfo
 
 _STATUS_STYLE = {
     "answered": "green", "partial": "yellow", "unverified": "yellow", "not_in_sources": "magenta",
@@ -139,7 +140,7 @@ def streaming(console: Console, status: str = "thinking…") -> Iterator[Callabl
 
 
 class OutputFormat(StrEnum):
-    """How an answer, summary or briefing is printed."""
+    """How an answer, summary, briefing or digest is printed."""
 
     md = "md"
     json = "json"
@@ -148,7 +149,7 @@ class OutputFormat(StrEnum):
 
 
 def emit(
-    obj: Answer | ArticleSummary | Briefing,
+    obj: Answer | ArticleSummary | Briefing | Digest,
     fmt: OutputFormat,
     output: Path | None,
     console: Console,
@@ -161,6 +162,8 @@ def emit(
     if fmt is OutputFormat.json:
         text = obj.model_dump_json(indent=2) + "\n"
     elif fmt is OutputFormat.html:
+        if isinstance(obj, Digest):
+            raise InvalidArgumentError("a digest has no HTML view yet; use --format md, json or rich")
         text = obj.to_html(articles)
     else:
         text = obj.to_markdown()

@@ -15,17 +15,9 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from agent.api import Agent
-from agent.cli.common import console, make_agent, parse_date_option, run
+from agent.cli.common import console, make_agent, parse_date_option, run, step_progress
 from agent.cli.render import OutputFormat, emit
 from agent.errors import ArticleNotFoundError, EmptyIndexError, IngestError
 from agent.ingest.decode import SUPPORTED_EXTS
@@ -154,21 +146,7 @@ def brief(
     )
     until_dt = parse_date_option(until, "--until")
     fmt = OutputFormat(format)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not sys.stderr.isatty(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
-
-        def progress(step: str, i: int, n: int) -> None:
-            bar.update(task, description=BRIEF_STEPS.get(step, step), completed=i, total=n or None)
-
+    with step_progress(BRIEF_STEPS) as progress:
         briefing = run(
             lambda: agent.brief(
                 topic,

@@ -4,11 +4,13 @@ Plain command functions on a typer sub-app that agent/cli/app.py registers. ``ru
 ``serve`` are made for cron and systemd as much as for a terminal: progress only on a terminal,
 ``--quiet`` prints nothing but failures, and the exit code says what happened (``EXIT_HELP``).
 Ctrl-C or SIGTERM stops after the feed being checked; a second one stops at once (safe too:
-the index and the watch state stay consistent, and the next run catches up).
+the index and the watch state stay consistent, and the next run catches up). ``--digest`` makes
+the digest after each run, also when some feeds failed (the exit code still says so).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sys
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
 
@@ -24,19 +27,22 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from agent.api import Agent
-from agent.cli.common import console, err_console, make_agent
+from agent.cli.common import console, err_console, make_agent, make_digest_now, say_kept
 from agent.errors import InvalidArgumentError, NewsAgentError, WatchBusyError, WatchError
-from agent.safetext import term
-from agent.types import FeedCheck, IngestItem, WatchedFeed, WatchReport
+from agent.safetext import term, visible
+from agent.types import Digest, FeedCheck, IngestItem, WatchedFeed, WatchReport
 from agent.watch import RunHooks
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_STOPPED = 0, 1, 2, 3, 130
 EXIT_HELP = (
-    "Exit status: 0 every feed read and every entry ingested; 1 a feed or an entry failed (one "
-    "line each), or an error stopped the run; 2 a usage error (no feeds watched, an unknown feed, "
-    "a bad option); 3 another run holds this index's lock (nothing was done); 130 stopped by "
-    "Ctrl-C or SIGTERM before every feed was checked."
+    "Exit status: 0 every feed read and every entry ingested (and the digest made); 1 a feed or "
+    "an entry failed (one line each), the digest could not be made, or an error stopped the run; "
+    "2 a usage error (no feeds watched, an unknown feed, a bad option); 3 another run holds this "
+    "index's lock (nothing was done); 130 stopped by Ctrl-C or SIGTERM before every feed was checked."
 )
+DIGEST_HELP = ("Then make the digest of what is new since the last one (`agent digest`), also when "
+               "some feeds failed; it is kept with the index and printed unless --quiet.")
+OUTPUT_HELP = "With --digest: also write the digest as Markdown to FILE (replaced each time)."
 MIN_EVERY = timedelta(minutes=1)
 
 watch_app = typer.Typer(
@@ -152,6 +158,30 @@ def _exit_code(report: WatchReport) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _digest(agent: Agent, *, quiet: bool, output: Path | None) -> Digest | None:
+    """The digest after a run: written to ``output`` when given, else printed as Markdown
+    (unless ``quiet``); None, with one red line, when it cannot be made."""
+    try:
+        made = make_digest_now(agent)
+    except NewsAgentError as e:
+        err_console.print(f"[red]digest failed:[/red] {term(str(e))}", highlight=False, soft_wrap=True)
+        return None
+    text = made.to_markdown()
+    if output is not None:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            err_console.print(f"[red]digest failed:[/red] cannot write {term(str(output))}: "
+                              f"{term(e.strerror or str(e))}", highlight=False, soft_wrap=True)
+            return None
+    if not quiet:
+        if output is None:
+            console.out(visible(text), highlight=False, end="")
+        say_kept(made)
+    return made
+
+
 @watch_app.command("add")
 def add(
     ctx: typer.Context,
@@ -238,13 +268,20 @@ def run_feeds(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing but failures (for cron).")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the run's report as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run's report as JSON (with "
+                                          "--digest: {\"report\": …, \"digest\": …}).")] = False,
+    digest: Annotated[bool, typer.Option("--digest", help=DIGEST_HELP)] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
 ) -> None:
     """Check every watched feed once and ingest its new and changed entries.
 
     An unchanged feed costs one small request (ETag / Last-Modified). A feed that fails is one
-    line; the others go on. For cron: `0 * * * * agent --index ~/news/index watch run --quiet`.
+    line; the others go on. For cron: `0 * * * * agent --index ~/news/index watch run --quiet`;
+    `0 7 * * * agent --index ~/news/index watch run --digest --quiet -o ~/news/today.md` for a
+    daily digest.
     """
+    if output is not None and not digest:
+        _fail(InvalidArgumentError("--output writes the digest: add --digest"), EXIT_USAGE)
     agent = make_agent(ctx)
     out = _RunOutput(quiet=quiet, as_json=as_json)
     stop = threading.Event()
@@ -257,10 +294,18 @@ def run_feeds(
         raise typer.Exit(EXIT_STOPPED) from None
     except NewsAgentError as e:
         _fail(e, _usage_code(e))
-    if as_json:
-        console.print_json(report.model_dump_json())
     out.report(report)
-    raise typer.Exit(_exit_code(report))
+    code = _exit_code(report)
+    made = None
+    if digest and not report.not_checked:
+        made = _digest(agent, quiet=quiet or as_json, output=output)
+        code = code if made is not None else EXIT_FAILED
+    if as_json:
+        body = report.model_dump(mode="json")
+        if digest:
+            body = {"report": body, "digest": made.model_dump(mode="json") if made is not None else None}
+        console.print_json(json.dumps(body))
+    raise typer.Exit(code)
 
 
 @watch_app.command("serve", epilog=EXIT_HELP.replace("130 stopped by", "0 also after a clean stop by"))
@@ -269,14 +314,19 @@ def serve(
     every: Annotated[str, typer.Option("--every", help="Time between runs: 2h, 30m, 1h30m, 1d.")] = "2h",
     names: Annotated[list[str] | None, typer.Argument(help="Only these feeds (names or URLs).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but failures.")] = False,
+    digest: Annotated[bool, typer.Option("--digest", help=DIGEST_HELP)] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
 ) -> None:
     """Run the watched feeds every `--every`, in the foreground, until Ctrl-C or SIGTERM.
 
     For machines without cron. One run at a time: a run that finds another one under way (say,
-    from cron) is skipped; a second `serve` on the same index refuses to start.
+    from cron) is skipped; a second `serve` on the same index refuses to start. With `--digest`
+    each run is followed by the digest of what it brought.
     """
     try:
         interval = parse_every(every)
+        if output is not None and not digest:
+            raise InvalidArgumentError("--output writes the digest: add --digest")
     except InvalidArgumentError as e:
         _fail(e, EXIT_USAGE)
     agent = make_agent(ctx)
@@ -291,10 +341,15 @@ def serve(
         out.bar.update(out.task, description=text)
         out.say(text)
 
+    def on_report(report: WatchReport) -> None:
+        out.report(report)
+        if digest and not report.not_checked:
+            _digest(agent, quiet=quiet, output=output)
+
     hooks = RunHooks(on_start=out.on_start, on_item=out.on_item, on_feed=out.on_feed)
     try:
         with _stop_on_signals(stop, out.say), out.bar:
-            agent.watch.serve(interval, stop=stop, names=names, hooks=hooks, on_report=out.report,
+            agent.watch.serve(interval, stop=stop, names=names, hooks=hooks, on_report=on_report,
                               on_error=on_error, on_wait=on_wait)
     except KeyboardInterrupt:
         err_console.print("stopped at once: the feeds checked so far are saved; the next run catches up",

@@ -12,6 +12,8 @@ thing returned, all re-exported here so callers import from ``agent.types``:
 * ``reindex`` — ``VectorHealth`` and ``ReindexReport``: what ``Agent.reindex`` returns.
 * ``summaries`` — ``ArticleSummary`` and its cited items: what ``Agent.summarize`` returns.
 * ``briefings`` — ``Briefing`` and its sections: what ``Agent.brief`` returns.
+* ``digests`` — ``Digest``, its storylines, figure changes and footer: what ``Agent.digest``
+  returns; ``DigestRecord``: a kept digest as ``agent digest --list`` shows it.
 * ``watch`` — ``WatchedFeed``, ``FeedCheck``, ``WatchReport`` and ``SeenArticle``: what
   ``Agent.watch`` returns.
 * ``markdown`` — the ``[n]`` marks and Sources list summaries and briefings share.
@@ -34,6 +36,16 @@ from agent.types.briefings import (
     Disagreement,
     DisagreementClaim,
 )
+from agent.types.digests import (
+    ContinuedFrom,
+    Digest,
+    DigestFooter,
+    DigestRecord,
+    DigestStoryline,
+    FeedFailure,
+    FigureChange,
+    FigureReading,
+)
 from agent.types.ingest import IngestItem, IngestReport, IngestStatus
 from agent.types.reindex import ReindexReport, VectorHealth
 from agent.types.summaries import (
@@ -48,7 +60,9 @@ from agent.types.watch import FeedCheck, SeenArticle, WatchedFeed, WatchReport
 
 __all__ = [
     "Answer", "AnswerStatus", "Article", "ArticleSummary", "Briefing", "BriefingArticle",
-    "BriefingSection", "BriefingSentence", "Chunk", "Citation", "ConsideredPassage", "DateEvent",
+    "BriefingSection", "BriefingSentence", "Chunk", "Citation", "ConsideredPassage", "ContinuedFrom",
+    "DateEvent", "Digest", "DigestFooter", "DigestRecord", "DigestStoryline", "FeedFailure",
+    "FigureChange", "FigureReading",
     "Disagreement", "DisagreementClaim", "IngestItem", "IngestReport", "IngestStatus", "KeyFigure",
     "KeyPoint", "Passage", "ReindexReport", "RetrievalInfo", "SummaryQuote", "VectorHealth",
     "shows_unit", "FeedCheck", "SeenArticle", "WatchReport", "WatchedFeed",

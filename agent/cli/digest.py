@@ -1,0 +1,104 @@
+"""``agent digest``: what is new since the last digest, and ``agent digest --list``.
+
+A plain command function that agent/cli/app.py registers; ``agent watch run --digest`` makes
+the same digest after a run (``make_digest_now`` in agent/cli/common.py serves both).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from agent.api import Agent
+from agent.cli.common import (
+    console,
+    err_console,
+    make_agent,
+    make_digest_now,
+    parse_date_option,
+    run,
+    say_kept,
+)
+from agent.cli.render import OutputFormat, emit
+from agent.safetext import term
+
+
+def parse_since(value: str | None) -> datetime | Literal["last", "yesterday"]:
+    """``last`` (the default), ``yesterday`` or a date (exit status 2 when it is none)."""
+    if value is None or value.strip().lower() == "last":
+        return "last"
+    if value.strip().lower() == "yesterday":
+        return "yesterday"
+    parsed = parse_date_option(value, "--since")
+    return parsed if parsed is not None else "last"
+
+
+def list_digests(agent: Agent, fmt: OutputFormat) -> None:
+    records = run(agent.digests)
+    if fmt is OutputFormat.json:
+        for r in records:
+            console.out(r.model_dump_json(), highlight=False)
+        return
+    table = Table("made", "window", "topic", "storylines", "articles", "file", box=None)
+    for r in records:
+        made = r.generated_at.strftime("%Y-%m-%d %H:%M") if r.generated_at else "?"
+        window = f"{r.since:%Y-%m-%d %H:%M} → {r.until:%Y-%m-%d %H:%M}"
+        table.add_row(made, window, term(r.topic or ""), str(r.storylines), str(r.articles), term(r.path))
+    console.print(table)
+    console.print(f"[dim]{len(records)} digest(s) kept[/dim]")
+
+
+def digest(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="last (since the last digest; the first covers a day), yesterday, "
+                     "or a DATE."),
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="End of the window [now].")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Only storylines about this.")] = None,
+    max_articles: Annotated[
+        int, typer.Option("--max-articles", "-n", min=1, help="At most N articles, the newest.")
+    ] = 40,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="md | json | rich (no html view yet).")
+    ] = OutputFormat.rich,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write it to FILE instead of stdout (it is kept with the "
+                     "index either way)."),
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the kept digests instead.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Redo the model's replies.")] = False,
+) -> None:
+    """What is new since the last digest: storylines ranked by independent sources, wire copy
+    merged, updates saying only what changed, every sentence cited; the feeds' footer.
+
+    Each digest is kept with the index, so the next one can say what changed since.
+
+    Examples:
+
+      agent digest
+
+      agent digest --since yesterday --format md -o today.md
+
+      agent digest --list
+    """
+    fmt = OutputFormat(format)
+    if fmt is OutputFormat.html:
+        err_console.print("[red]error:[/red] a digest has no HTML view yet; use --format md, json or rich",
+                          highlight=False)
+        raise typer.Exit(2)
+    agent = make_agent(ctx)
+    if list_:
+        list_digests(agent, fmt)
+        return
+    start = parse_since(since)
+    end = parse_date_option(until, "--until")
+    made = run(lambda: make_digest_now(agent, start, end, topic, max_articles, refresh))
+    emit(made, fmt, output, console)
+    say_kept(made)
