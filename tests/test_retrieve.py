@@ -202,16 +202,23 @@ def test_budget_limits_passages(indexed: tuple[Store, Retriever]) -> None:
     assert used <= 120
 
 
-def test_default_budget_follows_the_model_provider(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Local prompt evaluation is slow (~92 tok/s), so the embedded model gets the smaller budget;
-    an explicit setting (or env var) always wins."""
-    monkeypatch.delenv("NEWSAGENT_RETRIEVAL__CONTEXT_TOKENS", raising=False)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    assert Settings(provider="local").resolved_context_tokens == 700
-    assert Settings(provider="openai", base_url="http://127.0.0.1:9/v1").resolved_context_tokens == 1000
+def test_shown_budget_follows_the_model_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local prompt evaluation is slow, so the embedded model is shown 300 tokens of the best
+    sentences of the 1000-token passages; a remote model every sentence; an explicit setting (or
+    env var) always wins."""
+    env = ("NEWSAGENT_RETRIEVAL__CONTEXT_TOKENS", "NEWSAGENT_RETRIEVAL__SHOWN_TOKENS", "OPENAI_API_KEY")
+    for name in env:
+        monkeypatch.delenv(name, raising=False)
+    local = Settings(provider="local")
+    remote = Settings(provider="openai", base_url="http://127.0.0.1:9/v1")
+    assert (local.resolved_context_tokens, local.resolved_shown_tokens) == (1000, 300)
+    assert (remote.resolved_context_tokens, remote.resolved_shown_tokens) == (1000, None)
     assert Settings(provider="local", context_tokens=1500).resolved_context_tokens == 1500
+    assert Settings(provider="local", shown_tokens=0).resolved_shown_tokens is None
     monkeypatch.setenv("NEWSAGENT_RETRIEVAL__CONTEXT_TOKENS", "900")
-    assert Settings(provider="local").resolved_context_tokens == 900
+    monkeypatch.setenv("NEWSAGENT_RETRIEVAL__SHOWN_TOKENS", "250")
+    from_env = Settings(provider="local")
+    assert (from_env.resolved_context_tokens, from_env.resolved_shown_tokens) == (900, 250)
     with pytest.raises(ValueError):
         Settings(context_tokens=10)
 
