@@ -188,6 +188,20 @@ def test_openai_embedder_against_local_server(embeddings_server: str) -> None:
     assert e.count_tokens("hello world") == 2  # cl100k
 
 
+def test_credentials_in_the_server_url_stay_out_of_the_embedder_name(embeddings_server: str) -> None:
+    """The embedder's name is written into the index's metadata (``Store._open``): a user:password
+    in the server URL must not be; the host and port still tell servers apart."""
+    host = embeddings_server.split("//")[1].split("/")[0]
+    for url, expected in (
+        (embeddings_server.replace("http://", "http://alice:s3cret-pw@"), host),
+        ("https://bob:pw@[::1]:8443/v1", "[::1]:8443"),
+        ("emb.example.org/v1", "emb.example.org"),
+    ):
+        s = Settings(embedder="openai", embedding_model="mini-embed", base_url=url,
+                     openai_api_key=GOOD_KEY, max_retries=0)
+        assert OpenAIEmbedder(s).name == f"openai/mini-embed@{expected}"
+
+
 def test_openai_embedder_bad_key_never_leaks(embeddings_server: str) -> None:
     secret = "sk-wrong-key-abcdefghijkl"
     s = Settings(embedder="openai", base_url=embeddings_server, openai_api_key=secret,

@@ -260,10 +260,19 @@ class LocalMiniLMEmbedder:
 
 
 def _host(base_url: str | None) -> str:
+    """The server's host[:port] for the embedder's name, which the index records: any user:password
+    in the URL is left out, as secrets never reach files."""
     if not base_url:
         return "api.openai.com"
     parsed = urlparse(base_url if "://" in base_url else f"http://{base_url}")
-    return parsed.netloc or base_url
+    if not parsed.hostname:
+        return "unknown-host"
+    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
+    try:
+        port = parsed.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
 
 
 class OpenAIEmbedder:
