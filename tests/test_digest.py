@@ -56,6 +56,7 @@ from agent.types import (
 from tests import newsroom
 from tests.fakes import ForbiddenModel, JsonChatModel
 from tests.httpserver import FixtureServer, Route, serve
+from tests.newsroom import ids_by_path, watch_all
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -321,15 +322,6 @@ def scripted(register_model: Callable[[str, Any], str]) -> JsonChatModel:
 
 def make_agent(tmp: Path, model: str = "fake-digest", **kw: Any) -> Agent:
     return Agent(index_path=tmp / "index", cache_dir=tmp / "cache", model=model, fetch_timeout=10, **kw)
-
-
-def watch_all(agent: Agent, srv: FixtureServer) -> None:
-    for name, path in newsroom.FEEDS.items():
-        agent.watch.add(srv.url(path), name=name, allow_private_fetch=True)  # entries on 127.0.0.1
-
-
-def ids_by_path(agent: Agent, srv: FixtureServer) -> dict[str, str]:
-    return {a.url.removeprefix(srv.base_url): a.id for a in agent.list() if a.url}
 
 
 def sentences_of(digest: Digest) -> list[BriefingSentence]:
