@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import numpy as np
 import pytest
 from markdown_it import MarkdownIt
@@ -459,8 +460,17 @@ def test_cli_digest_list_formats_and_usage_errors(tmp_path: Path, newsroom_site:
     assert code == 0 and "## Update since " in out and "Nothing new" not in out
     code, _, err = cli(*base, "digest", "--since", "soon")
     assert code == 2 and "--since 'soon' is not a date" in err
-    code, _, err = cli(*base, "digest", "--format", "html")
-    assert code == 2 and "no HTML view yet" in err
+    page = tmp_path / "day2.html"  # the kept day-2 digest again, as a page: its articles embedded
+    code, _, err = cli(*base, "digest", "--since", rows[1]["since"], "--until", rows[1]["until"],
+                       "--format", "html", "-o", str(page))
+    assert code == 0, err
+    doc = lxml.html.document_fromstring(page.read_text(encoding="utf-8"))
+    assert doc.xpath("//h2/span[@class='update']") and doc.xpath("//li[@class='change']//a[@class='cite']")
+    assert len(doc.xpath("//article[@class='source-article']")) >= 5  # today's four and yesterday's flood
+    for link in doc.xpath("//section[contains(@class, 'digest')]/ul[@class='cited']//a[@class='cite']"):
+        n = link.get("data-n")
+        assert link.get("href") == f"#q-{n}" and doc.xpath("//mark[contains(concat(' ', @data-c, ' '), $n)]",
+                                                           n=f" {n} ")
     code, _, err = cli(*base, "watch", "run", "-o", str(tmp_path / "x.md"))
     assert code == 2 and "add --digest" in err
     code, _, err = cli("--index", str(tmp_path / "nothing"), "digest")
