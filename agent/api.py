@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from agent.chat import ChatSession
-from agent.errors import ArticleNotFoundError, ConfigError, EmptyIndexError, InvalidArgumentError
+from agent.errors import (
+    ArticleNotFoundError,
+    ConfigError,
+    DigestNotFoundError,
+    EmptyIndexError,
+    InvalidArgumentError,
+)
 from agent.lazy import build_lock, lazy_part
 from agent.settings import Settings
 from agent.threads import in_worker_thread
@@ -156,7 +162,8 @@ class Agent:
             3 feed(s) checked in 1 run(s): 4 new article(s), 0 updated; failed: Herald: HTTP 500 ...
 
         (Shortened.) ``since="yesterday"`` or a datetime sets the window; ``topic=`` keeps the
-        storylines about it; ``agent.digests()`` lists the kept ones. Wire copy republished by
+        storylines about it; ``agent.digests()`` lists the kept ones, ``agent.kept_digest(id)``
+        reads one back, ``digest.to_html(agent.get)`` is a web page of it. Wire copy republished by
         several outlets is one item; a continuing storyline says only what is new.
 
     Chat (follow-ups rewritten into standalone questions, then answered like ``ask``):
@@ -522,6 +529,18 @@ class Agent:
         from agent.digest import DigestStore
 
         return DigestStore(self.settings).records()
+
+    def kept_digest(self, digest_id: str) -> Digest:
+        """The kept digest ``digest_id`` (an id from ``digests()``), read from its file: no model,
+        no index. ``DigestNotFoundError`` when no kept digest has that id."""
+        from agent.digest import DigestStore
+
+        kept = DigestStore(self.settings).find(digest_id)
+        if kept is None:
+            raise DigestNotFoundError(
+                f"no kept digest {digest_id!r}; `agent digest --list` shows the kept ones"
+            )
+        return kept.digest
 
     # --- async: the same calls, off the event loop -------------------------------------------
     aask = in_worker_thread(

@@ -83,6 +83,10 @@ class ArticleNotFoundError(IndexError_):
     """No article with the given id (or id prefix) is in the index."""
 
 
+class DigestNotFoundError(NewsAgentError):
+    """No kept digest has the given id (``agent digest --list`` shows the kept ones)."""
+
+
 class NoArticlesError(NewsAgentError):
     """The briefing's window, source or topic matches no indexed article."""
 

@@ -7,17 +7,27 @@ harbour dredging. Day 2 (5 March): the Valley Courier reports the flood again in
 (19 killed, new facts, the day-1 background repeated), a bridge reopening (a new story) and a
 central-bank wire story; the Coast Times runs the same wire story under another headline, its
 last paragraph cut and its own boilerplate added; the Herald answers HTTP 500.
+
+``two_digests`` makes the day-1 and day-2 digests of an agent watching these feeds
+(``watch_day1``, ``watch_day2``: the runs alone). For the views' tests, in the hostile variant
+the bridge story has a ``<script>`` in its title and a ``</mark>`` in its cited lead, and the
+failing feed a name with markup.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage
 
 from tests.httpserver import FixtureServer, Route
+
+if TYPE_CHECKING:
+    from agent import Agent
+    from agent.types import Digest
 
 DAY1 = "Wed, 04 Mar 2026 08:00:00 GMT"
 DAY2 = "Thu, 05 Mar 2026 08:00:00 GMT"
@@ -94,17 +104,18 @@ RSS_TYPE = {"Content-Type": "application/rss+xml"}
 HTML_TYPE = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def page(path: str) -> str:
-    title, paragraphs = STORIES[path]
+def page(path: str, stories: Mapping[str, tuple[str, list[list[str]]]] = STORIES) -> str:
+    title, paragraphs = stories[path]
     body = "".join(f"<p>{escape(' '.join(p))}</p>" for p in paragraphs)
     return (f"<html><head><title>{escape(title)}</title></head><body><article><h1>{escape(title)}</h1>"
             f"{body}</article></body></html>")
 
 
-def rss(base: str, channel: str, items: list[tuple[str, str]]) -> str:
+def rss(base: str, channel: str, items: list[tuple[str, str]],
+        stories: Mapping[str, tuple[str, list[list[str]]]] = STORIES) -> str:
     """RSS 2.0 with (path, pubDate) items."""
     body = "".join(
-        f"<item><title>{escape(STORIES[p][0])}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
+        f"<item><title>{escape(stories[p][0])}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
         f"<pubDate>{date}</pubDate></item>" for p, date in items
     )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{channel}</title>{body}</channel></rss>'
@@ -135,14 +146,59 @@ def day1(srv: FixtureServer) -> None:
         ("/coast/harbour", DAY1)]))
 
 
-def day2(srv: FixtureServer) -> None:
+def day2(srv: FixtureServer, stories: Mapping[str, tuple[str, list[list[str]]]] = STORIES) -> None:
+    """Day 2; ``stories`` may tell the Valley Courier's new stories otherwise (``HOSTILE_STORIES``)."""
     b = srv.base_url
+    for p in ("/valley/flood-2", "/valley/bridge", "/valley/rates"):
+        srv.routes[p] = (200, HTML_TYPE, page(p, stories))
     srv.routes["/valley.xml"] = Route(200, {**RSS_TYPE, "ETag": '"valley-2"'}, rss(b, "Valley Courier", [
         ("/valley/flood-2", DAY2), ("/valley/bridge", DAY2), ("/valley/rates", DAY2),
-        ("/valley/flood-1", DAY1), ("/valley/council", DAY1)]))
+        ("/valley/flood-1", DAY1), ("/valley/council", DAY1)], stories))
     srv.routes["/coast.xml"] = Route(200, {**RSS_TYPE, "ETag": '"coast-2"'}, rss(b, "Coast Times", [
         ("/coast/rates", DAY2), ("/coast/harbour", DAY1)]))
     srv.routes["/herald.xml"] = (500, {}, "Internal Server Error")
+
+
+#: The bridge story of day 2 as a hostile feed and page tell it (title and lead are article text).
+HOSTILE_TITLE = "The old bridge <script>window.pwned=1</script> in Northgate reopens"
+HOSTILE_LEAD = ("The stone bridge </mark><b>in Northgate</b> reopened to traffic on Wednesday morning "
+                "after eight months of repairs.")
+# A feed's titles are HTML: the title is written as the HTML text of itself, so it is not a tag.
+HOSTILE_STORIES = {**STORIES, "/valley/bridge": (escape(HOSTILE_TITLE), [
+    [HOSTILE_LEAD, *STORIES["/valley/bridge"][1][0][1:]], *STORIES["/valley/bridge"][1][1:]])}
+HOSTILE_FEED = 'Herald <img src=x onerror="window.pwned=2">'
+
+
+def watch_all(agent: Agent, srv: FixtureServer, names: Mapping[str, str] | None = None) -> None:
+    """Watch the three feeds (``names`` renames some of them: {"Herald": "other name"})."""
+    for name, path in FEEDS.items():
+        agent.watch.add(srv.url(path), name=(names or {}).get(name, name),
+                        allow_private_fetch=True)  # the entries are on 127.0.0.1
+
+
+def ids_by_path(agent: Agent, srv: FixtureServer) -> dict[str, str]:
+    return {a.url.removeprefix(srv.base_url): a.id for a in agent.list() if a.url}
+
+
+def watch_day1(agent: Agent, srv: FixtureServer, *, hostile: bool = False) -> None:
+    """Day 1 served, the three feeds watched and run (``hostile``: the Herald named ``HOSTILE_FEED``)."""
+    day1(srv)
+    watch_all(agent, srv, {"Herald": HOSTILE_FEED} if hostile else None)
+    agent.watch.run()
+
+
+def watch_day2(agent: Agent, srv: FixtureServer, *, hostile: bool = False) -> None:
+    """Day 2 served (``hostile``: telling ``HOSTILE_STORIES``) and the feeds run again."""
+    day2(srv, HOSTILE_STORIES if hostile else STORIES)
+    agent.watch.run()
+
+
+def two_digests(agent: Agent, srv: FixtureServer, *, hostile: bool = False) -> tuple[Digest, Digest]:
+    """The day-1 digest after day 1's run, the day-2 digest after day 2's (both kept)."""
+    watch_day1(agent, srv, hostile=hostile)
+    first = agent.digest()
+    watch_day2(agent, srv, hostile=hostile)
+    return first, agent.digest()
 
 
 def title_of(path: str) -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import numpy as np
 import pytest
 from markdown_it import MarkdownIt
@@ -56,6 +57,7 @@ from agent.types import (
 from tests import newsroom
 from tests.fakes import ForbiddenModel, JsonChatModel
 from tests.httpserver import FixtureServer, Route, serve
+from tests.newsroom import ids_by_path, watch_all
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -323,15 +325,6 @@ def make_agent(tmp: Path, model: str = "fake-digest", **kw: Any) -> Agent:
     return Agent(index_path=tmp / "index", cache_dir=tmp / "cache", model=model, fetch_timeout=10, **kw)
 
 
-def watch_all(agent: Agent, srv: FixtureServer) -> None:
-    for name, path in newsroom.FEEDS.items():
-        agent.watch.add(srv.url(path), name=name, allow_private_fetch=True)  # entries on 127.0.0.1
-
-
-def ids_by_path(agent: Agent, srv: FixtureServer) -> dict[str, str]:
-    return {a.url.removeprefix(srv.base_url): a.id for a in agent.list() if a.url}
-
-
 def sentences_of(digest: Digest) -> list[BriefingSentence]:
     return [s for sec in [*digest.storylines, *digest.more] for s in sec.sentences]
 
@@ -467,8 +460,17 @@ def test_cli_digest_list_formats_and_usage_errors(tmp_path: Path, newsroom_site:
     assert code == 0 and "## Update since " in out and "Nothing new" not in out
     code, _, err = cli(*base, "digest", "--since", "soon")
     assert code == 2 and "--since 'soon' is not a date" in err
-    code, _, err = cli(*base, "digest", "--format", "html")
-    assert code == 2 and "no HTML view yet" in err
+    page = tmp_path / "day2.html"  # the kept day-2 digest again, as a page: its articles embedded
+    code, _, err = cli(*base, "digest", "--since", rows[1]["since"], "--until", rows[1]["until"],
+                       "--format", "html", "-o", str(page))
+    assert code == 0, err
+    doc = lxml.html.document_fromstring(page.read_text(encoding="utf-8"))
+    assert doc.xpath("//h2/span[@class='update']") and doc.xpath("//li[@class='change']//a[@class='cite']")
+    assert len(doc.xpath("//article[@class='source-article']")) >= 5  # today's four and yesterday's flood
+    for link in doc.xpath("//section[contains(@class, 'digest')]/ul[@class='cited']//a[@class='cite']"):
+        n = link.get("data-n")
+        assert link.get("href") == f"#q-{n}" and doc.xpath("//mark[contains(concat(' ', @data-c, ' '), $n)]",
+                                                           n=f" {n} ")
     code, _, err = cli(*base, "watch", "run", "-o", str(tmp_path / "x.md"))
     assert code == 2 and "add --digest" in err
     code, _, err = cli("--index", str(tmp_path / "nothing"), "digest")

@@ -25,7 +25,9 @@ from langchain_core.outputs import ChatGenerationChunk
 
 from agent.serve.guard import COOKIE, Guard
 from agent.serve.jobs import JobStopped, ModelWorker
-from tests.fakes import ReplyingChatModel
+from tests import newsroom
+from tests.fakes import JsonChatModel, ReplyingChatModel
+from tests.httpserver import serve
 from tests.web_server import running_app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "articles"
@@ -296,12 +298,50 @@ def test_article_list_article_page_forms_and_placeholders(served: Any) -> None:
         assert doc.xpath("//div[@class='text']")[0].text_content() == article.text
         assert doc.xpath("//a[text()='Summarise this article']/@href") == [href + "/summary"]
         assert client.get("/articles/nope").status_code == 404
-        assert "No digests yet" in client.get("/digests").text
+        assert "No digests kept yet" in client.get("/digests").text
         assert client.get("/brief").status_code == 200
         bad = client.get("/brief/make", params={"since": "someday"})
         assert bad.status_code == 400 and "since &#39;someday&#39; is not a date" in bad.text
         assert client.get("/ask", follow_redirects=False).status_code == 303  # no question
         assert client.get("/nothing-here").status_code == 404
+
+
+def test_digest_pages_list_and_show_the_kept_digests_without_the_model(tmp_path: Path) -> None:
+    """``/digests`` lists the kept digests newest first; ``/digests/<id>`` is one, read from its
+    file with its articles embedded (an update links to the digest it continues); an unknown id
+    is 404; the guard applies; "make a digest now" with nothing new keeps nothing and calls no model."""
+    from agent import Agent
+
+    agent = Agent(index_path=tmp_path / "index", cache_dir=tmp_path / "cache", fetch_timeout=10,
+                  provider="local")
+    model = JsonChatModel(respond=newsroom.digest_reply)
+    model.calls = []
+    agent.__dict__["chat_model"] = model
+    with serve() as site:
+        day1, day2 = newsroom.two_digests(agent, site)
+    calls = len(model.calls)
+    with running_app(agent) as app, httpx.Client(timeout=60, base_url=app.url) as client:
+        listing = lxml.html.document_fromstring(client.get("/digests").text)
+        assert listing.xpath("//tbody/tr/td[1]/a/@href") == [f"/digests/{day2.id}", f"/digests/{day1.id}"]
+        assert listing.xpath("//form[@action='/digests/make']//button")
+        r = client.get(f"/digests/{day2.id}")
+        assert r.status_code == 200 and r.headers["content-security-policy"].startswith("default-src 'none'")
+        doc = lxml.html.document_fromstring(r.text)
+        assert doc.xpath("//nav//a[@href='/digests']") and doc.xpath("//h1")[0].text_content() == day2.title
+        assert doc.xpath("//span[@class='update']/a/@href") == [f"/digests/{day1.id}"]
+        for c in day2.citations():
+            anchor = doc.get_element_by_id(f"q-{c.n}")
+            assert int(anchor.get("data-start")) == c.start and int(anchor.get("data-end")) == c.end
+            assert doc.xpath("//section[contains(@class,'digest')]//a[@href=$h]", h=f"#q-{c.n}")
+        for missing in ("/digests/20260101T000000Z-nothing", "/digests/%2E%2E"):
+            gone = client.get(missing)
+            assert gone.status_code == 404 and "agent digest --list" in gone.text, missing
+        assert client.get("/digests/..%2F..%2Fchroma.sqlite3").status_code == 404
+        assert client.get(f"/digests/{day2.id}", headers={"Origin": "http://evil.example"}).status_code == 403
+        assert client.get(f"/digests/{day2.id}", headers={"Host": "evil.example"}).status_code == 421
+        made = client.get("/digests/make")  # nothing new since day 2
+        assert made.status_code == 200 and "Nothing new in this window." in made.text
+    assert [r.id for r in agent.digests()] == [day1.id, day2.id] and len(model.calls) == calls
 
 
 def test_token_flow_on_a_non_loopback_bind(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ from agent.safetext import http_url
 from agent.types import Answer, Article, ArticleSummary, Briefing, Citation, KeyFigure, KeyPoint
 from agent.views.html import anchor_of, render
 from agent.views.spans import Run, Span, runs
-from tests.fakes import ReplyingChatModel
+from tests import newsroom
+from tests.fakes import JsonChatModel, ReplyingChatModel
+from tests.httpserver import serve
 from tests.test_brief import writer_reply
 from tests.test_summarize import fake
 
@@ -381,3 +383,98 @@ def test_render_of_a_briefing_without_articles_is_small_and_quotes_only() -> Non
     # the article's javascript: URL is text in the list of articles used
     assert doc.xpath("//a[starts-with(@href, 'javascript')]") == []
     assert len(html.encode()) < 20_000
+
+
+# --- a digest made by the real make_digest (real feeds, Chroma, MiniLM; the scripted model) -------
+
+
+@pytest.fixture(scope="module")
+def newsroom_days(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """(agent, day-1 digest, day-2 digest, article ids by path) of tests/newsroom.py, its day-2
+    bridge page and failing feed hostile."""
+    from agent import Agent
+
+    root = tmp_path_factory.mktemp("digest-views")
+    agent = Agent(index_path=root / "index", cache_dir=root / "cache", fetch_timeout=10, provider="local")
+    agent.__dict__["chat_model"] = JsonChatModel(respond=newsroom.digest_reply)
+    with serve() as srv:
+        day1, day2 = newsroom.two_digests(agent, srv, hostile=True)
+        ids = newsroom.ids_by_path(agent, srv)
+    return agent, day1, day2, ids
+
+
+def test_digest_page_links_every_citation_to_its_marked_quote(newsroom_days: Any) -> None:
+    agent, _, day2, ids = newsroom_days
+    cites = day2.citations()
+    assert len(cites) >= 7
+    doc = parse(day2.to_html(agent.get))
+    body = doc.xpath("//section[contains(@class,'digest')]")[0]
+    for c in cites:
+        assert agent.get(c.article_id).text[c.start : c.end] == c.quote
+        links = [a for a in body.xpath(".//a[@class='cite'][@data-n=$n]", n=str(c.n))
+                 if not a.xpath("ancestor::section[@class='sources']")]
+        assert links, f"[{c.n}] is not in the digest's text"
+        assert {a.get("href") for a in links} == {f"#q-{c.n}"}
+        assert marked(doc, c.n) == (c.start, c.quote)
+    # every article the digest covers leads to its embedded text; the wire copies are named
+    used = doc.xpath("//h2[text()='Articles']/following-sibling::ul[1]/li/a/@href")
+    assert sorted(used) == sorted(f"#{anchor_of(a.article_id)}" for a in day2.articles)
+    wire = next(sec for sec in day2.storylines if ids["/coast/rates"] in sec.article_ids)
+    heading = doc.xpath("//h2[contains(., $h)]", h=wire.heading)[0]
+    copies = heading.xpath("following-sibling::p[@class='meta copies'][1]")[0]
+    assert copies.xpath("a/@href") == [f"#{anchor_of(ids[p])}" for p in ("/valley/rates", "/coast/rates")]
+    assert "(Valley Courier)" in copies.text_content() and "(Coast Times)" in copies.text_content()
+
+
+def test_digest_page_labels_the_update_and_cites_a_moved_figure_on_both_days(newsroom_days: Any) -> None:
+    agent, day1, day2, ids = newsroom_days
+    flood = next(sec for sec in day2.storylines if ids["/valley/flood-2"] in sec.article_ids)
+    (change,) = flood.changes
+    doc = parse(day2.to_html(agent.get))
+    [heading] = doc.xpath("//h2[span[@class='update']]")
+    label = heading.xpath("span")[0].text_content()
+    assert label == day2.update_since(flood) + ":" and label.startswith("Update since ")
+    assert heading.text_content() == f"{label} {flood.heading}"
+    assert "Update since" not in "".join(h.text_content() for h in doc.xpath("//h2") if h is not heading)
+    [item] = heading.xpath("following-sibling::ul[1]/li[@class='change']")
+    text = " ".join(item.text_content().split())
+    assert "Changed: the death toll, 12 people on 4 March 2026 [" in text
+    assert "is 19 people on 5 March 2026 [" in text
+    before, after = item.xpath(".//a[@class='cite']")
+    assert [int(before.get("data-n")), int(after.get("data-n"))] == [change.before.citations[0].n,
+                                                                    change.after.citations[0].n]
+    # the earlier reading leads into day 1's article, embedded though the digest does not cover it
+    for reading, path in ((change.before, "/valley/flood-1"), (change.after, "/valley/flood-2")):
+        c = reading.citations[0]
+        assert c.article_id == ids[path]
+        anchor = doc.get_element_by_id(f"q-{c.n}")
+        assert anchor.xpath("ancestor::article/@id") == [anchor_of(ids[path])]
+        assert marked(doc, c.n) == (c.start, c.quote)
+    assert ids["/valley/flood-1"] not in {a.article_id for a in day2.articles}
+    # day 1 had nothing to update
+    assert doc.xpath("//span[@class='update']") and not parse(day1.to_html(agent.get)).xpath(
+        "//span[@class='update']")
+
+
+def test_digest_page_escapes_article_text_and_feed_names(newsroom_days: Any) -> None:
+    agent, _, day2, ids = newsroom_days
+    bridge = agent.get(ids["/valley/bridge"])
+    assert bridge.title == newsroom.HOSTILE_TITLE and newsroom.HOSTILE_LEAD in bridge.text
+    html = day2.to_html(agent.get)
+    doc = parse(html)
+    assert doc.xpath("//script | //img | //b | //iframe") == []
+    assert not [e for e in doc.iter() if any(k.startswith("on") for k in e.attrib)]
+    # the title is text wherever it is shown: its heading, the list of articles, its embedded text
+    assert doc.xpath("//article[@id=$id]//h3", id=anchor_of(bridge.id))[0].text_content() == bridge.title
+    used = doc.xpath("//h2[text()='Articles']/following-sibling::ul[1]/li/a")
+    assert bridge.title in [a.text_content() for a in used]
+    # the cited lead with its </mark> is marked whole, at its span, and the article's text is intact
+    lead = next(c for c in day2.citations() if c.article_id == bridge.id and "</mark>" in c.quote)
+    assert marked(doc, lead.n) == (lead.start, lead.quote)
+    [box] = doc.xpath("//article[@id=$id]//div[@class='text']", id=anchor_of(bridge.id))
+    assert box.text_content() == bridge.text
+    # the failing feed's name is text in the footer
+    [failure] = doc.xpath("//ul[@class='failures']/li")
+    assert failure.xpath("strong")[0].text_content() == newsroom.HOSTILE_FEED
+    assert "HTTP 500" in failure.text_content()
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html

@@ -27,7 +27,8 @@ from langchain_core.messages import BaseMessage
 
 from agent.types import Answer, Article, Citation
 from agent.views.html import anchor_of
-from tests.fakes import ReplyingChatModel
+from tests import newsroom
+from tests.fakes import JsonChatModel, ReplyingChatModel
 from tests.httpserver import serve as fixture_server
 from tests.test_brief import writer_reply
 from tests.test_summarize import fake
@@ -327,6 +328,59 @@ def test_served_answer_streams_while_a_second_page_shows_it_is_waiting(browser: 
             second.screenshot(path=artifacts() / "serve-answered.png", full_page=True)
     finally:
         context.close()
+
+
+# --- a digest in agent serve ------------------------------------------------------------------------
+
+
+def test_served_digest_figure_change_citation_opens_the_earlier_article_highlighted(
+    page: Any, tmp_path: Path
+) -> None:
+    """Day 2's digest, made with the digests page's button (the scripted model, through the job
+    worker), then opened from the list: following the figure change's citations opens day 1's and
+    day 2's articles with the cited sentence highlighted at its span; the hostile title, article
+    text and feed name stay inert."""
+    from agent import Agent
+
+    agent = Agent(index_path=tmp_path / "index", cache_dir=tmp_path / "cache", fetch_timeout=10,
+                  provider="local")
+    agent.__dict__["chat_model"] = JsonChatModel(respond=newsroom.digest_reply)
+    with fixture_server() as site:
+        newsroom.watch_day1(agent, site, hostile=True)
+        day1 = agent.digest()
+        newsroom.watch_day2(agent, site, hostile=True)
+    with running_app(agent) as app:
+        page.goto(app.url + "digests")
+        page.click("button[type=submit]")
+        page.wait_for_selector("section.result", timeout=60_000)
+        assert "Update since" in page.locator("section.result").inner_text()
+        page.goto(app.url + "digests")
+        links = page.locator("tbody a")
+        assert links.count() == 2
+        links.first.click()
+        page.wait_for_url(re.compile(r"/digests/\d{8}T\d{6}Z-\w+$"))
+        digest = agent.kept_digest(page.url.rsplit("/", 1)[1])
+        assert digest.id != day1.id and digest.compared_with == [day1.id]
+        page.screenshot(path=artifacts() / "serve-digest.png", full_page=True)
+        assert_inert(page)
+        assert newsroom.HOSTILE_FEED in page.locator("ul.failures").inner_text()
+        assert page.locator("article h3", has_text="The old bridge <script>").count() == 1
+
+        (change,) = next(sec for sec in digest.storylines if sec.changes).changes
+        before, after = change.before.citations[0], change.after.citations[0]
+        link = page.locator("li.change a.cite").first
+        assert link.get_attribute("data-n") == str(before.n)
+        link.click()
+        got = check_followed(page, before, agent.get(before.article_id).text)
+        assert got["text"] == before.quote and "12 people" in got["text"]
+        assert before.article_id not in {a.article_id for a in digest.articles}  # day 1's article
+        page.screenshot(path=artifacts() / "serve-digest-change-before.png")
+        page.locator("li.change a.cite").nth(1).click()
+        got = check_followed(page, after, agent.get(after.article_id).text)
+        assert got["text"] == after.quote and "19 people" in got["text"]
+        page.screenshot(path=artifacts() / "serve-digest-change-after.png")
+        assert_inert(page)
+        assert page.errors == [] and page.dialogs == []
 
 
 # --- requests from elsewhere ------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from rich.table import Table
 from agent.api import Agent
 from agent.cli.common import (
     console,
-    err_console,
     make_agent,
     make_digest_now,
     parse_date_option,
@@ -65,7 +64,8 @@ def digest(
         int, typer.Option("--max-articles", "-n", min=1, help="At most N articles, the newest.")
     ] = 40,
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="md | json | rich (no html view yet).")
+        OutputFormat, typer.Option("--format", "-f", help="md | json | rich | html (the articles, quotes "
+                                   "marked).")
     ] = OutputFormat.rich,
     output: Annotated[
         Path | None,
@@ -86,13 +86,11 @@ def digest(
 
       agent digest --since yesterday --format md -o today.md
 
+      agent digest --format html -o today.html
+
       agent digest --list
     """
     fmt = OutputFormat(format)
-    if fmt is OutputFormat.html:
-        err_console.print("[red]error:[/red] a digest has no HTML view yet; use --format md, json or rich",
-                          highlight=False)
-        raise typer.Exit(2)
     agent = make_agent(ctx)
     if list_:
         list_digests(agent, fmt)
@@ -100,5 +98,5 @@ def digest(
     start = parse_since(since)
     end = parse_date_option(until, "--until")
     made = run(lambda: make_digest_now(agent, start, end, topic, max_articles, refresh))
-    emit(made, fmt, output, console)
+    emit(made, fmt, output, console, articles=agent.get if fmt is OutputFormat.html else None)
     say_kept(made)

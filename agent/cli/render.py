@@ -21,7 +21,6 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from agent.answer.markers import strip_markers
-from agent.errors import InvalidArgumentError
 from agent.safetext import term, visible
 from agent.types import Answer, Article, ArticleSummary, Briefing, Citation, Digest, RetrievalInfo
 
@@ -162,8 +161,6 @@ def emit(
     if fmt is OutputFormat.json:
         text = obj.model_dump_json(indent=2) + "\n"
     elif fmt is OutputFormat.html:
-        if isinstance(obj, Digest):
-            raise InvalidArgumentError("a digest has no HTML view yet; use --format md, json or rich")
         text = obj.to_html(articles)
     else:
         text = obj.to_markdown()

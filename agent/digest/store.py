@@ -37,7 +37,8 @@ def digest_folder(settings: Settings) -> Path:
 
 
 class DigestStore:
-    """The kept digests of one index: ``save``, ``records`` (for ``--list``), ``last``, ``earlier``."""
+    """The kept digests of one index: ``save``, ``records`` (for ``--list``), ``find``, ``last``,
+    ``earlier``."""
 
     def __init__(self, settings: Settings) -> None:
         self.folder = digest_folder(settings)
@@ -69,6 +70,13 @@ class DigestStore:
                                     topic=d.topic, storylines=len(d.storylines) + len(d.more),
                                     articles=len(d.articles), path=str(path)))
         return sorted(out, key=lambda r: (r.until, r.id))
+
+    def find(self, digest_id: str) -> KeptDigest | None:
+        """The kept digest ``digest_id`` (None when there is none): the id picks one of the kept
+        files by name, so no id reaches outside the folder."""
+        path = next((p for p in self._files() if p.stem == digest_id), None)
+        kept = self._load(path) if path is not None else None
+        return kept if kept is not None and kept.digest.id == digest_id else None
 
     def last(self, topic: str | None) -> KeptDigest | None:
         """The kept digest of ``topic`` (None: the general digest) whose window ends last."""

@@ -2,7 +2,8 @@
 
 Pages: ``/`` (the ask box), ``/ask?q=…`` (the answer, streamed), ``/articles`` and
 ``/articles/{id}`` (the index), ``/articles/{id}/summary`` (streamed), ``/brief`` (the form)
-and ``/brief/make?…`` (streamed), ``/digests`` (a placeholder until digests exist).
+and ``/brief/make?…`` (streamed), ``/digests`` (the kept digests, newest first),
+``/digests/{id}`` (one, read from its file: no model) and ``/digests/make`` (a digest now, streamed).
 
 A model page is one streamed HTML document: its head and the form first, then a status line
 ("waiting: 1 request ahead of yours", "reading the sources"), the answer's text as the model
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +31,12 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from agent.api import Agent
-from agent.errors import ArticleNotFoundError, NewsAgentError
+from agent.errors import ArticleNotFoundError, DigestNotFoundError, NewsAgentError
 from agent.serve.guard import Guard, GuardMiddleware
 from agent.serve.jobs import Emit, Job, JobStopped, ModelWorker
 from agent.text.dates import parse_user_date
 from agent.types.briefings import BRIEF_STEPS
-from agent.views.html import environment, render_article, render_content
+from agent.views.html import environment, render, render_article, render_content
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,16 @@ def _date(value: str | None, name: str, *, end_of_day: bool = False) -> datetime
         raise BadInput(f"{name} {value!r} is not a date; use e.g. 2026-03-14") from None
 
 
+def _step_progress(emit: Emit) -> Callable[[str, int, int], None]:
+    """A briefing's or digest's ``progress(step, i, n)`` as the job's status lines."""
+
+    def progress(step: str, i: int, n: int) -> None:
+        label = BRIEF_STEPS.get(step, step)
+        emit("progress", f"{label} ({i}/{n})" if n else label)
+
+    return progress
+
+
 def _text(request: Request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()
 
@@ -214,11 +225,8 @@ def routes(server: Server) -> list[Route]:
             return server.page("serve/brief.html", 400, title="Briefing", form=form, error=str(exc))
 
         def make(emit: Emit) -> str:
-            def progress(step: str, i: int, n: int) -> None:
-                label = BRIEF_STEPS.get(step, step)
-                emit("progress", f"{label} ({i}/{n})" if n else label)
-
-            result = agent.brief(form["topic"] or None, since=since, until=until, progress=progress)
+            result = agent.brief(form["topic"] or None, since=since, until=until,
+                                 progress=_step_progress(emit))
             return render_content(result, agent.get)
 
         job = server.worker.submit("writing a briefing", make)
@@ -226,7 +234,31 @@ def routes(server: Server) -> list[Route]:
         return server.stream(job, "serve/job.html", title=title, form=form, kind="brief")
 
     async def digests(request: Request) -> Response:
-        return server.page("serve/digests.html", title="Digests")
+        try:
+            kept = await asyncio.to_thread(agent.digests)
+        except NewsAgentError as exc:
+            return server.page("serve/message.html", 500, title="Digests", message=str(exc))
+        return server.page("serve/digests.html", title="Digests", digests=list(reversed(kept)))
+
+    async def digest(request: Request) -> Response:
+        def read() -> str:
+            kept = agent.kept_digest(request.path_params["digest_id"])
+            return render(kept, agent.get, **server.context())
+
+        try:
+            html = await asyncio.to_thread(read)
+        except DigestNotFoundError as exc:
+            return server.page("serve/message.html", 404, title="Not found", message=str(exc))
+        except NewsAgentError as exc:
+            return server.page("serve/message.html", 500, title="Digest", message=str(exc))
+        return HTMLResponse(html, headers=HEADERS)
+
+    async def make_digest(request: Request) -> Response:
+        def make(emit: Emit) -> str:
+            return render_content(agent.digest(progress=_step_progress(emit)), agent.get)
+
+        job = server.worker.submit("making a digest", make)
+        return server.stream(job, "serve/job.html", title="Digest", form={}, kind="digest")
 
     return [
         Route("/", home),
@@ -237,6 +269,8 @@ def routes(server: Server) -> list[Route]:
         Route("/brief", brief_form),
         Route("/brief/make", brief),
         Route("/digests", digests),
+        Route("/digests/make", make_digest),
+        Route("/digests/{digest_id}", digest),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +19,9 @@ from agent.types.answers import Citation
 from agent.types.briefings import BriefingArticle, BriefingSection, Disagreement
 from agent.types.markdown import cite_marks, sources_markdown
 from agent.usage import Usage
+
+if TYPE_CHECKING:
+    from agent.views.html import ArticleSource
 
 
 def day_label(d: date) -> str:
@@ -31,6 +35,10 @@ class FigureReading(BaseModel):
     value: str
     on: date | None = Field(None, description="Publication day of the article that states it.")
     citations: list[Citation] = Field(default_factory=list)
+
+    def when(self) -> str:
+        """``on 4 March 2026``, or "" when the article is undated."""
+        return f"on {day_label(self.on)}" if self.on else ""
 
 
 class FigureChange(BaseModel):
@@ -50,8 +58,7 @@ class FigureChange(BaseModel):
 
 def _change_text(change: FigureChange, esc: Callable[[str], str]) -> str:
     def reading(r: FigureReading) -> str:
-        when = f" on {day_label(r.on)}" if r.on else ""
-        return f"{esc(r.value)}{when} {cite_marks(r.citations)}".rstrip()
+        return " ".join(p for p in (esc(r.value), r.when(), cite_marks(r.citations)) if p)
 
     return f"{esc(change.what)}, {reading(change.before)}, is {reading(change.after)}"
 
@@ -100,15 +107,21 @@ class DigestFooter(BaseModel):
     failures: list[FeedFailure] = Field(default_factory=list)
     failed_entries: int = Field(0, description="Entries the latest checks could not ingest (retried later).")
 
-    def line(self) -> str:
-        """The footer in one plain line (article text in it not escaped)."""
+    def counts(self) -> str:
+        """Runs, feeds checked, articles new and updated, entries failed (the failing feeds are
+        ``failures``)."""
         if not self.runs:
             return "no watch run in this window"
         text = (f"{self.feeds_checked} feed(s) checked in {self.runs} run(s): {self.new_articles} new "
                 f"article(s), {self.updated_articles} updated")
         if self.failed_entries:
             text += f", {self.failed_entries} entr{'y' if self.failed_entries == 1 else 'ies'} failed"
-        if self.failures:
+        return text
+
+    def line(self) -> str:
+        """The footer in one plain line (article text in it not escaped)."""
+        text = self.counts()
+        if self.runs and self.failures:
             text += "; failed: " + "; ".join(f"{f.name}: {f.error}" for f in self.failures)
         return text
 
@@ -159,16 +172,30 @@ class Digest(BaseModel):
                 items.extend(c.citations)
         return sorted({c.n: c for c in items}.values(), key=lambda c: c.n)
 
-    def label(self, sec: DigestStoryline) -> str:
-        """A storyline's heading, "Update since 5 March 2026: …" when it continues an earlier one
-        (the time too when that digest was made on this digest's last day)."""
+    def update_since(self, sec: DigestStoryline) -> str:
+        """"Update since 5 March 2026" when ``sec`` continues an earlier digest's storyline (the
+        time too when that digest was made on this digest's last day), else ""."""
         if sec.update is None:
-            return sec.heading
+            return ""
         told = sec.update.told_until
         when = day_label(told.date())
         if told.date() == self.until.date():
             when += f" {told:%H:%M} UTC"
-        return f"Update since {when}: {sec.heading}"
+        return f"Update since {when}"
+
+    def label(self, sec: DigestStoryline) -> str:
+        """A storyline's heading, "Update since 5 March 2026: …" when it continues an earlier one."""
+        since = self.update_since(sec)
+        return f"{since}: {sec.heading}" if since else sec.heading
+
+    def to_html(self, articles: ArticleSource = None) -> str:
+        """The digest as one self-contained HTML page; given its articles (a list, or a lookup
+        such as ``agent.get``), their texts are embedded with each cited sentence marked at its
+        span and every ``[n]`` leads there, an earlier day's article of a figure change included.
+        Without them the page shows the quotes only."""
+        from agent.views.html import render
+
+        return render(self, articles)
 
     def to_markdown(self) -> str:
         lines = [f"# {md_text(self.title)}", ""]

@@ -20,11 +20,12 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from agent.errors import ArticleNotFoundError, InvalidArgumentError
 from agent.safetext import http_url
+from agent.text.dates import as_utc
 from agent.views.spans import Run, Span, runs
 
 
@@ -71,14 +72,17 @@ def _answer_citations(answer: Any) -> list[CitationLike]:
     return [*answer.citations, *([answer.closest] if answer.closest is not None else [])]
 
 
-def _briefing_article_ids(briefing: Any) -> list[str]:
-    return [c.article_id for c in briefing.citations()] + [a.article_id for a in briefing.articles]
+def _cited_then_used_ids(result: Any) -> list[str]:
+    """A briefing's or digest's articles: those it cites (a digest's figure change cites an
+    earlier day's article it does not cover), then the rest of those it drew on."""
+    return [c.article_id for c in result.citations()] + [a.article_id for a in result.articles]
 
 
 VIEWS: dict[str, View] = {
     "Answer": View("answer.html", _answer_citations, lambda a: [c.article_id for c in _answer_citations(a)]),
     "ArticleSummary": View("summary.html", lambda s: s.citations(), lambda s: [s.article_id]),
-    "Briefing": View("briefing.html", lambda b: b.citations(), _briefing_article_ids),
+    "Briefing": View("briefing.html", lambda b: b.citations(), _cited_then_used_ids),
+    "Digest": View("digest.html", lambda d: d.citations(), _cited_then_used_ids),
 }
 
 
@@ -156,6 +160,11 @@ def day(value: datetime | None) -> str:
     return value.date().isoformat() if value is not None else ""
 
 
+def minute(value: datetime) -> str:
+    """A moment as a page prints it: ``2026-03-05 12:00 UTC`` (a naive time is taken as UTC)."""
+    return f"{as_utc(value).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def gather(ids: Sequence[str], articles: ArticleSource) -> dict[str, ArticleLike]:
     """The articles among ``ids`` that ``articles`` supplies, by id (each looked up once)."""
     wanted = list(dict.fromkeys(ids))
@@ -217,6 +226,7 @@ def environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["day"] = day
+    env.filters["minute"] = minute
     env.filters["http_url"] = http_url
     return env
 
