@@ -204,6 +204,21 @@ def test_a_change_reads_with_both_readings_cited() -> None:
     assert change.text() == "the death toll, 12 people on 4 March 2026 [3], is 19 people on 5 March 2026 [7]"
 
 
+def test_markdown_shows_a_change_of_an_also_new_storyline_with_both_citations() -> None:
+    """Every citation a Markdown digest lists under Sources is cited in its text, including the
+    figure changes of a storyline shown in one line under "Also new"."""
+    def reading(aid: str, value: str, day: int, n: int) -> FigureReading:
+        return FigureReading(value=value, on=datetime(2026, 3, day).date(),
+                             citations=[_cite(aid, "x", day).model_copy(update={"n": n})])
+
+    change = FigureChange(what="the death toll", before=reading("d1", "12 people", 4, 1),
+                          after=reading("d2", "19 people", 5, 2))
+    line = DigestStoryline(heading="Flood", sentences=[], sources=["Courier"], changes=[change])
+    digest = Digest(id="d", title="Digest", since=T0 - timedelta(days=1), until=T0, more=[line])
+    md = digest.to_markdown()
+    assert "Changed: the death toll, 12 people on 4 March 2026 [1], is 19 people on 5 March 2026 [2]" in md
+
+
 # --- ranking -------------------------------------------------------------------------------------
 
 

@@ -216,7 +216,10 @@ class Digest(BaseModel):
         if self.more:
             lines += ["## Also new", ""]
             for sec in self.more:
-                said = " ".join(f"{md_text(s.text)} {cite_marks(s.citations)}" for s in sec.sentences)
+                said = " ".join(
+                    [f"{md_text(s.text)} {cite_marks(s.citations)}" for s in sec.sentences]
+                    + [f"Changed: {_change_text(ch, md_text)}" for ch in sec.changes]
+                )
                 lines.append(f"- **{md_text(self.label(sec))}**: {said} *({_outlets(sec)})*")
             lines.append("")
         if self.nothing_new:
