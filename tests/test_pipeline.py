@@ -199,3 +199,31 @@ def test_kill_9_mid_ingest_leaves_a_consistent_index(settings: Settings) -> None
     assert total == expected == store.stats()["chunks"]
     hashes = store.article_hashes([f"story-{i:03d}" for i in range(60)])
     assert all(hashes[f"story-{i:03d}"] == art(i, 2).content_hash for i in range(60))
+
+
+def test_an_open_store_finds_what_another_process_indexed_since(settings: Settings) -> None:
+    """A long-running process (``agent serve``, a notebook) keeps its store open while ``agent
+    watch run`` indexes new articles in another process: its searches find them."""
+    index = settings.index.index_path
+    emb = HashEmbedder()
+    store = Store(settings, emb)
+    ingest([], store, emb, settings, articles=[art(i) for i in range(5)])
+    newest = art(9)
+    query = emb.embed([newest.text[:200]])[0]
+    assert "story-009" not in {p.article_id for p in store.dense_search(query, 3)}
+    code = textwrap.dedent(f"""
+        from agent.index.store import Store
+        from agent.ingest.pipeline import ingest
+        from agent.settings import Settings
+        from tests.test_pipeline import art
+        from tests.test_store import HashEmbedder
+        s = Settings(chroma_url=None, index_path={str(index)!r}, collection="pipe", chunk_tokens=40)
+        e = HashEmbedder()
+        ingest([], Store(s, e), e, s, articles=[art(i) for i in range(5, 10)])
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ANONYMIZED_TELEMETRY="False")
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT, timeout=120)
+    assert store.dense_search(query, 1)[0].article_id == "story-009"
+    assert store.stats()["articles"] == 10
+    ingest([], store, emb, settings, articles=[art(10)])  # and it still writes
+    assert store.dense_search(emb.embed([art(10).text[:200]])[0], 1)[0].article_id == "story-010"

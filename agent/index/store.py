@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -106,19 +107,38 @@ class Store:
         self.read_only = not settings.index.chroma_url and bool(index_exists(settings)) and (
             not is_writable(settings.index.index_path)
         )
-        self._client = guarded(open_client(settings, create=create), self.location)
-        try:
-            self._max_batch = max(1, int(self._client.get_max_batch_size()))
-        except Exception:
-            self._max_batch = 5000
-        prefix = settings.index.collection
-        self._articles = self._open(f"{prefix}_articles", create, space="cosine")
-        self._chunks = self._open(f"{prefix}_chunks", create, space="cosine")
-        self._journal = self._open(f"{prefix}_journal", create, space="l2", journal=True)
+        self._reopening = threading.Lock()
+        self._known_version = -1  # the index's version as this store's view of it last saw it
+        self._connect(create)
         if not self.read_only:  # reads skip uncommitted chunks anyway
             self.recover()
         if check_vectors:
             self._spot_check_vectors()
+        self._known_version = self.version
+
+    def _connect(self, create: bool) -> None:
+        self._client = guarded(open_client(self.settings, create=create), self.location)
+        try:
+            self._max_batch = max(1, int(self._client.get_max_batch_size()))
+        except Exception:
+            self._max_batch = 5000
+        prefix = self.settings.index.collection
+        self._articles = self._open(f"{prefix}_articles", create, space="cosine")
+        self._chunks = self._open(f"{prefix}_chunks", create, space="cosine")
+        self._journal = self._open(f"{prefix}_journal", create, space="l2", journal=True)
+
+    def _follow_other_writers(self) -> None:
+        """Reopen an embedded index that another process wrote to since this store last looked
+        (its version moved): Chroma's in-process view keeps the vectors it loaded, so a search
+        would miss the new ones. A view another store of this process still holds stays as is."""
+        if self.settings.index.chroma_url or self.read_only:
+            return
+        with self._reopening:
+            now = self.version
+            if now != self._known_version:
+                self.close()
+                self._connect(create=False)
+                self._known_version = now
 
     def close(self) -> None:
         """Release this store's hold on Chroma's in-process view of the index (idempotent). The
@@ -196,7 +216,10 @@ class Store:
     def _bump_version(self) -> None:
         self._check_writable()
         col, meta = self._index_meta()
-        col.modify(metadata={**meta, "version": int(meta.get("version", 0)) + 1})
+        version = int(meta.get("version", 0)) + 1
+        col.modify(metadata={**meta, "version": version})
+        if self._known_version == version - 1:  # no other process wrote in between
+            self._known_version = version
 
     def get_marker(self, name: str) -> datetime | None:
         """A named moment stored with the index (e.g. when the last briefing was made)."""
@@ -558,6 +581,7 @@ class Store:
         f = SearchFilters.of(filters)
         if k <= 0 or f.matches_nothing:
             return []
+        self._follow_other_writers()
         q = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         fetch = k + 8  # room for chunks of a version being written right now
         res = self._chunks.query(
