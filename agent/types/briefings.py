@@ -140,25 +140,34 @@ class Briefing(BaseModel):
             lines += [f"## {md_text(sec.heading)}", ""]
             lines += [f"- {md_text(s.text)} {cite_marks(s.citations)}" for s in sec.sentences]
             lines.append("")
-        if self.disagreements:
-            lines += ["## What the sources disagree on", ""]
-            for d in self.disagreements:
-                lines.append(f"- **{md_text(d.what)}**")
-                lines += [f"    - {md_text(c.text)} {cite_marks(c.citations)}" for c in d.claims]
-            lines.append("")
-        cites = self.citations()
-        if cites:
-            lines += ["## Sources", ""] + sources_markdown(cites) + [""]
-        if self.articles:
-            lines += ["## Articles used", ""]
-            for a in self.articles:
-                date = f", {a.published.date().isoformat()}" if a.published else ""
-                src = f" ({md_inline(a.source)})" if a.source else ""
-                where = f" <{md_url(a.url)}>" if a.url else ""
-                lines.append(f"- *{md_inline(a.title)}*{src}{date}{where} `{a.article_id[:12]}`")
-            lines.append("")
+        lines += sources_sections(self.disagreements, self.citations(), self.articles, "Articles used")
         footer = f"*{self.model or 'unknown model'}, prompt {self.prompt_version}"
         if self.generated_at:
             footer += f", generated {self.generated_at.isoformat(timespec='seconds')}"
         lines.append(footer + "*")
         return "\n".join(lines).rstrip() + "\n"
+
+
+def sources_sections(
+    disagreements: list[Disagreement], cites: list[Citation], articles: list[BriefingArticle],
+    articles_heading: str,
+) -> list[str]:
+    """The Markdown a briefing and a digest end with: disagreements, sources, the articles."""
+    lines: list[str] = []
+    if disagreements:
+        lines += ["## What the sources disagree on", ""]
+        for d in disagreements:
+            lines.append(f"- **{md_text(d.what)}**")
+            lines += [f"    - {md_text(c.text)} {cite_marks(c.citations)}" for c in d.claims]
+        lines.append("")
+    if cites:
+        lines += ["## Sources", ""] + sources_markdown(cites) + [""]
+    if articles:
+        lines += [f"## {articles_heading}", ""]
+        for a in articles:
+            day = f", {a.published.date().isoformat()}" if a.published else ""
+            src = f" ({md_inline(a.source)})" if a.source else ""
+            where = f" <{md_url(a.url)}>" if a.url else ""
+            lines.append(f"- *{md_inline(a.title)}*{src}{day}{where} `{a.article_id[:12]}`")
+        lines.append("")
+    return lines

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from agent.safetext import md_inline, md_text, md_url
+from agent.safetext import md_inline, md_text
 from agent.types.answers import Citation
-from agent.types.briefings import BriefingArticle, BriefingSection, Disagreement
-from agent.types.markdown import cite_marks, sources_markdown
+from agent.types.briefings import BriefingArticle, BriefingSection, Disagreement, sources_sections
+from agent.types.markdown import cite_marks
 from agent.usage import Usage
 
 if TYPE_CHECKING:
@@ -226,23 +226,7 @@ class Digest(BaseModel):
             lines += ["## Covered again, nothing new", ""]
             lines += [f"- {md_text(self.label(sec))} *({_outlets(sec)})*" for sec in self.nothing_new]
             lines.append("")
-        if self.disagreements:
-            lines += ["## What the sources disagree on", ""]
-            for d in self.disagreements:
-                lines.append(f"- **{md_text(d.what)}**")
-                lines += [f"    - {md_text(c.text)} {cite_marks(c.citations)}" for c in d.claims]
-            lines.append("")
-        cites = self.citations()
-        if cites:
-            lines += ["## Sources", ""] + sources_markdown(cites) + [""]
-        if self.articles:
-            lines += ["## Articles", ""]
-            for a in self.articles:
-                day = f", {a.published.date().isoformat()}" if a.published else ""
-                src = f" ({md_inline(a.source)})" if a.source else ""
-                where = f" <{md_url(a.url)}>" if a.url else ""
-                lines.append(f"- *{md_inline(a.title)}*{src}{day}{where} `{a.article_id[:12]}`")
-            lines.append("")
+        lines += sources_sections(self.disagreements, self.citations(), self.articles, "Articles")
         lines += ["## Feeds", "", md_text(self.footer.line()), ""]
         tail = f"*{self.model or 'no model call'}, prompt {self.prompt_version}"
         if self.generated_at:
