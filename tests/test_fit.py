@@ -79,6 +79,21 @@ def test_a_claim_without_a_number_does_not_answer_how_many() -> None:
     assert misfit("How many homes were affected?", said) == "it gives no number"
 
 
+def test_what_the_question_already_says_is_no_answer_of_its_kind() -> None:
+    """The year that dates a count, or the name the question asks about, answers nothing."""
+    homeless = "How many people were homeless in 2009?"
+    assert misfit(homeless, "There were sheltered and unsheltered homeless persons in January 2009.") == (
+        "it gives no number"
+    )
+    assert misfit(homeless, "There were 643,067 sheltered and unsheltered homeless persons in 2009.") is None
+    assert misfit("Where is Kuleli Military High School?", "Kuleli Military High School is a military "
+                  "high school for boys.") == "it names no place"
+    assert misfit("Where is Kuleli Military High School?", "Kuleli Military High School stands along "
+                  "the Bosphorus in Çengelköy.") is None
+    assert misfit("In what century did Russia and Prussia lead at sea?",
+                  "In the eighteenth century, Russia and Prussia became the leading powers.") is None
+
+
 def test_questions_of_unmarked_kind_are_never_refused() -> None:
     assert misfit("Who won the election?", "the incumbent") is None
     assert misfit("Which drink is getting its first new bottle in 60 years?", "Fizzwell") is None

@@ -12,6 +12,9 @@ something of that kind:
 * how many / how much / what percentage → a quantity: a number in digits or words, or a word of
   amount ("dozens", "none", "half").
 
+What the question already says does not count (its content words, and for a quantity the years
+that date it): "persons in January 2009" gives no number for "How many were homeless in 2009?".
+
 A question whose kind no word marks ("who", "what", "which", "why") is not checked here, nor an
 answer of fewer than ``MIN_CLAUSE_WORDS`` words ("eastward", "hospitals"): a wrong call would hide
 right answers, and those are names and phrases of any shape.
@@ -50,7 +53,8 @@ _TIME = re.compile(
     r"ago|since|until|till|after|before|during|while|when|once|following|earlier|later|recently|"
     r"now|currently|previously|soon|early|late|spring|summer|autumn|fall|winter|season|"
     r"holiday|christmas|easter|ramadan|anniversary|era|age|ages|period|quarter|date|day|days|hours?|"
-    r"minutes?|if|whenever|as soon as)\b",
+    r"minutes?|if|whenever|as soon as|\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
+    r"eighth|ninth|tenth|eleventh|twelfth|\w+teenth|twentieth|twenty-first)\b",
     re.I,
 )
 _NUMBER_WORDS = (
@@ -126,10 +130,29 @@ def _opens_with_name(text: str) -> bool:
     return bool(word) and word not in STOPWORDS and word not in _OPENERS
 
 
+#: A year that dates something ("in 2009", "since early 1990"): a time, not a quantity.
+_YEAR_AS_TIME = re.compile(
+    r"\b(?:in|since|by|until|till|during|from|of|before|after)\s+(?:early\s+|late\s+|mid-?)?"
+    r"(?:1[0-9]{3}|20[0-9]{2})\b",
+    re.I,
+)
+
+
+def beyond_question(question: str, answer: str, kind: Kind) -> str:
+    """``answer`` without the words the question already has (their kind answers nothing) and,
+    for a quantity, without the years that date it ("in January 2009")."""
+    asked = {w for w in re.findall(r"[\w'\-]+", question.lower()) if w not in STOPWORDS}
+    if kind == "quantity":
+        answer = _YEAR_AS_TIME.sub(" ", answer)
+    return re.sub(r"[\w'\-]+", lambda m: " " if m.group(0).lower() in asked else m.group(0), answer)
+
+
 def misfit(question: str, answer: str) -> str | None:
     """Why ``answer`` does not answer ``question`` (its kind is missing), or None when it may."""
     kind = asked_kind(question)
-    if kind is None or len(answer.split()) < MIN_CLAUSE_WORDS or holds_kind(answer, kind):
+    if kind is None or len(answer.split()) < MIN_CLAUSE_WORDS:
+        return None
+    if holds_kind(beyond_question(question, answer, kind), kind):
         return None
     return {"place": "it names no place", "time": "it gives no time", "quantity": "it gives no number"}[kind]
 
