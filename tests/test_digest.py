@@ -461,8 +461,12 @@ def test_cli_digest_list_formats_and_usage_errors(tmp_path: Path, newsroom_site:
     assert (code, out) == (0, ""), err  # --quiet: nothing printed on success
     assert (tmp_path / "d1.md").read_text(encoding="utf-8").startswith("# Digest: ")
     newsroom.day2(newsroom_site)
-    code, out, err = cli(*base, "watch", "run", "--digest", "--json")
+    run_page = tmp_path / "run2.html"  # -o FILE's suffix picks the format
+    code, out, err = cli(*base, "watch", "run", "--digest", "--json", "-o", str(run_page))
     assert code == 1 and "failed: Herald: HTTP 500" in err  # the digest was made all the same
+    assert lxml.html.document_fromstring(run_page.read_text(encoding="utf-8")).xpath(
+        "//article[@class='source-article']"
+    )
     body = json.loads(out)
     assert body["report"]["feeds"][1]["status"] == "failed" and body["digest"]["footer"]["failures"]
     code, out, _ = cli(*base, "digest", "--list", "--format", "json")

@@ -42,7 +42,10 @@ EXIT_HELP = (
 )
 DIGEST_HELP = ("Then make the digest of what is new since the last one (`agent digest`), also when "
                "some feeds failed; it is kept with the index and printed unless --quiet.")
-OUTPUT_HELP = "With --digest: also write the digest as Markdown to FILE (replaced each time)."
+OUTPUT_HELP = (
+    "With --digest: also write the digest to FILE (replaced each time): a web page if FILE ends in "
+    ".html, JSON if .json, else Markdown."
+)
 MIN_EVERY = timedelta(minutes=1)
 
 watch_app = typer.Typer(
@@ -159,8 +162,9 @@ def _exit_code(report: WatchReport) -> int:
 
 
 def _digest(agent: Agent, *, quiet: bool, output: Path | None) -> Digest | None:
-    """The digest after a run: written to ``output`` when given, else printed as Markdown
-    (unless ``quiet``); None, with one red line, when it cannot be made."""
+    """The digest after a run: written to ``output`` when given (HTML, JSON or Markdown by its
+    suffix), else printed as Markdown (unless ``quiet``); None, with one red line, when it cannot
+    be made."""
     try:
         made = make_digest_now(agent)
     except NewsAgentError as e:
@@ -168,6 +172,11 @@ def _digest(agent: Agent, *, quiet: bool, output: Path | None) -> Digest | None:
         return None
     text = made.to_markdown()
     if output is not None:
+        suffix = output.suffix.lower()
+        if suffix in (".html", ".htm"):
+            text = made.to_html(agent.get)
+        elif suffix == ".json":
+            text = made.model_dump_json(indent=2) + "\n"
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")
