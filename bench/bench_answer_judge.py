@@ -10,6 +10,9 @@ judge. Scored as the QuAIL bench scores (MiniLM picks the option closest to the 
 * **right lost**: a right verified answer the judge says "no" to;
 * the judge's time per call (prompt tokens, seconds), which every verified answer would pay.
 
+With ``--logprob`` the judge is one unconstrained token and its probability of "yes" (against
+"no") is kept, so the trade-off is reported at several thresholds instead of the greedy verdict.
+
 Not in the product: a judge is adopted only if it catches much and loses little.
 
 Usage: .venv/bin/python bench/bench_answer_judge.py DUMP.jsonl [--model qwen2.5-1.5b]
@@ -48,6 +51,7 @@ def main() -> None:
     ap.add_argument("dump", type=Path)
     ap.add_argument("--model", default=None)
     ap.add_argument("--show", action="store_true", help="print each judged answer")
+    ap.add_argument("--logprob", action="store_true", help="score P(yes) of one token; report thresholds")
     args = ap.parse_args()
 
     from langchain_core.messages import HumanMessage, SystemMessage
@@ -72,6 +76,7 @@ def main() -> None:
 
     tally = {"verified": 0, "wrong_verified": 0, "wrong_caught": 0, "right_verified": 0, "right_lost": 0}
     seconds: list[float] = []
+    scored: list[tuple[float, bool]] = []  # (P(yes), right) with --logprob
     prompt_tokens: list[int] = []
     for line in args.dump.open():
         row: dict[str, Any] = json.loads(line)
@@ -92,25 +97,69 @@ def main() -> None:
             ),
         ]
         t0 = time.perf_counter()
-        with track_usage() as usage:
-            verdict = structured_call(model, messages, SCHEMA, max_tokens=12)["verdict"]
+        if args.logprob:
+            p_yes, used = yes_probability(model, messages)
+            verdict = "yes" if p_yes >= 0.5 else "no"
+            scored.append((p_yes, right))
+            prompt_tokens.append(used)
+        else:
+            with track_usage() as usage:
+                verdict = structured_call(model, messages, SCHEMA, max_tokens=12)["verdict"]
+            prompt_tokens.append(usage.usage.prompt_tokens or count_tokens(str(messages)))
         seconds.append(time.perf_counter() - t0)
-        prompt_tokens.append(usage.usage.prompt_tokens or count_tokens(str(messages)))
         tally["verified"] += 1
         tally["right_verified" if right else "wrong_verified"] += 1
         if verdict == "no":
             tally["right_lost" if right else "wrong_caught"] += 1
         if args.show:
-            print(f"{'RIGHT' if right else 'WRONG'} judge={verdict} | {row['question'][:80]} -> "
+            p_note = f" p={scored[-1][0]:.2f}" if scored else ""
+            print(f"{'RIGHT' if right else 'WRONG'} judge={verdict}{p_note} | {row['question'][:80]} -> "
                   f"{answer.text[:100]} || {quotes[:120]}", flush=True)
-    report = {
+    report: dict[str, Any] = {
         **tally,
         "wrong_caught_rate": round(tally["wrong_caught"] / max(1, tally["wrong_verified"]), 3),
         "right_lost_rate": round(tally["right_lost"] / max(1, tally["right_verified"]), 3),
         "judge_seconds_median": round(statistics.median(seconds), 2) if seconds else None,
         "judge_prompt_tokens_median": statistics.median(prompt_tokens) if prompt_tokens else None,
     }
+    if scored:
+        report["thresholds"] = {
+            f"{cut:.2f}": {
+                "wrong_caught": sum(1 for p, right in scored if not right and p < cut),
+                "right_lost": sum(1 for p, right in scored if right and p < cut),
+            }
+            for cut in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        }
     print(json.dumps(report, indent=2))
+
+
+def yes_probability(model: Any, messages: list[Any]) -> tuple[float, int]:
+    """P("yes") / (P("yes") + P("no")) of the judge's first reply token, and the prompt's tokens.
+
+    Read from the last position's logits (the model is loaded without ``logits_all``, so
+    llama-cpp-python's own ``logprobs`` is unavailable); the prompt is Qwen's chat format."""
+    from langchain_core.messages import convert_to_openai_messages
+
+    loaded = model._loaded()
+    llm = loaded.llm
+    text = "".join(
+        f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n"
+        for m in convert_to_openai_messages(messages)
+    ) + "<|im_start|>assistant\n"
+    with loaded.lock:
+        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
+        llm.reset()
+        llm.eval(tokens)
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(float)
+        llm.reset()
+    probs = np.exp(logits - logits.max())
+    mass = {"yes": 0.0, "no": 0.0}
+    for word in ("yes", "Yes", "no", "No"):
+        ids = llm.tokenize(word.encode(), add_bos=False)
+        if len(ids) == 1:
+            mass[word.lower()] += float(probs[ids[0]])
+    total = mass["yes"] + mass["no"]
+    return (mass["yes"] / total if total else 0.5), len(tokens)
 
 
 if __name__ == "__main__":
