@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import tempfile
@@ -27,16 +26,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-DATA_ROOT = next(
-    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
-    REPO.parent / "shared" / "data",
-)
-
-
-def corpus_file(rows: list[dict[str, Any]], folder: Path, name: str) -> Path:
-    path = folder / f"{name}.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
+from bench_retrieval import quail_index, squad_index  # noqa: E402
 
 
 def main() -> None:
@@ -56,16 +46,7 @@ def main() -> None:
     from agent.tokens import count_tokens
 
     work = Path(tempfile.mkdtemp(prefix="bench_focus_"))
-    quail = DATA_ROOT / "quail_news"
-    arts = [json.loads(line) for line in (quail / "quail_dev_news_articles.jsonl").open()]
-    questions = [json.loads(line) for line in (quail / "quail_dev_news.jsonl").open()]
-    rows = [
-        {"id": a["id"], "title": a.get("metadata", {}).get("title") or a["id"], "text": a["text"],
-         "url": a.get("metadata", {}).get("url"), "source": "VOA"}
-        for a in arts
-    ]  # fmt: skip
-    qa = Agent(index_path=work / "quail")
-    qa.ingest([str(corpus_file(rows, work, "quail"))])
+    qa, arts, questions = quail_index(work)
     by_url = {a.url: a for a in qa.list()}
     gold_article = {a["id"]: by_url[a.get("metadata", {}).get("url")] for a in arts}
 
@@ -85,17 +66,7 @@ def main() -> None:
     squad_items: list[tuple[str, str, Any, list[str]]] = []
     sa = None
     if args.squad:
-        data = json.loads((DATA_ROOT / "squadshifts_newwiki" / "new_wiki_v1.0.json").read_text())["data"]
-        srows, qs = [], []
-        for a in data:
-            for i, para in enumerate(a["paragraphs"]):
-                url = f"https://squadshifts.example/{a['title']}/{i}"
-                srows.append({"title": a["title"].replace("_", " "), "text": para["context"],
-                              "url": url, "source": "wiki"})  # fmt: skip
-                qs += [(q["question"], url, [x["text"] for x in q["answers"]]) for q in para["qas"]]
-        random.Random(args.seed).shuffle(qs)
-        sa = Agent(index_path=work / "squad")
-        sa.ingest([str(corpus_file(srows, work, "squad"))])
+        sa, qs = squad_index(work, args.seed)
         s_by_url = {a.url: a.id for a in sa.list(limit=100_000)}
         squad_items = [(q, s_by_url[u], None, answers) for q, u, answers in qs[: args.squad]]
 

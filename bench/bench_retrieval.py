@@ -53,6 +53,42 @@ def corpus_file(rows: list[dict[str, Any]], folder: Path, name: str) -> Path:
     return path
 
 
+def quail_index(work: Path) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    """QuAIL's VOA articles indexed in WORK/quail: (the Agent, the article rows, the questions)."""
+    from agent import Agent
+
+    quail = DATA_ROOT / "quail_news"
+    arts = [json.loads(line) for line in (quail / "quail_dev_news_articles.jsonl").open()]
+    questions = [json.loads(line) for line in (quail / "quail_dev_news.jsonl").open()]
+    rows = [
+        {"id": a["id"], "title": a.get("metadata", {}).get("title") or a["id"], "text": a["text"],
+         "url": a.get("metadata", {}).get("url"), "source": "VOA"}
+        for a in arts
+    ]  # fmt: skip
+    qa = Agent(index_path=work / "quail")
+    qa.ingest([str(corpus_file(rows, work, "quail"))])
+    return qa, arts, questions
+
+
+def squad_index(work: Path, seed: int) -> tuple[Any, list[tuple[str, str, list[str]]]]:
+    """SQuADShifts New Wiki, each paragraph its own article, indexed in WORK/squad: (the Agent,
+    the questions shuffled with SEED as (question, paragraph url, gold answers))."""
+    from agent import Agent
+
+    data = json.loads((DATA_ROOT / "squadshifts_newwiki" / "new_wiki_v1.0.json").read_text())["data"]
+    srows, qs = [], []
+    for a in data:
+        for i, para in enumerate(a["paragraphs"]):
+            url = f"https://squadshifts.example/{a['title']}/{i}"
+            srows.append({"title": a["title"].replace("_", " "), "text": para["context"],
+                          "url": url, "source": "wiki"})  # fmt: skip
+            qs += [(q["question"], url, [x["text"] for x in q["answers"]]) for q in para["qas"]]
+    random.Random(seed).shuffle(qs)
+    sa = Agent(index_path=work / "squad")
+    sa.ingest([str(corpus_file(srows, work, "squad"))])
+    return sa, qs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weights", default="rrf,0.3,0.4,0.5,0.6")
@@ -67,34 +103,15 @@ def main() -> None:
     from agent.tokens import count_tokens
 
     work = Path(tempfile.mkdtemp(prefix="bench_retrieval_"))
-    quail = DATA_ROOT / "quail_news"
-    arts = [json.loads(line) for line in (quail / "quail_dev_news_articles.jsonl").open()]
-    questions = [json.loads(line) for line in (quail / "quail_dev_news.jsonl").open()]
-    rows = [
-        {"id": a["id"], "title": a.get("metadata", {}).get("title") or a["id"], "text": a["text"],
-         "url": a.get("metadata", {}).get("url"), "source": "VOA"}
-        for a in arts
-    ]  # fmt: skip
-    qa = Agent(index_path=work / "quail")
-    qa.ingest([str(corpus_file(rows, work, "quail"))])
+    qa, arts, questions = quail_index(work)
     by_url = {a.url: a.id for a in qa.list()}
     gold = {a["id"]: by_url.get(a.get("metadata", {}).get("url")) for a in arts}
 
     squad_qs: list[tuple[str, str]] = []
     sa = None
     if args.squad:
-        data = json.loads((DATA_ROOT / "squadshifts_newwiki" / "new_wiki_v1.0.json").read_text())["data"]
-        srows = []
-        for a in data:
-            for i, para in enumerate(a["paragraphs"]):
-                url = f"https://squadshifts.example/{a['title']}/{i}"
-                srows.append({"title": a["title"].replace("_", " "), "text": para["context"],
-                              "url": url, "source": "wiki"})  # fmt: skip
-                squad_qs += [(q["question"], url) for q in para["qas"]]
-        random.Random(args.seed).shuffle(squad_qs)
-        squad_qs = squad_qs[: args.squad]
-        sa = Agent(index_path=work / "squad")
-        sa.ingest([str(corpus_file(srows, work, "squad"))])
+        sa, qs = squad_index(work, args.seed)
+        squad_qs = [(q, url) for q, url, _answers in qs[: args.squad]]
         s_by_url = {a.url: a.id for a in sa.list(limit=100_000)}
 
     blend = retrieve.fuse_scores
@@ -126,8 +143,8 @@ def main() -> None:
         qb = Agent(index_path=work / "quail", context_tokens=b)
         shown = [qb.search(q["question"]) for q in questions]
         tokens = sorted(sum(count_tokens(p.text) for p in ps) for ps in shown)
-        pairs = zip(questions, shown, strict=True)
-        hits = sum(any(p.article_id == gold[q["text_id"]] for p in ps) for q, ps in pairs)
+        shown_for = zip(questions, shown, strict=True)
+        hits = sum(any(p.article_id == gold[q["text_id"]] for p in ps) for q, ps in shown_for)
         budgets[str(b)] = {
             "quail_recall": round(hits / len(questions), 3),
             "passages_median": sorted(len(ps) for ps in shown)[len(shown) // 2],
