@@ -474,6 +474,12 @@ def test_cli_digest_list_formats_and_usage_errors(tmp_path: Path, newsroom_site:
     assert code == 0 and [r["storylines"] for r in rows] == [4, 3] and Path(rows[1]["path"]).is_file()
     code, out, _ = cli(*base, "digest", "--list")
     assert code == 0 and "2 digest(s) kept" in out
+    code, out, _ = cli(*base, "digest", "--list", "--format", "md")
+    table = out.splitlines()
+    assert code == 0 and table[0].startswith("| made |") and len(table) == 4
+    assert [row.split(" | ")[3] for row in table[2:]] == ["4", "3"]
+    code, out, err = cli(*base, "digest", "--list", "--format", "html")
+    assert (code, out) == (2, "") and "/digests in `agent serve`" in err
     code, out, err = cli(*base, "digest", "--since", rows[1]["since"], "--until", rows[1]["until"],
                          "--format", "md")
     assert code == 0 and "## Update since " in out and "Nothing new" not in out

@@ -16,6 +16,7 @@ from rich.table import Table
 from agent.api import Agent
 from agent.cli.common import (
     console,
+    fail,
     make_agent,
     make_digest_now,
     parse_date_option,
@@ -37,10 +38,23 @@ def parse_since(value: str | None) -> datetime | Literal["last", "yesterday"]:
 
 
 def list_digests(agent: Agent, fmt: OutputFormat) -> None:
+    """The kept digests, oldest first: JSON lines, a Markdown table, or a terminal table."""
+    if fmt is OutputFormat.html:
+        fail("--list prints a table (--format rich|md) or JSON lines (--format json); the list as a web "
+             "page is /digests in `agent serve`", 2)
     records = run(agent.digests)
     if fmt is OutputFormat.json:
         for r in records:
             console.out(r.model_dump_json(), highlight=False)
+        return
+    if fmt is OutputFormat.md:
+        lines = ["| made | window | topic | storylines | articles | file |", "|---|---|---|---|---|---|"]
+        for r in records:
+            made = r.generated_at.strftime("%Y-%m-%d %H:%M") if r.generated_at else "?"
+            cells = [made, f"{r.since:%Y-%m-%d %H:%M} → {r.until:%Y-%m-%d %H:%M}", r.topic or "",
+                     str(r.storylines), str(r.articles), r.path]
+            lines.append("| " + " | ".join(term(c).replace("|", "\\|") for c in cells) + " |")
+        console.out("\n".join(lines), highlight=False)
         return
     table = Table("made", "window", "topic", "storylines", "articles", "file", box=None)
     for r in records:
