@@ -79,7 +79,7 @@ class DigestStoryline(BriefingSection):
     copies: list[list[str]] = Field(
         default_factory=list,
         description="Article ids that are one story republished by several outlets (wire copy), "
-        "one list per story; each counts once among the independent sources.",
+        "one list per story, the copy shown first; each counts once among the independent sources.",
     )
     independent_sources: int = Field(
         0, description="Outlets with a report of their own: a republished copy counts once."
