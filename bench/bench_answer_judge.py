@@ -77,6 +77,7 @@ def main() -> None:
     tally = {"verified": 0, "wrong_verified": 0, "wrong_caught": 0, "right_verified": 0, "right_lost": 0}
     seconds: list[float] = []
     scored: list[tuple[float, bool]] = []  # (P(yes), right) with --logprob
+    replies = reply_tokens(model) if args.logprob else {}
     prompt_tokens: list[int] = []
     for line in args.dump.open():
         row: dict[str, Any] = json.loads(line)
@@ -98,7 +99,7 @@ def main() -> None:
         ]
         t0 = time.perf_counter()
         if args.logprob:
-            p_yes, used = yes_probability(model, messages)
+            p_yes, used = yes_probability(model, messages, replies)
             verdict = "yes" if p_yes >= 0.5 else "no"
             scored.append((p_yes, right))
             prompt_tokens.append(used)
@@ -133,7 +134,18 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def yes_probability(model: Any, messages: list[Any]) -> tuple[float, int]:
+def reply_tokens(model: Any) -> dict[int, str]:
+    """The single-token spellings of the judge's replies: token id → "yes" or "no"."""
+    llm = model._loaded().llm
+    found = {}
+    for word in ("yes", "Yes", "no", "No"):
+        ids = llm.tokenize(word.encode(), add_bos=False)
+        if len(ids) == 1:
+            found[ids[0]] = word.lower()
+    return found
+
+
+def yes_probability(model: Any, messages: list[Any], replies: dict[int, str]) -> tuple[float, int]:
     """P("yes") / (P("yes") + P("no")) of the judge's first reply token, and the prompt's tokens.
 
     Read from the last position's logits (the model is loaded without ``logits_all``, so
@@ -154,13 +166,10 @@ def yes_probability(model: Any, messages: list[Any]) -> tuple[float, int]:
         llm.reset()
     probs = np.exp(logits - logits.max())
     mass = {"yes": 0.0, "no": 0.0}
-    for word in ("yes", "Yes", "no", "No"):
-        ids = llm.tokenize(word.encode(), add_bos=False)
-        if len(ids) == 1:
-            mass[word.lower()] += float(probs[ids[0]])
+    for token, word in replies.items():
+        mass[word] += float(probs[token])
     total = mass["yes"] + mass["no"]
     return (mass["yes"] / total if total else 0.5), len(tokens)
-
 
 if __name__ == "__main__":
     main()

@@ -37,6 +37,9 @@ def parse_since(value: str | None) -> datetime | Literal["last", "yesterday"]:
     return parsed if parsed is not None else "last"
 
 
+HEADER = ("made", "window", "topic", "storylines", "articles", "file")
+
+
 def list_digests(agent: Agent, fmt: OutputFormat) -> None:
     """The kept digests, oldest first: JSON lines, a Markdown table, or a terminal table."""
     if fmt is OutputFormat.html:
@@ -47,20 +50,22 @@ def list_digests(agent: Agent, fmt: OutputFormat) -> None:
         for r in records:
             console.out(r.model_dump_json(), highlight=False)
         return
+    rows = [
+        [term(cell) for cell in (
+            r.generated_at.strftime("%Y-%m-%d %H:%M") if r.generated_at else "?",
+            f"{r.since:%Y-%m-%d %H:%M} → {r.until:%Y-%m-%d %H:%M}",
+            r.topic or "", str(r.storylines), str(r.articles), r.path,
+        )]
+        for r in records
+    ]
     if fmt is OutputFormat.md:
-        lines = ["| made | window | topic | storylines | articles | file |", "|---|---|---|---|---|---|"]
-        for r in records:
-            made = r.generated_at.strftime("%Y-%m-%d %H:%M") if r.generated_at else "?"
-            cells = [made, f"{r.since:%Y-%m-%d %H:%M} → {r.until:%Y-%m-%d %H:%M}", r.topic or "",
-                     str(r.storylines), str(r.articles), r.path]
-            lines.append("| " + " | ".join(term(c).replace("|", "\\|") for c in cells) + " |")
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
         console.out("\n".join(lines), highlight=False)
         return
-    table = Table("made", "window", "topic", "storylines", "articles", "file", box=None)
-    for r in records:
-        made = r.generated_at.strftime("%Y-%m-%d %H:%M") if r.generated_at else "?"
-        window = f"{r.since:%Y-%m-%d %H:%M} → {r.until:%Y-%m-%d %H:%M}"
-        table.add_row(made, window, term(r.topic or ""), str(r.storylines), str(r.articles), term(r.path))
+    table = Table(*HEADER, box=None)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     console.print(f"[dim]{len(records)} digest(s) kept[/dim]")
 
